@@ -1,0 +1,24 @@
+package dev.berth.common.compose;
+
+import java.time.Duration;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A service's health check, in Docker's form: {@code test} starts with {@code CMD}, {@code CMD-SHELL}
+ * or is {@code [NONE]} to disable the image's check. Null fields keep Docker's defaults.
+ */
+public record HealthCheck(
+        List<String> test,
+        @Nullable Duration interval,
+        @Nullable Duration timeout,
+        @Nullable Duration startPeriod,
+        @Nullable Integer retries) {
+    public HealthCheck {
+        test = List.copyOf(test);
+    }
+
+    public boolean disabled() {
+        return test.size() == 1 && test.get(0).equals("NONE");
+    }
+}

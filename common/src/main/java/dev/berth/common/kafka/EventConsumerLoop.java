@@ -1,0 +1,175 @@
+package dev.berth.common.kafka;
+
+import dev.berth.common.RetriableBerthException;
+import dev.berth.common.Service;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Consumes topics in one consumer group on one thread and hands each record to a handler, in
+ * partition order. The offset of a record is committed only after its handler returns, so a
+ * record whose side effect did not finish is delivered again (handlers are idempotent). A handler
+ * that throws {@link RetriableBerthException} gets the same record again after a backoff; any other
+ * exception is logged and the record is skipped, so one poison record cannot stall a stack forever.
+ */
+public final class EventConsumerLoop implements Service {
+    /** Handles one record; runs on the loop's thread. */
+    @FunctionalInterface
+    public interface Handler {
+        void handle(ReceivedEvent event) throws InterruptedException;
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(EventConsumerLoop.class);
+    private static final Duration POLL_TIMEOUT = Duration.ofMillis(500);
+    private static final Duration RETRY_BACKOFF = Duration.ofSeconds(2);
+
+    private final String name;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final List<String> topics;
+    private final Handler handler;
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private volatile boolean polling;
+
+    /**
+     * @param name names the thread ({@code berth-<name>-consumer}) and the Kafka client id
+     * @param extra consumer properties on top of Berth's defaults (max.poll.records, for example)
+     */
+    public EventConsumerLoop(
+            String name,
+            KafkaSettings settings,
+            String groupId,
+            List<String> topics,
+            Map<String, Object> extra,
+            Handler handler) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.topics = List.copyOf(topics);
+        this.handler = Objects.requireNonNull(handler, "handler");
+        Map<String, Object> props = new HashMap<>();
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.putAll(extra);
+        this.consumer = new KafkaConsumer<>(
+                settings.clientProperties("berth-" + name, props), new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public void start() {
+        if (stopping.get() || !started.compareAndSet(false, true)) {
+            return;
+        }
+        Thread thread = new Thread(this::run, "berth-" + name + "-consumer");
+        thread.start();
+    }
+
+    /** True while the loop polls: it has joined its group and nothing stopped it. */
+    public boolean isPolling() {
+        return polling;
+    }
+
+    private void run() {
+        try {
+            consumer.subscribe(topics);
+            while (!stopping.get()) {
+                ConsumerRecords<String, byte[]> records = consumer.poll(POLL_TIMEOUT);
+                polling = true;
+                for (TopicPartition partition : records.partitions()) {
+                    if (!handlePartition(records.records(partition))) {
+                        break;
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            if (!stopping.get()) {
+                throw e;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.error("{}: consumer loop stopped: {}", name, e.toString(), e);
+        } finally {
+            polling = false;
+            consumer.close(Duration.ofSeconds(5));
+            stopped.countDown();
+        }
+    }
+
+    /** Handles a partition's records in order; false when a retriable failure rewound it. */
+    private boolean handlePartition(List<ConsumerRecord<String, byte[]>> records) throws InterruptedException {
+        for (ConsumerRecord<String, byte[]> record : records) {
+            if (stopping.get()) {
+                return false;
+            }
+            TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+            try {
+                handler.handle(toEvent(record));
+            } catch (RetriableBerthException e) {
+                log.warn("{}: {}; retrying in {} s", name, e.getMessage(), RETRY_BACKOFF.toSeconds());
+                consumer.seek(partition, record.offset());
+                stopRequested.await(RETRY_BACKOFF.toMillis(), TimeUnit.MILLISECONDS);
+                return false;
+            } catch (RuntimeException e) {
+                log.error("{}: skipped record {}-{}@{} (key {}): {}", name, record.topic(), record.partition(),
+                        record.offset(), record.key(), e.getMessage(), e);
+            }
+            consumer.commitSync(Map.of(partition, new OffsetAndMetadata(record.offset() + 1)));
+        }
+        return true;
+    }
+
+    private static ReceivedEvent toEvent(ConsumerRecord<String, byte[]> record) {
+        Map<String, String> headers = new HashMap<>();
+        for (Header header : record.headers()) {
+            if (header.value() != null) {
+                headers.put(header.key(), new String(header.value(), StandardCharsets.UTF_8));
+            }
+        }
+        return new ReceivedEvent(record.topic(), record.partition(), record.offset(), record.key(), headers,
+                record.value() == null ? new byte[0] : record.value());
+    }
+
+    @Override
+    public void stop() {
+        if (stopping.compareAndSet(false, true)) {
+            stopRequested.countDown();
+            consumer.wakeup();
+            if (!started.get()) {
+                consumer.close(Duration.ZERO);
+                stopped.countDown();
+            }
+        }
+    }
+
+    @Override
+    public boolean awaitStop(Duration timeout) throws InterruptedException {
+        return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+}

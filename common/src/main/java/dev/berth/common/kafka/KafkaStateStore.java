@@ -1,0 +1,103 @@
+package dev.berth.common.kafka;
+
+import dev.berth.common.RetriableBerthException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * A key-value view of the compacted {@code berth.state} topic: {@link #load()} reads it to the end
+ * once, {@link #put} writes through and waits for the ack. Meant for one owner of each key (the
+ * watcher of a source, the deployer of a stack). Thread-safe; the creator closes it.
+ */
+public final class KafkaStateStore implements AutoCloseable {
+    private static final Duration LOAD_TIMEOUT = Duration.ofSeconds(60);
+
+    private final KafkaSettings settings;
+    private final String clientId;
+    private final KafkaProducer<String, String> producer;
+    private final Map<String, String> values = new ConcurrentHashMap<>();
+
+    public KafkaStateStore(KafkaSettings settings, String clientId) {
+        this.settings = settings;
+        this.clientId = clientId;
+        this.producer = new KafkaProducer<>(
+                settings.clientProperties(
+                        clientId + "-state-writer",
+                        Map.of(ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true)),
+                new StringSerializer(),
+                new StringSerializer());
+    }
+
+    /** Reads the whole topic, replacing what this store knew. */
+    public void load() {
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(
+                settings.clientProperties(
+                        clientId + "-state-reader",
+                        Map.of(
+                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")),
+                new StringDeserializer(),
+                new StringDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(Topics.STATE, LOAD_TIMEOUT).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition()))
+                    .toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, LOAD_TIMEOUT);
+            long deadline = System.nanoTime() + LOAD_TIMEOUT.toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p, LOAD_TIMEOUT) < end.get(p))) {
+                if (System.nanoTime() > deadline) {
+                    throw new RetriableBerthException("could not read " + Topics.STATE + " to its end within "
+                            + LOAD_TIMEOUT.toSeconds() + " s");
+                }
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (record.value() == null) {
+                        values.remove(record.key());
+                    } else {
+                        values.put(record.key(), record.value());
+                    }
+                }
+            }
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            throw new RetriableBerthException("could not read " + Topics.STATE + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Optional<String> get(String key) {
+        return Optional.ofNullable(values.get(key));
+    }
+
+    /** Writes a value and waits until the broker has it. */
+    public void put(String key, String value) {
+        try {
+            producer.send(new ProducerRecord<>(Topics.STATE, key, value)).get(60, TimeUnit.SECONDS);
+            values.put(key, value);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RetriableBerthException("interrupted while writing " + key + " to " + Topics.STATE, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new RetriableBerthException("could not write " + key + " to " + Topics.STATE + ": " + e, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+}
