@@ -37,7 +37,7 @@ public final class ComposeParser {
     private static final Pattern SERVICE_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9._-]*");
     private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
     private static final Pattern SHORT_PORT =
-            Pattern.compile("(?:(?:\\[([0-9a-fA-F:.]+)]|([0-9.]+)):)?(?:(\\d+)?:)?(\\d+)(?:/(tcp|udp|sctp))?");
+            Pattern.compile("(?:(?:\\[([0-9a-fA-F:.]+)]|(\\d{1,3}(?:\\.\\d{1,3}){3})):)?(?:(\\d+)?:)?(\\d+)(?:/(tcp|udp|sctp))?");
     private static final int MAX_DOCUMENT_CHARS = 1024 * 1024;
 
     /**

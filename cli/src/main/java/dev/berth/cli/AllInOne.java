@@ -1,0 +1,191 @@
+package dev.berth.cli;
+
+import dev.berth.common.BerthException;
+import dev.berth.common.Service;
+import dev.berth.common.event.EventCodec;
+import dev.berth.common.kafka.KafkaEventPublisher;
+import dev.berth.common.kafka.KafkaSettings;
+import dev.berth.common.kafka.KafkaStateStore;
+import dev.berth.common.kafka.TopicAdmin;
+import dev.berth.common.ops.OpsServer;
+import dev.berth.deployer.Deployer;
+import dev.berth.deployer.DeployerConfig;
+import dev.berth.notifier.Notifier;
+import dev.berth.notifier.NotifierConfig;
+import dev.berth.watcher.Watcher;
+import dev.berth.watcher.WatcherConfig;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The all-in-one pipeline: an embedded broker (unless one is given), then notifier, deployer and
+ * watcher in one process, with one operations endpoint. {@link #stop()} is safe from a shutdown
+ * hook: it stops the services in reverse order, then the broker; deployed containers stay.
+ */
+final class AllInOne implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger("dev.berth.cli");
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+
+    /** What {@code berth run} was asked to do. */
+    record Settings(
+            String repository,
+            String branch,
+            String environment,
+            Duration pollInterval,
+            @Nullable String bootstrapServers,
+            List<URI> webhooks,
+            List<URI> slackWebhooks,
+            Path dataDir,
+            Duration healthTimeout,
+            int opsPort,
+            @Nullable String dockerHost) {
+        Settings {
+            webhooks = List.copyOf(webhooks);
+            slackWebhooks = List.copyOf(slackWebhooks);
+        }
+    }
+
+    private final Settings settings;
+    private final Clock clock = Clock.systemUTC();
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final List<Service> started = new ArrayList<>();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private @Nullable EmbeddedKafka kafka;
+    private @Nullable KafkaEventPublisher publisher;
+    private @Nullable KafkaStateStore state;
+    private boolean stopping;
+
+    AllInOne(Settings settings) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    synchronized void start() throws InterruptedException {
+        // Configuration first: bad input fails before anything starts.
+        WatcherConfig watcherConfig;
+        DeployerConfig deployerConfig;
+        NotifierConfig notifierConfig;
+        try {
+            watcherConfig = new WatcherConfig(settings.repository(), settings.branch(), settings.environment(),
+                    settings.pollInterval(), settings.dataDir(), WatcherConfig.DEFAULT_STACKS_PATH);
+            deployerConfig = DeployerConfig.defaults()
+                    .withEnvironment(settings.environment())
+                    .withDockerHost(settings.dockerHost())
+                    .withHealthTimeout(settings.healthTimeout());
+            notifierConfig = NotifierConfig.defaults()
+                    .withWebhooks(settings.webhooks())
+                    .withSlackWebhooks(settings.slackWebhooks());
+        } catch (BerthException e) {
+            throw new Berth.UsageException(e.getMessage());
+        }
+        log.info("berth run: environment {}, repository {} (branch {}, every {} s)", settings.environment(),
+                settings.repository(), settings.branch(), settings.pollInterval().toSeconds());
+
+        String bootstrap = settings.bootstrapServers();
+        if (bootstrap == null) {
+            Path kafkaDir = settings.dataDir().resolve("kafka");
+            long begin = System.nanoTime();
+            kafka = EmbeddedKafka.start(kafkaDir);
+            bootstrap = kafka.bootstrapServers();
+            log.info("kafka: embedded broker at {} (data in {}, up in {} ms)", bootstrap, kafkaDir,
+                    (System.nanoTime() - begin) / 1_000_000);
+        }
+        KafkaSettings kafkaSettings = KafkaSettings.of(bootstrap);
+        new TopicAdmin(kafkaSettings, clock).awaitBrokerAndCreateTopics(log::warn);
+        writeBootstrapFile(bootstrap);
+
+        EventCodec codec = new EventCodec();
+        publisher = new KafkaEventPublisher(kafkaSettings, "berth-all-in-one", codec);
+        state = new KafkaStateStore(kafkaSettings, "berth-watcher");
+        Notifier notifier = new Notifier(notifierConfig, kafkaSettings, codec, clock, registry);
+        Deployer deployer = new Deployer(deployerConfig, kafkaSettings, publisher, clock, registry);
+        Watcher watcher = new Watcher(watcherConfig, publisher, state, clock, registry);
+        OpsServer ops = new OpsServer(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), settings.opsPort()),
+                registry,
+                () -> deployer.isReady() && watcher.isReady() && notifier.isReady());
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        for (Service service : List.of(notifier, deployer, watcher, ops)) {
+            service.start();
+            started.add(service);
+        }
+        log.info("ops: http://127.0.0.1:{}/health, /ready and /metrics", ops.port());
+        log.info("ready: Ctrl-C stops Berth; deployed containers keep running");
+    }
+
+    private void writeBootstrapFile(String bootstrap) {
+        try {
+            Files.createDirectories(settings.dataDir());
+            Files.writeString(DataDirs.bootstrapFile(settings.dataDir()), bootstrap + "\n");
+        } catch (IOException e) {
+            throw new BerthException("could not write " + DataDirs.bootstrapFile(settings.dataDir()) + ": "
+                    + e.getMessage() + "; choose another --data-dir", e);
+        }
+    }
+
+    /** Blocks until {@link #stop()} has finished. */
+    void awaitStop() throws InterruptedException {
+        stopped.await();
+    }
+
+    /** Stops everything that started, newest first, then the broker. Idempotent. */
+    void stop() {
+        synchronized (this) {
+            if (stopping) {
+                return;
+            }
+            stopping = true;
+        }
+        log.info("stopping");
+        try {
+            for (int i = started.size() - 1; i >= 0; i--) {
+                Service service = started.get(i);
+                service.stop();
+                try {
+                    if (!service.awaitStop(STOP_TIMEOUT)) {
+                        log.warn("{} did not stop within {} s", service.name(), STOP_TIMEOUT.toSeconds());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            if (state != null) {
+                state.close();
+            }
+            if (publisher != null) {
+                publisher.close();
+            }
+            if (kafka != null) {
+                kafka.close();
+            }
+            log.info("stopped");
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}

@@ -1,0 +1,146 @@
+package dev.berth.common.compose;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ComposeParserTest {
+    private static final String FILE = "stacks/web/compose.yaml";
+    private final ComposeParser parser = new ComposeParser();
+
+    private ComposeStack parse(String yaml) {
+        return parser.parse(FILE, yaml);
+    }
+
+    private ComposeException failure(String yaml) {
+        try {
+            parse(yaml);
+        } catch (ComposeException e) {
+            return e;
+        }
+        throw new AssertionError("expected a ComposeException for:\n" + yaml);
+    }
+
+    @Test
+    void readsEveryKeyOfTheSkeleton() {
+        ComposeStack stack = parse("""
+                name: shop
+                x-common: &common
+                  labels:
+                    team: web
+                services:
+                  web:
+                    <<: *common
+                    image: busybox:1.35
+                    command: httpd -f -p "8080"
+                    environment:
+                      GREETING: hello
+                      ENABLED: yes
+                    ports:
+                      - "127.0.0.1:18080:8080"
+                      - 9090
+                      - target: 53
+                        published: 5353
+                        protocol: udp
+                    healthcheck:
+                      test: wget -q -O- http://127.0.0.1:8080/
+                      interval: 1m30s
+                      timeout: 500ms
+                      start_period: 2s
+                      retries: 3
+                  worker:
+                    image: busybox:1.35
+                    command: ["sh", "-c", "sleep 1000"]
+                    environment:
+                      - MODE=batch
+                    labels: ["tier=back"]
+                    healthcheck:
+                      disable: true
+                """);
+        assertThat(stack.services()).extracting(ServiceSpec::name).containsExactly("web", "worker");
+        ServiceSpec web = stack.service("web").orElseThrow();
+        assertThat(web.command()).containsExactly("httpd", "-f", "-p", "8080");
+        // YAML 1.2: "yes" is a string, as Compose reads it.
+        assertThat(web.environment()).containsEntry("ENABLED", "yes").containsEntry("GREETING", "hello");
+        assertThat(web.labels()).containsEntry("team", "web");
+        assertThat(web.ports())
+                .containsExactly(
+                        new PortMapping("127.0.0.1", 18080, 8080, "tcp"),
+                        new PortMapping("", null, 9090, "tcp"),
+                        new PortMapping("", 5353, 53, "udp"));
+        assertThat(web.healthcheck()).isNotNull();
+        assertThat(web.healthcheck().test()).containsExactly("CMD-SHELL", "wget -q -O- http://127.0.0.1:8080/");
+        assertThat(web.healthcheck().interval()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(web.healthcheck().timeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(web.healthcheck().retries()).isEqualTo(3);
+        ServiceSpec worker = stack.service("worker").orElseThrow();
+        assertThat(worker.command()).containsExactly("sh", "-c", "sleep 1000");
+        assertThat(worker.environment()).containsEntry("MODE", "batch");
+        assertThat(worker.labels()).containsEntry("tier", "back");
+        assertThat(worker.healthcheck().disabled()).isTrue();
+    }
+
+    @Test
+    void equalSpecsAreEqualWhateverTheirSyntax() {
+        ComposeStack a = parse("services:\n  s:\n    image: x\n    environment: {B: '2', A: '1'}\n");
+        ComposeStack b = parse("services:\n  s:\n    image: x\n    environment: [A=1, B=2]\n");
+        assertThat(a).isEqualTo(b);
+    }
+
+    @Test
+    void malformedYamlNamesLineAndColumn() {
+        ComposeException e = failure("services:\n  web:\n    image: [unclosed\n");
+        assertThat(e.file()).isEqualTo(FILE);
+        assertThat(e.line()).isGreaterThanOrEqualTo(3);
+        assertThat(e.getMessage()).startsWith(FILE + ":").contains("not valid YAML");
+    }
+
+    @Test
+    void documentThatIsNotAMapping() {
+        ComposeException e = failure("- just\n- a list\n");
+        assertThat(e.line()).isEqualTo(1);
+        assertThat(e.detail()).contains("must be a mapping").contains("a list");
+    }
+
+    @Test
+    void serviceWithoutImageNamesTheService() {
+        ComposeException e = failure("services:\n  web:\n    image: busybox\n  api:\n    command: run\n");
+        assertThat(e.line()).isEqualTo(4);
+        assertThat(e.detail()).contains("service \"api\" has no image");
+    }
+
+    @Test
+    void unsupportedKeyIsAnErrorNotIgnored() {
+        ComposeException e = failure("services:\n  web:\n    image: busybox\n    privileged: true\n");
+        assertThat(e.line()).isEqualTo(4);
+        assertThat(e.detail()).contains("\"privileged\" is not supported");
+    }
+
+    @Test
+    void otherBadInputs() {
+        assertThat(failure("").detail()).contains("empty");
+        assertThat(failure("name: x\n").detail()).contains("no \"services\"");
+        assertThat(failure("services:\n  web:\n    image: a\n  web:\n    image: b\n").detail())
+                .contains("duplicate key \"web\"");
+        assertThat(failure("services:\n  web:\n    image: a\n    ports: ['99999:80']\n").detail())
+                .contains("not a port number");
+        assertThat(failure("services:\n  web:\n    image: a\n    healthcheck:\n      test: x\n      interval: soon\n")
+                        .detail())
+                .contains("not a duration");
+        assertThat(failure("services:\n  web:\n    image: a\n    command: 'echo \"unclosed'\n").detail())
+                .contains("unclosed");
+        assertThat(failure("services:\n  web:\n    image: a\n    environment:\n      TOKEN:\n").detail())
+                .contains("TOKEN has no value");
+        assertThat(failure("networks: {}\nservices:\n  web:\n    image: a\n").detail())
+                .contains("top-level key \"networks\"");
+    }
+
+    @Test
+    void shellWordsSplitLikeAShell() {
+        assertThat(ShellWords.split("sh -c 'echo \"a b\"' c\\ d \"e\\\"f\""))
+                .isEqualTo(List.of("sh", "-c", "echo \"a b\"", "c d", "e\"f"));
+    }
+}

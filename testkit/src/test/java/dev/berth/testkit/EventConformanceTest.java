@@ -1,0 +1,87 @@
+package dev.berth.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.common.Commit;
+import dev.berth.common.StackRef;
+import dev.berth.common.event.BerthEvent;
+import dev.berth.common.event.DeploymentFailed;
+import dev.berth.common.event.DeploymentStarted;
+import dev.berth.common.event.DeploymentSucceeded;
+import dev.berth.common.event.Envelope;
+import dev.berth.common.event.EventCodec;
+import dev.berth.common.event.EventType;
+import dev.berth.common.event.ServiceDeployed;
+import dev.berth.common.event.ServiceRemoved;
+import dev.berth.common.event.ServiceUpgraded;
+import dev.berth.common.event.StackChanged;
+import dev.berth.common.event.StackInvalid;
+import dev.berth.common.event.StackRemoved;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every event type round-trips through its JSON value, and CDEvents core types match the 0.5.1 schemas. */
+class EventConformanceTest {
+    private static final StackRef STACK = new StackRef("dev", "shop");
+    private static final Commit COMMIT = new Commit("0123456789abcdef0123456789abcdef01234567", "Alice",
+            "Add shop\n\nwith a body", Instant.parse("2026-11-22T10:00:00Z"));
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-22T10:00:01Z"), ZoneOffset.UTC);
+
+    private final EventCodec codec = new EventCodec();
+    private final CdEventsSchemas schemas = new CdEventsSchemas();
+
+    static List<BerthEvent> oneOfEach() {
+        return List.of(
+                new StackChanged(STACK, COMMIT, "stacks/shop/compose.yaml", "services: {}", List.of("stacks/shop/compose.yaml")),
+                new StackRemoved(STACK, COMMIT),
+                new StackInvalid(STACK, COMMIT, "stacks/shop/compose.yaml", 3, 7, "bad"),
+                new DeploymentStarted(STACK, "d1", COMMIT, List.of("create web")),
+                new ServiceDeployed(STACK, "d1", COMMIT, "web", "busybox:1.35", "abc"),
+                new ServiceUpgraded(STACK, "d1", COMMIT, "web", "registry.local:5000/team/web@sha256:00ff", "abc"),
+                new ServiceRemoved(STACK, "d1", COMMIT, "old"),
+                new DeploymentSucceeded(STACK, "d1", COMMIT, List.of("create web"), Duration.ofMillis(1500)),
+                new DeploymentFailed(STACK, "d1", COMMIT, "web", "unhealthy", "exit 1", Duration.ofSeconds(2)));
+    }
+
+    @ParameterizedTest
+    @MethodSource("oneOfEach")
+    void roundTripsAndConforms(BerthEvent event) throws Exception {
+        Envelope envelope = Envelope.newChain(URI.create("/berth/test"), CLOCK, event);
+        byte[] value = codec.encode(envelope);
+
+        assertThat(codec.decode(envelope.type().ceType(), value)).isEqualTo(envelope);
+
+        JsonNode document = codec.json().readTree(value);
+        assertThat(document.at("/context/type").asText()).isEqualTo(envelope.type().ceType());
+        assertThat(document.at("/context/chainId").asText()).isEqualTo(envelope.chainId());
+        if (envelope.type().isCdEvent()) {
+            assertThat(schemas.validate(envelope.type().ceType(), document)).isEmpty();
+        } else {
+            assertThat(envelope.type().ceType()).matches("dev\\.cdeventsx\\.berth-[a-z]+\\.[a-z]+\\.\\d+\\.\\d+\\.\\d+");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("oneOfEach")
+    void structuredModeWrapsTheDocument(BerthEvent event) {
+        Envelope envelope = Envelope.newChain(URI.create("/berth/test"), CLOCK, event);
+        JsonNode structured = codec.toStructured(envelope);
+        assertThat(structured.get("specversion").asText()).isEqualTo("1.0");
+        assertThat(structured.get("subject").asText()).isEqualTo("dev/shop");
+        assertThat(structured.at("/data/context/id").asText()).isEqualTo(envelope.id());
+    }
+
+    @org.junit.jupiter.api.Test
+    void everyTypeIsCovered() {
+        assertThat(oneOfEach().stream().map(BerthEvent::type).toList())
+                .containsExactlyInAnyOrderElementsOf(Arrays.asList(EventType.values()));
+    }
+}
