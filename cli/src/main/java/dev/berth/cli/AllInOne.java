@@ -29,6 +29,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import org.jspecify.annotations.Nullable;
@@ -55,6 +56,7 @@ final class AllInOne implements AutoCloseable {
             List<URI> slackWebhooks,
             Path dataDir,
             Duration healthTimeout,
+            Duration kafkaStartupTimeout,
             int opsPort,
             @Nullable String dockerHost) {
         Settings {
@@ -107,7 +109,8 @@ final class AllInOne implements AutoCloseable {
             log.info("kafka: embedded broker at {} (data in {}, up in {} ms)", bootstrap, kafkaDir,
                     (System.nanoTime() - begin) / 1_000_000);
         }
-        KafkaSettings kafkaSettings = KafkaSettings.of(bootstrap);
+        KafkaSettings kafkaSettings = new KafkaSettings(bootstrap, KafkaSettings.DEFAULT_PARTITIONS,
+                KafkaSettings.DEFAULT_REPLICATION_FACTOR, settings.kafkaStartupTimeout(), Map.of());
         new TopicAdmin(kafkaSettings, clock).awaitBrokerAndCreateTopics(log::warn);
         writeBootstrapFile(bootstrap);
 

@@ -60,6 +60,11 @@ final class RunCommand implements Callable<Integer> {
             description = "How long a new container may take to turn healthy (default: ${DEFAULT-VALUE}).")
     Duration healthTimeout = Duration.ofMinutes(2);
 
+    @Option(names = "--kafka-startup-timeout", defaultValue = "2m", paramLabel = "<duration>",
+            converter = DurationConverter.class,
+            description = "How long to wait for Kafka at start before giving up (default: ${DEFAULT-VALUE}).")
+    Duration kafkaStartupTimeout = Duration.ofMinutes(2);
+
     @Option(names = "--ops-port", defaultValue = "8484", paramLabel = "<port>",
             description = "Port on 127.0.0.1 for /health, /ready and /metrics; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int opsPort = 8484;
@@ -74,7 +79,7 @@ final class RunCommand implements Callable<Integer> {
         String docker = dockerHost != null ? dockerHost : System.getenv("DOCKER_HOST");
         AllInOne.Settings settings = new AllInOne.Settings(
                 repository, branch, environment, pollInterval, bootstrapServers, webhooks, slackWebhooks,
-                dir.toAbsolutePath(), healthTimeout, opsPort, docker);
+                dir.toAbsolutePath(), healthTimeout, kafkaStartupTimeout, opsPort, docker);
         try (AllInOne pipeline = new AllInOne(settings)) {
             pipeline.start();
             Runtime.getRuntime().addShutdownHook(new Thread(pipeline::stop, "berth-shutdown"));
