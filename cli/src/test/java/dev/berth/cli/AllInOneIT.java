@@ -1,0 +1,205 @@
+package dev.berth.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.github.dockerjava.api.model.Container;
+import dev.berth.testkit.DockerFixture;
+import dev.berth.testkit.GitRepos;
+import dev.berth.testkit.WebhookReceiver;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The packaged {@code berth} jar, run as a user runs it: {@code berth run} with its embedded broker,
+ * a real git repository, the local Docker Engine, a webhook receiver; then stopped with SIGTERM (as
+ * Ctrl-C does) and started again on the same data directory.
+ */
+class AllInOneIT {
+    private static final Path JAR = Path.of("target", "berth.jar");
+    private static final String ENV = "aio";
+
+    private final String stack = "aio" + UUID.randomUUID().toString().substring(0, 8);
+    private final String key = ENV + "/" + stack;
+    private final List<Process> processes = new ArrayList<>();
+    private final DockerFixture docker = new DockerFixture();
+    private GitRepos repo;
+    private WebhookReceiver receiver;
+    private Path dataDir;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        repo = GitRepos.create();
+        receiver = WebhookReceiver.start();
+        dataDir = Files.createTempDirectory("berth-aio-");
+    }
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        for (Process p : processes) {
+            p.destroyForcibly();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+        docker.removeStack(key);
+        docker.close();
+        receiver.close();
+        repo.close();
+    }
+
+    /** A running berth process whose output lines are collected as they come. */
+    private final class Berth {
+        final Process process;
+        final List<String> lines = Collections.synchronizedList(new ArrayList<>());
+
+        Berth(String... args) throws IOException {
+            List<String> command = new ArrayList<>(List.of("java", "-jar", JAR.toString()));
+            command.addAll(List.of(args));
+            process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            processes.add(process);
+            Thread reader = new Thread(() -> {
+                try (BufferedReader in = new BufferedReader(
+                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String line = in.readLine(); line != null; line = in.readLine()) {
+                        lines.add(line);
+                    }
+                } catch (IOException e) {
+                    // the process ended
+                }
+            }, "berth-output");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        boolean printed(String fragment) {
+            synchronized (lines) {
+                return lines.stream().anyMatch(l -> l.contains(fragment));
+            }
+        }
+
+        long count(String fragment) {
+            synchronized (lines) {
+                return lines.stream().filter(l -> l.contains(fragment)).count();
+            }
+        }
+
+        String output() {
+            synchronized (lines) {
+                return String.join("\n", lines);
+            }
+        }
+
+        int opsPort() {
+            Matcher m = Pattern.compile("ops: http://127.0.0.1:(\\d+)/health").matcher(output());
+            assertThat(m.find()).as("ops line in:\n%s", output()).isTrue();
+            return Integer.parseInt(m.group(1));
+        }
+
+        int awaitExit() throws InterruptedException {
+            assertThat(process.waitFor(90, TimeUnit.SECONDS)).as("exited; output:\n%s", output()).isTrue();
+            return process.exitValue();
+        }
+    }
+
+    private Berth run(String... extra) throws IOException {
+        List<String> args = new ArrayList<>(List.of("run", "--repo", repo.dir().toString(), "--environment", ENV,
+                "--poll-interval", "1s", "--data-dir", dataDir.toString(), "--ops-port", "0",
+                "--health-timeout", "30s", "--webhook", receiver.url("/hook").toString()));
+        args.addAll(List.of(extra));
+        return new Berth(args.toArray(String[]::new));
+    }
+
+    private static HttpResponse<String> get(int port, String path) throws Exception {
+        return HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void runsDeploysStopsCleanlyAndResumesFromItsHistory() throws Exception {
+        int port = PipelineIT.freePort();
+        repo.write("stacks/" + stack + "/compose.yaml", PipelineIT.compose(port, "one", PipelineIT.HEALTHY));
+        String first = repo.commit("Alice", "Add " + stack);
+
+        Berth berth = run();
+        await().atMost(Duration.ofSeconds(120)).until(() -> berth.printed("deployed " + key + " @" + first.substring(0, 7)));
+        assertThat(berth.output())
+                .contains("kafka: embedded broker at 127.0.0.1:")
+                .contains("detected " + key + " @" + first.substring(0, 7))
+                .contains("deploying " + key)
+                .contains("healthy " + key + " web");
+        List<Container> containers = docker.containers(key);
+        assertThat(containers).hasSize(1);
+        assertThat(containers.get(0).getLabels()).containsEntry("berth.revision", first);
+        int ops = berth.opsPort();
+        assertThat(get(ops, "/health").statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(30)).until(() -> get(ops, "/ready").statusCode() == 200);
+        HttpResponse<String> metrics = get(ops, "/metrics");
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains("# TYPE").contains("berth_");
+        await().atMost(Duration.ofSeconds(30)).until(() -> receiver.requests("/hook").stream()
+                .anyMatch(r -> r.body().contains("deployment.succeeded")));
+        assertThat(Files.readString(dataDir.resolve("bootstrap-servers"))).startsWith("127.0.0.1:");
+
+        // SIGTERM, as Ctrl-C: a clean stop that leaves the container running.
+        berth.process.destroy();
+        berth.awaitExit();
+        assertThat(berth.output()).contains("stopping").contains("stopped").doesNotContain("\tat ");
+        assertThat(docker.inspect(containers.get(0).getId()).getState().getRunning()).isTrue();
+
+        // Started again on the same data: the broker's history is kept, nothing is deployed twice.
+        Berth again = run();
+        await().atMost(Duration.ofSeconds(90)).until(() -> again.printed("ready:"));
+        repo.write("stacks/" + stack + "/compose.yaml", PipelineIT.compose(port, "two", PipelineIT.HEALTHY));
+        String second = repo.commit("Bob", "Say two");
+        await().atMost(Duration.ofSeconds(90)).until(() -> again.printed("deployed " + key + " @" + second.substring(0, 7)));
+        assertThat(again.count("detected " + key + " @" + first.substring(0, 7))).isZero();
+        assertThat(again.count("detected " + key)).isEqualTo(1);
+        assertThat(docker.containers(key)).singleElement()
+                .satisfies(c -> assertThat(c.getLabels()).containsEntry("berth.revision", second));
+    }
+
+    @Test
+    void aRepositoryThatDoesNotExistIsAUsageError() throws Exception {
+        Berth berth = new Berth("run", "--repo", dataDir.resolve("nowhere").toString(), "--data-dir",
+                dataDir.toString(), "--ops-port", "0");
+        assertThat(berth.awaitExit()).isEqualTo(2);
+        assertThat(berth.output()).contains("does not exist").doesNotContain("\tat ");
+    }
+
+    @Test
+    void anUnreachableKafkaIsRetriedThenReportedWithoutStackTraces() throws Exception {
+        Berth berth = new Berth("run", "--repo", repo.dir().toString(), "--data-dir", dataDir.toString(),
+                "--ops-port", "0", "--bootstrap-servers", "127.0.0.1:1", "--kafka-startup-timeout", "5s");
+        assertThat(berth.awaitExit()).isEqualTo(1);
+        assertThat(berth.output())
+                .contains("Kafka at 127.0.0.1:1 is not reachable")
+                .contains("did not answer")
+                .doesNotContain("\tat ");
+    }
+
+    @Test
+    void badFlagsAreUsageErrors() throws Exception {
+        Berth berth = new Berth("run", "--repo", repo.dir().toString(), "--poll-interval", "soon");
+        assertThat(berth.awaitExit()).isEqualTo(2);
+        assertThat(berth.output()).contains("not a duration");
+    }
+}
