@@ -1,0 +1,107 @@
+package dev.berth.watcher;
+
+import dev.berth.common.BerthException;
+import dev.berth.common.StackRef;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * What one {@link Watcher} follows: a branch of a repository, the directory of stacks in it and the
+ * environment those stacks belong to. Validated when built; immutable.
+ *
+ * @param repository a local path to a git repository, or its URL ({@code file://}, {@code http(s)://},
+ *     {@code ssh://} or {@code user@host:path})
+ * @param branch the branch to follow, such as {@code main}
+ * @param environment the environment every stack of this source belongs to
+ * @param pollInterval how often to fetch; at least {@link #MIN_POLL_INTERVAL}
+ * @param dataDir Berth's data directory; mirrors live under {@code <dataDir>/mirrors/}
+ * @param stacksPath the repository directory whose subdirectories are stacks, such as {@code stacks};
+ *     {@code ""} for the repository root
+ */
+public record WatcherConfig(
+        String repository, String branch, String environment, Duration pollInterval, Path dataDir, String stacksPath) {
+    public static final String DEFAULT_BRANCH = "main";
+    public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(10);
+    public static final Duration MIN_POLL_INTERVAL = Duration.ofSeconds(1);
+    public static final String DEFAULT_STACKS_PATH = "stacks";
+
+    // Simplified git check-ref-format: no control characters, spaces or ~^:?*[\, no "..", no "@{".
+    private static final Pattern BAD_BRANCH = Pattern.compile("[\\x00-\\x20\\x7f~^:?*\\[\\\\]|\\.\\.|@\\{|//");
+
+    public WatcherConfig {
+        Objects.requireNonNull(repository, "repository");
+        Objects.requireNonNull(branch, "branch");
+        Objects.requireNonNull(environment, "environment");
+        Objects.requireNonNull(pollInterval, "pollInterval");
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(stacksPath, "stacksPath");
+        if (repository.isBlank()) {
+            throw new BerthException(
+                    "repository is empty: give --repo a path to a git repository or its URL");
+        }
+        if (branch.isEmpty()
+                || BAD_BRANCH.matcher(branch).find()
+                || branch.startsWith("-")
+                || branch.startsWith("/")
+                || branch.endsWith("/")
+                || branch.endsWith(".")
+                || branch.endsWith(".lock")) {
+            throw new BerthException("branch \"" + branch + "\" is not a valid git branch name: give --branch the"
+                    + " name of a branch, such as " + DEFAULT_BRANCH);
+        }
+        StackRef.requireName("environment", environment);
+        if (pollInterval.compareTo(MIN_POLL_INTERVAL) < 0) {
+            throw new BerthException("poll interval " + pollInterval.toMillis() + " ms is too short: give at least "
+                    + MIN_POLL_INTERVAL.toSeconds() + " s, such as " + DEFAULT_POLL_INTERVAL.toSeconds() + "s");
+        }
+        stacksPath = normalizeStacksPath(stacksPath);
+    }
+
+    /** A config with the default branch, poll interval and stacks path. */
+    public static WatcherConfig of(String repository, String environment, Path dataDir) {
+        return new WatcherConfig(
+                repository, DEFAULT_BRANCH, environment, DEFAULT_POLL_INTERVAL, dataDir, DEFAULT_STACKS_PATH);
+    }
+
+    public WatcherConfig withBranch(String branch) {
+        return new WatcherConfig(repository, branch, environment, pollInterval, dataDir, stacksPath);
+    }
+
+    public WatcherConfig withPollInterval(Duration pollInterval) {
+        return new WatcherConfig(repository, branch, environment, pollInterval, dataDir, stacksPath);
+    }
+
+    public WatcherConfig withStacksPath(String stacksPath) {
+        return new WatcherConfig(repository, branch, environment, pollInterval, dataDir, stacksPath);
+    }
+
+    private static String normalizeStacksPath(String path) {
+        String p = path.strip();
+        while (p.startsWith("./")) {
+            p = p.substring(2);
+        }
+        while (p.endsWith("/")) {
+            p = p.substring(0, p.length() - 1);
+        }
+        if (p.equals(".")) {
+            p = "";
+        }
+        if (p.startsWith("/") || p.contains("\\")) {
+            throw new BerthException("stacks path \"" + path
+                    + "\" is not valid: give a directory relative to the repository root, with '/', such as "
+                    + DEFAULT_STACKS_PATH);
+        }
+        if (!p.isEmpty()) {
+            for (String segment : p.split("/", -1)) {
+                if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
+                    throw new BerthException("stacks path \"" + path
+                            + "\" is not valid: give a directory inside the repository without '.', '..' or '//',"
+                            + " such as " + DEFAULT_STACKS_PATH);
+                }
+            }
+        }
+        return p;
+    }
+}

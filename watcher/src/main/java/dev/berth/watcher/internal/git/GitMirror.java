@@ -1,0 +1,283 @@
+package dev.berth.watcher.internal.git;
+
+import dev.berth.common.BerthException;
+import dev.berth.common.Commit;
+import dev.berth.common.RetriableBerthException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.api.errors.InvalidRemoteException;
+import org.eclipse.jgit.api.errors.TransportException;
+import org.eclipse.jgit.errors.MissingObjectException;
+import org.eclipse.jgit.errors.RepositoryNotFoundException;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.FileMode;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectLoader;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevTree;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.transport.RefSpec;
+import org.eclipse.jgit.transport.TagOpt;
+import org.eclipse.jgit.treewalk.TreeWalk;
+import org.eclipse.jgit.treewalk.filter.AndTreeFilter;
+import org.eclipse.jgit.treewalk.filter.PathFilter;
+import org.eclipse.jgit.treewalk.filter.TreeFilter;
+import org.eclipse.jgit.util.FileUtils;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A persistent bare mirror of one source's branches, fetched with force so that a force-push simply
+ * moves the branch. Reads commits and trees by sha. Translates JGit's exceptions: a fetch that cannot
+ * reach the source throws {@link RetriableBerthException}, anything else {@link BerthException}.
+ * Not thread-safe: one poll thread uses it; the owner closes it.
+ */
+public final class GitMirror implements AutoCloseable {
+    private static final RefSpec ALL_BRANCHES = new RefSpec("+refs/heads/*:refs/heads/*");
+
+    private final GitSource source;
+    private final Path directory;
+    private final Repository repository;
+
+    private GitMirror(GitSource source, Path directory, Repository repository) {
+        this.source = source;
+        this.directory = directory;
+        this.repository = repository;
+    }
+
+    /**
+     * Opens the mirror of {@code source} under {@code mirrorsDir}, creating it when missing and
+     * recreating it when it is damaged (it holds nothing that a fetch cannot bring back).
+     */
+    public static GitMirror open(GitSource source, String branch, Path mirrorsDir) {
+        Objects.requireNonNull(source, "source");
+        Path directory = mirrorsDir.resolve(source.mirrorName(branch));
+        try {
+            Files.createDirectories(mirrorsDir);
+            if (Files.isDirectory(directory)) {
+                try {
+                    Repository existing = new FileRepositoryBuilder()
+                            .setGitDir(directory.toFile())
+                            .setMustExist(true)
+                            .build();
+                    if (existing.getObjectDatabase().exists()) {
+                        return new GitMirror(source, directory, existing);
+                    }
+                    existing.close();
+                } catch (RepositoryNotFoundException e) {
+                    // Not a repository (a crash during its creation): start over below.
+                }
+                FileUtils.delete(directory.toFile(), FileUtils.RECURSIVE);
+            }
+            Repository created = Git.init()
+                    .setBare(true)
+                    .setGitDir(directory.toFile())
+                    .setInitialBranch(branch)
+                    .call()
+                    .getRepository();
+            return new GitMirror(source, directory, created);
+        } catch (IOException | GitAPIException e) {
+            throw new BerthException("could not create the mirror of " + source.display() + " in " + directory
+                    + ": " + describe(e) + "; check that --data-dir is writable", e);
+        }
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    /**
+     * Fetches every branch of the source, forced, pruning deleted ones.
+     *
+     * @throws RetriableBerthException when the source cannot be reached or read
+     */
+    public void fetch(Duration timeout) {
+        try (Git git = Git.wrap(repository)) {
+            git.fetch()
+                    .setRemote(source.url())
+                    .setRefSpecs(ALL_BRANCHES)
+                    .setRemoveDeletedRefs(true)
+                    .setTagOpt(TagOpt.NO_TAGS)
+                    .setTimeout((int) Math.max(1, timeout.toSeconds()))
+                    .call();
+        } catch (TransportException | InvalidRemoteException e) {
+            throw new RetriableBerthException("could not fetch " + source.display() + ": " + withoutUrl(describe(e)), e);
+        } catch (GitAPIException | org.eclipse.jgit.api.errors.JGitInternalException e) {
+            // JGit reports some transport failures as JGitInternalException, which is unchecked.
+            throw new RetriableBerthException("could not fetch " + source.display() + ": " + withoutUrl(describe(e)), e);
+        }
+    }
+
+    /** JGit starts transport messages with the URL, which our message already names. */
+    private String withoutUrl(String message) {
+        for (String prefix : new String[] {source.url() + ": ", source.display() + ": "}) {
+            if (message.startsWith(prefix)) {
+                return message.substring(prefix.length());
+            }
+        }
+        return message;
+    }
+
+    /** The sha the branch points to in the mirror, or empty when the source has no such branch. */
+    public Optional<String> head(String branch) {
+        try {
+            Ref ref = repository.exactRef(Constants.R_HEADS + branch);
+            return ref == null || ref.getObjectId() == null ? Optional.empty() : Optional.of(ref.getObjectId().name());
+        } catch (IOException e) {
+            throw failure("read branch " + branch, e);
+        }
+    }
+
+    /** True when the mirror holds this commit (a sha from an earlier poll may be gone after a force-push). */
+    public boolean hasCommit(String sha) {
+        if (!ObjectId.isId(sha)) {
+            return false;
+        }
+        try (RevWalk walk = new RevWalk(repository)) {
+            walk.parseCommit(ObjectId.fromString(sha));
+            return true;
+        } catch (MissingObjectException | org.eclipse.jgit.errors.IncorrectObjectTypeException e) {
+            return false;
+        } catch (IOException e) {
+            throw failure("read commit " + sha, e);
+        }
+    }
+
+    /** The commit's metadata: author name, full message, commit time. */
+    public Commit commit(String sha) {
+        try (RevWalk walk = new RevWalk(repository)) {
+            RevCommit commit = walk.parseCommit(ObjectId.fromString(sha));
+            return new Commit(
+                    commit.name(),
+                    commit.getAuthorIdent().getName(),
+                    commit.getFullMessage(),
+                    Instant.ofEpochSecond(commit.getCommitTime()));
+        } catch (IOException e) {
+            throw failure("read commit " + sha, e);
+        }
+    }
+
+    /**
+     * The file paths under {@code under} that differ between two commits' trees (added, deleted or
+     * modified), in tree order. History between them plays no part.
+     *
+     * @param under a directory path, or {@code ""} for the whole tree
+     */
+    public List<String> changedPaths(String fromSha, String toSha, String under) {
+        try (RevWalk walk = new RevWalk(repository);
+                TreeWalk tree = new TreeWalk(repository)) {
+            tree.addTree(walk.parseCommit(ObjectId.fromString(fromSha)).getTree());
+            tree.addTree(walk.parseCommit(ObjectId.fromString(toSha)).getTree());
+            tree.setRecursive(true);
+            tree.setFilter(under.isEmpty()
+                    ? TreeFilter.ANY_DIFF
+                    : AndTreeFilter.create(PathFilter.create(under), TreeFilter.ANY_DIFF));
+            List<String> paths = new ArrayList<>();
+            while (tree.next()) {
+                paths.add(tree.getPathString());
+            }
+            return paths;
+        } catch (IOException e) {
+            throw failure("compare " + fromSha + " with " + toSha, e);
+        }
+    }
+
+    /** Every file path under {@code under} at a commit, in tree order. */
+    public List<String> files(String sha, String under) {
+        try (RevWalk walk = new RevWalk(repository);
+                TreeWalk tree = new TreeWalk(repository)) {
+            tree.addTree(walk.parseCommit(ObjectId.fromString(sha)).getTree());
+            tree.setRecursive(true);
+            if (!under.isEmpty()) {
+                tree.setFilter(PathFilter.create(under));
+            }
+            List<String> paths = new ArrayList<>();
+            while (tree.next()) {
+                paths.add(tree.getPathString());
+            }
+            return paths;
+        } catch (IOException e) {
+            throw failure("list " + (under.isEmpty() ? "the files" : under) + " at " + sha, e);
+        }
+    }
+
+    /** True when {@code path} is a regular file at the commit. */
+    public boolean isFile(String sha, String path) {
+        try (RevWalk walk = new RevWalk(repository)) {
+            return fileId(walk.parseCommit(ObjectId.fromString(sha)).getTree(), path) != null;
+        } catch (IOException e) {
+            throw failure("read " + path + " at " + sha, e);
+        }
+    }
+
+    /**
+     * The UTF-8 text of a regular file at a commit, or empty when there is no such file.
+     *
+     * @throws BlobTooLargeException when the file has more than {@code maxBytes}
+     */
+    public Optional<String> readText(String sha, String path, long maxBytes) {
+        try (RevWalk walk = new RevWalk(repository)) {
+            ObjectId id = fileId(walk.parseCommit(ObjectId.fromString(sha)).getTree(), path);
+            if (id == null) {
+                return Optional.empty();
+            }
+            ObjectLoader loader = repository.open(id, Constants.OBJ_BLOB);
+            if (loader.getSize() > maxBytes) {
+                throw new BlobTooLargeException(path, loader.getSize(), maxBytes);
+            }
+            return Optional.of(new String(loader.getCachedBytes(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw failure("read " + path + " at " + sha, e);
+        }
+    }
+
+    private @Nullable ObjectId fileId(RevTree tree, String path) throws IOException {
+        try (TreeWalk walk = TreeWalk.forPath(repository, path, tree)) {
+            if (walk == null) {
+                return null;
+            }
+            FileMode mode = walk.getFileMode(0);
+            return FileMode.REGULAR_FILE.equals(mode) || FileMode.EXECUTABLE_FILE.equals(mode)
+                    ? walk.getObjectId(0)
+                    : null;
+        }
+    }
+
+    private BerthException failure(String what, IOException e) {
+        return new BerthException("could not " + what + " in the mirror " + directory + ": " + describe(e)
+                + "; if this persists, stop Berth and delete that directory", e);
+    }
+
+    /** An exception's message followed by its root cause's, without a stack trace. */
+    static String describe(Throwable e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root != e) {
+            String rootMessage = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+            if (!message.contains(rootMessage)) {
+                message = message + ": " + rootMessage;
+            }
+        }
+        return message;
+    }
+
+    @Override
+    public void close() {
+        repository.close();
+    }
+}

@@ -1,0 +1,339 @@
+package dev.berth.watcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.berth.common.BerthException;
+import dev.berth.common.Commit;
+import dev.berth.common.StackRef;
+import dev.berth.common.event.Envelope;
+import dev.berth.common.event.EventCodec;
+import dev.berth.common.event.EventType;
+import dev.berth.common.event.StackChanged;
+import dev.berth.common.event.StackInvalid;
+import dev.berth.common.event.StackRemoved;
+import dev.berth.common.kafka.KafkaEventPublisher;
+import dev.berth.common.kafka.KafkaStateStore;
+import dev.berth.common.kafka.TopicAdmin;
+import dev.berth.common.kafka.Topics;
+import dev.berth.testkit.KafkaFixture;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The watcher against a real broker and real repositories on disk. */
+class WatcherIT {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final String WEB = "services:\n  web:\n    image: busybox:1.35\n    command: sleep 3600\n";
+    private static final String WEB_V2 = "services:\n  web:\n    image: busybox:1.35\n    command: sleep 7200\n";
+    private static final String API = "services:\n  api:\n    image: busybox:1.35\n    command: sleep 3600\n";
+
+    private static KafkaFixture kafka;
+    private static KafkaEventPublisher publisher;
+    private static final EventCodec codec = new EventCodec();
+
+    @TempDir
+    Path dataDir;
+
+    private final Map<Watcher, SimpleMeterRegistry> watchers = new IdentityHashMap<>();
+    private final List<KafkaStateStore> stores = new ArrayList<>();
+    private String env;
+    private GitRepos repo;
+
+    @BeforeAll
+    static void startKafka() throws InterruptedException {
+        kafka = KafkaFixture.start();
+        new TopicAdmin(kafka.settings(), Clock.systemUTC()).awaitBrokerAndCreateTopics(line -> {});
+        publisher = new KafkaEventPublisher(kafka.settings(), "watcher-it", codec);
+    }
+
+    @AfterAll
+    static void stopKafka() {
+        if (publisher != null) {
+            publisher.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    @BeforeEach
+    void newEnvironmentAndRepository() {
+        env = "t" + UUID.randomUUID().toString().substring(0, 8);
+        repo = GitRepos.create();
+    }
+
+    @AfterEach
+    void cleanUp() throws InterruptedException {
+        for (Watcher w : watchers.keySet()) {
+            w.stop();
+            w.awaitStop(Duration.ofSeconds(10));
+        }
+        stores.forEach(KafkaStateStore::close);
+        repo.close();
+    }
+
+    @Test
+    void firstCommitPublishesEveryStackWithItsComposeAndCommit() {
+        repo.write("stacks/web/compose.yaml", WEB)
+                .write("stacks/api/compose.yml", API)
+                .write("stacks/api/config/app.env", "A=1\n")
+                .write("stacks/README.md", "not a stack\n")
+                .write("README.md", "config repo\n");
+        Instant when = Instant.parse("2026-11-20T10:15:30Z");
+        String sha = repo.commit("Alice", "Add web and api\n\nBoth sleep for now.\n", when);
+
+        startWatcher();
+
+        List<KafkaFixture.Record> records = awaitRecords(Topics.CHANGES, 2);
+        Commit commit = new Commit(sha, "Alice", "Add web and api\n\nBoth sleep for now.\n", when);
+        assertThat(records).extracting(r -> decode(r).event()).containsExactlyInAnyOrder(
+                new StackChanged(stack("api"), commit, "stacks/api/compose.yml", API,
+                        List.of("stacks/api/compose.yml", "stacks/api/config/app.env")),
+                new StackChanged(stack("web"), commit, "stacks/web/compose.yaml", WEB,
+                        List.of("stacks/web/compose.yaml")));
+        for (KafkaFixture.Record r : records) {
+            assertThat(r.key()).isIn(env + "/api", env + "/web");
+            assertThat(r.headers())
+                    .containsEntry("ce_specversion", "1.0")
+                    .containsEntry("ce_type", EventType.STACK_CHANGED.ceType())
+                    .containsEntry("ce_source", "/berth/watcher/" + env)
+                    .containsEntry("ce_subject", r.key())
+                    .containsEntry("content-type", "application/json")
+                    .containsKeys("ce_id", "ce_time");
+        }
+        assertThat(records.get(0).headers().get("ce_id")).isNotEqualTo(records.get(1).headers().get("ce_id"));
+    }
+
+    @Test
+    void laterCommitsPublishOnlyTheStacksTheyTouch() {
+        repo.write("stacks/web/compose.yaml", WEB).write("stacks/api/compose.yaml", API);
+        repo.commit("Alice", "Add web and api");
+        Watcher watcher = startWatcher();
+        awaitRecords(Topics.CHANGES, 2);
+
+        repo.write("stacks/web/compose.yaml", WEB_V2).write("docs/notes.md", "outside the stacks\n");
+        String second = repo.commit("Bob", "Sleep longer");
+        List<KafkaFixture.Record> records = awaitRecords(Topics.CHANGES, 3);
+        StackChanged changed = (StackChanged) decode(records.get(2)).event();
+        assertThat(records).last().satisfies(r -> assertThat(r.key()).isEqualTo(env + "/web"));
+        assertThat(changed.compose()).isEqualTo(WEB_V2);
+        assertThat(changed.commit().sha()).isEqualTo(second);
+        assertThat(changed.commit().author()).isEqualTo("Bob");
+        assertThat(changed.changedPaths()).containsExactly("stacks/web/compose.yaml");
+
+        repo.delete("stacks/api");
+        String third = repo.commit("Carol", "Retire api");
+        records = awaitRecords(Topics.CHANGES, 4);
+        assertThat(records).last().satisfies(r -> assertThat(r.ceType()).isEqualTo(EventType.STACK_REMOVED.ceType()));
+        assertThat(decode(records.get(3)).event())
+                .isEqualTo(new StackRemoved(stack("api"), repo.commitOf(third)));
+
+        awaitPolls(watcher, 2);
+        assertThat(records(Topics.CHANGES)).hasSize(4);
+        assertThat(watcher.isReady()).isTrue();
+    }
+
+    @Test
+    void anInvalidStackIsReportedOnDeploymentsAndNotPublishedAsAChange() {
+        String broken = "services:\n  web:\n    image: busybox:1.35\n    environment:\n      - A=1\n      B: 2\n";
+        repo.write("stacks/web/compose.yaml", broken).write("stacks/api/compose.yaml", API);
+        String sha = repo.commit("Alice", "Add a broken web");
+
+        startWatcher();
+
+        List<KafkaFixture.Record> invalid = awaitRecords(Topics.DEPLOYMENTS, 1);
+        assertThat(invalid.get(0).ceType()).isEqualTo(EventType.STACK_INVALID.ceType());
+        StackInvalid event = (StackInvalid) decode(invalid.get(0)).event();
+        assertThat(event.stack()).isEqualTo(stack("web"));
+        assertThat(event.commit().sha()).isEqualTo(sha);
+        assertThat(event.file()).isEqualTo("stacks/web/compose.yaml");
+        assertThat(event.line()).isEqualTo(6);
+        assertThat(event.column()).isPositive();
+        assertThat(event.error()).isNotBlank();
+        List<KafkaFixture.Record> changes = awaitRecords(Topics.CHANGES, 1);
+        assertThat(changes).extracting(KafkaFixture.Record::key).containsExactly(env + "/api");
+    }
+
+    @Test
+    void aRestartedWatcherPublishesOnlyWhatItHasNotPublishedYet() throws InterruptedException {
+        repo.write("stacks/web/compose.yaml", WEB).write("stacks/api/compose.yaml", API);
+        repo.commit("Alice", "Add web and api");
+        Watcher first = startWatcher();
+        awaitRecords(Topics.CHANGES, 2);
+        first.stop();
+        assertThat(first.awaitStop(Duration.ofSeconds(10))).isTrue();
+
+        Watcher second = startWatcher();
+        awaitPolls(second, 2);
+        assertThat(records(Topics.CHANGES)).hasSize(2);
+        second.stop();
+        assertThat(second.awaitStop(Duration.ofSeconds(10))).isTrue();
+
+        repo.write("stacks/api/compose.yaml", API.replace("3600", "60"));
+        String whileStopped = repo.commit("Bob", "Shorter api");
+        Watcher third = startWatcher();
+        List<KafkaFixture.Record> records = awaitRecords(Topics.CHANGES, 3);
+        assertThat(decode(records.get(2)).event()).isInstanceOfSatisfying(StackChanged.class, c -> {
+            assertThat(c.stack()).isEqualTo(stack("api"));
+            assertThat(c.commit().sha()).isEqualTo(whileStopped);
+        });
+        awaitPolls(third, 3);
+        assertThat(records(Topics.CHANGES)).hasSize(3);
+    }
+
+    @Test
+    void aForcePushPublishesTheDifferenceBetweenTheTrees() {
+        repo.write("stacks/web/compose.yaml", WEB).write("stacks/api/compose.yaml", API);
+        String first = repo.commit("Alice", "Add web and api");
+        Watcher watcher = startWatcher();
+        awaitRecords(Topics.CHANGES, 2);
+        repo.write("stacks/web/compose.yaml", WEB_V2);
+        repo.commit("Bob", "Sleep longer");
+        awaitRecords(Topics.CHANGES, 3);
+
+        repo.resetHard(first);
+
+        List<KafkaFixture.Record> records = awaitRecords(Topics.CHANGES, 4);
+        assertThat(decode(records.get(3)).event()).isInstanceOfSatisfying(StackChanged.class, c -> {
+            assertThat(c.stack()).isEqualTo(stack("web"));
+            assertThat(c.compose()).isEqualTo(WEB);
+            assertThat(c.commit().sha()).isEqualTo(first);
+        });
+        awaitPolls(watcher, 2);
+        assertThat(records(Topics.CHANGES)).hasSize(4);
+    }
+
+    @Test
+    void aStackDirectoryWithAnInvalidNameIsSkipped() {
+        repo.write("stacks/Web App/compose.yaml", WEB).write("stacks/api/compose.yaml", API);
+        repo.commit("Alice", "Add two stacks");
+
+        Watcher watcher = startWatcher();
+
+        awaitRecords(Topics.CHANGES, 1);
+        awaitPolls(watcher, 2);
+        assertThat(records(Topics.CHANGES)).extracting(KafkaFixture.Record::key).containsExactly(env + "/api");
+    }
+
+    @Test
+    void aMissingBranchPublishesNothing() {
+        repo.write("stacks/web/compose.yaml", WEB);
+        repo.commit("Alice", "Add web");
+
+        Watcher watcher = startWatcher(config().withBranch("release"));
+
+        await().atMost(WAIT).until(() -> counter(watcher, "berth.watcher.poll.errors") >= 2);
+        assertThat(watcher.isReady()).isFalse();
+        assertThat(records(Topics.CHANGES)).isEmpty();
+
+        repo.branch("release");
+        awaitRecords(Topics.CHANGES, 1);
+        await().atMost(WAIT).until(watcher::isReady);
+    }
+
+    @Test
+    void anUnreachableRemoteIsRetriedWithoutPublishing() {
+        Watcher watcher = startWatcher(new WatcherConfig("http://127.0.0.1:9/config.git", "main", env,
+                Duration.ofSeconds(1), dataDir, "stacks"));
+
+        await().atMost(WAIT).until(() -> counter(watcher, "berth.watcher.poll.errors") >= 2);
+        assertThat(watcher.isReady()).isFalse();
+        assertThat(records(Topics.CHANGES)).isEmpty();
+        assertThat(records(Topics.DEPLOYMENTS)).isEmpty();
+    }
+
+    @Test
+    void pollNowDoesNotWaitForTheInterval() {
+        repo.write("stacks/web/compose.yaml", WEB);
+        repo.commit("Alice", "Add web");
+        Watcher watcher = startWatcher(config().withPollInterval(Duration.ofHours(1)));
+        awaitRecords(Topics.CHANGES, 1);
+
+        repo.write("stacks/web/compose.yaml", WEB_V2);
+        repo.commit("Alice", "Sleep longer");
+        watcher.pollNow();
+
+        awaitRecords(Topics.CHANGES, 2);
+    }
+
+    @Test
+    void aRepositoryThatDoesNotExistFailsTheStart() {
+        Path missing = dataDir.resolve("no-such-repo");
+        Watcher watcher = new Watcher(new WatcherConfig(missing.toString(), "main", env, Duration.ofSeconds(1),
+                dataDir, "stacks"), publisher, store(), Clock.systemUTC(), new SimpleMeterRegistry());
+
+        assertThatThrownBy(watcher::start)
+                .isInstanceOf(BerthException.class)
+                .hasMessage("repository " + missing
+                        + " does not exist: give --repo a path to a git repository or its URL");
+    }
+
+    private WatcherConfig config() {
+        return new WatcherConfig(repo.path().toString(), "main", env, Duration.ofSeconds(1), dataDir, "stacks");
+    }
+
+    private Watcher startWatcher() {
+        return startWatcher(config());
+    }
+
+    private Watcher startWatcher(WatcherConfig config) {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Watcher watcher = new Watcher(config, publisher, store(), Clock.systemUTC(), registry);
+        watchers.put(watcher, registry);
+        watcher.start();
+        return watcher;
+    }
+
+    /** A fresh view of berth.state, as a restarted process would have. */
+    private KafkaStateStore store() {
+        KafkaStateStore store = new KafkaStateStore(kafka.settings(), "watcher-it-" + env + "-" + stores.size());
+        stores.add(store);
+        return store;
+    }
+
+    private StackRef stack(String name) {
+        return new StackRef(env, name);
+    }
+
+    /** This test's records of a topic, in publication order (per stack). */
+    private List<KafkaFixture.Record> records(String topic) {
+        return kafka.readAll(topic).stream()
+                .filter(r -> r.key() != null && r.key().startsWith(env + "/"))
+                .sorted((a, b) -> decode(a).time().compareTo(decode(b).time()))
+                .toList();
+    }
+
+    private List<KafkaFixture.Record> awaitRecords(String topic, int count) {
+        return await().atMost(WAIT).until(() -> records(topic), r -> r.size() >= count);
+    }
+
+    /** Waits until the watcher has completed {@code more} further polls. */
+    private void awaitPolls(Watcher watcher, int more) {
+        double start = counter(watcher, "berth.watcher.polls");
+        await().atMost(WAIT).until(() -> counter(watcher, "berth.watcher.polls") >= start + more + 1);
+    }
+
+    private double counter(Watcher watcher, String name) {
+        return watchers.get(watcher).get(name).counter().count();
+    }
+
+    private static Envelope decode(KafkaFixture.Record record) {
+        return codec.decode(record.ceType(), record.value());
+    }
+
+}
