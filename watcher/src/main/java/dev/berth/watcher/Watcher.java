@@ -2,6 +2,7 @@ package dev.berth.watcher;
 
 import dev.berth.common.BerthException;
 import dev.berth.common.Commit;
+import dev.berth.common.RetriableBerthException;
 import dev.berth.common.Service;
 import dev.berth.common.StackRef;
 import dev.berth.common.compose.ComposeException;
@@ -313,7 +314,12 @@ public final class Watcher implements Service {
     }
 
     private void publish(BerthEvent event) {
-        publisher.publish(Envelope.newChain(eventSource, clock, event));
+        try {
+            publisher.publish(Envelope.newChain(eventSource, clock, event));
+        } catch (RetriableBerthException e) {
+            throw new RetriableBerthException("could not publish " + kind(event) + " " + event.stack() + ": "
+                    + e.getMessage() + "; the commit stays unpublished", e);
+        }
         registry.counter("berth.watcher.changes", "environment", config.environment(), "kind", kind(event))
                 .increment();
     }

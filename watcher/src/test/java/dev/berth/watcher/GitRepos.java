@@ -171,6 +171,15 @@ public final class GitRepos implements AutoCloseable {
         }
     }
 
+    /** Deletes a branch other than {@code main}. */
+    public void deleteBranch(String name) {
+        try {
+            git.branchDelete().setBranchNames(name).setForce(true).call();
+        } catch (GitAPIException e) {
+            throw new IllegalStateException("could not delete branch " + name + " in " + dir, e);
+        }
+    }
+
     /** Closes the repository and deletes its directory. */
     @Override
     public void close() {

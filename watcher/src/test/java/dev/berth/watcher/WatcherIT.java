@@ -6,9 +6,11 @@ import static org.awaitility.Awaitility.await;
 
 import dev.berth.common.BerthException;
 import dev.berth.common.Commit;
+import dev.berth.common.RetriableBerthException;
 import dev.berth.common.StackRef;
 import dev.berth.common.event.Envelope;
 import dev.berth.common.event.EventCodec;
+import dev.berth.common.event.EventPublisher;
 import dev.berth.common.event.EventType;
 import dev.berth.common.event.StackChanged;
 import dev.berth.common.event.StackInvalid;
@@ -28,6 +30,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -216,6 +219,55 @@ class WatcherIT {
         });
         awaitPolls(watcher, 2);
         assertThat(records(Topics.CHANGES)).hasSize(4);
+    }
+
+    @Test
+    void aFailedPublishKeepsTheCursorAndIsRetriedAtTheNextPoll() {
+        repo.write("stacks/web/compose.yaml", WEB).write("stacks/api/compose.yaml", API);
+        repo.commit("Alice", "Add web and api");
+        AtomicInteger calls = new AtomicInteger();
+        EventPublisher failsOnce = new EventPublisher() {
+            @Override
+            public void publish(Envelope envelope) {
+                if (calls.incrementAndGet() == 2) {
+                    throw new RetriableBerthException("broker away");
+                }
+                publisher.publish(envelope);
+            }
+
+            @Override
+            public void close() {}
+        };
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Watcher watcher = new Watcher(config(), failsOnce, store(), Clock.systemUTC(), registry);
+        watchers.put(watcher, registry);
+        watcher.start();
+
+        await().atMost(WAIT).until(() -> records(Topics.CHANGES).size() >= 3);
+        awaitPolls(watcher, 2);
+        // At least once: api went out in the failed poll and again in the retry; web once.
+        assertThat(records(Topics.CHANGES))
+                .extracting(KafkaFixture.Record::key)
+                .containsExactlyInAnyOrder(env + "/api", env + "/api", env + "/web");
+        assertThat(counter(watcher, "berth.watcher.poll.errors")).isEqualTo(1);
+        assertThat(registry.get("berth.watcher.changes").tag("kind", "changed").counter().count())
+                .isEqualTo(3);
+    }
+
+    @Test
+    void deletingOnlyTheComposeFileRemovesTheStack() {
+        repo.write("stacks/web/compose.yaml", WEB).write("stacks/web/nginx.conf", "events {}\n");
+        repo.commit("Alice", "Add web");
+        Watcher watcher = startWatcher();
+        awaitRecords(Topics.CHANGES, 1);
+
+        repo.delete("stacks/web/compose.yaml");
+        repo.commit("Alice", "Park web");
+
+        List<KafkaFixture.Record> records = awaitRecords(Topics.CHANGES, 2);
+        assertThat(decode(records.get(1)).event()).isInstanceOf(StackRemoved.class);
+        assertThat(watchers.get(watcher).get("berth.watcher.changes").tag("kind", "removed").counter().count())
+                .isEqualTo(1);
     }
 
     @Test
