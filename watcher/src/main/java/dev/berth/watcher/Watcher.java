@@ -255,6 +255,10 @@ public final class Watcher implements Service {
         }
         log.debug("{} @{}: {} stack(s) with changes since {}", source.display(), commit.shortSha(), changed.size(),
                 base == null ? "the beginning" : shortSha(base));
+        if (changed.isEmpty()) {
+            log.info("commit @{} \"{}\" by {} changes no stack under {}", commit.shortSha(), commit.subjectLine(),
+                    commit.author(), config.stacksPath().isEmpty() ? "the repository root" : config.stacksPath() + "/");
+        }
         for (Map.Entry<String, List<String>> entry : changed.entrySet()) {
             scan(mirror, entry.getKey(), entry.getValue(), base, commit);
         }

@@ -19,6 +19,7 @@ import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A real git repository with a work tree in a temporary directory, on branch {@code main}, for tests
@@ -105,10 +106,11 @@ public final class GitRepos implements AutoCloseable {
     }
 
     /**
-     * Like {@link #commit(String, String)}, with a given author and commit time (whole seconds, UTC).
+     * Like {@link #commit(String, String)}, with a given author and commit time (whole seconds, UTC;
+     * null for now).
      * The author's email is made from the name: {@code Alice Smith <alice.smith@example.com>}.
      */
-    public String commit(String author, String message, Instant when) {
+    public String commit(String author, String message, @Nullable Instant when) {
         try {
             git.add().addFilepattern(".").call();
             git.add().setUpdate(true).addFilepattern(".").call();
