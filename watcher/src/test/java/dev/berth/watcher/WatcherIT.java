@@ -19,6 +19,7 @@ import dev.berth.common.kafka.KafkaEventPublisher;
 import dev.berth.common.kafka.KafkaStateStore;
 import dev.berth.common.kafka.TopicAdmin;
 import dev.berth.common.kafka.Topics;
+import dev.berth.testkit.GitRepos;
 import dev.berth.testkit.KafkaFixture;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.berth.common.RetriableBerthException;
-import dev.berth.watcher.GitRepos;
+import dev.berth.testkit.GitRepos;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
