@@ -87,6 +87,7 @@ final class AllInOne implements AutoCloseable {
         try {
             watcherConfig = new WatcherConfig(settings.repository(), settings.branch(), settings.environment(),
                     settings.pollInterval(), settings.dataDir(), WatcherConfig.DEFAULT_STACKS_PATH);
+            Watcher.checkRepository(watcherConfig);
             deployerConfig = DeployerConfig.defaults()
                     .withEnvironment(settings.environment())
                     .withDockerHost(settings.dockerHost())

@@ -120,7 +120,7 @@ class AllInOneIT {
     }
 
     private Berth run(String... extra) throws IOException {
-        List<String> args = new ArrayList<>(List.of("run", "--repo", repo.dir().toString(), "--environment", ENV,
+        List<String> args = new ArrayList<>(List.of("run", "--repo", repo.path().toString(), "--environment", ENV,
                 "--poll-interval", "1s", "--data-dir", dataDir.toString(), "--ops-port", "0",
                 "--health-timeout", "30s", "--webhook", receiver.url("/hook").toString()));
         args.addAll(List.of(extra));
@@ -187,7 +187,7 @@ class AllInOneIT {
 
     @Test
     void anUnreachableKafkaIsRetriedThenReportedWithoutStackTraces() throws Exception {
-        Berth berth = new Berth("run", "--repo", repo.dir().toString(), "--data-dir", dataDir.toString(),
+        Berth berth = new Berth("run", "--repo", repo.path().toString(), "--data-dir", dataDir.toString(),
                 "--ops-port", "0", "--bootstrap-servers", "127.0.0.1:1", "--kafka-startup-timeout", "5s");
         assertThat(berth.awaitExit()).isEqualTo(1);
         assertThat(berth.output())
@@ -198,7 +198,7 @@ class AllInOneIT {
 
     @Test
     void badFlagsAreUsageErrors() throws Exception {
-        Berth berth = new Berth("run", "--repo", repo.dir().toString(), "--poll-interval", "soon");
+        Berth berth = new Berth("run", "--repo", repo.path().toString(), "--poll-interval", "soon");
         assertThat(berth.awaitExit()).isEqualTo(2);
         assertThat(berth.output()).contains("not a duration");
     }

@@ -80,7 +80,7 @@ class PipelineIT {
 
     private void startPipeline() throws InterruptedException {
         pipeline = new AllInOne(new AllInOne.Settings(
-                repo.dir().toString(), "main", ENV, Duration.ofSeconds(1), kafka.bootstrapServers(),
+                repo.path().toString(), "main", ENV, Duration.ofSeconds(1), kafka.bootstrapServers(),
                 List.of(receiver.url("/hook")), List.of(receiver.url("/slack")), dataDir,
                 Duration.ofSeconds(20), Duration.ofSeconds(30), 0, null));
         pipeline.start();

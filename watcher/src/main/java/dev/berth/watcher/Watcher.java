@@ -112,6 +112,16 @@ public final class Watcher implements Service {
                 .register(registry);
     }
 
+    /**
+     * Checks, without Kafka, that a local repository named by the configuration exists and is a git
+     * repository, so a caller can refuse bad input before starting anything.
+     *
+     * @throws BerthException naming the path and what to give instead
+     */
+    public static void checkRepository(WatcherConfig config) {
+        GitSource.parse(config.repository()).requireLocalRepository();
+    }
+
     /** The {@code berth.state} key of a source's cursor: {@code watcher/<environment>/<url>#<branch>}. */
     static String cursorKey(String environment, String url, String branch) {
         return "watcher/" + environment + "/" + url + "#" + branch;
