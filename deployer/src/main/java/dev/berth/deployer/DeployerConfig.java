@@ -1,0 +1,86 @@
+package dev.berth.deployer;
+
+import dev.berth.common.BerthException;
+import dev.berth.common.StackRef;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * How a deployer works.
+ *
+ * @param environments the environments this worker applies; empty for all
+ * @param groupId the Kafka consumer group shared by the deployer workers
+ * @param dockerHost the engine to deploy to ({@code unix:///var/run/docker.sock}, {@code tcp://...});
+ *     null for docker-java's default, the local socket
+ * @param healthTimeout how long a new container may take to pass its gate
+ * @param monitorPeriod how long a container without a health check must stay running to pass
+ * @param pullTimeout how long a missing image may take to pull
+ */
+public record DeployerConfig(
+        Set<String> environments,
+        String groupId,
+        @Nullable String dockerHost,
+        Duration healthTimeout,
+        Duration monitorPeriod,
+        Duration pullTimeout) {
+    public static final String DEFAULT_GROUP_ID = "berth-deployer";
+    public static final Duration DEFAULT_HEALTH_TIMEOUT = Duration.ofMinutes(2);
+    public static final Duration DEFAULT_MONITOR_PERIOD = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_PULL_TIMEOUT = Duration.ofMinutes(2);
+
+    public DeployerConfig {
+        environments = Set.copyOf(environments);
+        environments.forEach(e -> StackRef.requireName("environment", e));
+        Objects.requireNonNull(groupId, "groupId");
+        if (groupId.isBlank()) {
+            throw new BerthException("deployer group id must not be blank");
+        }
+        if (dockerHost != null && !dockerHost.matches("(unix|tcp|npipe)://.+")) {
+            throw new BerthException("docker host \"" + dockerHost
+                    + "\" is not valid: write unix:///var/run/docker.sock or tcp://host:2376");
+        }
+        requirePositive("health timeout", healthTimeout);
+        requirePositive("monitor period", monitorPeriod);
+        requirePositive("pull timeout", pullTimeout);
+    }
+
+    private static void requirePositive(String key, Duration value) {
+        Objects.requireNonNull(value, key);
+        if (value.isNegative() || value.isZero()) {
+            throw new BerthException("deployer " + key + " must be positive, got " + value);
+        }
+    }
+
+    /** Every environment, the default group, the local engine and the default timeouts. */
+    public static DeployerConfig defaults() {
+        return new DeployerConfig(Set.of(), DEFAULT_GROUP_ID, null, DEFAULT_HEALTH_TIMEOUT, DEFAULT_MONITOR_PERIOD,
+                DEFAULT_PULL_TIMEOUT);
+    }
+
+    public DeployerConfig withEnvironment(String environment) {
+        return new DeployerConfig(Set.of(environment), groupId, dockerHost, healthTimeout, monitorPeriod, pullTimeout);
+    }
+
+    public DeployerConfig withGroupId(String id) {
+        return new DeployerConfig(environments, id, dockerHost, healthTimeout, monitorPeriod, pullTimeout);
+    }
+
+    public DeployerConfig withDockerHost(@Nullable String host) {
+        return new DeployerConfig(environments, groupId, host, healthTimeout, monitorPeriod, pullTimeout);
+    }
+
+    public DeployerConfig withHealthTimeout(Duration timeout) {
+        return new DeployerConfig(environments, groupId, dockerHost, timeout, monitorPeriod, pullTimeout);
+    }
+
+    public DeployerConfig withMonitorPeriod(Duration period) {
+        return new DeployerConfig(environments, groupId, dockerHost, healthTimeout, period, pullTimeout);
+    }
+
+    /** True when this worker applies stacks of {@code environment}. */
+    public boolean applies(String environment) {
+        return environments.isEmpty() || environments.contains(environment);
+    }
+}

@@ -1,0 +1,16 @@
+package dev.berth.deployer.internal;
+
+/** The labels Berth puts on what it creates: they are the truth about what runs. */
+final class Labels {
+    static final String STACK = "berth.stack";
+    static final String SERVICE = "berth.service";
+    static final String REVISION = "berth.revision";
+    static final String CONFIG_HASH = "berth.config-hash";
+    static final String DEPLOYMENT = "berth.deployment";
+    static final String COMPOSE_PROJECT = "com.docker.compose.project";
+    static final String COMPOSE_SERVICE = "com.docker.compose.service";
+    static final String COMPOSE_NUMBER = "com.docker.compose.container-number";
+    static final String COMPOSE_NETWORK = "com.docker.compose.network";
+
+    private Labels() {}
+}

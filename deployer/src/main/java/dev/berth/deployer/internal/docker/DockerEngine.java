@@ -1,0 +1,323 @@
+package dev.berth.deployer.internal.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.command.HealthStateLog;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.command.PullImageResultCallback;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.InternetProtocol;
+import com.github.dockerjava.api.model.Network;
+import com.github.dockerjava.api.model.Ports;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import dev.berth.common.BerthException;
+import dev.berth.common.RetriableBerthException;
+import dev.berth.common.compose.HealthCheck;
+import dev.berth.common.compose.PortMapping;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A Docker Engine, reached through docker-java, in Berth's terms. Translates docker-java's
+ * exceptions: an engine that cannot be reached is a {@link RetriableBerthException}, anything the
+ * engine refuses a {@link BerthException} with its message. Thread-safe; owns its client.
+ */
+public final class DockerEngine implements AutoCloseable {
+    private final DockerClient client;
+    private final String host;
+
+    /** @param dockerHost the engine's URL, or null for the local socket */
+    public DockerEngine(@Nullable String dockerHost) {
+        DefaultDockerClientConfig.Builder builder = DefaultDockerClientConfig.createDefaultConfigBuilder();
+        if (dockerHost != null) {
+            builder.withDockerHost(dockerHost);
+        }
+        DefaultDockerClientConfig config = builder.build();
+        this.host = config.getDockerHost().toString();
+        this.client = DockerClientImpl.getInstance(config, new ApacheDockerHttpClient.Builder()
+                .dockerHost(config.getDockerHost())
+                .sslConfig(config.getSSLConfig())
+                .connectionTimeout(Duration.ofSeconds(5))
+                .responseTimeout(Duration.ofMinutes(3))
+                .build());
+    }
+
+    public String host() {
+        return host;
+    }
+
+    /** True when the engine answers. */
+    public boolean ping() {
+        try {
+            client.pingCmd().exec();
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Throws {@link RetriableBerthException} when the engine does not answer. */
+    public void requireReachable() {
+        call("reach the engine", () -> client.pingCmd().exec());
+    }
+
+    /** The local image id of {@code image}, if the engine has it. */
+    public Optional<String> imageId(String image) {
+        try {
+            return Optional.of(call("inspect image " + image, () -> client.inspectImageCmd(image).exec().getId()));
+        } catch (NotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Pulls an image, bounded by {@code timeout}; throws {@link BerthException} with the registry's answer. */
+    public void pull(String image, Duration timeout) throws InterruptedException {
+        try {
+            boolean done = client.pullImageCmd(image)
+                    .exec(new PullImageResultCallback())
+                    .awaitCompletion(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (!done) {
+                throw new BerthException("pulling " + image + " took longer than " + timeout.toSeconds() + " s");
+            }
+        } catch (DockerException e) {
+            throw new BerthException(firstLine(e.getMessage()), e);
+        } catch (RuntimeException e) {
+            throw translate("pull " + image, e);
+        }
+    }
+
+    /** Every container, running or not, carrying {@code label=value}. */
+    public List<ContainerInfo> containers(String label, String value) {
+        List<Container> found = call("list containers", () -> client.listContainersCmd()
+                .withShowAll(true)
+                .withLabelFilter(Map.of(label, value))
+                .exec());
+        List<ContainerInfo> result = new ArrayList<>();
+        for (Container c : found) {
+            String name = c.getNames() == null || c.getNames().length == 0 ? c.getId() : c.getNames()[0].replaceFirst("^/", "");
+            result.add(new ContainerInfo(c.getId(), name, "running".equals(c.getState()),
+                    c.getLabels() == null ? Map.of() : c.getLabels()));
+        }
+        return result;
+    }
+
+    /** Creates a bridge network unless one of that name exists. */
+    public void ensureNetwork(String name, Map<String, String> labels) {
+        if (networkId(name).isPresent()) {
+            return;
+        }
+        call("create network " + name, () -> client.createNetworkCmd()
+                .withName(name)
+                .withDriver("bridge")
+                .withLabels(labels)
+                .withCheckDuplicate(true)
+                .exec());
+    }
+
+    /** Removes a network if it exists. */
+    public void removeNetwork(String name) {
+        Optional<String> id = networkId(name);
+        if (id.isPresent()) {
+            try {
+                call("remove network " + name, () -> {
+                    client.removeNetworkCmd(id.get()).exec();
+                    return null;
+                });
+            } catch (NotFoundException e) {
+                // already gone
+            }
+        }
+    }
+
+    private Optional<String> networkId(String name) {
+        List<Network> networks = call("list networks", () -> client.listNetworksCmd().withNameFilter(name).exec());
+        return networks.stream().filter(n -> n.getName().equals(name)).map(Network::getId).findFirst();
+    }
+
+    /** Creates (does not start) a container; returns its id. */
+    public String create(ContainerSpec spec) {
+        return call("create container " + spec.name(), () -> {
+            Ports bindings = new Ports();
+            List<ExposedPort> exposed = new ArrayList<>();
+            for (PortMapping port : spec.ports()) {
+                ExposedPort ep = new ExposedPort(port.containerPort(), InternetProtocol.parse(port.protocol()));
+                exposed.add(ep);
+                String ip = port.hostIp().isEmpty() ? null : port.hostIp();
+                String hostPort = port.hostPort() == null ? null : String.valueOf(port.hostPort());
+                bindings.bind(ep, new Ports.Binding(ip, hostPort));
+            }
+            CreateContainerCmd cmd = client.createContainerCmd(spec.image())
+                    .withName(spec.name())
+                    .withLabels(spec.labels())
+                    .withEnv(spec.environment().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
+                    .withExposedPorts(exposed)
+                    .withAliases(spec.alias())
+                    .withHostConfig(HostConfig.newHostConfig().withPortBindings(bindings).withNetworkMode(spec.network()));
+            if (spec.command() != null) {
+                cmd.withCmd(spec.command());
+            }
+            HealthCheck hc = spec.healthcheck();
+            if (hc != null) {
+                com.github.dockerjava.api.model.HealthCheck check =
+                        new com.github.dockerjava.api.model.HealthCheck().withTest(hc.test());
+                if (hc.interval() != null) {
+                    check.withInterval(hc.interval().toNanos());
+                }
+                if (hc.timeout() != null) {
+                    check.withTimeout(hc.timeout().toNanos());
+                }
+                if (hc.startPeriod() != null) {
+                    check.withStartPeriod(hc.startPeriod().toNanos());
+                }
+                if (hc.retries() != null) {
+                    check.withRetries(hc.retries());
+                }
+                cmd.withHealthcheck(check);
+            }
+            return cmd.exec().getId();
+        });
+    }
+
+    public void start(String id) {
+        try {
+            call("start container " + id, () -> {
+                client.startContainerCmd(id).exec();
+                return null;
+            });
+        } catch (NotModifiedException e) {
+            // already running
+        }
+    }
+
+    public void stop(String id, Duration grace) {
+        try {
+            call("stop container " + id, () -> {
+                client.stopContainerCmd(id).withTimeout((int) grace.toSeconds()).exec();
+                return null;
+            });
+        } catch (NotModifiedException | NotFoundException e) {
+            // already stopped or gone
+        }
+    }
+
+    public void rename(String id, String name) {
+        call("rename container " + id + " to " + name, () -> {
+            client.renameContainerCmd(id).withName(name).exec();
+            return null;
+        });
+    }
+
+    /** Removes a container, running or not; does nothing when it is gone. */
+    public void remove(String id) {
+        try {
+            call("remove container " + id, () -> {
+                client.removeContainerCmd(id).withForce(true).exec();
+                return null;
+            });
+        } catch (NotFoundException e) {
+            // already gone
+        }
+    }
+
+    public ContainerState state(String id) {
+        InspectContainerResponse inspected = call("inspect container " + id, () -> client.inspectContainerCmd(id).exec());
+        InspectContainerResponse.ContainerState state = inspected.getState();
+        List<String> log = new ArrayList<>();
+        String health = null;
+        if (state.getHealth() != null) {
+            health = state.getHealth().getStatus();
+            if (state.getHealth().getLog() != null) {
+                for (HealthStateLog entry : state.getHealth().getLog()) {
+                    log.add("exit " + entry.getExitCodeLong() + ": " + String.valueOf(entry.getOutput()).strip());
+                }
+            }
+        }
+        Long exit = state.getExitCodeLong();
+        Integer restarts = inspected.getRestartCount();
+        return new ContainerState(Boolean.TRUE.equals(state.getRunning()), Boolean.TRUE.equals(state.getRestarting()),
+                exit == null ? 0 : exit, restarts == null ? 0 : restarts, health, log);
+    }
+
+    /** The last {@code lines} lines of a container's output, best effort. */
+    public String logTail(String id, int lines) throws InterruptedException {
+        StringBuilder out = new StringBuilder();
+        try {
+            client.logContainerCmd(id)
+                    .withStdOut(true)
+                    .withStdErr(true)
+                    .withTail(lines)
+                    .exec(new ResultCallback.Adapter<Frame>() {
+                        @Override
+                        public void onNext(Frame frame) {
+                            out.append(new String(frame.getPayload(), java.nio.charset.StandardCharsets.UTF_8));
+                        }
+                    })
+                    .awaitCompletion(5, TimeUnit.SECONDS);
+        } catch (RuntimeException e) {
+            return "(logs not available: " + firstLine(e.getMessage()) + ")";
+        }
+        return out.toString().strip();
+    }
+
+    private <T> T call(String what, Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (NotFoundException | NotModifiedException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw translate(what, e);
+        }
+    }
+
+    private RuntimeException translate(String what, RuntimeException e) {
+        if (e instanceof DockerException de) {
+            return new BerthException("could not " + what + ": " + firstLine(de.getMessage()), e);
+        }
+        Throwable cause = e;
+        while (cause != null && !(cause instanceof IOException)) {
+            cause = cause.getCause();
+        }
+        if (cause != null) {
+            return new RetriableBerthException("Docker Engine at " + host + " is not reachable (" + cause.getMessage()
+                    + "); is dockerd running and may this user use it?", e);
+        }
+        return new BerthException("could not " + what + ": " + e, e);
+    }
+
+    private static String firstLine(@Nullable String message) {
+        if (message == null) {
+            return "no detail";
+        }
+        String text = message.replaceFirst("^Status \\d+: ", "").strip();
+        if (text.startsWith("{\"message\":\"")) {
+            text = text.substring(12, text.length() - (text.endsWith("\"}") ? 2 : 0));
+        }
+        int nl = text.indexOf('\n');
+        return nl < 0 ? text : text.substring(0, nl);
+    }
+
+    @Override
+    public void close() {
+        try {
+            client.close();
+        } catch (IOException e) {
+            // closing a client that can no longer reach its engine: nothing to release
+        }
+    }
+}
