@@ -1,5 +1,6 @@
 package dev.berth.common.event;
 
+import dev.berth.common.Commit;
 import dev.berth.common.StackRef;
 
 /**
@@ -20,6 +21,9 @@ public sealed interface BerthEvent
 
     /** The stack this event is about; its key is the Kafka record key. */
     StackRef stack();
+
+    /** The config-repo commit this event is about: its author is the event's actor. */
+    Commit commit();
 
     default EventType type() {
         return EventType.of(this);
