@@ -159,6 +159,10 @@ final class AllInOne implements AutoCloseable {
             }
             stopping = true;
         }
+        if (started.isEmpty() && kafka == null) {
+            stopped.countDown();
+            return;
+        }
         log.info("stopping");
         try {
             for (int i = started.size() - 1; i >= 0; i--) {

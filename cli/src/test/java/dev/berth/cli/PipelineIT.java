@@ -91,7 +91,7 @@ class PipelineIT {
                 services:
                   web:
                     image: busybox:1.35
-                    command: ["sh", "-c", "env | grep ^GREETING > /tmp/index.html && exec httpd -f -p 8080 -h /tmp"]
+                    command: ["sh", "-c", "mkdir -p /www; env | grep ^GREETING > /www/index.html; trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait"]
                     environment:
                       GREETING: %s
                     ports:

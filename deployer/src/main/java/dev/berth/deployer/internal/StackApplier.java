@@ -341,7 +341,8 @@ public final class StackApplier {
     private void fail(Envelope incoming, StackRef stack, String id, Commit commit, Instant begin, StepFailure f) {
         Duration took = Duration.between(begin, clock.instant());
         publish(incoming, new DeploymentFailed(stack, id, commit, f.service, f.getMessage(), f.evidence, took));
-        log.info("failed {} @{}: {}", stack, commit.shortSha(), f.getMessage());
+        log.info("failed {} @{}: {}{}", stack, commit.shortSha(), f.getMessage(),
+                f.evidence.isEmpty() ? "" : "\n" + f.evidence.indent(9).stripTrailing());
         record("failed", took);
     }
 
