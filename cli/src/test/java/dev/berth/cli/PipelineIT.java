@@ -161,7 +161,8 @@ class PipelineIT {
         Container c2 = awaitRunning(second);
         assertThat(c2.getId()).isNotEqualTo(c1.getId());
         assertThat(docker.inspect(c2.getId()).getConfig().getEnv()).contains("GREETING=two");
-        assertThat(docker.containers(key)).hasSize(1);
+        // The old container is removed once the new one passed its gate.
+        await().atMost(Duration.ofSeconds(30)).until(() -> docker.containers(key).size() == 1);
 
         // Deleting the stack removes its containers and its network.
         repo.delete("stacks/" + stack);
