@@ -160,8 +160,10 @@ class AllInOneIT {
         assertThat(Files.readString(dataDir.resolve("bootstrap-servers"))).startsWith("127.0.0.1:");
 
         // SIGTERM, as Ctrl-C: a clean stop that leaves the container running.
-        berth.process.destroy();
+        // Through the handle: Process.destroy() would also close the output we want to read.
+        berth.process.toHandle().destroy();
         berth.awaitExit();
+        await().atMost(Duration.ofSeconds(10)).until(() -> berth.printed("stopped"));
         assertThat(berth.output()).contains("stopping").contains("stopped").doesNotContain("\tat ");
         assertThat(docker.inspect(containers.get(0).getId()).getState().getRunning()).isTrue();
 
@@ -182,7 +184,8 @@ class AllInOneIT {
         Berth berth = new Berth("run", "--repo", dataDir.resolve("nowhere").toString(), "--data-dir",
                 dataDir.toString(), "--ops-port", "0");
         assertThat(berth.awaitExit()).isEqualTo(2);
-        assertThat(berth.output()).contains("does not exist").doesNotContain("\tat ");
+        await().atMost(Duration.ofSeconds(10)).until(() -> berth.printed("does not exist"));
+        assertThat(berth.output()).doesNotContain("\tat ");
     }
 
     @Test
@@ -190,6 +193,7 @@ class AllInOneIT {
         Berth berth = new Berth("run", "--repo", repo.path().toString(), "--data-dir", dataDir.toString(),
                 "--ops-port", "0", "--bootstrap-servers", "127.0.0.1:1", "--kafka-startup-timeout", "5s");
         assertThat(berth.awaitExit()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> berth.printed("did not answer"));
         assertThat(berth.output())
                 .contains("Kafka at 127.0.0.1:1 is not reachable")
                 .contains("did not answer")
@@ -200,6 +204,6 @@ class AllInOneIT {
     void badFlagsAreUsageErrors() throws Exception {
         Berth berth = new Berth("run", "--repo", repo.path().toString(), "--poll-interval", "soon");
         assertThat(berth.awaitExit()).isEqualTo(2);
-        assertThat(berth.output()).contains("not a duration");
+        await().atMost(Duration.ofSeconds(10)).until(() -> berth.printed("not a duration"));
     }
 }

@@ -25,6 +25,7 @@ import org.apache.kafka.common.errors.TopicExistsException;
 public final class TopicAdmin {
     private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(15);
+    private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(3);
 
     private final KafkaSettings settings;
     private final Clock clock;
@@ -50,14 +51,16 @@ public final class TopicAdmin {
             try (Admin admin = Admin.create(settings.clientProperties(
                     "berth-admin",
                     Map.of(
-                            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
+                            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3_000,
                             AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000)))) {
-                admin.describeCluster().nodes().get(10, TimeUnit.SECONDS);
+                admin.describeCluster().nodes().get(ATTEMPT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                 createMissing(admin);
                 return;
             } catch (ExecutionException | TimeoutException e) {
                 Instant now = clock.instant();
                 if (!now.isBefore(deadline)) {
+                    progress.accept("Kafka at " + settings.bootstrapServers() + " is not reachable (attempt " + attempt
+                            + "); giving up");
                     throw new BerthException("Kafka at " + settings.bootstrapServers() + " did not answer within "
                             + settings.startupTimeout().toSeconds() + " s (" + attempt
                             + " attempts): check that the broker runs and --bootstrap-servers names it");
