@@ -1,0 +1,218 @@
+package dev.berth.deployer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.github.dockerjava.api.model.Container;
+import dev.berth.common.Commit;
+import dev.berth.common.StackRef;
+import dev.berth.common.event.Envelope;
+import dev.berth.common.event.EventCodec;
+import dev.berth.common.event.StackChanged;
+import dev.berth.common.event.StackRemoved;
+import dev.berth.common.kafka.KafkaEventPublisher;
+import dev.berth.common.kafka.TopicAdmin;
+import dev.berth.common.kafka.Topics;
+import dev.berth.testkit.DockerFixture;
+import dev.berth.testkit.KafkaFixture;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The deployer on a real broker and the local Docker Engine. */
+class DeployerIT {
+    private static final Clock CLOCK = Clock.systemUTC();
+    private static final EventCodec CODEC = new EventCodec();
+    private static KafkaFixture kafka;
+    private static KafkaEventPublisher publisher;
+    private static DockerFixture docker;
+    private static Deployer deployer;
+
+    private final StackRef stack = new StackRef("dit", "s" + UUID.randomUUID().toString().substring(0, 8));
+    private int revision;
+
+    @BeforeAll
+    static void start() throws InterruptedException {
+        kafka = KafkaFixture.start();
+        new TopicAdmin(kafka.settings(), CLOCK).awaitBrokerAndCreateTopics(line -> {});
+        publisher = new KafkaEventPublisher(kafka.settings(), "deployer-it", CODEC);
+        docker = new DockerFixture();
+        DeployerConfig config = DeployerConfig.defaults()
+                .withEnvironment("dit")
+                .withHealthTimeout(Duration.ofSeconds(15))
+                .withMonitorPeriod(Duration.ofSeconds(2));
+        deployer = new Deployer(config, kafka.settings(), publisher, CLOCK, new SimpleMeterRegistry());
+        deployer.start();
+    }
+
+    @AfterAll
+    static void stop() throws InterruptedException {
+        if (deployer != null) {
+            deployer.stop();
+            deployer.awaitStop(Duration.ofSeconds(30));
+        }
+        if (publisher != null) {
+            publisher.close();
+        }
+        if (docker != null) {
+            docker.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    @AfterEach
+    void cleanUp() {
+        docker.removeStack(stack.key());
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static String web(int port, String greeting, String healthTest) {
+        return """
+                services:
+                  web:
+                    image: busybox:1.35
+                    command: ["sh", "-c", "mkdir -p /www; echo %s > /www/index.html; trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait"]
+                    environment:
+                      GREETING: %s
+                    ports:
+                      - "127.0.0.1:%d:8080"
+                    healthcheck:
+                      test: ["CMD-SHELL", "%s"]
+                      interval: 1s
+                      retries: 2
+                    labels:
+                      team: web
+                """.formatted(greeting, greeting, port, healthTest);
+    }
+
+    private static final String HEALTHY = "wget -q -O /dev/null http://127.0.0.1:8080/";
+
+    /** Publishes a change and returns its envelope. */
+    private Envelope change(String compose) {
+        String sha = (UUID.randomUUID().toString() + UUID.randomUUID()).replace("-", "").substring(0, 40);
+        Commit commit = new Commit(sha, "Erin", "rev " + ++revision, Instant.now());
+        Envelope envelope = Envelope.newChain(URI.create("/test"), CLOCK,
+                new StackChanged(stack, commit, "stacks/x/compose.yaml", compose, List.of()));
+        publisher.publish(envelope);
+        return envelope;
+    }
+
+    /** The outcome of a chain, once it arrived: the succeeded or failed record. */
+    private KafkaFixture.Record outcome(Envelope chain) {
+        return await().atMost(Duration.ofSeconds(90)).until(() -> chainOf(chain).stream()
+                .filter(r -> r.ceType().contains("deployment.succeeded") || r.ceType().contains("deployment.failed"))
+                .findFirst().orElse(null), r -> r != null);
+    }
+
+    private List<KafkaFixture.Record> chainOf(Envelope chain) {
+        return kafka.readAll(Topics.DEPLOYMENTS).stream()
+                .filter(r -> chain.chainId().equals(r.headers().get("ce_chainid")))
+                .toList();
+    }
+
+    private static JsonNode json(KafkaFixture.Record r) throws IOException {
+        return CODEC.json().readTree(r.value());
+    }
+
+    private Container only() {
+        List<Container> containers = docker.containers(stack.key());
+        assertThat(containers).hasSize(1);
+        return containers.get(0);
+    }
+
+    @Test
+    void createsReplacesKeepsAndRemoves() throws Exception {
+        int port = freePort();
+        Envelope first = change(web(port, "one", HEALTHY));
+        assertThat(outcome(first).ceType()).contains("succeeded");
+        Container c1 = only();
+        assertThat(docker.health(c1.getId())).isEqualTo("healthy");
+        assertThat(c1.getLabels())
+                .containsEntry("berth.stack", stack.key())
+                .containsEntry("berth.service", "web")
+                .containsEntry("berth.revision", ((StackChanged) first.event()).commit().sha())
+                .containsEntry("com.docker.compose.project", stack.project())
+                .containsEntry("com.docker.compose.service", "web")
+                .containsEntry("com.docker.compose.container-number", "1")
+                .containsEntry("team", "web")
+                .containsKeys("berth.config-hash", "berth.deployment");
+        assertThat(chainOf(first)).extracting(KafkaFixture.Record::ceType).containsExactly(
+                "dev.cdeventsx.berth-deployment.started.0.1.0",
+                "dev.cdevents.service.deployed.0.3.0",
+                "dev.cdeventsx.berth-deployment.succeeded.0.1.0");
+
+        Envelope second = change(web(port, "two", HEALTHY));
+        assertThat(outcome(second).ceType()).contains("succeeded");
+        assertThat(chainOf(second)).extracting(KafkaFixture.Record::ceType).contains("dev.cdevents.service.upgraded.0.3.0");
+        Container c2 = only();
+        assertThat(c2.getId()).isNotEqualTo(c1.getId());
+        assertThat(docker.inspect(c2.getId()).getConfig().getEnv()).contains("GREETING=two");
+
+        // The same desired state again is an empty plan: only a succeeded event, the container untouched.
+        Envelope again = change(web(port, "two", HEALTHY));
+        KafkaFixture.Record same = outcome(again);
+        assertThat(chainOf(again)).hasSize(1);
+        assertThat(json(same).at("/subject/content/changed").size()).isZero();
+        assertThat(only().getId()).isEqualTo(c2.getId());
+
+        Commit removal = new Commit("f".repeat(40), "Erin", "remove", Instant.now());
+        Envelope removed = Envelope.newChain(URI.create("/test"), CLOCK, new StackRemoved(stack, removal));
+        publisher.publish(removed);
+        assertThat(outcome(removed).ceType()).contains("succeeded");
+        assertThat(docker.containers(stack.key())).isEmpty();
+        assertThat(docker.networks(stack.key())).isEmpty();
+    }
+
+    @Test
+    void failuresLeaveTheRunningContainerServing() throws Exception {
+        int port = freePort();
+        assertThat(outcome(change(web(port, "good", HEALTHY))).ceType()).contains("succeeded");
+        String running = only().getId();
+
+        KafkaFixture.Record missing = outcome(change(web(port, "x", HEALTHY).replace("busybox:1.35", "berth-it/none:" + stack.name())));
+        assertThat(missing.ceType()).contains("failed");
+        assertThat(json(missing).at("/subject/content/reason").asText())
+                .contains("image \"berth-it/none:" + stack.name() + "\" of service \"web\" is not on the engine");
+        assertThat(only().getId()).isEqualTo(running);
+
+        Instant before = Instant.now();
+        KafkaFixture.Record unhealthy = outcome(change(web(port, "bad", "echo probe says no; exit 1")));
+        assertThat(unhealthy.ceType()).contains("failed");
+        assertThat(Duration.between(before, Instant.now())).isLessThan(Duration.ofSeconds(60));
+        JsonNode failure = json(unhealthy).at("/subject/content");
+        assertThat(failure.get("service").asText()).isEqualTo("web");
+        assertThat(failure.get("reason").asText()).contains("unhealthy");
+        assertThat(failure.get("evidence").asText()).contains("probe says no");
+        await().atMost(Duration.ofSeconds(30)).until(() -> "healthy".equals(docker.health(running)));
+        assertThat(only().getId()).isEqualTo(running);
+
+        KafkaFixture.Record exited = outcome(change(web(port, "bad", HEALTHY).replace("mkdir -p /www;", "exit 3;")));
+        assertThat(json(exited).at("/subject/content/reason").asText()).contains("exited with code 3");
+        await().atMost(Duration.ofSeconds(30)).until(() -> "healthy".equals(docker.health(running)));
+    }
+
+    @Test
+    void aServiceWithoutHealthCheckPassesAfterTheMonitorPeriod() {
+        Envelope chain = change("services:\n  sleeper:\n    image: busybox:1.35\n    command: sleep 600\n");
+        assertThat(outcome(chain).ceType()).contains("succeeded");
+        assertThat(docker.inspect(only().getId()).getState().getRunning()).isTrue();
+    }
+}
