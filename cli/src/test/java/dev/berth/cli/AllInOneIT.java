@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.github.dockerjava.api.model.Container;
 import dev.berth.testkit.DockerFixture;
 import dev.berth.testkit.GitRepos;
+import dev.berth.testkit.Stacks;
 import dev.berth.testkit.WebhookReceiver;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -135,8 +136,8 @@ class AllInOneIT {
 
     @Test
     void runsDeploysStopsCleanlyAndResumesFromItsHistory() throws Exception {
-        int port = PipelineIT.freePort();
-        repo.write("stacks/" + stack + "/compose.yaml", PipelineIT.compose(port, "one", PipelineIT.HEALTHY));
+        int port = Stacks.freePort();
+        repo.write("stacks/" + stack + "/compose.yaml", Stacks.webServer(port, "one", Stacks.HEALTHY));
         String first = repo.commit("Alice", "Add " + stack);
 
         Berth berth = run();
@@ -170,7 +171,7 @@ class AllInOneIT {
         // Started again on the same data: the broker's history is kept, nothing is deployed twice.
         Berth again = run();
         await().atMost(Duration.ofSeconds(90)).until(() -> again.printed("ready:"));
-        repo.write("stacks/" + stack + "/compose.yaml", PipelineIT.compose(port, "two", PipelineIT.HEALTHY));
+        repo.write("stacks/" + stack + "/compose.yaml", Stacks.webServer(port, "two", Stacks.HEALTHY));
         String second = repo.commit("Bob", "Say two");
         await().atMost(Duration.ofSeconds(90)).until(() -> again.printed("deployed " + key + " @" + second.substring(0, 7)));
         assertThat(again.count("detected " + key + " @" + first.substring(0, 7))).isZero();

@@ -12,9 +12,9 @@ import dev.berth.testkit.CdEventsSchemas;
 import dev.berth.testkit.DockerFixture;
 import dev.berth.testkit.GitRepos;
 import dev.berth.testkit.KafkaFixture;
+import dev.berth.testkit.Stacks;
 import dev.berth.testkit.WebhookReceiver;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -86,34 +86,6 @@ class PipelineIT {
         pipeline.start();
     }
 
-    static String compose(int port, String greeting, String healthTest) {
-        return """
-                services:
-                  web:
-                    image: busybox:1.35
-                    command: ["sh", "-c", "mkdir -p /www; env | grep ^GREETING > /www/index.html; trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait"]
-                    environment:
-                      GREETING: %s
-                    ports:
-                      - "127.0.0.1:%d:8080"
-                    healthcheck:
-                      test: ["CMD-SHELL", "%s"]
-                      interval: 1s
-                      timeout: 2s
-                      retries: 2
-                    labels:
-                      team: web
-                """.formatted(greeting, port, healthTest);
-    }
-
-    static final String HEALTHY = "wget -q -O /dev/null http://127.0.0.1:8080/";
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
     private Container awaitRunning(String revision) {
         return await().atMost(Duration.ofSeconds(90)).until(
                 () -> docker.containers(key).stream()
@@ -140,8 +112,8 @@ class PipelineIT {
 
     @Test
     void commitDeploysReplacesAndRemovesAStackAndReportsEachStep() throws Exception {
-        int port = freePort();
-        repo.write("stacks/" + stack + "/compose.yaml", compose(port, "one", HEALTHY));
+        int port = Stacks.freePort();
+        repo.write("stacks/" + stack + "/compose.yaml", Stacks.webServer(port, "one", Stacks.HEALTHY));
         String first = repo.commit("Alice", "Add " + stack);
         startPipeline();
 
@@ -156,7 +128,7 @@ class PipelineIT {
         assertThat(inspected.getConfig().getEnv()).contains("GREETING=one");
 
         // A change to the environment replaces the container.
-        repo.write("stacks/" + stack + "/compose.yaml", compose(port, "two", HEALTHY));
+        repo.write("stacks/" + stack + "/compose.yaml", Stacks.webServer(port, "two", Stacks.HEALTHY));
         String second = repo.commit("Bob", "Say two");
         Container c2 = awaitRunning(second);
         assertThat(c2.getId()).isNotEqualTo(c1.getId());
@@ -214,8 +186,8 @@ class PipelineIT {
 
     @Test
     void badInputIsReportedAndLeavesTheRunningStackAlone() throws Exception {
-        int port = freePort();
-        repo.write("stacks/" + stack + "/compose.yaml", compose(port, "good", HEALTHY));
+        int port = Stacks.freePort();
+        repo.write("stacks/" + stack + "/compose.yaml", Stacks.webServer(port, "good", Stacks.HEALTHY));
         String good = repo.commit("Alice", "Good");
         startPipeline();
         Container running = awaitRunning(good);
@@ -231,11 +203,11 @@ class PipelineIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> slackTexts().stream().anyMatch(t -> t.contains("has no image")));
         // An image that does not exist on the engine.
         repo.write("stacks/" + stack + "/compose.yaml",
-                compose(port, "good", HEALTHY).replace("busybox:1.35", "berth-test/missing:" + stack));
+                Stacks.webServer(port, "good", Stacks.HEALTHY).replace("busybox:1.35", "berth-test/missing:" + stack));
         repo.commit("Alice", "Missing image");
         await().atMost(Duration.ofSeconds(90)).until(() -> slackTexts().stream().anyMatch(t -> t.contains("berth-test/missing")));
         // A health check that never passes: bounded wait, failed, the good container back.
-        repo.write("stacks/" + stack + "/compose.yaml", compose(port, "bad", "exit 1"));
+        repo.write("stacks/" + stack + "/compose.yaml", Stacks.webServer(port, "bad", "exit 1"));
         String bad = repo.commit("Alice", "Never healthy");
         await().atMost(Duration.ofSeconds(90)).until(() -> slackTexts().stream()
                 .anyMatch(t -> t.contains(bad.substring(0, 7)) && t.toLowerCase().contains("fail")));

@@ -16,9 +16,9 @@ import dev.berth.common.kafka.TopicAdmin;
 import dev.berth.common.kafka.Topics;
 import dev.berth.testkit.DockerFixture;
 import dev.berth.testkit.KafkaFixture;
+import dev.berth.testkit.Stacks;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -78,33 +78,6 @@ class DeployerIT {
         docker.removeStack(stack.key());
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static String web(int port, String greeting, String healthTest) {
-        return """
-                services:
-                  web:
-                    image: busybox:1.35
-                    command: ["sh", "-c", "mkdir -p /www; echo %s > /www/index.html; trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait"]
-                    environment:
-                      GREETING: %s
-                    ports:
-                      - "127.0.0.1:%d:8080"
-                    healthcheck:
-                      test: ["CMD-SHELL", "%s"]
-                      interval: 1s
-                      retries: 2
-                    labels:
-                      team: web
-                """.formatted(greeting, greeting, port, healthTest);
-    }
-
-    private static final String HEALTHY = "wget -q -O /dev/null http://127.0.0.1:8080/";
-
     /** Publishes a change and returns its envelope. */
     private Envelope change(String compose) {
         String sha = (UUID.randomUUID().toString() + UUID.randomUUID()).replace("-", "").substring(0, 40);
@@ -140,8 +113,8 @@ class DeployerIT {
 
     @Test
     void createsReplacesKeepsAndRemoves() throws Exception {
-        int port = freePort();
-        Envelope first = change(web(port, "one", HEALTHY));
+        int port = Stacks.freePort();
+        Envelope first = change(Stacks.webServer(port, "one", Stacks.HEALTHY));
         assertThat(outcome(first).ceType()).contains("succeeded");
         Container c1 = only();
         assertThat(docker.health(c1.getId())).isEqualTo("healthy");
@@ -159,7 +132,7 @@ class DeployerIT {
                 "dev.cdevents.service.deployed.0.3.0",
                 "dev.cdeventsx.berth-deployment.succeeded.0.1.0");
 
-        Envelope second = change(web(port, "two", HEALTHY));
+        Envelope second = change(Stacks.webServer(port, "two", Stacks.HEALTHY));
         assertThat(outcome(second).ceType()).contains("succeeded");
         assertThat(chainOf(second)).extracting(KafkaFixture.Record::ceType).contains("dev.cdevents.service.upgraded.0.3.0");
         Container c2 = only();
@@ -167,7 +140,7 @@ class DeployerIT {
         assertThat(docker.inspect(c2.getId()).getConfig().getEnv()).contains("GREETING=two");
 
         // The same desired state again is an empty plan: only a succeeded event, the container untouched.
-        Envelope again = change(web(port, "two", HEALTHY));
+        Envelope again = change(Stacks.webServer(port, "two", Stacks.HEALTHY));
         KafkaFixture.Record same = outcome(again);
         assertThat(chainOf(again)).hasSize(1);
         assertThat(json(same).at("/subject/content/changed").size()).isZero();
@@ -183,18 +156,18 @@ class DeployerIT {
 
     @Test
     void failuresLeaveTheRunningContainerServing() throws Exception {
-        int port = freePort();
-        assertThat(outcome(change(web(port, "good", HEALTHY))).ceType()).contains("succeeded");
+        int port = Stacks.freePort();
+        assertThat(outcome(change(Stacks.webServer(port, "good", Stacks.HEALTHY))).ceType()).contains("succeeded");
         String running = only().getId();
 
-        KafkaFixture.Record missing = outcome(change(web(port, "x", HEALTHY).replace("busybox:1.35", "berth-it/none:" + stack.name())));
+        KafkaFixture.Record missing = outcome(change(Stacks.webServer(port, "x", Stacks.HEALTHY).replace("busybox:1.35", "berth-it/none:" + stack.name())));
         assertThat(missing.ceType()).contains("failed");
         assertThat(json(missing).at("/subject/content/reason").asText())
                 .contains("image \"berth-it/none:" + stack.name() + "\" of service \"web\" is not on the engine");
         assertThat(only().getId()).isEqualTo(running);
 
         Instant before = Instant.now();
-        KafkaFixture.Record unhealthy = outcome(change(web(port, "bad", "echo probe says no; exit 1")));
+        KafkaFixture.Record unhealthy = outcome(change(Stacks.webServer(port, "bad", "echo probe says no; exit 1")));
         assertThat(unhealthy.ceType()).contains("failed");
         assertThat(Duration.between(before, Instant.now())).isLessThan(Duration.ofSeconds(60));
         JsonNode failure = json(unhealthy).at("/subject/content");
@@ -204,7 +177,7 @@ class DeployerIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> "healthy".equals(docker.health(running)));
         assertThat(only().getId()).isEqualTo(running);
 
-        KafkaFixture.Record exited = outcome(change(web(port, "bad", HEALTHY).replace("mkdir -p /www;", "exit 3;")));
+        KafkaFixture.Record exited = outcome(change(Stacks.webServer(port, "bad", Stacks.HEALTHY).replace("mkdir -p /www;", "exit 3;")));
         assertThat(json(exited).at("/subject/content/reason").asText()).contains("exited with code 3");
         await().atMost(Duration.ofSeconds(30)).until(() -> "healthy".equals(docker.health(running)));
     }

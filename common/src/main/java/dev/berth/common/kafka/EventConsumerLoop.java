@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -117,7 +118,7 @@ public final class EventConsumerLoop implements Service {
             log.error("{}: consumer loop stopped: {}", name, e.toString(), e);
         } finally {
             polling = false;
-            consumer.close(Duration.ofSeconds(5));
+            consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
             stopped.countDown();
         }
     }
@@ -162,7 +163,7 @@ public final class EventConsumerLoop implements Service {
             stopRequested.countDown();
             consumer.wakeup();
             if (!started.get()) {
-                consumer.close(Duration.ZERO);
+                consumer.close(CloseOptions.timeout(Duration.ZERO));
                 stopped.countDown();
             }
         }

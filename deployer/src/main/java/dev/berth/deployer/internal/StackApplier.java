@@ -241,8 +241,7 @@ public final class StackApplier {
         labels.put(Labels.COMPOSE_PROJECT, stack.project());
         labels.put(Labels.COMPOSE_SERVICE, step.service());
         labels.put(Labels.COMPOSE_NUMBER, "1");
-        return new ContainerSpec(name, service.image(), service.command(), service.environment(), service.ports(),
-                service.healthcheck(), labels, network, step.service());
+        return new ContainerSpec(name, service, labels, network);
     }
 
     /**

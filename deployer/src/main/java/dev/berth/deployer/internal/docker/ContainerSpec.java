@@ -1,19 +1,14 @@
 package dev.berth.deployer.internal.docker;
 
-import dev.berth.common.compose.HealthCheck;
-import dev.berth.common.compose.PortMapping;
-import java.util.List;
+import dev.berth.common.compose.ServiceSpec;
 import java.util.Map;
-import org.jspecify.annotations.Nullable;
 
-/** Everything needed to create one container, in Berth's terms. */
-public record ContainerSpec(
-        String name,
-        String image,
-        @Nullable List<String> command,
-        Map<String, String> environment,
-        List<PortMapping> ports,
-        @Nullable HealthCheck healthcheck,
-        Map<String, String> labels,
-        String network,
-        String alias) {}
+/**
+ * One container to create: a service's spec plus what Berth adds, its name, its labels (the
+ * service's own and Berth's) and its network, where the service name is its alias.
+ */
+public record ContainerSpec(String name, ServiceSpec service, Map<String, String> labels, String network) {
+    public ContainerSpec {
+        labels = Map.copyOf(labels);
+    }
+}

@@ -23,6 +23,7 @@ import dev.berth.common.BerthException;
 import dev.berth.common.RetriableBerthException;
 import dev.berth.common.compose.HealthCheck;
 import dev.berth.common.compose.PortMapping;
+import dev.berth.common.compose.ServiceSpec;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -155,24 +156,25 @@ public final class DockerEngine implements AutoCloseable {
         return call("create container " + spec.name(), () -> {
             Ports bindings = new Ports();
             List<ExposedPort> exposed = new ArrayList<>();
-            for (PortMapping port : spec.ports()) {
+            ServiceSpec service = spec.service();
+            for (PortMapping port : service.ports()) {
                 ExposedPort ep = new ExposedPort(port.containerPort(), InternetProtocol.parse(port.protocol()));
                 exposed.add(ep);
                 String ip = port.hostIp().isEmpty() ? null : port.hostIp();
                 String hostPort = port.hostPort() == null ? null : String.valueOf(port.hostPort());
                 bindings.bind(ep, new Ports.Binding(ip, hostPort));
             }
-            CreateContainerCmd cmd = client.createContainerCmd(spec.image())
+            CreateContainerCmd cmd = client.createContainerCmd(service.image())
                     .withName(spec.name())
                     .withLabels(spec.labels())
-                    .withEnv(spec.environment().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
+                    .withEnv(service.environment().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
                     .withExposedPorts(exposed)
-                    .withAliases(spec.alias())
+                    .withAliases(service.name())
                     .withHostConfig(HostConfig.newHostConfig().withPortBindings(bindings).withNetworkMode(spec.network()));
-            if (spec.command() != null) {
-                cmd.withCmd(spec.command());
+            if (service.command() != null) {
+                cmd.withCmd(service.command());
             }
-            HealthCheck hc = spec.healthcheck();
+            HealthCheck hc = service.healthcheck();
             if (hc != null) {
                 com.github.dockerjava.api.model.HealthCheck check =
                         new com.github.dockerjava.api.model.HealthCheck().withTest(hc.test());

@@ -1,0 +1,48 @@
+package dev.berth.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+
+/** Compose documents for tests, built on the local {@code busybox:1.35} image. */
+public final class Stacks {
+    /** A health check that passes once the web server answers. */
+    public static final String HEALTHY = "wget -q -O /dev/null http://127.0.0.1:8080/";
+
+    private Stacks() {}
+
+    /**
+     * One service {@code web}: a web server showing {@code GREETING=<greeting>}, published on
+     * 127.0.0.1:{@code port}, with the health check {@code healthTest} every second, label
+     * {@code team=web}. It stops at once on SIGTERM.
+     */
+    public static String webServer(int port, String greeting, String healthTest) {
+        return """
+                services:
+                  web:
+                    image: busybox:1.35
+                    command: ["sh", "-c", "mkdir -p /www; env | grep ^GREETING > /www/index.html; trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait"]
+                    environment:
+                      GREETING: %s
+                    ports:
+                      - "127.0.0.1:%d:8080"
+                    healthcheck:
+                      test: ["CMD-SHELL", "%s"]
+                      interval: 1s
+                      timeout: 2s
+                      retries: 2
+                    labels:
+                      team: web
+                """.formatted(greeting, port, healthTest);
+    }
+
+    /** A port of 127.0.0.1 that was free a moment ago. */
+    public static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
