@@ -85,8 +85,13 @@ final class AllInOne implements AutoCloseable {
         DeployerConfig deployerConfig;
         NotifierConfig notifierConfig;
         try {
-            watcherConfig = new WatcherConfig(settings.repository(), settings.branch(), settings.environment(),
-                    settings.pollInterval(), settings.dataDir(), WatcherConfig.DEFAULT_STACKS_PATH);
+            watcherConfig = new WatcherConfig(
+                    settings.repository(),
+                    settings.branch(),
+                    settings.environment(),
+                    settings.pollInterval(),
+                    settings.dataDir(),
+                    WatcherConfig.DEFAULT_STACKS_PATH);
             Watcher.checkRepository(watcherConfig);
             deployerConfig = DeployerConfig.defaults()
                     .withEnvironment(settings.environment())
@@ -98,8 +103,12 @@ final class AllInOne implements AutoCloseable {
         } catch (BerthException e) {
             throw new Berth.UsageException(e.getMessage());
         }
-        log.info("berth run: environment {}, repository {} (branch {}, every {} s)", settings.environment(),
-                settings.repository(), settings.branch(), settings.pollInterval().toSeconds());
+        log.info(
+                "berth run: environment {}, repository {} (branch {}, every {} s)",
+                settings.environment(),
+                settings.repository(),
+                settings.branch(),
+                settings.pollInterval().toSeconds());
 
         String bootstrap = settings.bootstrapServers();
         if (bootstrap == null) {
@@ -107,11 +116,18 @@ final class AllInOne implements AutoCloseable {
             long begin = System.nanoTime();
             kafka = EmbeddedKafka.start(kafkaDir);
             bootstrap = kafka.bootstrapServers();
-            log.info("kafka: embedded broker at {} (data in {}, up in {} ms)", bootstrap, kafkaDir,
+            log.info(
+                    "kafka: embedded broker at {} (data in {}, up in {} ms)",
+                    bootstrap,
+                    kafkaDir,
                     (System.nanoTime() - begin) / 1_000_000);
         }
-        KafkaSettings kafkaSettings = new KafkaSettings(bootstrap, KafkaSettings.DEFAULT_PARTITIONS,
-                KafkaSettings.DEFAULT_REPLICATION_FACTOR, settings.kafkaStartupTimeout(), Map.of());
+        KafkaSettings kafkaSettings = new KafkaSettings(
+                bootstrap,
+                KafkaSettings.DEFAULT_PARTITIONS,
+                KafkaSettings.DEFAULT_REPLICATION_FACTOR,
+                settings.kafkaStartupTimeout(),
+                Map.of());
         new TopicAdmin(kafkaSettings, clock).awaitBrokerAndCreateTopics(log::warn);
         writeBootstrapFile(bootstrap);
 
@@ -141,8 +157,10 @@ final class AllInOne implements AutoCloseable {
             Files.createDirectories(settings.dataDir());
             Files.writeString(DataDirs.bootstrapFile(settings.dataDir()), bootstrap + "\n");
         } catch (IOException e) {
-            throw new BerthException("could not write " + DataDirs.bootstrapFile(settings.dataDir()) + ": "
-                    + e.getMessage() + "; choose another --data-dir", e);
+            throw new BerthException(
+                    "could not write " + DataDirs.bootstrapFile(settings.dataDir()) + ": " + e.getMessage()
+                            + "; choose another --data-dir",
+                    e);
         }
     }
 

@@ -70,13 +70,17 @@ final class EmbeddedKafka implements AutoCloseable {
             Files.writeString(portsFile, ports[0] + " " + ports[1] + "\n");
             return new EmbeddedKafka(server, "127.0.0.1:" + ports[0]);
         } catch (IOException e) {
-            throw new BerthException("could not prepare the embedded Kafka in " + dir + ": " + e.getMessage()
-                    + "; choose another --data-dir", e);
+            throw new BerthException(
+                    "could not prepare the embedded Kafka in " + dir + ": " + e.getMessage()
+                            + "; choose another --data-dir",
+                    e);
         } catch (RuntimeException e) {
             String message = String.valueOf(e.getMessage());
             if (message.contains("lock")) {
-                throw new BerthException("the embedded Kafka data in " + dir + " is in use by another berth process;"
-                        + " stop it, or give this one its own --data-dir", e);
+                throw new BerthException(
+                        "the embedded Kafka data in " + dir + " is in use by another berth process;"
+                                + " stop it, or give this one its own --data-dir",
+                        e);
             }
             throw new BerthException("the embedded Kafka in " + dir + " did not start: " + message, e);
         }
@@ -95,7 +99,9 @@ final class EmbeddedKafka implements AutoCloseable {
         int code;
         try (PrintStream print = new PrintStream(output, true, StandardCharsets.UTF_8)) {
             code = StorageTool.execute(
-                    new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", config.toString(), "--ignore-formatted"},
+                    new String[] {
+                        "format", "-t", Uuid.randomUuid().toString(), "-c", config.toString(), "--ignore-formatted"
+                    },
                     print);
         }
         if (code != 0) {

@@ -21,65 +21,111 @@ import picocli.CommandLine.Option;
             "Ctrl-C stops Berth; deployed containers keep running."
         })
 final class RunCommand implements Callable<Integer> {
-    @Option(names = "--repo", required = true, paramLabel = "<path-or-url>",
+    @Option(
+            names = "--repo",
+            required = true,
+            paramLabel = "<path-or-url>",
             description = "The config repository: a local path or a git URL.")
     String repository = "";
 
-    @Option(names = "--branch", defaultValue = "main", paramLabel = "<branch>",
+    @Option(
+            names = "--branch",
+            defaultValue = "main",
+            paramLabel = "<branch>",
             description = "Branch to follow (default: ${DEFAULT-VALUE}).")
     String branch = "main";
 
-    @Option(names = "--environment", defaultValue = "dev", paramLabel = "<name>",
+    @Option(
+            names = "--environment",
+            defaultValue = "dev",
+            paramLabel = "<name>",
             description = "Environment these stacks belong to (default: ${DEFAULT-VALUE}).")
     String environment = "dev";
 
-    @Option(names = "--poll-interval", defaultValue = "10s", paramLabel = "<duration>",
+    @Option(
+            names = "--poll-interval",
+            defaultValue = "10s",
+            paramLabel = "<duration>",
             converter = DurationConverter.class,
             description = "How often to look for new commits, like 10s or 1m (default: ${DEFAULT-VALUE}).")
     Duration pollInterval = Duration.ofSeconds(10);
 
-    @Option(names = "--bootstrap-servers", paramLabel = "<host:port>",
+    @Option(
+            names = "--bootstrap-servers",
+            paramLabel = "<host:port>",
             description = "An external Kafka; without it Berth runs an embedded broker.")
-    @Nullable String bootstrapServers;
+    @Nullable
+    String bootstrapServers;
 
-    @Option(names = "--webhook", paramLabel = "<url>",
+    @Option(
+            names = "--webhook",
+            paramLabel = "<url>",
             description = "Post every deployment event as CloudEvents JSON to this URL (repeatable).")
     List<URI> webhooks = new ArrayList<>();
 
-    @Option(names = "--slack-webhook", paramLabel = "<url>",
+    @Option(
+            names = "--slack-webhook",
+            paramLabel = "<url>",
             description = "Post outcomes to this Slack-compatible incoming webhook (repeatable).")
     List<URI> slackWebhooks = new ArrayList<>();
 
-    @Option(names = "--data-dir", paramLabel = "<dir>",
+    @Option(
+            names = "--data-dir",
+            paramLabel = "<dir>",
             description = "Where Berth keeps the embedded broker's data and repository mirrors"
                     + " (default: $BERTH_DATA_DIR, else $XDG_DATA_HOME/berth, else ~/.local/share/berth).")
-    @Nullable Path dataDir;
+    @Nullable
+    Path dataDir;
 
-    @Option(names = "--health-timeout", defaultValue = "2m", paramLabel = "<duration>",
+    @Option(
+            names = "--health-timeout",
+            defaultValue = "2m",
+            paramLabel = "<duration>",
             converter = DurationConverter.class,
             description = "How long a new container may take to turn healthy (default: ${DEFAULT-VALUE}).")
     Duration healthTimeout = Duration.ofMinutes(2);
 
-    @Option(names = "--kafka-startup-timeout", defaultValue = "2m", paramLabel = "<duration>",
+    @Option(
+            names = "--kafka-startup-timeout",
+            defaultValue = "2m",
+            paramLabel = "<duration>",
             converter = DurationConverter.class,
             description = "How long to wait for Kafka at start before giving up (default: ${DEFAULT-VALUE}).")
     Duration kafkaStartupTimeout = Duration.ofMinutes(2);
 
-    @Option(names = "--ops-port", defaultValue = "8484", paramLabel = "<port>",
-            description = "Port on 127.0.0.1 for /health, /ready and /metrics; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--ops-port",
+            defaultValue = "8484",
+            paramLabel = "<port>",
+            description =
+                    "Port on 127.0.0.1 for /health, /ready and /metrics; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int opsPort = 8484;
 
-    @Option(names = "--docker-host", paramLabel = "<url>",
+    @Option(
+            names = "--docker-host",
+            paramLabel = "<url>",
             description = "Docker Engine to deploy to (default: $DOCKER_HOST, else the local socket).")
-    @Nullable String dockerHost;
+    @Nullable
+    String dockerHost;
 
     @Override
     public Integer call() throws Exception {
-        Path dir = dataDir != null ? dataDir : DataDirs.defaultDataDir(System.getenv(), System.getProperty("user.home"));
+        Path dir =
+                dataDir != null ? dataDir : DataDirs.defaultDataDir(System.getenv(), System.getProperty("user.home"));
         String docker = dockerHost != null ? dockerHost : System.getenv("DOCKER_HOST");
         AllInOne.Settings settings = new AllInOne.Settings(
-                repository, branch, environment, pollInterval, bootstrapServers, webhooks, slackWebhooks,
-                dir.toAbsolutePath(), healthTimeout, kafkaStartupTimeout, opsPort, docker);
+                repository,
+                branch,
+                environment,
+                pollInterval,
+                bootstrapServers,
+                webhooks,
+                slackWebhooks,
+                dir.toAbsolutePath(),
+                healthTimeout,
+                kafkaStartupTimeout,
+                opsPort,
+                docker);
         try (AllInOne pipeline = new AllInOne(settings)) {
             pipeline.start();
             Runtime.getRuntime().addShutdownHook(new Thread(pipeline::stop, "berth-shutdown"));

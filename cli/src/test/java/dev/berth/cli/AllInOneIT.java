@@ -76,16 +76,18 @@ class AllInOneIT {
             command.addAll(List.of(args));
             process = new ProcessBuilder(command).redirectErrorStream(true).start();
             processes.add(process);
-            Thread reader = new Thread(() -> {
-                try (BufferedReader in = new BufferedReader(
-                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String line = in.readLine(); line != null; line = in.readLine()) {
-                        lines.add(line);
-                    }
-                } catch (IOException e) {
-                    // the process ended
-                }
-            }, "berth-output");
+            Thread reader = new Thread(
+                    () -> {
+                        try (BufferedReader in = new BufferedReader(
+                                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                                lines.add(line);
+                            }
+                        } catch (IOException e) {
+                            // the process ended
+                        }
+                    },
+                    "berth-output");
             reader.setDaemon(true);
             reader.start();
         }
@@ -115,23 +117,40 @@ class AllInOneIT {
         }
 
         int awaitExit() throws InterruptedException {
-            assertThat(process.waitFor(90, TimeUnit.SECONDS)).as("exited; output:\n%s", output()).isTrue();
+            assertThat(process.waitFor(90, TimeUnit.SECONDS))
+                    .as("exited; output:\n%s", output())
+                    .isTrue();
             return process.exitValue();
         }
     }
 
     private Berth run(String... extra) throws IOException {
-        List<String> args = new ArrayList<>(List.of("run", "--repo", repo.path().toString(), "--environment", ENV,
-                "--poll-interval", "1s", "--data-dir", dataDir.toString(), "--ops-port", "0",
-                "--health-timeout", "30s", "--webhook", receiver.url("/hook").toString()));
+        List<String> args = new ArrayList<>(List.of(
+                "run",
+                "--repo",
+                repo.path().toString(),
+                "--environment",
+                ENV,
+                "--poll-interval",
+                "1s",
+                "--data-dir",
+                dataDir.toString(),
+                "--ops-port",
+                "0",
+                "--health-timeout",
+                "30s",
+                "--webhook",
+                receiver.url("/hook").toString()));
         args.addAll(List.of(extra));
         return new Berth(args.toArray(String[]::new));
     }
 
     private static HttpResponse<String> get(int port, String path) throws Exception {
-        return HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
@@ -141,7 +160,8 @@ class AllInOneIT {
         String first = repo.commit("Alice", "Add " + stack);
 
         Berth berth = run();
-        await().atMost(Duration.ofSeconds(120)).until(() -> berth.printed("deployed " + key + " @" + first.substring(0, 7)));
+        await().atMost(Duration.ofSeconds(120))
+                .until(() -> berth.printed("deployed " + key + " @" + first.substring(0, 7)));
         assertThat(berth.output())
                 .contains("kafka: embedded broker at 127.0.0.1:")
                 .contains("detected " + key + " @" + first.substring(0, 7))
@@ -156,8 +176,9 @@ class AllInOneIT {
         HttpResponse<String> metrics = get(ops, "/metrics");
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.body()).contains("# TYPE").contains("berth_");
-        await().atMost(Duration.ofSeconds(30)).until(() -> receiver.requests("/hook").stream()
-                .anyMatch(r -> r.body().contains("deployment.succeeded")));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> receiver.requests("/hook").stream()
+                        .anyMatch(r -> r.body().contains("deployment.succeeded")));
         assertThat(Files.readString(dataDir.resolve("bootstrap-servers"))).startsWith("127.0.0.1:");
 
         // SIGTERM, as Ctrl-C: a clean stop that leaves the container running.
@@ -166,24 +187,34 @@ class AllInOneIT {
         berth.awaitExit();
         await().atMost(Duration.ofSeconds(10)).until(() -> berth.printed("stopped"));
         assertThat(berth.output()).contains("stopping").contains("stopped").doesNotContain("\tat ");
-        assertThat(docker.inspect(containers.get(0).getId()).getState().getRunning()).isTrue();
+        assertThat(docker.inspect(containers.get(0).getId()).getState().getRunning())
+                .isTrue();
 
         // Started again on the same data: the broker's history is kept, nothing is deployed twice.
         Berth again = run();
         await().atMost(Duration.ofSeconds(90)).until(() -> again.printed("ready:"));
         repo.write("stacks/" + stack + "/compose.yaml", Stacks.webServer(port, "two", Stacks.HEALTHY));
         String second = repo.commit("Bob", "Say two");
-        await().atMost(Duration.ofSeconds(90)).until(() -> again.printed("deployed " + key + " @" + second.substring(0, 7)));
-        assertThat(again.count("detected " + key + " @" + first.substring(0, 7))).isZero();
+        await().atMost(Duration.ofSeconds(90))
+                .until(() -> again.printed("deployed " + key + " @" + second.substring(0, 7)));
+        assertThat(again.count("detected " + key + " @" + first.substring(0, 7)))
+                .isZero();
         assertThat(again.count("detected " + key)).isEqualTo(1);
-        assertThat(docker.containers(key)).singleElement()
+        assertThat(docker.containers(key))
+                .singleElement()
                 .satisfies(c -> assertThat(c.getLabels()).containsEntry("berth.revision", second));
     }
 
     @Test
     void aRepositoryThatDoesNotExistIsAUsageError() throws Exception {
-        Berth berth = new Berth("run", "--repo", dataDir.resolve("nowhere").toString(), "--data-dir",
-                dataDir.toString(), "--ops-port", "0");
+        Berth berth = new Berth(
+                "run",
+                "--repo",
+                dataDir.resolve("nowhere").toString(),
+                "--data-dir",
+                dataDir.toString(),
+                "--ops-port",
+                "0");
         assertThat(berth.awaitExit()).isEqualTo(2);
         await().atMost(Duration.ofSeconds(10)).until(() -> berth.printed("does not exist"));
         assertThat(berth.output()).doesNotContain("\tat ");
@@ -191,8 +222,18 @@ class AllInOneIT {
 
     @Test
     void anUnreachableKafkaIsRetriedThenReportedWithoutStackTraces() throws Exception {
-        Berth berth = new Berth("run", "--repo", repo.path().toString(), "--data-dir", dataDir.toString(),
-                "--ops-port", "0", "--bootstrap-servers", "127.0.0.1:1", "--kafka-startup-timeout", "5s");
+        Berth berth = new Berth(
+                "run",
+                "--repo",
+                repo.path().toString(),
+                "--data-dir",
+                dataDir.toString(),
+                "--ops-port",
+                "0",
+                "--bootstrap-servers",
+                "127.0.0.1:1",
+                "--kafka-startup-timeout",
+                "5s");
         assertThat(berth.awaitExit()).isEqualTo(1);
         await().atMost(Duration.ofSeconds(10)).until(() -> berth.printed("did not answer"));
         assertThat(berth.output())

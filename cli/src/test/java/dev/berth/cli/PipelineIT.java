@@ -80,20 +80,30 @@ class PipelineIT {
 
     private void startPipeline() throws InterruptedException {
         pipeline = new AllInOne(new AllInOne.Settings(
-                repo.path().toString(), "main", ENV, Duration.ofSeconds(1), kafka.bootstrapServers(),
-                List.of(receiver.url("/hook")), List.of(receiver.url("/slack")), dataDir,
-                Duration.ofSeconds(20), Duration.ofSeconds(30), 0, null));
+                repo.path().toString(),
+                "main",
+                ENV,
+                Duration.ofSeconds(1),
+                kafka.bootstrapServers(),
+                List.of(receiver.url("/hook")),
+                List.of(receiver.url("/slack")),
+                dataDir,
+                Duration.ofSeconds(20),
+                Duration.ofSeconds(30),
+                0,
+                null));
         pipeline.start();
     }
 
     private Container awaitRunning(String revision) {
-        return await().atMost(Duration.ofSeconds(90)).until(
-                () -> docker.containers(key).stream()
-                        .filter(c -> revision.equals(c.getLabels().get("berth.revision")))
-                        .filter(c -> "healthy".equals(docker.health(c.getId())))
-                        .findFirst()
-                        .orElse(null),
-                c -> c != null);
+        return await().atMost(Duration.ofSeconds(90))
+                .until(
+                        () -> docker.containers(key).stream()
+                                .filter(c -> revision.equals(c.getLabels().get("berth.revision")))
+                                .filter(c -> "healthy".equals(docker.health(c.getId())))
+                                .findFirst()
+                                .orElse(null),
+                        c -> c != null);
     }
 
     private List<String> webhookTypes() {
@@ -134,29 +144,36 @@ class PipelineIT {
         assertThat(c2.getId()).isNotEqualTo(c1.getId());
         assertThat(docker.inspect(c2.getId()).getConfig().getEnv()).contains("GREETING=two");
         // The old container is removed once the new one passed its gate.
-        await().atMost(Duration.ofSeconds(30)).until(() -> docker.containers(key).size() == 1);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> docker.containers(key).size() == 1);
 
         // Deleting the stack removes its containers and its network.
         repo.delete("stacks/" + stack);
         repo.commit("Carol", "Remove " + stack);
         await().atMost(Duration.ofSeconds(60))
-                .until(() -> docker.containers(key).isEmpty() && docker.networks(key).isEmpty());
+                .until(() ->
+                        docker.containers(key).isEmpty() && docker.networks(key).isEmpty());
 
         // The generic webhook heard every deployment event, in order.
-        await().atMost(Duration.ofSeconds(30)).until(() -> webhookTypes().stream()
-                .filter(t -> t.endsWith("deployment.succeeded.0.1.0")).count() == 3);
-        assertThat(webhookTypes()).containsExactly(
-                "dev.cdeventsx.berth-deployment.started.0.1.0",
-                "dev.cdevents.service.deployed.0.3.0",
-                "dev.cdeventsx.berth-deployment.succeeded.0.1.0",
-                "dev.cdeventsx.berth-deployment.started.0.1.0",
-                "dev.cdevents.service.upgraded.0.3.0",
-                "dev.cdeventsx.berth-deployment.succeeded.0.1.0",
-                "dev.cdeventsx.berth-deployment.started.0.1.0",
-                "dev.cdevents.service.removed.0.3.0",
-                "dev.cdeventsx.berth-deployment.succeeded.0.1.0");
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> webhookTypes().stream()
+                                .filter(t -> t.endsWith("deployment.succeeded.0.1.0"))
+                                .count()
+                        == 3);
+        assertThat(webhookTypes())
+                .containsExactly(
+                        "dev.cdeventsx.berth-deployment.started.0.1.0",
+                        "dev.cdevents.service.deployed.0.3.0",
+                        "dev.cdeventsx.berth-deployment.succeeded.0.1.0",
+                        "dev.cdeventsx.berth-deployment.started.0.1.0",
+                        "dev.cdevents.service.upgraded.0.3.0",
+                        "dev.cdeventsx.berth-deployment.succeeded.0.1.0",
+                        "dev.cdeventsx.berth-deployment.started.0.1.0",
+                        "dev.cdevents.service.removed.0.3.0",
+                        "dev.cdeventsx.berth-deployment.succeeded.0.1.0");
         // Slack heard the three outcomes.
-        await().atMost(Duration.ofSeconds(30)).until(() -> receiver.requests("/slack").size() == 3);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> receiver.requests("/slack").size() == 3);
         assertThat(receiver.requests("/slack").get(0).body()).contains(key).contains(first.substring(0, 7));
 
         // The audit trail holds every event, each a conformant CloudEvent.
@@ -176,12 +193,13 @@ class PipelineIT {
                         .isEmpty();
             }
         }
-        assertThat(auditTypes).contains(
-                "dev.cdeventsx.berth-stack.changed.0.1.0",
-                "dev.cdeventsx.berth-stack.removed.0.1.0",
-                "dev.cdevents.service.deployed.0.3.0",
-                "dev.cdevents.service.upgraded.0.3.0",
-                "dev.cdevents.service.removed.0.3.0");
+        assertThat(auditTypes)
+                .contains(
+                        "dev.cdeventsx.berth-stack.changed.0.1.0",
+                        "dev.cdeventsx.berth-stack.removed.0.1.0",
+                        "dev.cdevents.service.deployed.0.3.0",
+                        "dev.cdevents.service.upgraded.0.3.0",
+                        "dev.cdevents.service.removed.0.3.0");
     }
 
     @Test
@@ -195,22 +213,28 @@ class PipelineIT {
         // Malformed YAML: invalid with its line, nothing deployed.
         repo.write("stacks/" + stack + "/compose.yaml", "services:\n  web:\n    image: [busybox\n");
         String broken = repo.commit("Alice", "Broken YAML");
-        await().atMost(Duration.ofSeconds(30)).until(() -> slackTexts().stream()
-                .anyMatch(t -> t.contains(broken.substring(0, 7)) && t.contains("compose.yaml:")));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> slackTexts().stream()
+                        .anyMatch(t -> t.contains(broken.substring(0, 7)) && t.contains("compose.yaml:")));
         // A service without an image.
         repo.write("stacks/" + stack + "/compose.yaml", "services:\n  web:\n    command: run\n");
         repo.commit("Alice", "No image");
-        await().atMost(Duration.ofSeconds(30)).until(() -> slackTexts().stream().anyMatch(t -> t.contains("has no image")));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> slackTexts().stream().anyMatch(t -> t.contains("has no image")));
         // An image that does not exist on the engine.
-        repo.write("stacks/" + stack + "/compose.yaml",
+        repo.write(
+                "stacks/" + stack + "/compose.yaml",
                 Stacks.webServer(port, "good", Stacks.HEALTHY).replace("busybox:1.35", "berth-test/missing:" + stack));
         repo.commit("Alice", "Missing image");
-        await().atMost(Duration.ofSeconds(90)).until(() -> slackTexts().stream().anyMatch(t -> t.contains("berth-test/missing")));
+        await().atMost(Duration.ofSeconds(90))
+                .until(() -> slackTexts().stream().anyMatch(t -> t.contains("berth-test/missing")));
         // A health check that never passes: bounded wait, failed, the good container back.
         repo.write("stacks/" + stack + "/compose.yaml", Stacks.webServer(port, "bad", "exit 1"));
         String bad = repo.commit("Alice", "Never healthy");
-        await().atMost(Duration.ofSeconds(90)).until(() -> slackTexts().stream()
-                .anyMatch(t -> t.contains(bad.substring(0, 7)) && t.toLowerCase().contains("fail")));
+        await().atMost(Duration.ofSeconds(90))
+                .until(() -> slackTexts().stream()
+                        .anyMatch(t -> t.contains(bad.substring(0, 7))
+                                && t.toLowerCase().contains("fail")));
 
         Container after = awaitRunning(good);
         assertThat(after.getId()).isEqualTo(running.getId());
@@ -219,15 +243,25 @@ class PipelineIT {
                 .filter(r -> key.equals(r.key()) && r.ceType().endsWith("stack.invalid.0.1.0"))
                 .toList();
         assertThat(invalid).hasSize(2);
-        assertThat(readJson(invalid.get(0).valueText()).at("/subject/content/line").asInt()).isGreaterThanOrEqualTo(3);
-        assertThat(readJson(invalid.get(1).valueText()).at("/subject/content/line").asInt()).isEqualTo(2);
+        assertThat(readJson(invalid.get(0).valueText())
+                        .at("/subject/content/line")
+                        .asInt())
+                .isGreaterThanOrEqualTo(3);
+        assertThat(readJson(invalid.get(1).valueText())
+                        .at("/subject/content/line")
+                        .asInt())
+                .isEqualTo(2);
     }
 
     private List<String> slackTexts() {
-        return receiver.requests("/slack").stream().map(WebhookReceiver.Request::body).toList();
+        return receiver.requests("/slack").stream()
+                .map(WebhookReceiver.Request::body)
+                .toList();
     }
 
     private List<KafkaFixture.Record> auditOf(String stackKey) {
-        return kafka.readAll(Topics.AUDIT).stream().filter(r -> stackKey.equals(r.key())).toList();
+        return kafka.readAll(Topics.AUDIT).stream()
+                .filter(r -> stackKey.equals(r.key()))
+                .toList();
     }
 }

@@ -24,7 +24,8 @@ public record StackRef(String environment, String name) {
     public static StackRef parse(String key) {
         int slash = key.indexOf('/');
         if (slash < 0 || slash != key.lastIndexOf('/')) {
-            throw new BerthException("\"" + key + "\" is not a stack reference: write it as <environment>/<stack>, such as dev/shop");
+            throw new BerthException(
+                    "\"" + key + "\" is not a stack reference: write it as <environment>/<stack>, such as dev/shop");
         }
         return new StackRef(key.substring(0, slash), key.substring(slash + 1));
     }

@@ -1,9 +1,9 @@
 package dev.berth.deployer;
 
 import dev.berth.common.Service;
+import dev.berth.common.event.Envelope;
 import dev.berth.common.event.EventCodec;
 import dev.berth.common.event.EventPublisher;
-import dev.berth.common.event.Envelope;
 import dev.berth.common.event.StackChanged;
 import dev.berth.common.event.StackRemoved;
 import dev.berth.common.kafka.EventConsumerLoop;
@@ -40,20 +40,33 @@ public final class Deployer implements Service {
     private final StackApplier applier;
     private final EventConsumerLoop loop;
 
-    public Deployer(DeployerConfig config, KafkaSettings kafka, EventPublisher publisher, Clock clock,
-            MeterRegistry registry) {
+    public Deployer(
+            DeployerConfig config, KafkaSettings kafka, EventPublisher publisher, Clock clock, MeterRegistry registry) {
         this.config = Objects.requireNonNull(config, "config");
         Objects.requireNonNull(kafka, "kafka");
         Objects.requireNonNull(publisher, "publisher");
         this.engine = new DockerEngine(config.dockerHost());
-        this.applier = new StackApplier(engine, publisher, config, Objects.requireNonNull(clock, "clock"),
-                URI.create("/berth/deployer/" + hostName()), codec.json(), Objects.requireNonNull(registry, "registry"));
-        this.loop = new EventConsumerLoop("deployer", kafka, config.groupId(), List.of(Topics.CHANGES),
+        this.applier = new StackApplier(
+                engine,
+                publisher,
+                config,
+                Objects.requireNonNull(clock, "clock"),
+                URI.create("/berth/deployer/" + hostName()),
+                codec.json(),
+                Objects.requireNonNull(registry, "registry"));
+        this.loop = new EventConsumerLoop(
+                "deployer",
+                kafka,
+                config.groupId(),
+                List.of(Topics.CHANGES),
                 Map.of(
-                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1,
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                        1,
                         // A deployment waits for health; the group must not evict a worker that waits.
                         ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
-                        (int) config.healthTimeout().plus(Duration.ofMinutes(10)).toMillis()),
+                        (int) config.healthTimeout()
+                                .plus(Duration.ofMinutes(10))
+                                .toMillis()),
                 this::handle);
     }
 

@@ -55,8 +55,8 @@ public record DeployerConfig(
 
     /** Every environment, the default group, the local engine and the default timeouts. */
     public static DeployerConfig defaults() {
-        return new DeployerConfig(Set.of(), DEFAULT_GROUP_ID, null, DEFAULT_HEALTH_TIMEOUT, DEFAULT_MONITOR_PERIOD,
-                DEFAULT_PULL_TIMEOUT);
+        return new DeployerConfig(
+                Set.of(), DEFAULT_GROUP_ID, null, DEFAULT_HEALTH_TIMEOUT, DEFAULT_MONITOR_PERIOD, DEFAULT_PULL_TIMEOUT);
     }
 
     public DeployerConfig withEnvironment(String environment) {

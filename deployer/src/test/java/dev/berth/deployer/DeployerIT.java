@@ -39,7 +39,8 @@ class DeployerIT {
     private static DockerFixture docker;
     private static Deployer deployer;
 
-    private final StackRef stack = new StackRef("dit", "s" + UUID.randomUUID().toString().substring(0, 8));
+    private final StackRef stack =
+            new StackRef("dit", "s" + UUID.randomUUID().toString().substring(0, 8));
     private int revision;
 
     @BeforeAll
@@ -80,9 +81,13 @@ class DeployerIT {
 
     /** Publishes a change and returns its envelope. */
     private Envelope change(String compose) {
-        String sha = (UUID.randomUUID().toString() + UUID.randomUUID()).replace("-", "").substring(0, 40);
+        String sha = (UUID.randomUUID().toString() + UUID.randomUUID())
+                .replace("-", "")
+                .substring(0, 40);
         Commit commit = new Commit(sha, "Erin", "rev " + ++revision, Instant.now());
-        Envelope envelope = Envelope.newChain(URI.create("/test"), CLOCK,
+        Envelope envelope = Envelope.newChain(
+                URI.create("/test"),
+                CLOCK,
                 new StackChanged(stack, commit, "stacks/x/compose.yaml", compose, List.of()));
         publisher.publish(envelope);
         return envelope;
@@ -90,9 +95,14 @@ class DeployerIT {
 
     /** The outcome of a chain, once it arrived: the succeeded or failed record. */
     private KafkaFixture.Record outcome(Envelope chain) {
-        return await().atMost(Duration.ofSeconds(90)).until(() -> chainOf(chain).stream()
-                .filter(r -> r.ceType().contains("deployment.succeeded") || r.ceType().contains("deployment.failed"))
-                .findFirst().orElse(null), r -> r != null);
+        return await().atMost(Duration.ofSeconds(90))
+                .until(
+                        () -> chainOf(chain).stream()
+                                .filter(r -> r.ceType().contains("deployment.succeeded")
+                                        || r.ceType().contains("deployment.failed"))
+                                .findFirst()
+                                .orElse(null),
+                        r -> r != null);
     }
 
     private List<KafkaFixture.Record> chainOf(Envelope chain) {
@@ -121,20 +131,26 @@ class DeployerIT {
         assertThat(c1.getLabels())
                 .containsEntry("berth.stack", stack.key())
                 .containsEntry("berth.service", "web")
-                .containsEntry("berth.revision", ((StackChanged) first.event()).commit().sha())
+                .containsEntry(
+                        "berth.revision",
+                        ((StackChanged) first.event()).commit().sha())
                 .containsEntry("com.docker.compose.project", stack.project())
                 .containsEntry("com.docker.compose.service", "web")
                 .containsEntry("com.docker.compose.container-number", "1")
                 .containsEntry("team", "web")
                 .containsKeys("berth.config-hash", "berth.deployment");
-        assertThat(chainOf(first)).extracting(KafkaFixture.Record::ceType).containsExactly(
-                "dev.cdeventsx.berth-deployment.started.0.1.0",
-                "dev.cdevents.service.deployed.0.3.0",
-                "dev.cdeventsx.berth-deployment.succeeded.0.1.0");
+        assertThat(chainOf(first))
+                .extracting(KafkaFixture.Record::ceType)
+                .containsExactly(
+                        "dev.cdeventsx.berth-deployment.started.0.1.0",
+                        "dev.cdevents.service.deployed.0.3.0",
+                        "dev.cdeventsx.berth-deployment.succeeded.0.1.0");
 
         Envelope second = change(Stacks.webServer(port, "two", Stacks.HEALTHY));
         assertThat(outcome(second).ceType()).contains("succeeded");
-        assertThat(chainOf(second)).extracting(KafkaFixture.Record::ceType).contains("dev.cdevents.service.upgraded.0.3.0");
+        assertThat(chainOf(second))
+                .extracting(KafkaFixture.Record::ceType)
+                .contains("dev.cdevents.service.upgraded.0.3.0");
         Container c2 = only();
         assertThat(c2.getId()).isNotEqualTo(c1.getId());
         assertThat(docker.inspect(c2.getId()).getConfig().getEnv()).contains("GREETING=two");
@@ -157,10 +173,13 @@ class DeployerIT {
     @Test
     void failuresLeaveTheRunningContainerServing() throws Exception {
         int port = Stacks.freePort();
-        assertThat(outcome(change(Stacks.webServer(port, "good", Stacks.HEALTHY))).ceType()).contains("succeeded");
+        assertThat(outcome(change(Stacks.webServer(port, "good", Stacks.HEALTHY)))
+                        .ceType())
+                .contains("succeeded");
         String running = only().getId();
 
-        KafkaFixture.Record missing = outcome(change(Stacks.webServer(port, "x", Stacks.HEALTHY).replace("busybox:1.35", "berth-it/none:" + stack.name())));
+        KafkaFixture.Record missing = outcome(change(
+                Stacks.webServer(port, "x", Stacks.HEALTHY).replace("busybox:1.35", "berth-it/none:" + stack.name())));
         assertThat(missing.ceType()).contains("failed");
         assertThat(json(missing).at("/subject/content/reason").asText())
                 .contains("image \"berth-it/none:" + stack.name() + "\" of service \"web\" is not on the engine");
@@ -177,7 +196,8 @@ class DeployerIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> "healthy".equals(docker.health(running)));
         assertThat(only().getId()).isEqualTo(running);
 
-        KafkaFixture.Record exited = outcome(change(Stacks.webServer(port, "bad", Stacks.HEALTHY).replace("mkdir -p /www;", "exit 3;")));
+        KafkaFixture.Record exited =
+                outcome(change(Stacks.webServer(port, "bad", Stacks.HEALTHY).replace("mkdir -p /www;", "exit 3;")));
         assertThat(json(exited).at("/subject/content/reason").asText()).contains("exited with code 3");
         await().atMost(Duration.ofSeconds(30)).until(() -> "healthy".equals(docker.health(running)));
     }

@@ -35,7 +35,9 @@ public final class JsonWebhookChannel implements NotificationChannel {
 
     @Override
     public void deliver(Envelope envelope) throws InterruptedException {
-        poster.post(url, "application/cloudevents+json",
+        poster.post(
+                url,
+                "application/cloudevents+json",
                 Map.of("ce-id", envelope.id(), "ce-type", envelope.type().ceType()),
                 codec.toStructured(envelope).toString());
     }

@@ -61,14 +61,21 @@ public final class Notifier implements Service {
         config.webhooks().forEach(u -> channels.add(new JsonWebhookChannel(u, codec, poster)));
         config.slackWebhooks().forEach(u -> channels.add(new SlackWebhookChannel(u, codec.json(), poster)));
         this.audit = new KafkaProducer<>(
-                kafka.clientProperties("berth-notifier-audit", Map.of(
-                        ProducerConfig.ACKS_CONFIG, "all",
-                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true)),
+                kafka.clientProperties(
+                        "berth-notifier-audit",
+                        Map.of(ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true)),
                 new StringSerializer(),
                 new ByteArraySerializer());
-        this.audited = Counter.builder("berth.audit.appended").description("Events appended to berth.audit").register(registry);
-        this.loop = new EventConsumerLoop("notifier", kafka, config.groupId(),
-                List.of(Topics.CHANGES, Topics.DEPLOYMENTS), Map.of(), this::handle);
+        this.audited = Counter.builder("berth.audit.appended")
+                .description("Events appended to berth.audit")
+                .register(registry);
+        this.loop = new EventConsumerLoop(
+                "notifier",
+                kafka,
+                config.groupId(),
+                List.of(Topics.CHANGES, Topics.DEPLOYMENTS),
+                Map.of(),
+                this::handle);
     }
 
     private void handle(ReceivedEvent record) throws InterruptedException {
@@ -78,7 +85,8 @@ public final class Notifier implements Service {
         } catch (BerthException e) {
             log.debug("audit only, not decodable: {}", e.getMessage());
         }
-        appendToAudit(record, envelope == null ? null : envelope.event().commit().author());
+        appendToAudit(
+                record, envelope == null ? null : envelope.event().commit().author());
         if (envelope == null) {
             return;
         }
@@ -92,8 +100,12 @@ public final class Notifier implements Service {
                 log.debug("delivered {} for {} to {}", envelope.type().ceType(), envelope.subject(), channel.name());
             } catch (DeliveryException e) {
                 count("berth.notifications.failed", channel);
-                log.warn("could not deliver {} for {} to {}: {}", envelope.type().ceType(), envelope.subject(),
-                        channel.name(), e.getMessage());
+                log.warn(
+                        "could not deliver {} for {} to {}: {}",
+                        envelope.type().ceType(),
+                        envelope.subject(),
+                        channel.name(),
+                        e.getMessage());
             }
         }
     }
@@ -112,8 +124,8 @@ public final class Notifier implements Service {
             Thread.currentThread().interrupt();
             throw new RetriableBerthException("interrupted while appending to " + Topics.AUDIT, e);
         } catch (ExecutionException | TimeoutException e) {
-            throw new RetriableBerthException("could not append " + record.topic() + "@" + record.offset() + " to "
-                    + Topics.AUDIT + ": " + e, e);
+            throw new RetriableBerthException(
+                    "could not append " + record.topic() + "@" + record.offset() + " to " + Topics.AUDIT + ": " + e, e);
         }
     }
 

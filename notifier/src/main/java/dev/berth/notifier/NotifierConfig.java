@@ -45,7 +45,8 @@ public record NotifierConfig(
     }
 
     public static NotifierConfig defaults() {
-        return new NotifierConfig(List.of(), List.of(), DEFAULT_GROUP_ID, DEFAULT_REQUEST_TIMEOUT, DEFAULT_MAX_ATTEMPTS);
+        return new NotifierConfig(
+                List.of(), List.of(), DEFAULT_GROUP_ID, DEFAULT_REQUEST_TIMEOUT, DEFAULT_MAX_ATTEMPTS);
     }
 
     public NotifierConfig withWebhooks(List<URI> urls) {

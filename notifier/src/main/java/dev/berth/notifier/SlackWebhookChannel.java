@@ -58,7 +58,8 @@ public final class SlackWebhookChannel implements NotificationChannel {
         List<String> details = new ArrayList<>();
         if (envelope.event() instanceof DeploymentSucceeded s) {
             commit = s.commit();
-            headline = ":white_check_mark: *" + s.stack() + "* deployed @" + commit.shortSha() + " in " + seconds(s.duration());
+            headline = ":white_check_mark: *" + s.stack() + "* deployed @" + commit.shortSha() + " in "
+                    + seconds(s.duration());
             details.add("*Changed:* " + String.join(", ", s.changed()));
         } else if (envelope.event() instanceof DeploymentFailed f) {
             commit = f.commit();

@@ -23,7 +23,8 @@ class JsonWebhookChannelTest extends NotificationChannelContract {
         assertThat(body.get("specversion").asText()).isEqualTo("1.0");
         assertThat(body.get("type").asText()).isEqualTo("dev.cdeventsx.berth-deployment.succeeded.0.1.0");
         assertThat(body.get("subject").asText()).isEqualTo("dev/shop");
-        assertThat(body.at("/data/context/id").asText()).isEqualTo(body.get("id").asText());
+        assertThat(body.at("/data/context/id").asText())
+                .isEqualTo(body.get("id").asText());
         assertThat(request.headers().get("ce-id")).isEqualTo(body.get("id").asText());
     }
 }

@@ -28,8 +28,11 @@ import org.junit.jupiter.api.Test;
  */
 abstract class NotificationChannelContract {
     static final StackRef STACK = new StackRef("dev", "shop");
-    static final Commit COMMIT = new Commit("0123456789abcdef0123456789abcdef01234567", "Alice",
-            "Ship it\n\nbody", Instant.parse("2026-11-22T10:00:00Z"));
+    static final Commit COMMIT = new Commit(
+            "0123456789abcdef0123456789abcdef01234567",
+            "Alice",
+            "Ship it\n\nbody",
+            Instant.parse("2026-11-22T10:00:00Z"));
     static final EventCodec CODEC = new EventCodec();
 
     WebhookReceiver receiver;
@@ -48,13 +51,18 @@ abstract class NotificationChannelContract {
     }
 
     static Envelope succeeded() {
-        return Envelope.newChain(URI.create("/test"), Clock.systemUTC(),
+        return Envelope.newChain(
+                URI.create("/test"),
+                Clock.systemUTC(),
                 new DeploymentSucceeded(STACK, "d1", COMMIT, List.of("create web"), Duration.ofMillis(2100)));
     }
 
     static Envelope failed(String evidence) {
-        return Envelope.newChain(URI.create("/test"), Clock.systemUTC(),
-                new DeploymentFailed(STACK, "d2", COMMIT, "web", "service \"web\" is unhealthy", evidence, Duration.ofSeconds(3)));
+        return Envelope.newChain(
+                URI.create("/test"),
+                Clock.systemUTC(),
+                new DeploymentFailed(
+                        STACK, "d2", COMMIT, "web", "service \"web\" is unhealthy", evidence, Duration.ofSeconds(3)));
     }
 
     private NotificationChannel channel(int attempts) {
@@ -81,7 +89,9 @@ abstract class NotificationChannelContract {
     void retriesServerErrorsThenSucceeds() throws Exception {
         receiver.failNext(2, 500);
         channel(3).deliver(succeeded());
-        assertThat(receiver.requests()).extracting(WebhookReceiver.Request::status).containsExactly(500, 500, 200);
+        assertThat(receiver.requests())
+                .extracting(WebhookReceiver.Request::status)
+                .containsExactly(500, 500, 200);
     }
 
     @Test
@@ -103,7 +113,8 @@ abstract class NotificationChannelContract {
 
     @Test
     void anUnreachableReceiverFailsCleanly() {
-        NotificationChannel channel = channel(URI.create("http://127.0.0.1:1/hook"), new HttpPoster(Duration.ofSeconds(2), 1));
+        NotificationChannel channel =
+                channel(URI.create("http://127.0.0.1:1/hook"), new HttpPoster(Duration.ofSeconds(2), 1));
         assertThatThrownBy(() -> channel.deliver(succeeded())).isInstanceOf(DeliveryException.class);
     }
 

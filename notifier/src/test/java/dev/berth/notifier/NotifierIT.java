@@ -38,9 +38,10 @@ class NotifierIT {
     private static final EventCodec CODEC = new EventCodec();
     private static final Clock CLOCK = Clock.systemUTC();
 
-    private final StackRef stack = new StackRef("it", "n" + UUID.randomUUID().toString().substring(0, 8));
-    private final Commit commit = new Commit("89abcdef0123456789abcdef0123456789abcdef", "Dana", "Add shop",
-            Instant.parse("2026-11-22T10:00:00Z"));
+    private final StackRef stack =
+            new StackRef("it", "n" + UUID.randomUUID().toString().substring(0, 8));
+    private final Commit commit = new Commit(
+            "89abcdef0123456789abcdef0123456789abcdef", "Dana", "Add shop", Instant.parse("2026-11-22T10:00:00Z"));
     private WebhookReceiver receiver;
     private Notifier notifier;
 
@@ -86,7 +87,9 @@ class NotifierIT {
     }
 
     private List<KafkaFixture.Record> audit() {
-        return kafka.readAll(Topics.AUDIT).stream().filter(r -> stack.key().equals(r.key())).toList();
+        return kafka.readAll(Topics.AUDIT).stream()
+                .filter(r -> stack.key().equals(r.key()))
+                .toList();
     }
 
     private List<String> hookTypes() {
@@ -99,45 +102,62 @@ class NotifierIT {
     @Test
     void auditsEveryEventAndDeliversToEachChannelInOrder() throws Exception {
         String group = "notifier-it-" + stack.name();
-        Envelope change = Envelope.newChain(URI.create("/test"), CLOCK,
+        Envelope change = Envelope.newChain(
+                URI.create("/test"),
+                CLOCK,
                 new StackChanged(stack, commit, "stacks/x/compose.yaml", "services: {}", List.of()));
         publisher.publish(change);
-        publisher.publish(change.follow(URI.create("/test"), CLOCK, new DeploymentStarted(stack, "d1", commit, List.of("create web"))));
-        publisher.publish(change.follow(URI.create("/test"), CLOCK, new ServiceDeployed(stack, "d1", commit, "web", "busybox:1.35", "c1")));
-        publisher.publish(change.follow(URI.create("/test"), CLOCK,
+        publisher.publish(change.follow(
+                URI.create("/test"), CLOCK, new DeploymentStarted(stack, "d1", commit, List.of("create web"))));
+        publisher.publish(change.follow(
+                URI.create("/test"), CLOCK, new ServiceDeployed(stack, "d1", commit, "web", "busybox:1.35", "c1")));
+        publisher.publish(change.follow(
+                URI.create("/test"),
+                CLOCK,
                 new DeploymentSucceeded(stack, "d1", commit, List.of("create web"), Duration.ofSeconds(2))));
-        publisher.publish(Envelope.newChain(URI.create("/test"), CLOCK,
+        publisher.publish(Envelope.newChain(
+                URI.create("/test"),
+                CLOCK,
                 new StackInvalid(stack, commit, "stacks/x/compose.yaml", 3, 5, "not valid YAML")));
-        publisher.publish(Envelope.newChain(URI.create("/test"), CLOCK,
+        publisher.publish(Envelope.newChain(
+                URI.create("/test"),
+                CLOCK,
                 new DeploymentFailed(stack, "d2", commit, "web", "unhealthy", "exit 1", Duration.ofSeconds(9))));
         // The first delivery attempt meets two server errors: it is retried, not lost.
         receiver.failNext(2, 500);
         startNotifier(group);
 
-        await().atMost(Duration.ofSeconds(60)).until(() -> hookTypes().size() == 5 && receiver.requests("/slack").size() == 3);
-        assertThat(hookTypes()).containsExactly(
-                "dev.cdeventsx.berth-deployment.started.0.1.0",
-                "dev.cdevents.service.deployed.0.3.0",
-                "dev.cdeventsx.berth-deployment.succeeded.0.1.0",
-                "dev.cdeventsx.berth-stack.invalid.0.1.0",
-                "dev.cdeventsx.berth-deployment.failed.0.1.0");
-        assertThat(receiver.requests("/slack")).extracting(WebhookReceiver.Request::body)
+        await().atMost(Duration.ofSeconds(60))
+                .until(() ->
+                        hookTypes().size() == 5 && receiver.requests("/slack").size() == 3);
+        assertThat(hookTypes())
+                .containsExactly(
+                        "dev.cdeventsx.berth-deployment.started.0.1.0",
+                        "dev.cdevents.service.deployed.0.3.0",
+                        "dev.cdeventsx.berth-deployment.succeeded.0.1.0",
+                        "dev.cdeventsx.berth-stack.invalid.0.1.0",
+                        "dev.cdeventsx.berth-deployment.failed.0.1.0");
+        assertThat(receiver.requests("/slack"))
+                .extracting(WebhookReceiver.Request::body)
                 .satisfiesExactly(
                         b -> assertThat(b).contains("deployed @89abcde"),
                         b -> assertThat(b).contains("is invalid").contains("stacks/x/compose.yaml:3:5"),
                         b -> assertThat(b).contains("failed @89abcde").contains("unhealthy"));
 
         await().atMost(Duration.ofSeconds(30)).until(() -> audit().size() == 6);
-        assertThat(audit()).allSatisfy(r -> assertThat(r.headers())
-                .containsKeys("ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject")
-                .containsEntry(Notifier.ACTOR_HEADER, "Dana"));
+        assertThat(audit())
+                .allSatisfy(r -> assertThat(r.headers())
+                        .containsKeys("ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject")
+                        .containsEntry(Notifier.ACTOR_HEADER, "Dana"));
         assertThat(audit()).extracting(KafkaFixture.Record::ceType).contains("dev.cdeventsx.berth-stack.changed.0.1.0");
 
         // A restart in the same group resumes after what it committed: nothing is audited or sent twice.
         stopNotifier();
         int delivered = receiver.requests().size();
         startNotifier(group);
-        publisher.publish(Envelope.newChain(URI.create("/test"), CLOCK,
+        publisher.publish(Envelope.newChain(
+                URI.create("/test"),
+                CLOCK,
                 new DeploymentSucceeded(stack, "d3", commit, List.of("replace web"), Duration.ofSeconds(1))));
         await().atMost(Duration.ofSeconds(60)).until(() -> audit().size() == 7);
         await().atMost(Duration.ofSeconds(30)).until(() -> receiver.requests().size() == delivered + 2);

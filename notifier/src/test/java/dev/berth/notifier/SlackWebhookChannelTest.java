@@ -20,20 +20,28 @@ class SlackWebhookChannelTest extends NotificationChannelContract {
 
     @Test
     void writesAReadableMessageWithBlocksWithinSlacksLimits() throws Exception {
-        channel(receiver.url("/slack"), new HttpPoster(Duration.ofSeconds(5), 1)).deliver(failed("y".repeat(5000)));
+        channel(receiver.url("/slack"), new HttpPoster(Duration.ofSeconds(5), 1))
+                .deliver(failed("y".repeat(5000)));
         JsonNode body = CODEC.json().readTree(receiver.requests().get(0).body());
-        assertThat(body.get("text").asText()).contains(":x: *dev/shop* failed @0123456").contains("unhealthy");
+        assertThat(body.get("text").asText())
+                .contains(":x: *dev/shop* failed @0123456")
+                .contains("unhealthy");
         assertThat(body.get("blocks")).allSatisfy(block -> {
             assertThat(block.get("type").asText()).isEqualTo("section");
             assertThat(block.at("/text/text").asText().length()).isLessThanOrEqualTo(SlackWebhookChannel.SECTION_LIMIT);
         });
-        assertThat(body.get("blocks").toString()).contains("Alice").contains("Ship it").contains("```");
+        assertThat(body.get("blocks").toString())
+                .contains("Alice")
+                .contains("Ship it")
+                .contains("```");
     }
 
     @Test
     void onlyOutcomesAreSent() {
         NotificationChannel channel = channel(receiver.url("/slack"), new HttpPoster(Duration.ofSeconds(1), 1));
-        Envelope started = Envelope.newChain(URI.create("/test"), Clock.systemUTC(),
+        Envelope started = Envelope.newChain(
+                URI.create("/test"),
+                Clock.systemUTC(),
                 new DeploymentStarted(STACK, "d", COMMIT, List.of("create web")));
         assertThat(channel.accepts(started)).isFalse();
     }

@@ -37,8 +37,9 @@ public final class CdEventsSchemas {
 
     public CdEventsSchemas() {
         this.dir = locate();
-        this.factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012, builder -> builder.schemaMappers(
-                mappers -> mappers.add(iri -> {
+        this.factory = JsonSchemaFactory.getInstance(
+                SpecVersion.VersionFlag.V202012,
+                builder -> builder.schemaMappers(mappers -> mappers.add(iri -> {
                     String text = iri.toString();
                     if (text.startsWith(SCHEMA_BASE + "links/")) {
                         return AbsoluteIri.of(dir.resolve("links")
@@ -59,7 +60,8 @@ public final class CdEventsSchemas {
     public Set<ValidationMessage> validate(String type, JsonNode document) {
         String file = FILES.get(type);
         if (file == null) {
-            throw new IllegalArgumentException("no CDEvents 0.5.1 schema for type " + type + "; known: " + FILES.keySet());
+            throw new IllegalArgumentException(
+                    "no CDEvents 0.5.1 schema for type " + type + "; known: " + FILES.keySet());
         }
         JsonSchema schema = schemas.computeIfAbsent(file, f -> {
             try (InputStream in = Files.newInputStream(dir.resolve(f))) {
@@ -77,7 +79,8 @@ public final class CdEventsSchemas {
             return Path.of(configured);
         }
         for (Path at = Path.of("").toAbsolutePath(); at != null; at = at.getParent()) {
-            for (Path candidate : List.of(at.resolve("shared/cdevents-0.5.1"), at.resolve("../shared/cdevents-0.5.1"))) {
+            for (Path candidate :
+                    List.of(at.resolve("shared/cdevents-0.5.1"), at.resolve("../shared/cdevents-0.5.1"))) {
                 if (Files.isDirectory(candidate)) {
                     return candidate.normalize();
                 }

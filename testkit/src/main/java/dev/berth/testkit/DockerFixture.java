@@ -21,9 +21,13 @@ public final class DockerFixture implements AutoCloseable {
     private final DockerClient client;
 
     public DockerFixture() {
-        DefaultDockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder().build();
-        this.client = DockerClientImpl.getInstance(config,
-                new ApacheDockerHttpClient.Builder().dockerHost(config.getDockerHost()).build());
+        DefaultDockerClientConfig config =
+                DefaultDockerClientConfig.createDefaultConfigBuilder().build();
+        this.client = DockerClientImpl.getInstance(
+                config,
+                new ApacheDockerHttpClient.Builder()
+                        .dockerHost(config.getDockerHost())
+                        .build());
     }
 
     public DockerClient client() {
@@ -52,7 +56,8 @@ public final class DockerFixture implements AutoCloseable {
     public List<Network> networks(String stackKey) {
         String project = stackKey.replace('/', '-');
         return client.listNetworksCmd().exec().stream()
-                .filter(n -> stackKey.equals(n.getLabels() == null ? null : n.getLabels().get("berth.stack"))
+                .filter(n -> stackKey.equals(
+                                n.getLabels() == null ? null : n.getLabels().get("berth.stack"))
                         || n.getName().equals(project + "_default"))
                 .toList();
     }
@@ -61,7 +66,10 @@ public final class DockerFixture implements AutoCloseable {
     public void removeStack(String stackKey) {
         for (Container c : containers(stackKey)) {
             try {
-                client.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
+                client.removeContainerCmd(c.getId())
+                        .withForce(true)
+                        .withRemoveVolumes(true)
+                        .exec();
             } catch (NotFoundException e) {
                 // already gone
             }

@@ -51,7 +51,10 @@ public final class GitRepos implements AutoCloseable {
     public static GitRepos create(Path dir) {
         try {
             Files.createDirectories(dir);
-            Git git = Git.init().setDirectory(dir.toFile()).setInitialBranch(BRANCH).call();
+            Git git = Git.init()
+                    .setDirectory(dir.toFile())
+                    .setInitialBranch(BRANCH)
+                    .call();
             return new GitRepos(dir.toAbsolutePath(), git);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -146,7 +149,10 @@ public final class GitRepos implements AutoCloseable {
     public Commit commitOf(String sha) {
         try (RevWalk walk = new RevWalk(git.getRepository())) {
             RevCommit commit = walk.parseCommit(ObjectId.fromString(sha));
-            return new Commit(commit.name(), commit.getAuthorIdent().getName(), commit.getFullMessage(),
+            return new Commit(
+                    commit.name(),
+                    commit.getAuthorIdent().getName(),
+                    commit.getFullMessage(),
                     Instant.ofEpochSecond(commit.getCommitTime()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

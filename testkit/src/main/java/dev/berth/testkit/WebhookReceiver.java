@@ -67,14 +67,16 @@ public final class WebhookReceiver implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
-        try (exchange; InputStream in = exchange.getRequestBody()) {
+        try (exchange;
+                InputStream in = exchange.getRequestBody()) {
             String body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             Map<String, String> headers = new HashMap<>();
             exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(), String.join(",", v)));
             int status;
             synchronized (this) {
                 status = nextStatuses.isEmpty() ? 200 : nextStatuses.remove(0);
-                requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(), headers, body, status));
+                requests.add(new Request(
+                        exchange.getRequestMethod(), exchange.getRequestURI().getPath(), headers, body, status));
             }
             if (status == 429) {
                 exchange.getResponseHeaders().set("Retry-After", "1");

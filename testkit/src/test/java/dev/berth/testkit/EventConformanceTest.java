@@ -31,8 +31,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Every event type round-trips through its JSON value, and CDEvents core types match the 0.5.1 schemas. */
 class EventConformanceTest {
     private static final StackRef STACK = new StackRef("dev", "shop");
-    private static final Commit COMMIT = new Commit("0123456789abcdef0123456789abcdef01234567", "Alice",
-            "Add shop\n\nwith a body", Instant.parse("2026-11-22T10:00:00Z"));
+    private static final Commit COMMIT = new Commit(
+            "0123456789abcdef0123456789abcdef01234567",
+            "Alice",
+            "Add shop\n\nwith a body",
+            Instant.parse("2026-11-22T10:00:00Z"));
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-22T10:00:01Z"), ZoneOffset.UTC);
 
     private final EventCodec codec = new EventCodec();
@@ -40,7 +43,8 @@ class EventConformanceTest {
 
     static List<BerthEvent> oneOfEach() {
         return List.of(
-                new StackChanged(STACK, COMMIT, "stacks/shop/compose.yaml", "services: {}", List.of("stacks/shop/compose.yaml")),
+                new StackChanged(
+                        STACK, COMMIT, "stacks/shop/compose.yaml", "services: {}", List.of("stacks/shop/compose.yaml")),
                 new StackRemoved(STACK, COMMIT),
                 new StackInvalid(STACK, COMMIT, "stacks/shop/compose.yaml", 3, 7, "bad"),
                 new DeploymentStarted(STACK, "d1", COMMIT, List.of("create web")),
@@ -60,12 +64,14 @@ class EventConformanceTest {
         assertThat(codec.decode(envelope.type().ceType(), value)).isEqualTo(envelope);
 
         JsonNode document = codec.json().readTree(value);
-        assertThat(document.at("/context/type").asText()).isEqualTo(envelope.type().ceType());
+        assertThat(document.at("/context/type").asText())
+                .isEqualTo(envelope.type().ceType());
         assertThat(document.at("/context/chainId").asText()).isEqualTo(envelope.chainId());
         if (envelope.type().isCdEvent()) {
             assertThat(schemas.validate(envelope.type().ceType(), document)).isEmpty();
         } else {
-            assertThat(envelope.type().ceType()).matches("dev\\.cdeventsx\\.berth-[a-z]+\\.[a-z]+\\.\\d+\\.\\d+\\.\\d+");
+            assertThat(envelope.type().ceType())
+                    .matches("dev\\.cdeventsx\\.berth-[a-z]+\\.[a-z]+\\.\\d+\\.\\d+\\.\\d+");
         }
     }
 

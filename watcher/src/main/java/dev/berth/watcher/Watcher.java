@@ -88,7 +88,11 @@ public final class Watcher implements Service {
     private @Nullable GitMirror mirror;
 
     public Watcher(
-            WatcherConfig config, EventPublisher publisher, KafkaStateStore state, Clock clock, MeterRegistry registry) {
+            WatcherConfig config,
+            EventPublisher publisher,
+            KafkaStateStore state,
+            Clock clock,
+            MeterRegistry registry) {
         this.config = Objects.requireNonNull(config, "config");
         this.publisher = Objects.requireNonNull(publisher, "publisher");
         this.state = Objects.requireNonNull(state, "state");
@@ -140,7 +144,8 @@ public final class Watcher implements Service {
         }
         source.requireLocalRepository();
         state.load();
-        GitMirror opened = GitMirror.open(source, config.branch(), config.dataDir().resolve("mirrors"));
+        GitMirror opened =
+                GitMirror.open(source, config.branch(), config.dataDir().resolve("mirrors"));
         mirror = opened;
         String threadName = "berth-watcher-poll-" + config.environment();
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, r -> new Thread(r, threadName));
@@ -148,11 +153,14 @@ public final class Watcher implements Service {
         executor = scheduler;
         lifecycle = State.RUNNING;
         log.debug("mirror of {} is {}; cursor key {}", source.display(), opened.directory(), cursorKey);
-        log.info("watching {} branch {} every {} for environment {}", source.display(), config.branch(),
-                seconds(config.pollInterval()), config.environment());
+        log.info(
+                "watching {} branch {} every {} for environment {}",
+                source.display(),
+                config.branch(),
+                seconds(config.pollInterval()),
+                config.environment());
         pollQueued.set(true);
-        scheduler.scheduleWithFixedDelay(
-                this::poll, 0, config.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(this::poll, 0, config.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Asks for a poll now (a push webhook arrived); coalesced with one already waiting. */
@@ -227,8 +235,12 @@ public final class Watcher implements Service {
         } catch (BerthException e) {
             log.warn("{}; trying again in {}", e.getMessage(), seconds(config.pollInterval()));
         } catch (RuntimeException e) {
-            log.error("poll of {} branch {} failed unexpectedly; trying again in {}", source.display(),
-                    config.branch(), seconds(config.pollInterval()), e);
+            log.error(
+                    "poll of {} branch {} failed unexpectedly; trying again in {}",
+                    source.display(),
+                    config.branch(),
+                    seconds(config.pollInterval()),
+                    e);
         } finally {
             sample.stop(pollTimer);
         }
@@ -242,8 +254,10 @@ public final class Watcher implements Service {
         mirror.fetch(FETCH_TIMEOUT);
         Optional<String> head = mirror.head(config.branch());
         if (head.isEmpty()) {
-            log.warn("branch {} not found in {}: nothing published; push it or give --branch an existing branch",
-                    config.branch(), source.display());
+            log.warn(
+                    "branch {} not found in {}: nothing published; push it or give --branch an existing branch",
+                    config.branch(),
+                    source.display());
             return false;
         }
         String sha = head.get();
@@ -256,18 +270,29 @@ public final class Watcher implements Service {
         Map<String, List<String>> changed;
         if (base == null) {
             if (cursor.isPresent()) {
-                log.info("commit {} published last is no longer in {}: treating every stack at @{} as changed",
-                        shortSha(cursor.get()), source.display(), commit.shortSha());
+                log.info(
+                        "commit {} published last is no longer in {}: treating every stack at @{} as changed",
+                        shortSha(cursor.get()),
+                        source.display(),
+                        commit.shortSha());
             }
             changed = stackPaths.byStack(mirror.files(sha, config.stacksPath()));
         } else {
             changed = stackPaths.byStack(mirror.changedPaths(base, sha, config.stacksPath()));
         }
-        log.debug("{} @{}: {} stack(s) with changes since {}", source.display(), commit.shortSha(), changed.size(),
+        log.debug(
+                "{} @{}: {} stack(s) with changes since {}",
+                source.display(),
+                commit.shortSha(),
+                changed.size(),
                 base == null ? "the beginning" : shortSha(base));
         if (changed.isEmpty()) {
-            log.info("commit @{} \"{}\" by {} changes no stack under {}", commit.shortSha(), commit.subjectLine(),
-                    commit.author(), config.stacksPath().isEmpty() ? "the repository root" : config.stacksPath() + "/");
+            log.info(
+                    "commit @{} \"{}\" by {} changes no stack under {}",
+                    commit.shortSha(),
+                    commit.subjectLine(),
+                    commit.author(),
+                    config.stacksPath().isEmpty() ? "the repository root" : config.stacksPath() + "/");
         }
         for (Map.Entry<String, List<String>> entry : changed.entrySet()) {
             scan(mirror, entry.getKey(), entry.getValue(), base, commit);
@@ -292,9 +317,14 @@ public final class Watcher implements Service {
             boolean hadCompose = base != null && composeFile(mirror, base, name).isPresent();
             if (hadCompose) {
                 publish(new StackRemoved(stack, commit));
-                log.info("removed {} @{} \"{}\" by {}", stack, commit.shortSha(), commit.subjectLine(), commit.author());
+                log.info(
+                        "removed {} @{} \"{}\" by {}", stack, commit.shortSha(), commit.subjectLine(), commit.author());
             } else if (!mirror.files(sha, directory).isEmpty()) {
-                log.warn("skipped {} @{}: {} has no compose file (one of {})", stack, commit.shortSha(), directory,
+                log.warn(
+                        "skipped {} @{}: {} has no compose file (one of {})",
+                        stack,
+                        commit.shortSha(),
+                        directory,
                         String.join(", ", ComposeFiles.NAMES));
             }
             return;
@@ -331,8 +361,10 @@ public final class Watcher implements Service {
         try {
             publisher.publish(Envelope.newChain(eventSource, clock, event));
         } catch (RetriableBerthException e) {
-            throw new RetriableBerthException("could not publish " + kind(event) + " " + event.stack() + ": "
-                    + e.getMessage() + "; the commit stays unpublished", e);
+            throw new RetriableBerthException(
+                    "could not publish " + kind(event) + " " + event.stack() + ": " + e.getMessage()
+                            + "; the commit stays unpublished",
+                    e);
         }
         registry.counter("berth.watcher.changes", "environment", config.environment(), "kind", kind(event))
                 .increment();

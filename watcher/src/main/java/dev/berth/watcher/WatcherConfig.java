@@ -38,8 +38,7 @@ public record WatcherConfig(
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(stacksPath, "stacksPath");
         if (repository.isBlank()) {
-            throw new BerthException(
-                    "repository is empty: give --repo a path to a git repository or its URL");
+            throw new BerthException("repository is empty: give --repo a path to a git repository or its URL");
         }
         if (branch.isEmpty()
                 || BAD_BRANCH.matcher(branch).find()

@@ -105,11 +105,21 @@ class WatcherIT {
 
         List<KafkaFixture.Record> records = awaitRecords(Topics.CHANGES, 2);
         Commit commit = new Commit(sha, "Alice", "Add web and api\n\nBoth sleep for now.\n", when);
-        assertThat(records).extracting(r -> decode(r).event()).containsExactlyInAnyOrder(
-                new StackChanged(stack("api"), commit, "stacks/api/compose.yml", API,
-                        List.of("stacks/api/compose.yml", "stacks/api/config/app.env")),
-                new StackChanged(stack("web"), commit, "stacks/web/compose.yaml", WEB,
-                        List.of("stacks/web/compose.yaml")));
+        assertThat(records)
+                .extracting(r -> decode(r).event())
+                .containsExactlyInAnyOrder(
+                        new StackChanged(
+                                stack("api"),
+                                commit,
+                                "stacks/api/compose.yml",
+                                API,
+                                List.of("stacks/api/compose.yml", "stacks/api/config/app.env")),
+                        new StackChanged(
+                                stack("web"),
+                                commit,
+                                "stacks/web/compose.yaml",
+                                WEB,
+                                List.of("stacks/web/compose.yaml")));
         for (KafkaFixture.Record r : records) {
             assertThat(r.key()).isIn(env + "/api", env + "/web");
             assertThat(r.headers())
@@ -120,7 +130,8 @@ class WatcherIT {
                     .containsEntry("content-type", "application/json")
                     .containsKeys("ce_id", "ce_time");
         }
-        assertThat(records.get(0).headers().get("ce_id")).isNotEqualTo(records.get(1).headers().get("ce_id"));
+        assertThat(records.get(0).headers().get("ce_id"))
+                .isNotEqualTo(records.get(1).headers().get("ce_id"));
     }
 
     @Test
@@ -144,8 +155,7 @@ class WatcherIT {
         String third = repo.commit("Carol", "Retire api");
         records = awaitRecords(Topics.CHANGES, 4);
         assertThat(records).last().satisfies(r -> assertThat(r.ceType()).isEqualTo(EventType.STACK_REMOVED.ceType()));
-        assertThat(decode(records.get(3)).event())
-                .isEqualTo(new StackRemoved(stack("api"), repo.commitOf(third)));
+        assertThat(decode(records.get(3)).event()).isEqualTo(new StackRemoved(stack("api"), repo.commitOf(third)));
 
         awaitPolls(watcher, 2);
         assertThat(records(Topics.CHANGES)).hasSize(4);
@@ -251,7 +261,10 @@ class WatcherIT {
                 .extracting(KafkaFixture.Record::key)
                 .containsExactlyInAnyOrder(env + "/api", env + "/api", env + "/web");
         assertThat(counter(watcher, "berth.watcher.poll.errors")).isEqualTo(1);
-        assertThat(registry.get("berth.watcher.changes").tag("kind", "changed").counter().count())
+        assertThat(registry.get("berth.watcher.changes")
+                        .tag("kind", "changed")
+                        .counter()
+                        .count())
                 .isEqualTo(3);
     }
 
@@ -267,7 +280,11 @@ class WatcherIT {
 
         List<KafkaFixture.Record> records = awaitRecords(Topics.CHANGES, 2);
         assertThat(decode(records.get(1)).event()).isInstanceOf(StackRemoved.class);
-        assertThat(watchers.get(watcher).get("berth.watcher.changes").tag("kind", "removed").counter().count())
+        assertThat(watchers.get(watcher)
+                        .get("berth.watcher.changes")
+                        .tag("kind", "removed")
+                        .counter()
+                        .count())
                 .isEqualTo(1);
     }
 
@@ -301,8 +318,8 @@ class WatcherIT {
 
     @Test
     void anUnreachableRemoteIsRetriedWithoutPublishing() {
-        Watcher watcher = startWatcher(new WatcherConfig("http://127.0.0.1:9/config.git", "main", env,
-                Duration.ofSeconds(1), dataDir, "stacks"));
+        Watcher watcher = startWatcher(new WatcherConfig(
+                "http://127.0.0.1:9/config.git", "main", env, Duration.ofSeconds(1), dataDir, "stacks"));
 
         await().atMost(WAIT).until(() -> counter(watcher, "berth.watcher.poll.errors") >= 2);
         assertThat(watcher.isReady()).isFalse();
@@ -327,13 +344,17 @@ class WatcherIT {
     @Test
     void aRepositoryThatDoesNotExistFailsTheStart() {
         Path missing = dataDir.resolve("no-such-repo");
-        Watcher watcher = new Watcher(new WatcherConfig(missing.toString(), "main", env, Duration.ofSeconds(1),
-                dataDir, "stacks"), publisher, store(), Clock.systemUTC(), new SimpleMeterRegistry());
+        Watcher watcher = new Watcher(
+                new WatcherConfig(missing.toString(), "main", env, Duration.ofSeconds(1), dataDir, "stacks"),
+                publisher,
+                store(),
+                Clock.systemUTC(),
+                new SimpleMeterRegistry());
 
         assertThatThrownBy(watcher::start)
                 .isInstanceOf(BerthException.class)
-                .hasMessage("repository " + missing
-                        + " does not exist: give --repo a path to a git repository or its URL");
+                .hasMessage(
+                        "repository " + missing + " does not exist: give --repo a path to a git repository or its URL");
     }
 
     private WatcherConfig config() {
@@ -388,5 +409,4 @@ class WatcherIT {
     private static Envelope decode(KafkaFixture.Record record) {
         return codec.decode(record.ceType(), record.value());
     }
-
 }

@@ -36,8 +36,8 @@ public final class ComposeParser {
     private static final Set<String> TOP_LEVEL_KEYS = Set.of("services", "name", "version");
     private static final Pattern SERVICE_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9._-]*");
     private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
-    private static final Pattern SHORT_PORT =
-            Pattern.compile("(?:(?:\\[([0-9a-fA-F:.]+)]|(\\d{1,3}(?:\\.\\d{1,3}){3})):)?(?:(\\d+)?:)?(\\d+)(?:/(tcp|udp|sctp))?");
+    private static final Pattern SHORT_PORT = Pattern.compile(
+            "(?:(?:\\[([0-9a-fA-F:.]+)]|(\\d{1,3}(?:\\.\\d{1,3}){3})):)?(?:(\\d+)?:)?(\\d+)(?:/(tcp|udp|sctp))?");
     private static final int MAX_DOCUMENT_CHARS = 1024 * 1024;
 
     /**
@@ -55,8 +55,10 @@ public final class ComposeParser {
         for (Map.Entry<String, NodeTuple> entry : top.entrySet()) {
             String key = entry.getKey();
             if (!TOP_LEVEL_KEYS.contains(key) && !key.startsWith("x-")) {
-                throw reader.error(entry.getValue().getKeyNode(), "top-level key \"" + key
-                        + "\" is not supported by this version of Berth; supported: services, name, x-* extensions");
+                throw reader.error(
+                        entry.getValue().getKeyNode(),
+                        "top-level key \"" + key
+                                + "\" is not supported by this version of Berth; supported: services, name, x-* extensions");
             }
         }
         NodeTuple services = top.get("services");
@@ -95,7 +97,10 @@ public final class ComposeParser {
 
     private static Node throwAt(String file, Optional<Mark> mark, String detail) {
         throw new ComposeException(
-                file, mark.map(m -> m.getLine() + 1).orElse(0), mark.map(m -> m.getColumn() + 1).orElse(0), detail);
+                file,
+                mark.map(m -> m.getLine() + 1).orElse(0),
+                mark.map(m -> m.getColumn() + 1).orElse(0),
+                detail);
     }
 
     /** Reads nodes of one file, building errors that point into it. */
@@ -109,7 +114,10 @@ public final class ComposeParser {
         ComposeException error(Node at, String detail) {
             Optional<Mark> mark = at.getStartMark();
             return new ComposeException(
-                    file, mark.map(m -> m.getLine() + 1).orElse(0), mark.map(m -> m.getColumn() + 1).orElse(0), detail);
+                    file,
+                    mark.map(m -> m.getLine() + 1).orElse(0),
+                    mark.map(m -> m.getColumn() + 1).orElse(0),
+                    detail);
         }
 
         /** A mapping's entries in order, with {@code <<} merges applied and duplicate keys refused. */
@@ -137,7 +145,8 @@ public final class ComposeParser {
             // Merge keys give defaults: the mapping's own keys win, then earlier merge sources.
             Map<String, NodeTuple> result = new LinkedHashMap<>();
             for (Node merge : merges) {
-                for (Map.Entry<String, NodeTuple> e : mapping(merge, "a << merge source in " + what).entrySet()) {
+                for (Map.Entry<String, NodeTuple> e :
+                        mapping(merge, "a << merge source in " + what).entrySet()) {
                     result.putIfAbsent(e.getKey(), e.getValue());
                 }
             }
@@ -164,8 +173,10 @@ public final class ComposeParser {
         ServiceSpec service(String name, NodeTuple tuple) {
             String where = "service \"" + name + "\"";
             if (!SERVICE_NAME.matcher(name).matches()) {
-                throw error(tuple.getKeyNode(), "service name \"" + name
-                        + "\" is not valid: use letters, digits, '.', '_' and '-', starting with a letter or digit");
+                throw error(
+                        tuple.getKeyNode(),
+                        "service name \"" + name
+                                + "\" is not valid: use letters, digits, '.', '_' and '-', starting with a letter or digit");
             }
             Node serviceNode = tuple.getValueNode();
             if (serviceNode instanceof ScalarNode s && s.getValue().isEmpty()) {
@@ -175,21 +186,27 @@ public final class ComposeParser {
             for (Map.Entry<String, NodeTuple> entry : keys.entrySet()) {
                 String key = entry.getKey();
                 if (!SERVICE_KEYS.contains(key) && !key.startsWith("x-")) {
-                    throw error(entry.getValue().getKeyNode(), where + ": key \"" + key
-                            + "\" is not supported by this version of Berth, which applies only "
-                            + SERVICE_KEYS.stream().sorted().toList()
-                            + "; remove it or deploy this stack another way until it is supported");
+                    throw error(
+                            entry.getValue().getKeyNode(),
+                            where + ": key \"" + key
+                                    + "\" is not supported by this version of Berth, which applies only "
+                                    + SERVICE_KEYS.stream().sorted().toList()
+                                    + "; remove it or deploy this stack another way until it is supported");
                 }
             }
             if (keys.containsKey("container_name")) {
-                throw error(keys.get("container_name").getKeyNode(), where
-                        + ": container_name is not allowed: Berth names containers <environment>-<stack>-<service>-<n>"
-                        + " so it can find, replace and scale them; remove the key");
+                throw error(
+                        keys.get("container_name").getKeyNode(),
+                        where
+                                + ": container_name is not allowed: Berth names containers <environment>-<stack>-<service>-<n>"
+                                + " so it can find, replace and scale them; remove the key");
             }
             NodeTuple image = keys.get("image");
             if (image == null) {
-                throw error(tuple.getKeyNode(), where + " has no image: add \"image: <name>:<tag>\""
-                        + " (building images from source is not supported yet)");
+                throw error(
+                        tuple.getKeyNode(),
+                        where + " has no image: add \"image: <name>:<tag>\""
+                                + " (building images from source is not supported yet)");
             }
             String imageName = scalar(image.getValueNode(), where + ": image").strip();
             if (imageName.isEmpty()) {
@@ -201,7 +218,9 @@ public final class ComposeParser {
                     keys.containsKey("command") ? command(keys.get("command").getValueNode(), where) : null,
                     keyValues(keys.get("environment"), where + ": environment", true),
                     ports(keys.get("ports"), where),
-                    keys.containsKey("healthcheck") ? healthcheck(keys.get("healthcheck").getValueNode(), where) : null,
+                    keys.containsKey("healthcheck")
+                            ? healthcheck(keys.get("healthcheck").getValueNode(), where)
+                            : null,
                     keyValues(keys.get("labels"), where + ": labels", false));
         }
 
@@ -239,8 +258,10 @@ public final class ComposeParser {
                     if (eq < 0) {
                         if (environment) {
                             // Compose takes a bare name from the shell; Berth resolves host values later.
-                            throw error(item, what + ": \"" + text + "\" has no value; write " + text
-                                    + "=<value> (values from the deployer's host are not supported yet)");
+                            throw error(
+                                    item,
+                                    what + ": \"" + text + "\" has no value; write " + text
+                                            + "=<value> (values from the deployer's host are not supported yet)");
                         }
                         result.put(key, "");
                     } else {
@@ -252,9 +273,13 @@ public final class ComposeParser {
             for (Map.Entry<String, NodeTuple> entry : mapping(node, what).entrySet()) {
                 Node value = entry.getValue().getValueNode();
                 String text = scalar(value, what + ": " + entry.getKey());
-                if (environment && value instanceof ScalarNode s && s.getTag().getValue().endsWith(":null")) {
-                    throw error(value, what + ": " + entry.getKey() + " has no value; give one"
-                            + " (values from the deployer's host are not supported yet)");
+                if (environment
+                        && value instanceof ScalarNode s
+                        && s.getTag().getValue().endsWith(":null")) {
+                    throw error(
+                            value,
+                            what + ": " + entry.getKey() + " has no value; give one"
+                                    + " (values from the deployer's host are not supported yet)");
                 }
                 result.put(entry.getKey(), text);
             }
@@ -276,8 +301,10 @@ public final class ComposeParser {
             String text = scalar(node, "an item of " + where + ": ports").strip();
             Matcher m = SHORT_PORT.matcher(text);
             if (!m.matches()) {
-                throw error(node, where + ": port \"" + text
-                        + "\" is not [host_ip:][host_port:]container_port[/protocol] (port ranges are not supported yet)");
+                throw error(
+                        node,
+                        where + ": port \"" + text
+                                + "\" is not [host_ip:][host_port:]container_port[/protocol] (port ranges are not supported yet)");
             }
             String hostIp = m.group(1) != null ? m.group(1) : m.group(2) != null ? m.group(2) : "";
             Integer hostPort = m.group(3) == null ? null : port(node, m.group(3), where);
@@ -289,7 +316,8 @@ public final class ComposeParser {
         private PortMapping longPort(Node node, String where) {
             Map<String, NodeTuple> keys = mapping(node, where + ": port");
             for (String key : keys.keySet()) {
-                if (!Set.of("target", "published", "host_ip", "protocol", "mode", "name", "app_protocol").contains(key)) {
+                if (!Set.of("target", "published", "host_ip", "protocol", "mode", "name", "app_protocol")
+                        .contains(key)) {
                     throw error(keys.get(key).getKeyNode(), where + ": port key \"" + key + "\" is not known");
                 }
             }
@@ -303,7 +331,8 @@ public final class ComposeParser {
                 Node p = keys.get("published").getValueNode();
                 published = port(p, scalar(p, where + ": published"), where);
             }
-            String hostIp = keys.containsKey("host_ip") ? scalar(keys.get("host_ip").getValueNode(), "host_ip") : "";
+            String hostIp =
+                    keys.containsKey("host_ip") ? scalar(keys.get("host_ip").getValueNode(), "host_ip") : "";
             String protocol = keys.containsKey("protocol")
                     ? scalar(keys.get("protocol").getValueNode(), "protocol").toLowerCase(Locale.ROOT)
                     : "tcp";
@@ -331,13 +360,17 @@ public final class ComposeParser {
             for (String key : keys.keySet()) {
                 if (!Set.of("test", "interval", "timeout", "start_period", "start_interval", "retries", "disable")
                         .contains(key)) {
-                    throw error(keys.get(key).getKeyNode(), what + ": key \"" + key + "\" is not known; use test,"
-                            + " interval, timeout, start_period, retries or disable");
+                    throw error(
+                            keys.get(key).getKeyNode(),
+                            what + ": key \"" + key + "\" is not known; use test,"
+                                    + " interval, timeout, start_period, retries or disable");
                 }
             }
             if (keys.containsKey("start_interval")) {
-                throw error(keys.get("start_interval").getKeyNode(), what
-                        + ": start_interval needs Docker Engine API 1.44, which Berth does not require yet; remove it");
+                throw error(
+                        keys.get("start_interval").getKeyNode(),
+                        what
+                                + ": start_interval needs Docker Engine API 1.44, which Berth does not require yet; remove it");
             }
             boolean disable = keys.containsKey("disable")
                     && Boolean.parseBoolean(scalar(keys.get("disable").getValueNode(), what + ": disable"));
@@ -404,8 +437,9 @@ public final class ComposeParser {
                 end = m.end();
             }
             if (text.isEmpty() || end != text.length()) {
-                throw error(tuple.getValueNode(), what + ": " + key + " \"" + text
-                        + "\" is not a duration; write it like 10s, 1m30s or 500ms");
+                throw error(
+                        tuple.getValueNode(),
+                        what + ": " + key + " \"" + text + "\" is not a duration; write it like 10s, 1m30s or 500ms");
             }
             return total;
         }

@@ -75,7 +75,8 @@ public final class EventCodec {
         try {
             return json.writeValueAsBytes(toCdEvent(envelope));
         } catch (JsonProcessingException e) {
-            throw new BerthException("could not write event " + envelope.id() + " as JSON: " + e.getOriginalMessage(), e);
+            throw new BerthException(
+                    "could not write event " + envelope.id() + " as JSON: " + e.getOriginalMessage(), e);
         }
     }
 
@@ -89,7 +90,9 @@ public final class EventCodec {
         try {
             JsonNode root = json.readTree(value);
             JsonNode context = root.path("context");
-            JsonNode record = type.isCdEvent() ? root.path("customData") : root.path("subject").path("content");
+            JsonNode record = type.isCdEvent()
+                    ? root.path("customData")
+                    : root.path("subject").path("content");
             BerthEvent event = json.treeToValue(record, type.recordClass());
             return new Envelope(
                     context.path("id").asText(),

@@ -20,12 +20,8 @@ public enum EventType {
     SERVICE_UPGRADED("dev.cdevents.service.upgraded.0.3.0", ServiceUpgraded.class, Topics.DEPLOYMENTS, true),
     SERVICE_REMOVED("dev.cdevents.service.removed.0.3.0", ServiceRemoved.class, Topics.DEPLOYMENTS, true),
     DEPLOYMENT_SUCCEEDED(
-            "dev.cdeventsx.berth-deployment.succeeded.0.1.0",
-            DeploymentSucceeded.class,
-            Topics.DEPLOYMENTS,
-            false),
-    DEPLOYMENT_FAILED(
-            "dev.cdeventsx.berth-deployment.failed.0.1.0", DeploymentFailed.class, Topics.DEPLOYMENTS, false);
+            "dev.cdeventsx.berth-deployment.succeeded.0.1.0", DeploymentSucceeded.class, Topics.DEPLOYMENTS, false),
+    DEPLOYMENT_FAILED("dev.cdeventsx.berth-deployment.failed.0.1.0", DeploymentFailed.class, Topics.DEPLOYMENTS, false);
 
     /** The CDEvents specification version of every event's context. */
     public static final String CDEVENTS_SPEC_VERSION = "0.5.1";
@@ -73,7 +69,7 @@ public enum EventType {
         return Arrays.stream(values())
                 .filter(t -> t.ceType.equals(ceType))
                 .findFirst()
-                .orElseThrow(() -> new BerthException("unknown event type \"" + ceType
-                        + "\": this Berth knows " + Arrays.stream(values()).map(EventType::ceType).toList()));
+                .orElseThrow(() -> new BerthException("unknown event type \"" + ceType + "\": this Berth knows "
+                        + Arrays.stream(values()).map(EventType::ceType).toList()));
     }
 }

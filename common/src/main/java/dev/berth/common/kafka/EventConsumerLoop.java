@@ -74,7 +74,9 @@ public final class EventConsumerLoop implements Service {
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.putAll(extra);
         this.consumer = new KafkaConsumer<>(
-                settings.clientProperties("berth-" + name, props), new StringDeserializer(), new ByteArrayDeserializer());
+                settings.clientProperties("berth-" + name, props),
+                new StringDeserializer(),
+                new ByteArrayDeserializer());
     }
 
     @Override
@@ -138,8 +140,15 @@ public final class EventConsumerLoop implements Service {
                 stopRequested.await(RETRY_BACKOFF.toMillis(), TimeUnit.MILLISECONDS);
                 return false;
             } catch (RuntimeException e) {
-                log.error("{}: skipped record {}-{}@{} (key {}): {}", name, record.topic(), record.partition(),
-                        record.offset(), record.key(), e.getMessage(), e);
+                log.error(
+                        "{}: skipped record {}-{}@{} (key {}): {}",
+                        name,
+                        record.topic(),
+                        record.partition(),
+                        record.offset(),
+                        record.key(),
+                        e.getMessage(),
+                        e);
             }
             consumer.commitSync(Map.of(partition, new OffsetAndMetadata(record.offset() + 1)));
         }
@@ -153,7 +162,12 @@ public final class EventConsumerLoop implements Service {
                 headers.put(header.key(), new String(header.value(), StandardCharsets.UTF_8));
             }
         }
-        return new ReceivedEvent(record.topic(), record.partition(), record.offset(), record.key(), headers,
+        return new ReceivedEvent(
+                record.topic(),
+                record.partition(),
+                record.offset(),
+                record.key(),
+                headers,
                 record.value() == null ? new byte[0] : record.value());
     }
 

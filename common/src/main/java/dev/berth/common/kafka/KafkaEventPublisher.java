@@ -1,9 +1,9 @@
 package dev.berth.common.kafka;
 
 import dev.berth.common.RetriableBerthException;
+import dev.berth.common.event.Envelope;
 import dev.berth.common.event.EventCodec;
 import dev.berth.common.event.EventPublisher;
-import dev.berth.common.event.Envelope;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -27,9 +27,12 @@ public final class KafkaEventPublisher implements EventPublisher {
                 settings.clientProperties(
                         clientId,
                         Map.of(
-                                ProducerConfig.ACKS_CONFIG, "all",
-                                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                                ProducerConfig.LINGER_MS_CONFIG, 5)),
+                                ProducerConfig.ACKS_CONFIG,
+                                "all",
+                                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                                true,
+                                ProducerConfig.LINGER_MS_CONFIG,
+                                5)),
                 new StringSerializer(),
                 new ByteArraySerializer());
     }
@@ -46,11 +49,14 @@ public final class KafkaEventPublisher implements EventPublisher {
             producer.send(record).get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new RetriableBerthException("interrupted while publishing " + envelope.type().ceType(), e);
+            throw new RetriableBerthException(
+                    "interrupted while publishing " + envelope.type().ceType(), e);
         } catch (ExecutionException | TimeoutException e) {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-            throw new RetriableBerthException("could not publish " + envelope.type().ceType() + " for "
-                    + envelope.subject() + " to " + envelope.type().topic() + ": " + cause, cause);
+            throw new RetriableBerthException(
+                    "could not publish " + envelope.type().ceType() + " for " + envelope.subject() + " to "
+                            + envelope.type().topic() + ": " + cause,
+                    cause);
         }
     }
 

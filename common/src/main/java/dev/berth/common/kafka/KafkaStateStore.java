@@ -1,7 +1,6 @@
 package dev.berth.common.kafka;
 
 import dev.berth.common.RetriableBerthException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -50,8 +49,10 @@ public final class KafkaStateStore implements AutoCloseable {
                 settings.clientProperties(
                         clientId + "-state-reader",
                         Map.of(
-                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")),
+                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                                false,
+                                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                                "read_committed")),
                 new StringDeserializer(),
                 new StringDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(Topics.STATE, LOAD_TIMEOUT).stream()
@@ -63,8 +64,8 @@ public final class KafkaStateStore implements AutoCloseable {
             long deadline = System.nanoTime() + LOAD_TIMEOUT.toNanos();
             while (partitions.stream().anyMatch(p -> consumer.position(p, LOAD_TIMEOUT) < end.get(p))) {
                 if (System.nanoTime() > deadline) {
-                    throw new RetriableBerthException("could not read " + Topics.STATE + " to its end within "
-                            + LOAD_TIMEOUT.toSeconds() + " s");
+                    throw new RetriableBerthException(
+                            "could not read " + Topics.STATE + " to its end within " + LOAD_TIMEOUT.toSeconds() + " s");
                 }
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
                     if (record.value() == null) {

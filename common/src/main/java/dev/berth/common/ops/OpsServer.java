@@ -55,8 +55,10 @@ public final class OpsServer implements Service {
         try {
             server = HttpServer.create(bindAddress, 16);
         } catch (IOException e) {
-            throw new BerthException("could not listen on " + bindAddress + " for /health, /ready and /metrics: "
-                    + e.getMessage() + "; choose another port with --ops-port", e);
+            throw new BerthException(
+                    "could not listen on " + bindAddress + " for /health, /ready and /metrics: " + e.getMessage()
+                            + "; choose another port with --ops-port",
+                    e);
         }
         executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "berth-ops-http"));
         server.setExecutor(executor);

@@ -1,7 +1,6 @@
 package dev.berth.common.compose;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.List;
@@ -123,16 +122,20 @@ class ComposeParserTest {
     void otherBadInputs() {
         assertThat(failure("").detail()).contains("empty");
         assertThat(failure("name: x\n").detail()).contains("no \"services\"");
-        assertThat(failure("services:\n  web:\n    image: a\n  web:\n    image: b\n").detail())
+        assertThat(failure("services:\n  web:\n    image: a\n  web:\n    image: b\n")
+                        .detail())
                 .contains("duplicate key \"web\"");
-        assertThat(failure("services:\n  web:\n    image: a\n    ports: ['99999:80']\n").detail())
+        assertThat(failure("services:\n  web:\n    image: a\n    ports: ['99999:80']\n")
+                        .detail())
                 .contains("not a port number");
         assertThat(failure("services:\n  web:\n    image: a\n    healthcheck:\n      test: x\n      interval: soon\n")
                         .detail())
                 .contains("not a duration");
-        assertThat(failure("services:\n  web:\n    image: a\n    command: 'echo \"unclosed'\n").detail())
+        assertThat(failure("services:\n  web:\n    image: a\n    command: 'echo \"unclosed'\n")
+                        .detail())
                 .contains("unclosed");
-        assertThat(failure("services:\n  web:\n    image: a\n    environment:\n      TOKEN:\n").detail())
+        assertThat(failure("services:\n  web:\n    image: a\n    environment:\n      TOKEN:\n")
+                        .detail())
                 .contains("TOKEN has no value");
         assertThat(failure("networks: {}\nservices:\n  web:\n    image: a\n").detail())
                 .contains("top-level key \"networks\"");

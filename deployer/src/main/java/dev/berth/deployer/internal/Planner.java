@@ -20,7 +20,9 @@ final class Planner {
     static List<Step> plan(ComposeStack desired, Map<String, String> hashes, List<ContainerInfo> running) {
         Map<String, List<ContainerInfo>> byService = new LinkedHashMap<>();
         for (ContainerInfo c : running) {
-            byService.computeIfAbsent(c.label(Labels.SERVICE), k -> new ArrayList<>()).add(c);
+            byService
+                    .computeIfAbsent(c.label(Labels.SERVICE), k -> new ArrayList<>())
+                    .add(c);
         }
         List<Step> steps = new ArrayList<>();
         for (ServiceSpec service : desired.services()) {

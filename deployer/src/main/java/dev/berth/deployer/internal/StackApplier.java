@@ -69,8 +69,14 @@ public final class StackApplier {
     private final MeterRegistry registry;
     private final Timer duration;
 
-    public StackApplier(DockerEngine engine, EventPublisher publisher, DeployerConfig config, Clock clock, URI source,
-            ObjectMapper json, MeterRegistry registry) {
+    public StackApplier(
+            DockerEngine engine,
+            EventPublisher publisher,
+            DeployerConfig config,
+            Clock clock,
+            URI source,
+            ObjectMapper json,
+            MeterRegistry registry) {
         this.engine = engine;
         this.publisher = publisher;
         this.config = config;
@@ -131,10 +137,12 @@ public final class StackApplier {
         log.info("deploying {} @{}: {}", stack, commit.shortSha(), String.join(", ", changes));
         publish(incoming, new DeploymentStarted(stack, deploymentId, commit, changes));
         try {
-            engine.ensureNetwork(network, Map.of(
-                    Labels.STACK, stack.key(),
-                    Labels.COMPOSE_PROJECT, stack.project(),
-                    Labels.COMPOSE_NETWORK, "default"));
+            engine.ensureNetwork(
+                    network,
+                    Map.of(
+                            Labels.STACK, stack.key(),
+                            Labels.COMPOSE_PROJECT, stack.project(),
+                            Labels.COMPOSE_NETWORK, "default"));
             for (Step step : steps) {
                 applyStep(incoming, stack, deploymentId, commit, network, step);
             }
@@ -159,9 +167,12 @@ public final class StackApplier {
         Instant begin = clock.instant();
         Map<String, List<ContainerInfo>> byService = new LinkedHashMap<>();
         for (ContainerInfo c : engine.containers(Labels.STACK, stack.key())) {
-            byService.computeIfAbsent(c.label(Labels.SERVICE), k -> new ArrayList<>()).add(c);
+            byService
+                    .computeIfAbsent(c.label(Labels.SERVICE), k -> new ArrayList<>())
+                    .add(c);
         }
-        List<String> changes = byService.keySet().stream().sorted().map(s -> "remove " + s).toList();
+        List<String> changes =
+                byService.keySet().stream().sorted().map(s -> "remove " + s).toList();
         if (!changes.isEmpty()) {
             log.info("removing {} @{}: {}", stack, commit.shortSha(), String.join(", ", changes));
             publish(incoming, new DeploymentStarted(stack, deploymentId, commit, changes));
@@ -175,8 +186,9 @@ public final class StackApplier {
         succeed(incoming, stack, deploymentId, commit, begin, changes);
     }
 
-    private void applyStep(Envelope incoming, StackRef stack, String deploymentId, Commit commit, String network,
-            Step step) throws StepFailure, InterruptedException {
+    private void applyStep(
+            Envelope incoming, StackRef stack, String deploymentId, Commit commit, String network, Step step)
+            throws StepFailure, InterruptedException {
         String name = stack.project() + "-" + step.service() + "-1";
         switch (step.action()) {
             case UNCHANGED -> {
@@ -230,8 +242,14 @@ public final class StackApplier {
         publish(incoming, done);
     }
 
-    private static ContainerSpec containerSpec(StackRef stack, String deploymentId, Commit commit, String network,
-            String name, Step step, ServiceSpec service) {
+    private static ContainerSpec containerSpec(
+            StackRef stack,
+            String deploymentId,
+            Commit commit,
+            String network,
+            String name,
+            Step step,
+            ServiceSpec service) {
         Map<String, String> labels = new LinkedHashMap<>(service.labels());
         labels.put(Labels.STACK, stack.key());
         labels.put(Labels.SERVICE, step.service());
@@ -255,27 +273,37 @@ public final class StackApplier {
             ContainerState state = engine.state(id);
             Instant now = clock.instant();
             if (!state.running() && !state.restarting()) {
-                throw new StepFailure(service, "service \"" + service + "\" exited with code " + state.exitCode()
-                        + " instead of turning healthy", evidence(id, state));
+                throw new StepFailure(
+                        service,
+                        "service \"" + service + "\" exited with code " + state.exitCode()
+                                + " instead of turning healthy",
+                        evidence(id, state));
             }
             if (state.restartCount() > 0 || state.restarting()) {
-                throw new StepFailure(service, "service \"" + service + "\" restarted while starting",
-                        evidence(id, state));
+                throw new StepFailure(
+                        service, "service \"" + service + "\" restarted while starting", evidence(id, state));
             }
             if (state.health() != null) {
                 if (state.health().equals("healthy")) {
                     return Duration.between(start, now);
                 }
                 if (state.health().equals("unhealthy")) {
-                    throw new StepFailure(service, "service \"" + service + "\" is unhealthy: its health check failed",
+                    throw new StepFailure(
+                            service,
+                            "service \"" + service + "\" is unhealthy: its health check failed",
                             evidence(id, state));
                 }
-            } else if (!Duration.between(start, now).minus(config.monitorPeriod()).isNegative()) {
+            } else if (!Duration.between(start, now)
+                    .minus(config.monitorPeriod())
+                    .isNegative()) {
                 return Duration.between(start, now);
             }
             if (now.isAfter(deadline)) {
-                throw new StepFailure(service, "service \"" + service + "\" did not turn healthy within "
-                        + config.healthTimeout().toSeconds() + " s", evidence(id, state));
+                throw new StepFailure(
+                        service,
+                        "service \"" + service + "\" did not turn healthy within "
+                                + config.healthTimeout().toSeconds() + " s",
+                        evidence(id, state));
             }
             Thread.sleep(GATE_POLL.toMillis());
         }
@@ -308,12 +336,19 @@ public final class StackApplier {
         } catch (RetriableBerthException e) {
             throw e;
         } catch (BerthException e) {
-            throw new StepFailure(service.name(), "image \"" + service.image() + "\" of service \"" + service.name()
-                    + "\" is not on the engine and could not be pulled (" + e.getMessage()
-                    + "); build or load it on the host, or fix the image name", "");
+            throw new StepFailure(
+                    service.name(),
+                    "image \"" + service.image() + "\" of service \"" + service.name()
+                            + "\" is not on the engine and could not be pulled (" + e.getMessage()
+                            + "); build or load it on the host, or fix the image name",
+                    "");
         }
-        return engine.imageId(service.image()).orElseThrow(() -> new StepFailure(service.name(),
-                "image \"" + service.image() + "\" of service \"" + service.name() + "\" is missing after its pull", ""));
+        return engine.imageId(service.image())
+                .orElseThrow(() -> new StepFailure(
+                        service.name(),
+                        "image \"" + service.image() + "\" of service \"" + service.name()
+                                + "\" is missing after its pull",
+                        ""));
     }
 
     /** SHA-256 of the normalised spec, the image id it resolves to and its network. */
@@ -328,11 +363,16 @@ public final class StackApplier {
         }
     }
 
-    private void succeed(Envelope incoming, StackRef stack, String id, Commit commit, Instant begin, List<String> changes) {
+    private void succeed(
+            Envelope incoming, StackRef stack, String id, Commit commit, Instant begin, List<String> changes) {
         Duration took = Duration.between(begin, clock.instant());
         publish(incoming, new DeploymentSucceeded(stack, id, commit, changes, took));
         if (!changes.isEmpty()) {
-            log.info("deployed {} @{} in {} s", stack, commit.shortSha(), String.format("%.1f", took.toMillis() / 1000.0));
+            log.info(
+                    "deployed {} @{} in {} s",
+                    stack,
+                    commit.shortSha(),
+                    String.format("%.1f", took.toMillis() / 1000.0));
         }
         record("succeeded", took);
     }
@@ -340,7 +380,11 @@ public final class StackApplier {
     private void fail(Envelope incoming, StackRef stack, String id, Commit commit, Instant begin, StepFailure f) {
         Duration took = Duration.between(begin, clock.instant());
         publish(incoming, new DeploymentFailed(stack, id, commit, f.service, f.getMessage(), f.evidence, took));
-        log.info("failed {} @{}: {}{}", stack, commit.shortSha(), f.getMessage(),
+        log.info(
+                "failed {} @{}: {}{}",
+                stack,
+                commit.shortSha(),
+                f.getMessage(),
                 f.evidence.isEmpty() ? "" : "\n" + f.evidence.indent(9).stripTrailing());
         record("failed", took);
     }

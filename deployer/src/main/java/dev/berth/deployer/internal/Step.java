@@ -11,7 +11,8 @@ import org.jspecify.annotations.Nullable;
  * @param desired the service as the stack declares it; null for a removal
  * @param current the containers that run the service now
  */
-record Step(Action action, String service, @Nullable ServiceSpec desired, String configHash, List<ContainerInfo> current) {
+record Step(
+        Action action, String service, @Nullable ServiceSpec desired, String configHash, List<ContainerInfo> current) {
     enum Action {
         CREATE,
         REPLACE,

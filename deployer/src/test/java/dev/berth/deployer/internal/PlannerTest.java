@@ -10,22 +10,29 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class PlannerTest {
-    private final ComposeStack stack = new ComposeParser().parse("c.yaml",
-            "services:\n  web:\n    image: a\n  api:\n    image: b\n  db:\n    image: c\n");
+    private final ComposeStack stack = new ComposeParser()
+            .parse("c.yaml", "services:\n  web:\n    image: a\n  api:\n    image: b\n  db:\n    image: c\n");
     private final Map<String, String> hashes = Map.of("web", "h-web", "api", "h-api", "db", "h-db");
 
     private static ContainerInfo container(String service, String hash, boolean running) {
-        return new ContainerInfo("id-" + service, "dev-x-" + service + "-1", running,
+        return new ContainerInfo(
+                "id-" + service,
+                "dev-x-" + service + "-1",
+                running,
                 Map.of(Labels.SERVICE, service, Labels.CONFIG_HASH, hash));
     }
 
     @Test
     void createsReplacesKeepsAndRemoves() {
-        List<Step> steps = Planner.plan(stack, hashes, List.of(
-                container("web", "h-web", true),
-                container("api", "old", true),
-                container("old-worker", "x", true)));
-        assertThat(steps).extracting(Step::describe)
+        List<Step> steps = Planner.plan(
+                stack,
+                hashes,
+                List.of(
+                        container("web", "h-web", true),
+                        container("api", "old", true),
+                        container("old-worker", "x", true)));
+        assertThat(steps)
+                .extracting(Step::describe)
                 .containsExactly("unchanged web", "replace api", "create db", "remove old-worker");
     }
 
@@ -37,8 +44,13 @@ class PlannerTest {
 
     @Test
     void nothingChangedIsAnEmptyPlan() {
-        List<Step> steps = Planner.plan(stack, hashes, List.of(
-                container("web", "h-web", true), container("api", "h-api", true), container("db", "h-db", true)));
+        List<Step> steps = Planner.plan(
+                stack,
+                hashes,
+                List.of(
+                        container("web", "h-web", true),
+                        container("api", "h-api", true),
+                        container("db", "h-db", true)));
         assertThat(steps).allMatch(s -> s.action() == Step.Action.UNCHANGED);
     }
 }

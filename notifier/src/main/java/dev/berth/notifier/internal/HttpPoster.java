@@ -29,7 +29,8 @@ public final class HttpPoster {
     }
 
     /** Posts until an attempt gets a 2xx answer; throws {@link DeliveryException} after the last attempt. */
-    public void post(URI url, String contentType, Map<String, String> headers, String body) throws InterruptedException {
+    public void post(URI url, String contentType, Map<String, String> headers, String body)
+            throws InterruptedException {
         HttpRequest.Builder builder = HttpRequest.newBuilder(url)
                 .timeout(timeout)
                 .header("Content-Type", contentType)
@@ -51,7 +52,8 @@ public final class HttpPoster {
                 if (status / 100 == 4 && status != 429 && status != 408) {
                     break; // the receiver refuses this request: trying again would not help
                 }
-                Optional<Duration> retryAfter = response.headers().firstValue("Retry-After").flatMap(HttpPoster::seconds);
+                Optional<Duration> retryAfter =
+                        response.headers().firstValue("Retry-After").flatMap(HttpPoster::seconds);
                 if (retryAfter.isPresent()) {
                     wait = retryAfter.get().compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : retryAfter.get();
                 }

@@ -37,7 +37,8 @@ public final class StackPaths {
             if (slash <= 0 || slash == rest.length() - 1) {
                 continue;
             }
-            result.computeIfAbsent(rest.substring(0, slash), k -> new ArrayList<>()).add(path);
+            result.computeIfAbsent(rest.substring(0, slash), k -> new ArrayList<>())
+                    .add(path);
         }
         for (Map.Entry<String, List<String>> entry : result.entrySet()) {
             entry.setValue(entry.getValue().stream().distinct().sorted().toList());

@@ -17,17 +17,18 @@ class StackPathsTest {
                 "stacks/web/config/nginx.conf",
                 "stacks/api/.env"));
 
-        assertThat(byStack).containsExactly(
-                Map.entry("api", List.of("stacks/api/.env", "stacks/api/compose.yaml")),
-                Map.entry("web", List.of("stacks/web/compose.yaml", "stacks/web/config/nginx.conf")));
+        assertThat(byStack)
+                .containsExactly(
+                        Map.entry("api", List.of("stacks/api/.env", "stacks/api/compose.yaml")),
+                        Map.entry("web", List.of("stacks/web/compose.yaml", "stacks/web/config/nginx.conf")));
     }
 
     @Test
     void ignoresPathsOutsideTheStacksPathAndFilesDirectlyInIt() {
         var paths = new StackPaths("stacks");
 
-        var byStack = paths.byStack(List.of(
-                "README.md", "stacks/README.md", "stacksx/web/compose.yaml", "other/stacks/web/compose.yaml"));
+        var byStack = paths.byStack(
+                List.of("README.md", "stacks/README.md", "stacksx/web/compose.yaml", "other/stacks/web/compose.yaml"));
 
         assertThat(byStack).isEmpty();
     }

@@ -10,7 +10,12 @@ import org.jspecify.annotations.Nullable;
  * @param healthLog the outputs of its last health checks, oldest first
  */
 public record ContainerState(
-        boolean running, boolean restarting, long exitCode, int restartCount, @Nullable String health, List<String> healthLog) {
+        boolean running,
+        boolean restarting,
+        long exitCode,
+        int restartCount,
+        @Nullable String health,
+        List<String> healthLog) {
     public ContainerState {
         healthLog = List.copyOf(healthLog);
     }

@@ -51,12 +51,14 @@ public final class DockerEngine implements AutoCloseable {
         }
         DefaultDockerClientConfig config = builder.build();
         this.host = config.getDockerHost().toString();
-        this.client = DockerClientImpl.getInstance(config, new ApacheDockerHttpClient.Builder()
-                .dockerHost(config.getDockerHost())
-                .sslConfig(config.getSSLConfig())
-                .connectionTimeout(Duration.ofSeconds(5))
-                .responseTimeout(Duration.ofMinutes(3))
-                .build());
+        this.client = DockerClientImpl.getInstance(
+                config,
+                new ApacheDockerHttpClient.Builder()
+                        .dockerHost(config.getDockerHost())
+                        .sslConfig(config.getSSLConfig())
+                        .connectionTimeout(Duration.ofSeconds(5))
+                        .responseTimeout(Duration.ofMinutes(3))
+                        .build());
     }
 
     public String host() {
@@ -81,7 +83,9 @@ public final class DockerEngine implements AutoCloseable {
     /** The local image id of {@code image}, if the engine has it. */
     public Optional<String> imageId(String image) {
         try {
-            return Optional.of(call("inspect image " + image, () -> client.inspectImageCmd(image).exec().getId()));
+            return Optional.of(call(
+                    "inspect image " + image,
+                    () -> client.inspectImageCmd(image).exec().getId()));
         } catch (NotFoundException e) {
             return Optional.empty();
         }
@@ -105,15 +109,19 @@ public final class DockerEngine implements AutoCloseable {
 
     /** Every container, running or not, carrying {@code label=value}. */
     public List<ContainerInfo> containers(String label, String value) {
-        List<Container> found = call("list containers", () -> client.listContainersCmd()
-                .withShowAll(true)
-                .withLabelFilter(Map.of(label, value))
-                .exec());
+        List<Container> found = call(
+                "list containers",
+                () -> client.listContainersCmd()
+                        .withShowAll(true)
+                        .withLabelFilter(Map.of(label, value))
+                        .exec());
         List<ContainerInfo> result = new ArrayList<>();
         for (Container c : found) {
-            String name = c.getNames() == null || c.getNames().length == 0 ? c.getId() : c.getNames()[0].replaceFirst("^/", "");
-            result.add(new ContainerInfo(c.getId(), name, "running".equals(c.getState()),
-                    c.getLabels() == null ? Map.of() : c.getLabels()));
+            String name = c.getNames() == null || c.getNames().length == 0
+                    ? c.getId()
+                    : c.getNames()[0].replaceFirst("^/", "");
+            result.add(new ContainerInfo(
+                    c.getId(), name, "running".equals(c.getState()), c.getLabels() == null ? Map.of() : c.getLabels()));
         }
         return result;
     }
@@ -123,12 +131,14 @@ public final class DockerEngine implements AutoCloseable {
         if (networkId(name).isPresent()) {
             return;
         }
-        call("create network " + name, () -> client.createNetworkCmd()
-                .withName(name)
-                .withDriver("bridge")
-                .withLabels(labels)
-                .withCheckDuplicate(true)
-                .exec());
+        call(
+                "create network " + name,
+                () -> client.createNetworkCmd()
+                        .withName(name)
+                        .withDriver("bridge")
+                        .withLabels(labels)
+                        .withCheckDuplicate(true)
+                        .exec());
     }
 
     /** Removes a network if it exists. */
@@ -147,8 +157,13 @@ public final class DockerEngine implements AutoCloseable {
     }
 
     private Optional<String> networkId(String name) {
-        List<Network> networks = call("list networks", () -> client.listNetworksCmd().withNameFilter(name).exec());
-        return networks.stream().filter(n -> n.getName().equals(name)).map(Network::getId).findFirst();
+        List<Network> networks = call(
+                "list networks",
+                () -> client.listNetworksCmd().withNameFilter(name).exec());
+        return networks.stream()
+                .filter(n -> n.getName().equals(name))
+                .map(Network::getId)
+                .findFirst();
     }
 
     /** Creates (does not start) a container; returns its id. */
@@ -167,10 +182,14 @@ public final class DockerEngine implements AutoCloseable {
             CreateContainerCmd cmd = client.createContainerCmd(service.image())
                     .withName(spec.name())
                     .withLabels(spec.labels())
-                    .withEnv(service.environment().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
+                    .withEnv(service.environment().entrySet().stream()
+                            .map(e -> e.getKey() + "=" + e.getValue())
+                            .toList())
                     .withExposedPorts(exposed)
                     .withAliases(service.name())
-                    .withHostConfig(HostConfig.newHostConfig().withPortBindings(bindings).withNetworkMode(spec.network()));
+                    .withHostConfig(HostConfig.newHostConfig()
+                            .withPortBindings(bindings)
+                            .withNetworkMode(spec.network()));
             if (service.command() != null) {
                 cmd.withCmd(service.command());
             }
@@ -238,7 +257,8 @@ public final class DockerEngine implements AutoCloseable {
     }
 
     public ContainerState state(String id) {
-        InspectContainerResponse inspected = call("inspect container " + id, () -> client.inspectContainerCmd(id).exec());
+        InspectContainerResponse inspected = call(
+                "inspect container " + id, () -> client.inspectContainerCmd(id).exec());
         InspectContainerResponse.ContainerState state = inspected.getState();
         List<String> log = new ArrayList<>();
         String health = null;
@@ -246,14 +266,20 @@ public final class DockerEngine implements AutoCloseable {
             health = state.getHealth().getStatus();
             if (state.getHealth().getLog() != null) {
                 for (HealthStateLog entry : state.getHealth().getLog()) {
-                    log.add("exit " + entry.getExitCodeLong() + ": " + String.valueOf(entry.getOutput()).strip());
+                    log.add("exit " + entry.getExitCodeLong() + ": "
+                            + String.valueOf(entry.getOutput()).strip());
                 }
             }
         }
         Long exit = state.getExitCodeLong();
         Integer restarts = inspected.getRestartCount();
-        return new ContainerState(Boolean.TRUE.equals(state.getRunning()), Boolean.TRUE.equals(state.getRestarting()),
-                exit == null ? 0 : exit, restarts == null ? 0 : restarts, health, log);
+        return new ContainerState(
+                Boolean.TRUE.equals(state.getRunning()),
+                Boolean.TRUE.equals(state.getRestarting()),
+                exit == null ? 0 : exit,
+                restarts == null ? 0 : restarts,
+                health,
+                log);
     }
 
     /** The last {@code lines} lines of a container's output, best effort. */
@@ -296,8 +322,10 @@ public final class DockerEngine implements AutoCloseable {
             cause = cause.getCause();
         }
         if (cause != null) {
-            return new RetriableBerthException("Docker Engine at " + host + " is not reachable (" + cause.getMessage()
-                    + "); is dockerd running and may this user use it?", e);
+            return new RetriableBerthException(
+                    "Docker Engine at " + host + " is not reachable (" + cause.getMessage()
+                            + "); is dockerd running and may this user use it?",
+                    e);
         }
         return new BerthException("could not " + what + ": " + e, e);
     }

@@ -89,8 +89,10 @@ public final class GitMirror implements AutoCloseable {
                     .getRepository();
             return new GitMirror(source, directory, created);
         } catch (IOException | GitAPIException e) {
-            throw new BerthException("could not create the mirror of " + source.display() + " in " + directory
-                    + ": " + describe(e) + "; check that --data-dir is writable", e);
+            throw new BerthException(
+                    "could not create the mirror of " + source.display() + " in " + directory + ": " + describe(e)
+                            + "; check that --data-dir is writable",
+                    e);
         }
     }
 
@@ -113,10 +115,12 @@ public final class GitMirror implements AutoCloseable {
                     .setTimeout((int) Math.max(1, timeout.toSeconds()))
                     .call();
         } catch (TransportException | InvalidRemoteException e) {
-            throw new RetriableBerthException("could not fetch " + source.display() + ": " + withoutUrl(describe(e)), e);
+            throw new RetriableBerthException(
+                    "could not fetch " + source.display() + ": " + withoutUrl(describe(e)), e);
         } catch (GitAPIException | org.eclipse.jgit.api.errors.JGitInternalException e) {
             // JGit reports some transport failures as JGitInternalException, which is unchecked.
-            throw new RetriableBerthException("could not fetch " + source.display() + ": " + withoutUrl(describe(e)), e);
+            throw new RetriableBerthException(
+                    "could not fetch " + source.display() + ": " + withoutUrl(describe(e)), e);
         }
     }
 
@@ -134,7 +138,9 @@ public final class GitMirror implements AutoCloseable {
     public Optional<String> head(String branch) {
         try {
             Ref ref = repository.exactRef(Constants.R_HEADS + branch);
-            return ref == null || ref.getObjectId() == null ? Optional.empty() : Optional.of(ref.getObjectId().name());
+            return ref == null || ref.getObjectId() == null
+                    ? Optional.empty()
+                    : Optional.of(ref.getObjectId().name());
         } catch (IOException e) {
             throw failure("read branch " + branch, e);
         }
@@ -181,9 +187,10 @@ public final class GitMirror implements AutoCloseable {
             tree.addTree(walk.parseCommit(ObjectId.fromString(fromSha)).getTree());
             tree.addTree(walk.parseCommit(ObjectId.fromString(toSha)).getTree());
             tree.setRecursive(true);
-            tree.setFilter(under.isEmpty()
-                    ? TreeFilter.ANY_DIFF
-                    : AndTreeFilter.create(PathFilter.create(under), TreeFilter.ANY_DIFF));
+            tree.setFilter(
+                    under.isEmpty()
+                            ? TreeFilter.ANY_DIFF
+                            : AndTreeFilter.create(PathFilter.create(under), TreeFilter.ANY_DIFF));
             List<String> paths = new ArrayList<>();
             while (tree.next()) {
                 paths.add(tree.getPathString());
@@ -256,8 +263,10 @@ public final class GitMirror implements AutoCloseable {
     }
 
     private BerthException failure(String what, IOException e) {
-        return new BerthException("could not " + what + " in the mirror " + directory + ": " + describe(e)
-                + "; if this persists, stop Berth and delete that directory", e);
+        return new BerthException(
+                "could not " + what + " in the mirror " + directory + ": " + describe(e)
+                        + "; if this persists, stop Berth and delete that directory",
+                e);
     }
 
     /** An exception's message followed by its root cause's, without a stack trace. */

@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
  * Where a repository lives, as the user gave it ({@link #display()}) and as git fetches it
  * ({@link #url()}: an absolute path for a local repository, the URL otherwise).
  */
-public record GitSource(String display, String url, @Nullable Path localPath) {
+public record GitSource(
+        String display, String url, @Nullable Path localPath) {
     private static final Pattern SCP_LIKE = Pattern.compile("[\\w.+-]+@[\\w.-]+:.+");
     private static final Pattern NOT_READABLE = Pattern.compile("[^a-z0-9._-]+");
     private static final int MAX_READABLE = 40;
@@ -63,8 +64,8 @@ public record GitSource(String display, String url, @Nullable Path localPath) {
             return;
         }
         if (!Files.exists(localPath)) {
-            throw new BerthException("repository " + localPath
-                    + " does not exist: give --repo a path to a git repository or its URL");
+            throw new BerthException(
+                    "repository " + localPath + " does not exist: give --repo a path to a git repository or its URL");
         }
         if (RepositoryCache.FileKey.resolve(localPath.toFile(), FS.DETECTED) == null) {
             throw new BerthException("repository " + localPath

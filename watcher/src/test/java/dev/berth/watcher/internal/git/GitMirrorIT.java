@@ -34,7 +34,9 @@ class GitMirrorIT {
 
     @Test
     void fetchesAndDiffsTrees() {
-        repo.write("stacks/web/compose.yaml", "a").write("stacks/api/compose.yaml", "b").write("README.md", "x");
+        repo.write("stacks/web/compose.yaml", "a")
+                .write("stacks/api/compose.yaml", "b")
+                .write("README.md", "x");
         String first = repo.commit("Alice", "one");
         repo.delete("stacks/api").write("stacks/web/compose.yaml", "a2").write("stacks/db/compose.yaml", "c");
         repo.write("README.md", "y");
@@ -52,10 +54,13 @@ class GitMirrorIT {
                     .containsExactlyInAnyOrder("stacks/web/compose.yaml", "stacks/api/compose.yaml");
             assertThat(mirror.readText(second, "stacks/web/compose.yaml", 100)).contains("a2");
             assertThat(mirror.readText(second, "stacks/api/compose.yaml", 100)).isEmpty();
-            assertThat(mirror.readText(second, "stacks/web", 100)).as("a directory is not a file").isEmpty();
+            assertThat(mirror.readText(second, "stacks/web", 100))
+                    .as("a directory is not a file")
+                    .isEmpty();
             assertThat(mirror.commit(second).author()).isEqualTo("Bob");
             assertThat(mirror.hasCommit(first)).isTrue();
-            assertThat(mirror.hasCommit("0123456789012345678901234567890123456789")).isFalse();
+            assertThat(mirror.hasCommit("0123456789012345678901234567890123456789"))
+                    .isFalse();
             assertThat(mirror.hasCommit("not a sha")).isFalse();
         }
     }

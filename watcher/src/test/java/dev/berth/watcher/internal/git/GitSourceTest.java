@@ -28,9 +28,12 @@ class GitSourceTest {
 
     @Test
     void remoteUrls() {
-        assertThat(GitSource.parse("https://git.example.com/acme/config.git").isLocal()).isFalse();
-        assertThat(GitSource.parse("ssh://git@git.example.com/acme/config.git").isLocal()).isFalse();
-        assertThat(GitSource.parse("git@git.example.com:acme/config.git").isLocal()).isFalse();
+        assertThat(GitSource.parse("https://git.example.com/acme/config.git").isLocal())
+                .isFalse();
+        assertThat(GitSource.parse("ssh://git@git.example.com/acme/config.git").isLocal())
+                .isFalse();
+        assertThat(GitSource.parse("git@git.example.com:acme/config.git").isLocal())
+                .isFalse();
     }
 
     @Test
@@ -41,7 +44,8 @@ class GitSourceTest {
         assertThat(source.mirrorName("main")).isNotEqualTo(source.mirrorName("prod"));
         assertThat(GitSource.parse("https://other.example.com/acme/Config.git").mirrorName("main"))
                 .isNotEqualTo(source.mirrorName("main"));
-        assertThat(GitSource.parse("git@host:acme/my repo.git").mirrorName("main")).startsWith("my-repo-");
+        assertThat(GitSource.parse("git@host:acme/my repo.git").mirrorName("main"))
+                .startsWith("my-repo-");
     }
 
     @Test
@@ -50,8 +54,8 @@ class GitSourceTest {
 
         assertThatThrownBy(() -> GitSource.parse(missing.toString()).requireLocalRepository())
                 .isInstanceOf(BerthException.class)
-                .hasMessage("repository " + missing
-                        + " does not exist: give --repo a path to a git repository or its URL");
+                .hasMessage(
+                        "repository " + missing + " does not exist: give --repo a path to a git repository or its URL");
     }
 
     @Test
