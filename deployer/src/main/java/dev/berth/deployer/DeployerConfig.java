@@ -11,7 +11,8 @@ import org.jspecify.annotations.Nullable;
  * How a deployer works.
  *
  * @param environments the environments this worker applies; empty for all
- * @param groupId the Kafka consumer group shared by the deployer workers
+ * @param groupId the Kafka consumer group shared by the deployer workers; workers limited to some
+ *     environments must have a group of their own, or they skip changes meant for the others
  * @param dockerHost the engine to deploy to ({@code unix:///var/run/docker.sock}, {@code tcp://...});
  *     null for docker-java's default, the local socket
  * @param healthTimeout how long a new container may take to pass its gate
