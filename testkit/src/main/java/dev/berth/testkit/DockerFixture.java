@@ -30,10 +30,6 @@ public final class DockerFixture implements AutoCloseable {
                         .build());
     }
 
-    public DockerClient client() {
-        return client;
-    }
-
     /** Every container (running or not) labelled {@code berth.stack=<stackKey>}. */
     public List<Container> containers(String stackKey) {
         return client.listContainersCmd()
