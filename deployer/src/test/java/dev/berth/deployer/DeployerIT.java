@@ -208,4 +208,50 @@ class DeployerIT {
         assertThat(outcome(chain).ceType()).contains("succeeded");
         assertThat(docker.inspect(only().getId()).getState().getRunning()).isTrue();
     }
+
+    @Test
+    void appliesContainerOptionsAsDockerInspectShows() {
+        Envelope chain = change("""
+                services:
+                  box:
+                    image: busybox:1.35
+                    entrypoint: ["sh", "-c"]
+                    command: ["sleep 600"]
+                    expose: [9000]
+                    restart: unless-stopped
+                    user: "1000:1000"
+                    working_dir: /srv
+                    hostname: box
+                    cap_add: [NET_ADMIN]
+                    cap_drop: [MKNOD]
+                    read_only: true
+                    init: true
+                    extra_hosts: ["db.internal:10.0.0.5"]
+                    dns: 127.0.0.53
+                    stop_signal: SIGINT
+                    stop_grace_period: 3s
+                    tmpfs: ["/run:size=1m"]
+                """);
+        assertThat(outcome(chain).ceType()).contains("succeeded");
+        var inspected = docker.inspect(only().getId());
+        var config = inspected.getConfig();
+        var host = inspected.getHostConfig();
+        assertThat(config.getEntrypoint()).containsExactly("sh", "-c");
+        assertThat(config.getCmd()).containsExactly("sleep 600");
+        assertThat(config.getExposedPorts()).extracting(Object::toString).contains("9000/tcp");
+        assertThat(host.getRestartPolicy().getName()).isEqualTo("unless-stopped");
+        assertThat(config.getUser()).isEqualTo("1000:1000");
+        assertThat(config.getWorkingDir()).isEqualTo("/srv");
+        assertThat(config.getHostName()).isEqualTo("box");
+        assertThat(host.getCapAdd()).extracting(Object::toString).containsExactly("NET_ADMIN");
+        assertThat(host.getCapDrop()).extracting(Object::toString).containsExactly("MKNOD");
+        assertThat(host.getReadonlyRootfs()).isTrue();
+        assertThat(host.getInit()).isTrue();
+        assertThat(host.getExtraHosts()).containsExactly("db.internal:10.0.0.5");
+        assertThat(host.getDns()).containsExactly("127.0.0.53");
+        assertThat(docker.inspectField(inspected.getId(), "{{.Config.StopSignal}} {{.Config.StopTimeout}}"))
+                .isEqualTo("SIGINT 3");
+        assertThat(config.getLabels()).containsEntry("berth.stop-grace-period", "3");
+        assertThat(host.getTmpFs()).containsEntry("/run", "size=1m");
+    }
 }

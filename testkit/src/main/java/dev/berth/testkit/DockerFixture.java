@@ -42,6 +42,28 @@ public final class DockerFixture implements AutoCloseable {
         return client.inspectContainerCmd(containerId).exec();
     }
 
+    /**
+     * What the {@code docker inspect} command prints for a Go template, for fields docker-java's model
+     * does not carry (such as {@code {{.Config.StopSignal}}}).
+     */
+    public String inspectField(String containerId, String template) {
+        try {
+            Process process = new ProcessBuilder("docker", "inspect", "-f", template, containerId)
+                    .redirectErrorStream(true)
+                    .start();
+            String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) || process.exitValue() != 0) {
+                throw new IllegalStateException("docker inspect failed: " + out);
+            }
+            return out.strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The health status of a container ({@code healthy}, {@code starting}...), or "none". */
     public String health(String containerId) {
         InspectContainerResponse.ContainerState state = inspect(containerId).getState();

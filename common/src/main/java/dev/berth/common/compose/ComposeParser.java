@@ -30,8 +30,129 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  */
 public final class ComposeParser {
     /** Service keys this version applies. */
-    static final Set<String> SERVICE_KEYS =
-            Set.of("image", "command", "environment", "ports", "healthcheck", "labels", "container_name");
+    static final Set<String> SERVICE_KEYS = Set.of(
+            "image",
+            "entrypoint",
+            "command",
+            "environment",
+            "ports",
+            "expose",
+            "healthcheck",
+            "labels",
+            "container_name",
+            "restart",
+            "user",
+            "working_dir",
+            "hostname",
+            "cap_add",
+            "cap_drop",
+            "read_only",
+            "init",
+            "extra_hosts",
+            "dns",
+            "stop_signal",
+            "stop_grace_period",
+            "tmpfs");
+
+    /** Every service key of the Compose specification, to tell "not supported yet" from a typo. */
+    private static final Set<String> COMPOSE_SERVICE_KEYS = Set.of(
+            "annotations",
+            "attach",
+            "blkio_config",
+            "build",
+            "cgroup",
+            "cgroup_parent",
+            "command",
+            "configs",
+            "container_name",
+            "cpu_count",
+            "cpu_percent",
+            "cpu_period",
+            "cpu_quota",
+            "cpu_rt_period",
+            "cpu_rt_runtime",
+            "cpu_shares",
+            "cpus",
+            "cpuset",
+            "cap_add",
+            "cap_drop",
+            "credential_spec",
+            "depends_on",
+            "deploy",
+            "develop",
+            "device_cgroup_rules",
+            "devices",
+            "dns",
+            "dns_opt",
+            "dns_search",
+            "domainname",
+            "driver_opts",
+            "entrypoint",
+            "env_file",
+            "environment",
+            "expose",
+            "extends",
+            "external_links",
+            "extra_hosts",
+            "gpus",
+            "group_add",
+            "healthcheck",
+            "hostname",
+            "image",
+            "init",
+            "ipc",
+            "isolation",
+            "label_file",
+            "labels",
+            "links",
+            "logging",
+            "mac_address",
+            "mem_limit",
+            "mem_reservation",
+            "mem_swappiness",
+            "memswap_limit",
+            "models",
+            "network_mode",
+            "networks",
+            "oom_kill_disable",
+            "oom_score_adj",
+            "pid",
+            "pids_limit",
+            "platform",
+            "ports",
+            "post_start",
+            "pre_stop",
+            "privileged",
+            "profiles",
+            "provider",
+            "pull_policy",
+            "read_only",
+            "restart",
+            "runtime",
+            "scale",
+            "secrets",
+            "security_opt",
+            "shm_size",
+            "stdin_open",
+            "stop_grace_period",
+            "stop_signal",
+            "storage_opt",
+            "sysctls",
+            "tmpfs",
+            "tty",
+            "ulimits",
+            "use_api_socket",
+            "user",
+            "userns_mode",
+            "uts",
+            "volumes",
+            "volumes_from",
+            "working_dir");
+
+    private static final Pattern RESTART = Pattern.compile("no|always|unless-stopped|on-failure(:\\d+)?");
+    private static final Pattern CAPABILITY = Pattern.compile("(CAP_)?([A-Z_]+)");
+    private static final Pattern SIGNAL = Pattern.compile("SIG[A-Z0-9+-]+|\\d+");
+    private static final Pattern EXPOSE = Pattern.compile("(\\d+)(?:/(tcp|udp|sctp))?");
 
     private static final Set<String> TOP_LEVEL_KEYS = Set.of("services", "name", "version");
     private static final Pattern SERVICE_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9._-]*");
@@ -186,12 +307,7 @@ public final class ComposeParser {
             for (Map.Entry<String, NodeTuple> entry : keys.entrySet()) {
                 String key = entry.getKey();
                 if (!SERVICE_KEYS.contains(key) && !key.startsWith("x-")) {
-                    throw error(
-                            entry.getValue().getKeyNode(),
-                            where + ": key \"" + key
-                                    + "\" is not supported by this version of Berth, which applies only "
-                                    + SERVICE_KEYS.stream().sorted().toList()
-                                    + "; remove it or deploy this stack another way until it is supported");
+                    throw error(entry.getValue().getKeyNode(), where + ": " + unknownKey(key));
                 }
             }
             if (keys.containsKey("container_name")) {
@@ -215,28 +331,182 @@ public final class ComposeParser {
             return new ServiceSpec(
                     name,
                     imageName,
-                    keys.containsKey("command") ? command(keys.get("command").getValueNode(), where) : null,
+                    keys.containsKey("entrypoint")
+                            ? command(keys.get("entrypoint").getValueNode(), where + ": entrypoint")
+                            : null,
+                    keys.containsKey("command")
+                            ? command(keys.get("command").getValueNode(), where + ": command")
+                            : null,
                     keyValues(keys.get("environment"), where + ": environment", true),
                     ports(keys.get("ports"), where),
+                    expose(keys.get("expose"), where),
                     keys.containsKey("healthcheck")
                             ? healthcheck(keys.get("healthcheck").getValueNode(), where)
                             : null,
-                    keyValues(keys.get("labels"), where + ": labels", false));
+                    keyValues(keys.get("labels"), where + ": labels", false),
+                    options(keys, where));
         }
 
-        private List<String> command(Node node, String where) {
+        /** Why a service key is refused: a typo (with the likely key) or a key Berth does not apply yet. */
+        private String unknownKey(String key) {
+            if (COMPOSE_SERVICE_KEYS.contains(key)) {
+                return "key \"" + key + "\" is not supported by this version of Berth, which applies only "
+                        + SERVICE_KEYS.stream().sorted().toList()
+                        + "; remove it or deploy this stack another way until it is supported";
+            }
+            String nearest = null;
+            int best = Integer.MAX_VALUE;
+            for (String known : COMPOSE_SERVICE_KEYS) {
+                int distance = editDistance(key, known);
+                if (distance < best) {
+                    best = distance;
+                    nearest = known;
+                }
+            }
+            return "unknown key \"" + key + "\""
+                    + (best <= 2 ? ": did you mean \"" + nearest + "\"?" : ": it is not a Compose service key");
+        }
+
+        private ContainerOptions options(Map<String, NodeTuple> keys, String where) {
+            Map<String, String> tmpfs = new LinkedHashMap<>();
+            for (String entry : stringOrList(keys.get("tmpfs"), where + ": tmpfs")) {
+                int colon = entry.indexOf(':');
+                String path = colon < 0 ? entry : entry.substring(0, colon);
+                if (!path.startsWith("/")) {
+                    throw error(
+                            keys.get("tmpfs").getValueNode(),
+                            where + ": tmpfs \"" + entry
+                                    + "\" must be an absolute path in the container, like /run or /tmp:size=64m");
+                }
+                tmpfs.put(path, colon < 0 ? "" : entry.substring(colon + 1));
+            }
+            return new ContainerOptions(
+                    matching(
+                            keys.get("restart"),
+                            RESTART,
+                            where + ": restart",
+                            "no, always, unless-stopped or on-failure[:N]"),
+                    text(keys.get("user"), where + ": user"),
+                    text(keys.get("working_dir"), where + ": working_dir"),
+                    text(keys.get("hostname"), where + ": hostname"),
+                    capabilities(keys.get("cap_add"), where + ": cap_add"),
+                    capabilities(keys.get("cap_drop"), where + ": cap_drop"),
+                    flag(keys.get("read_only"), where + ": read_only"),
+                    flag(keys.get("init"), where + ": init"),
+                    extraHosts(keys.get("extra_hosts"), where + ": extra_hosts"),
+                    stringOrList(keys.get("dns"), where + ": dns"),
+                    matching(
+                            keys.get("stop_signal"),
+                            SIGNAL,
+                            where + ": stop_signal",
+                            "a signal like SIGTERM or SIGINT"),
+                    duration(keys.get("stop_grace_period"), where),
+                    tmpfs);
+        }
+
+        private @Nullable String text(@Nullable NodeTuple tuple, String what) {
+            return tuple == null ? null : scalar(tuple.getValueNode(), what);
+        }
+
+        private @Nullable String matching(@Nullable NodeTuple tuple, Pattern pattern, String what, String expected) {
+            String value = text(tuple, what);
+            if (value != null && !pattern.matcher(value).matches()) {
+                throw error(tuple.getValueNode(), what + " \"" + value + "\" is not valid: use " + expected);
+            }
+            return value;
+        }
+
+        private boolean flag(@Nullable NodeTuple tuple, String what) {
+            String value = text(tuple, what);
+            if (value == null) {
+                return false;
+            }
+            if (!value.equals("true") && !value.equals("false")) {
+                throw error(tuple.getValueNode(), what + " must be true or false, found \"" + value + "\"");
+            }
+            return Boolean.parseBoolean(value);
+        }
+
+        /** A single value or a list of values. */
+        private List<String> stringOrList(@Nullable NodeTuple tuple, String what) {
+            if (tuple == null) {
+                return List.of();
+            }
+            Node node = tuple.getValueNode();
+            if (node instanceof ScalarNode) {
+                return List.of(scalar(node, what));
+            }
+            List<String> values = new ArrayList<>();
+            for (Node item : sequence(node, what)) {
+                values.add(scalar(item, "an item of " + what));
+            }
+            return values;
+        }
+
+        private List<String> capabilities(@Nullable NodeTuple tuple, String what) {
+            List<String> result = new ArrayList<>();
+            for (String cap : stringOrList(tuple, what)) {
+                Matcher m = CAPABILITY.matcher(cap.strip().toUpperCase(Locale.ROOT));
+                if (!m.matches()) {
+                    throw error(
+                            tuple.getValueNode(), what + ": \"" + cap + "\" is not a capability name like NET_ADMIN");
+                }
+                result.add(m.group(2));
+            }
+            return result;
+        }
+
+        /** {@code host:ip} and {@code host=ip} lists, or a {@code host: ip} mapping, as {@code host:ip}. */
+        private List<String> extraHosts(@Nullable NodeTuple tuple, String what) {
+            List<String> result = new ArrayList<>();
+            if (tuple == null) {
+                return result;
+            }
+            if (tuple.getValueNode() instanceof MappingNode) {
+                keyValues(tuple, what, false).forEach((host, ip) -> result.add(host + ":" + ip));
+                return result;
+            }
+            for (String entry : stringOrList(tuple, what)) {
+                int eq = entry.indexOf('=');
+                int sep = eq >= 0 ? eq : entry.indexOf(':');
+                if (sep <= 0 || sep == entry.length() - 1) {
+                    throw error(tuple.getValueNode(), what + ": \"" + entry + "\" is not host:address or host=address");
+                }
+                result.add(entry.substring(0, sep) + ":" + entry.substring(sep + 1));
+            }
+            return result;
+        }
+
+        private List<String> expose(@Nullable NodeTuple tuple, String where) {
+            List<String> result = new ArrayList<>();
+            for (String entry : stringOrList(tuple, where + ": expose")) {
+                Matcher m = EXPOSE.matcher(entry.strip());
+                if (!m.matches()) {
+                    throw error(
+                            tuple.getValueNode(),
+                            where + ": expose \"" + entry
+                                    + "\" is not port[/protocol] (port ranges are not supported yet)");
+                }
+                int port = port(tuple.getValueNode(), m.group(1), where);
+                result.add(port + "/" + (m.group(2) == null ? "tcp" : m.group(2)));
+            }
+            return result;
+        }
+
+        /** A command or entrypoint: a list, or a string split as a shell would. */
+        private List<String> command(Node node, String what) {
             if (node instanceof SequenceNode) {
                 List<String> parts = new ArrayList<>();
-                for (Node part : sequence(node, where + ": command")) {
-                    parts.add(scalar(part, "an item of " + where + ": command"));
+                for (Node part : sequence(node, what)) {
+                    parts.add(scalar(part, "an item of " + what));
                 }
                 return parts;
             }
-            String text = scalar(node, where + ": command");
+            String text = scalar(node, what);
             try {
                 return ShellWords.split(text);
             } catch (IllegalArgumentException e) {
-                throw error(node, where + ": command: " + e.getMessage());
+                throw error(node, what + ": " + e.getMessage());
             }
         }
 
@@ -442,6 +712,26 @@ public final class ComposeParser {
                         what + ": " + key + " \"" + text + "\" is not a duration; write it like 10s, 1m30s or 500ms");
             }
             return total;
+        }
+
+        /** Levenshtein distance, for suggesting the key a typo meant. */
+        private static int editDistance(String a, String b) {
+            int[] previous = new int[b.length() + 1];
+            int[] current = new int[b.length() + 1];
+            for (int j = 0; j <= b.length(); j++) {
+                previous[j] = j;
+            }
+            for (int i = 1; i <= a.length(); i++) {
+                current[0] = i;
+                for (int j = 1; j <= b.length(); j++) {
+                    int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                    current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+                }
+                int[] swap = previous;
+                previous = current;
+                current = swap;
+            }
+            return previous[b.length()];
         }
 
         private static String describe(Node node) {

@@ -146,4 +146,65 @@ class ComposeParserTest {
         assertThat(ShellWords.split("sh -c 'echo \"a b\"' c\\ d \"e\\\"f\""))
                 .isEqualTo(List.of("sh", "-c", "echo \"a b\"", "c d", "e\"f"));
     }
+
+    @Test
+    void readsContainerOptions() {
+        ServiceSpec s = parse("""
+                services:
+                  box:
+                    image: busybox:1.35
+                    entrypoint: sh -c
+                    command: ["sleep 600"]
+                    expose: [9000, "53/udp"]
+                    restart: unless-stopped
+                    user: "1000:1000"
+                    working_dir: /srv
+                    hostname: box
+                    cap_add: [NET_ADMIN]
+                    cap_drop: [CAP_MKNOD]
+                    read_only: true
+                    init: true
+                    extra_hosts: ["db.internal:10.0.0.5", "cache=10.0.0.6"]
+                    dns: 127.0.0.53
+                    stop_signal: SIGINT
+                    stop_grace_period: 3s
+                    tmpfs: ["/run", "/cache:size=1m"]
+                """).service("box").orElseThrow();
+        assertThat(s.entrypoint()).containsExactly("sh", "-c");
+        assertThat(s.expose()).containsExactly("9000/tcp", "53/udp");
+        ContainerOptions o = s.options();
+        assertThat(o.restart()).isEqualTo("unless-stopped");
+        assertThat(o.user()).isEqualTo("1000:1000");
+        assertThat(o.workingDir()).isEqualTo("/srv");
+        assertThat(o.hostname()).isEqualTo("box");
+        assertThat(o.capAdd()).containsExactly("NET_ADMIN");
+        assertThat(o.capDrop()).containsExactly("MKNOD");
+        assertThat(o.readOnly()).isTrue();
+        assertThat(o.init()).isTrue();
+        assertThat(o.extraHosts()).containsExactly("db.internal:10.0.0.5", "cache:10.0.0.6");
+        assertThat(o.dns()).containsExactly("127.0.0.53");
+        assertThat(o.stopSignal()).isEqualTo("SIGINT");
+        assertThat(o.stopGracePeriod()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(o.tmpfs()).containsEntry("/run", "").containsEntry("/cache", "size=1m");
+    }
+
+    @Test
+    void misspelledKeysGetASuggestionAndBadOptionsAClearMessage() {
+        String head = "services:\n  web:\n    image: a\n";
+        assertThat(failure(head + "    enviroment: {A: b}\n").detail())
+                .contains("unknown key \"enviroment\": did you mean \"environment\"?");
+        assertThat(failure(head + "    restrat: always\n").detail()).contains("did you mean \"restart\"?");
+        assertThat(failure(head + "    frobnicate: 1\n").detail()).contains("not a Compose service key");
+        assertThat(failure(head + "    volumes: [a:/b]\n").detail()).contains("\"volumes\" is not supported");
+        assertThat(failure(head + "    restart: sometimes\n").detail()).contains("restart \"sometimes\" is not valid");
+        assertThat(failure(head + "    read_only: yes\n").detail()).contains("must be true or false");
+        assertThat(failure(head + "    stop_signal: TERM\n").detail()).contains("stop_signal \"TERM\" is not valid");
+        assertThat(failure(head + "    stop_grace_period: long\n").detail()).contains("not a duration");
+        assertThat(failure(head + "    extra_hosts: [nohost]\n").detail()).contains("is not host:address");
+        assertThat(failure(head + "    tmpfs: run\n").detail()).contains("must be an absolute path");
+        assertThat(failure(head + "    expose: [\"1000-2000\"]\n").detail()).contains("port ranges are not supported");
+        assertThat(failure(head + "    cap_add: [\"net admin\"]\n").detail()).contains("not a capability name");
+        assertThat(failure(head + "    environment: [A, B]\n").detail()).contains("has no value");
+        assertThat(failure(head + "    labels: {a: [1]}\n").detail()).contains("must be a single value");
+    }
 }

@@ -7,6 +7,9 @@ final class Labels {
     static final String REVISION = "berth.revision";
     static final String CONFIG_HASH = "berth.config-hash";
     static final String DEPLOYMENT = "berth.deployment";
+    /** Seconds to wait for the container to stop before it is killed (Compose's stop_grace_period). */
+    static final String STOP_GRACE_PERIOD = "berth.stop-grace-period";
+
     static final String COMPOSE_PROJECT = "com.docker.compose.project";
     static final String COMPOSE_SERVICE = "com.docker.compose.service";
     static final String COMPOSE_NUMBER = "com.docker.compose.container-number";

@@ -54,7 +54,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class StackApplier {
     private static final Logger log = LoggerFactory.getLogger("dev.berth.deployer");
-    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+    private static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(10);
     private static final Duration GATE_POLL = Duration.ofMillis(250);
     private static final String OLD_SUFFIX = "-berth-old";
     private static final int LOG_LINES = 20;
@@ -208,7 +208,7 @@ public final class StackApplier {
         // Stop-first: the old container frees its name and ports but is kept, so it can come back.
         List<ContainerInfo> old = step.current();
         for (ContainerInfo c : old) {
-            engine.stop(c.id(), STOP_GRACE);
+            engine.stop(c.id(), stopGrace(c));
             engine.rename(c.id(), c.name() + OLD_SUFFIX);
         }
         String created = null;
@@ -242,6 +242,15 @@ public final class StackApplier {
         publish(incoming, done);
     }
 
+    /** The grace period a running container asked for when Berth created it; Compose's 10 s otherwise. */
+    private static Duration stopGrace(ContainerInfo container) {
+        try {
+            return Duration.ofSeconds(Long.parseLong(container.label(Labels.STOP_GRACE_PERIOD)));
+        } catch (NumberFormatException e) {
+            return DEFAULT_STOP_GRACE;
+        }
+    }
+
     private static ContainerSpec containerSpec(
             StackRef stack,
             String deploymentId,
@@ -259,6 +268,10 @@ public final class StackApplier {
         labels.put(Labels.COMPOSE_PROJECT, stack.project());
         labels.put(Labels.COMPOSE_SERVICE, step.service());
         labels.put(Labels.COMPOSE_NUMBER, "1");
+        Duration grace = service.options().stopGracePeriod();
+        if (grace != null) {
+            labels.put(Labels.STOP_GRACE_PERIOD, String.valueOf(grace.toSeconds()));
+        }
         return new ContainerSpec(name, service, labels, network);
     }
 

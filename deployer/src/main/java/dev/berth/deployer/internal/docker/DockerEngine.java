@@ -9,6 +9,7 @@ import com.github.dockerjava.api.command.PullImageResultCallback;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Frame;
@@ -16,11 +17,13 @@ import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.InternetProtocol;
 import com.github.dockerjava.api.model.Network;
 import com.github.dockerjava.api.model.Ports;
+import com.github.dockerjava.api.model.RestartPolicy;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import dev.berth.common.BerthException;
 import dev.berth.common.RetriableBerthException;
+import dev.berth.common.compose.ContainerOptions;
 import dev.berth.common.compose.HealthCheck;
 import dev.berth.common.compose.PortMapping;
 import dev.berth.common.compose.ServiceSpec;
@@ -179,6 +182,33 @@ public final class DockerEngine implements AutoCloseable {
                 String hostPort = port.hostPort() == null ? null : String.valueOf(port.hostPort());
                 bindings.bind(ep, new Ports.Binding(ip, hostPort));
             }
+            for (String expose : service.expose()) {
+                exposed.add(ExposedPort.parse(expose));
+            }
+            ContainerOptions options = service.options();
+            HostConfig host = HostConfig.newHostConfig()
+                    .withPortBindings(bindings)
+                    .withNetworkMode(spec.network())
+                    .withReadonlyRootfs(options.readOnly())
+                    .withExtraHosts(options.extraHosts().toArray(String[]::new));
+            if (options.restart() != null) {
+                host.withRestartPolicy(RestartPolicy.parse(options.restart()));
+            }
+            if (options.init()) {
+                host.withInit(true);
+            }
+            if (!options.capAdd().isEmpty()) {
+                host.withCapAdd(capabilities(options.capAdd()));
+            }
+            if (!options.capDrop().isEmpty()) {
+                host.withCapDrop(capabilities(options.capDrop()));
+            }
+            if (!options.dns().isEmpty()) {
+                host.withDns(options.dns());
+            }
+            if (!options.tmpfs().isEmpty()) {
+                host.withTmpFs(options.tmpfs());
+            }
             CreateContainerCmd cmd = client.createContainerCmd(service.image())
                     .withName(spec.name())
                     .withLabels(spec.labels())
@@ -187,11 +217,27 @@ public final class DockerEngine implements AutoCloseable {
                             .toList())
                     .withExposedPorts(exposed)
                     .withAliases(service.name())
-                    .withHostConfig(HostConfig.newHostConfig()
-                            .withPortBindings(bindings)
-                            .withNetworkMode(spec.network()));
+                    .withHostConfig(host);
+            if (service.entrypoint() != null) {
+                cmd.withEntrypoint(service.entrypoint());
+            }
             if (service.command() != null) {
                 cmd.withCmd(service.command());
+            }
+            if (options.user() != null) {
+                cmd.withUser(options.user());
+            }
+            if (options.workingDir() != null) {
+                cmd.withWorkingDir(options.workingDir());
+            }
+            if (options.hostname() != null) {
+                cmd.withHostName(options.hostname());
+            }
+            if (options.stopSignal() != null) {
+                cmd.withStopSignal(options.stopSignal());
+            }
+            if (options.stopGracePeriod() != null) {
+                cmd.withStopTimeout((int) Math.max(0, options.stopGracePeriod().toSeconds()));
             }
             HealthCheck hc = service.healthcheck();
             if (hc != null) {
@@ -215,6 +261,18 @@ public final class DockerEngine implements AutoCloseable {
         });
     }
 
+    private static Capability[] capabilities(List<String> names) {
+        List<Capability> result = new ArrayList<>();
+        for (String name : names) {
+            try {
+                result.add(Capability.valueOf(name));
+            } catch (IllegalArgumentException e) {
+                throw new BerthException("capability \"" + name + "\" is not known to Docker; see capabilities(7)");
+            }
+        }
+        return result.toArray(Capability[]::new);
+    }
+
     public void start(String id) {
         try {
             call("start container " + id, () -> {
@@ -226,6 +284,7 @@ public final class DockerEngine implements AutoCloseable {
         }
     }
 
+    /** Stops a container, waiting up to {@code grace} before killing it. */
     public void stop(String id, Duration grace) {
         try {
             call("stop container " + id, () -> {
