@@ -8,6 +8,7 @@ import dev.berth.common.StackRef;
 import dev.berth.common.compose.ComposeException;
 import dev.berth.common.compose.ComposeFiles;
 import dev.berth.common.compose.ComposeParser;
+import dev.berth.common.compose.DotEnv;
 import dev.berth.common.event.BerthEvent;
 import dev.berth.common.event.Envelope;
 import dev.berth.common.event.EventPublisher;
@@ -333,9 +334,15 @@ public final class Watcher implements Service {
         BerthEvent event;
         try {
             String text = mirror.readText(sha, file, MAX_COMPOSE_BYTES).orElseThrow();
+            String envFile = stackPaths.file(name, DotEnv.FILE_NAME);
             try {
-                parser.parse(file, text);
-                event = new StackChanged(stack, commit, file, text, changedPaths);
+                Map<String, String> variables = mirror.isFile(sha, envFile)
+                        ? DotEnv.parse(
+                                envFile,
+                                mirror.readText(sha, envFile, MAX_COMPOSE_BYTES).orElseThrow())
+                        : Map.of();
+                parser.parse(file, text, variables);
+                event = new StackChanged(stack, commit, file, text, changedPaths, variables);
             } catch (ComposeException e) {
                 event = new StackInvalid(stack, commit, e.file(), e.line(), e.column(), e.detail());
             }

@@ -184,6 +184,33 @@ class WatcherIT {
     }
 
     @Test
+    void aStacksDotEnvIsValidatedAndTravelsWithTheChange() {
+        repo.write("stacks/web/compose.yaml", "services:\n  web:\n    image: busybox:${TAG:?set TAG in .env}\n")
+                .write("stacks/web/.env", "# the image tag\nTAG=1.35\n")
+                .write("stacks/api/compose.yaml", "services:\n  api:\n    image: busybox:${TAG:?set TAG in .env}\n")
+                .write("stacks/db/compose.yaml", API)
+                .write("stacks/db/.env", "not a variable\n");
+        repo.commit("Alice", "Stacks with variables");
+
+        startWatcher();
+
+        List<KafkaFixture.Record> changes = awaitRecords(Topics.CHANGES, 1);
+        StackChanged web = (StackChanged) decode(changes.get(0)).event();
+        assertThat(web.stack()).isEqualTo(stack("web"));
+        assertThat(web.variables()).containsExactly(Map.entry("TAG", "1.35"));
+        List<StackInvalid> invalid = awaitRecords(Topics.DEPLOYMENTS, 2).stream()
+                .map(r -> (StackInvalid) decode(r).event())
+                .sorted(java.util.Comparator.comparing(e -> e.stack().name()))
+                .toList();
+        assertThat(invalid.get(0).stack()).isEqualTo(stack("api"));
+        assertThat(invalid.get(0).error()).isEqualTo("variable TAG is required: set TAG in .env");
+        assertThat(invalid.get(0).line()).isEqualTo(3);
+        assertThat(invalid.get(1).stack()).isEqualTo(stack("db"));
+        assertThat(invalid.get(1).location()).isEqualTo("stacks/db/.env:1:1");
+        assertThat(records(Topics.CHANGES)).hasSize(1);
+    }
+
+    @Test
     void aRestartedWatcherPublishesOnlyWhatItHasNotPublishedYet() throws InterruptedException {
         repo.write("stacks/web/compose.yaml", WEB).write("stacks/api/compose.yaml", API);
         repo.commit("Alice", "Add web and api");

@@ -2,6 +2,7 @@ package dev.berth.common.compose;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -162,16 +163,29 @@ public final class ComposeParser {
     private static final int MAX_DOCUMENT_CHARS = 1024 * 1024;
 
     /**
-     * Parses one compose document.
+     * Parses one compose document with no variables set: {@code ${VAR:-default}} takes its default and
+     * {@code $VAR} becomes empty, as in Compose with an empty environment.
      *
      * @param file the file's path as the user knows it, used in error messages
      */
     public ComposeStack parse(String file, String content) {
+        return parse(file, content, Map.of());
+    }
+
+    /**
+     * Parses one compose document, interpolating {@code variables} into its values as Compose does.
+     *
+     * @param file the file's path as the user knows it, used in error messages
+     */
+    public ComposeStack parse(String file, String content, Map<String, String> variables) {
         if (content.length() > MAX_DOCUMENT_CHARS) {
             throw new ComposeException(file, 0, 0, "file is larger than 1 MiB; split the stack");
         }
-        Node root = compose(file, content);
         var reader = new Reader(file);
+        Node root = reader.interpolate(
+                compose(file, content),
+                new Interpolation(name -> Optional.ofNullable(variables.get(name))),
+                new IdentityHashMap<>());
         Map<String, NodeTuple> top = reader.mapping(root, "the compose file");
         for (Map.Entry<String, NodeTuple> entry : top.entrySet()) {
             String key = entry.getKey();
@@ -230,6 +244,45 @@ public final class ComposeParser {
 
         Reader(String file) {
             this.file = file;
+        }
+
+        /**
+         * The tree with every value interpolated (keys stay as written). A node reached twice through
+         * an alias is interpolated once.
+         */
+        Node interpolate(Node node, Interpolation interpolation, Map<Node, Node> done) {
+            Node known = done.get(node);
+            if (known != null) {
+                return known;
+            }
+            Node result = node;
+            if (node instanceof ScalarNode scalar && scalar.getValue().indexOf('$') >= 0) {
+                try {
+                    result = new ScalarNode(
+                            scalar.getTag(),
+                            true,
+                            interpolation.apply(scalar.getValue()),
+                            scalar.getScalarStyle(),
+                            scalar.getStartMark(),
+                            scalar.getEndMark());
+                } catch (Interpolation.Failure e) {
+                    throw error(node, e.getMessage());
+                }
+            } else if (node instanceof MappingNode mapping) {
+                List<NodeTuple> tuples = new ArrayList<>();
+                for (NodeTuple tuple : mapping.getValue()) {
+                    tuples.add(
+                            new NodeTuple(tuple.getKeyNode(), interpolate(tuple.getValueNode(), interpolation, done)));
+                }
+                mapping.setValue(tuples);
+            } else if (node instanceof SequenceNode sequence) {
+                List<Node> items = sequence.getValue();
+                for (int i = 0; i < items.size(); i++) {
+                    items.set(i, interpolate(items.get(i), interpolation, done));
+                }
+            }
+            done.put(node, result);
+            return result;
         }
 
         ComposeException error(Node at, String detail) {

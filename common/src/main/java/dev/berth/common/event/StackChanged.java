@@ -3,6 +3,7 @@ package dev.berth.common.event;
 import dev.berth.common.Commit;
 import dev.berth.common.StackRef;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -12,14 +13,28 @@ import java.util.Objects;
  * @param composeFile the compose file's path in the repository, such as {@code stacks/web/compose.yaml}
  * @param compose the compose document's text
  * @param changedPaths the repository paths under the stack that changed since the last published commit
+ * @param variables the stack's non-secret variables (its {@code .env}), interpolated into the document
+ *     by whoever parses it, so the watcher validates and the deployer applies the same thing
  */
-public record StackChanged(StackRef stack, Commit commit, String composeFile, String compose, List<String> changedPaths)
+public record StackChanged(
+        StackRef stack,
+        Commit commit,
+        String composeFile,
+        String compose,
+        List<String> changedPaths,
+        Map<String, String> variables)
         implements BerthEvent {
+    /** A change without variables. */
+    public StackChanged(StackRef stack, Commit commit, String composeFile, String compose, List<String> changedPaths) {
+        this(stack, commit, composeFile, compose, changedPaths, Map.of());
+    }
+
     public StackChanged {
         Objects.requireNonNull(stack, "stack");
         Objects.requireNonNull(commit, "commit");
         Objects.requireNonNull(composeFile, "composeFile");
         Objects.requireNonNull(compose, "compose");
         changedPaths = List.copyOf(changedPaths);
+        variables = Map.copyOf(variables);
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ComposeParserTest {
@@ -206,5 +207,56 @@ class ComposeParserTest {
         assertThat(failure(head + "    cap_add: [\"net admin\"]\n").detail()).contains("not a capability name");
         assertThat(failure(head + "    environment: [A, B]\n").detail()).contains("has no value");
         assertThat(failure(head + "    labels: {a: [1]}\n").detail()).contains("must be a single value");
+    }
+
+    @Test
+    void interpolatesValuesAsComposeDoes() {
+        Map<String, String> vars = Map.of("TAG", "1.35", "PORT", "18080", "EMPTY", "", "NAME", "shop");
+        ServiceSpec web = parser.parse(FILE, """
+                x-env: &env
+                  FROM_ANCHOR: ${NAME}
+                services:
+                  web:
+                    image: busybox:${TAG}
+                    ports: ["127.0.0.1:${PORT}:8080"]
+                    environment:
+                      <<: *env
+                      PLAIN: $NAME-$$HOME
+                      DEFAULTED: ${MISSING:-fallback}
+                      DASH_KEEPS_EMPTY: ${EMPTY-fallback}
+                      COLON_REPLACES_EMPTY: ${EMPTY:-fallback}
+                      NESTED: ${MISSING:-${NAME}-x}
+                      PLUS: ${NAME:+set}
+                      UNSET: ${MISSING}
+                      $NOT_A_KEY_VARIABLE: kept
+                """, vars).service("web").orElseThrow();
+        assertThat(web.image()).isEqualTo("busybox:1.35");
+        assertThat(web.ports().get(0).hostPort()).isEqualTo(18080);
+        assertThat(web.environment())
+                .containsEntry("FROM_ANCHOR", "shop")
+                .containsEntry("PLAIN", "shop-$HOME")
+                .containsEntry("DEFAULTED", "fallback")
+                .containsEntry("DASH_KEEPS_EMPTY", "")
+                .containsEntry("COLON_REPLACES_EMPTY", "fallback")
+                .containsEntry("NESTED", "shop-x")
+                .containsEntry("PLUS", "set")
+                .containsEntry("UNSET", "")
+                .containsEntry("$NOT_A_KEY_VARIABLE", "kept");
+    }
+
+    @Test
+    void requiredVariablesAndBadSyntaxAreErrorsAtTheirLine() {
+        ComposeException required = failure("services:\n  web:\n    image: ${IMAGE:?set IMAGE in .env}\n");
+        assertThat(required.line()).isEqualTo(3);
+        assertThat(required.detail()).isEqualTo("variable IMAGE is required: set IMAGE in .env");
+        assertThat(failure("services:\n  web:\n    image: a\n    command: echo ${UNCLOSED\n")
+                        .detail())
+                .contains("without its closing }");
+        assertThat(failure("services:\n  web:\n    image: a\n    command: echo ${A*b}\n")
+                        .detail())
+                .contains("after the name write");
+        assertThat(failure("services:\n  web:\n    image: a\n    command: echo 5$\n")
+                        .detail())
+                .contains("lone '$'");
     }
 }

@@ -113,7 +113,7 @@ public final class StackApplier {
         ComposeStack desired;
         Map<String, String> hashes = new LinkedHashMap<>();
         try {
-            desired = parser.parse(change.composeFile(), change.compose());
+            desired = parser.parse(change.composeFile(), change.compose(), change.variables());
             for (ServiceSpec service : desired.services()) {
                 hashes.put(service.name(), configHash(service, requireImage(service), network));
             }
