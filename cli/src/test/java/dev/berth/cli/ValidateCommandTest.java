@@ -1,0 +1,69 @@
+package dev.berth.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ValidateCommandTest {
+    @TempDir
+    Path repo;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int validate(String... args) {
+        var cli = Berth.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        String[] all = new String[args.length + 1];
+        all[0] = "validate";
+        System.arraycopy(args, 0, all, 1, args.length);
+        return cli.execute(all);
+    }
+
+    private void write(String path, String content) throws IOException {
+        Path file = repo.resolve(path);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, content);
+    }
+
+    @Test
+    void validStacksExitZero() throws IOException {
+        write("stacks/web/compose.yaml", "services:\n  web:\n    image: busybox:${TAG}\n");
+        write("stacks/web/.env", "TAG=1.35\n");
+        write("stacks/notes/README.md", "no compose file here: not a stack\n");
+        assertThat(validate(repo.toString())).isZero();
+        assertThat(out.toString())
+                .contains("ok stacks/web/compose.yaml (1 service)")
+                .contains("1 valid, 0 invalid");
+    }
+
+    @Test
+    void eachInvalidStackIsOneFileLineError() throws IOException {
+        write("stacks/a/compose.yaml", "services:\n  a:\n    image: busybox\n");
+        write("stacks/b/compose.yml", "services:\n  b:\n    image: [oops\n");
+        write("stacks/c/docker-compose.yaml", "services:\n  c:\n    imgae: busybox\n");
+        write("stacks/Bad Name/compose.yaml", "services:\n  d:\n    image: busybox\n");
+        Files.write(repo.resolve("stacks/a/.env"), new byte[] {'A', '=', (byte) 0xff, '\n'});
+        assertThat(validate(repo.toString())).isEqualTo(1);
+        assertThat(out.toString())
+                .contains("stacks/a/.env: not valid UTF-8")
+                .contains("stacks/b/compose.yml:")
+                .contains(
+                        "stacks/c/docker-compose.yaml:3:5: service \"c\": unknown key \"imgae\": did you mean \"image\"?")
+                .contains("stacks/Bad Name: stack name \"Bad Name\" is not valid")
+                .contains("0 valid, 4 invalid stacks");
+    }
+
+    @Test
+    void aMissingDirectoryIsAUsageError() {
+        assertThat(validate(repo.resolve("nowhere").toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("is not a directory");
+    }
+}
