@@ -53,7 +53,8 @@ public final class ComposeParser {
             "dns",
             "stop_signal",
             "stop_grace_period",
-            "tmpfs");
+            "tmpfs",
+            "depends_on");
 
     /** Every service key of the Compose specification, to tell "not supported yet" from a typo. */
     private static final Set<String> COMPOSE_SERVICE_KEYS = Set.of(
@@ -204,11 +205,11 @@ public final class ComposeParser {
         if (serviceNodes.isEmpty()) {
             throw reader.error(services.getValueNode(), "\"services\" is empty: declare at least one service");
         }
-        List<ServiceSpec> specs = new ArrayList<>();
+        Map<String, ServiceSpec> specs = new LinkedHashMap<>();
         for (Map.Entry<String, NodeTuple> entry : serviceNodes.entrySet()) {
-            specs.add(reader.service(entry.getKey(), entry.getValue()));
+            specs.put(entry.getKey(), reader.service(entry.getKey(), entry.getValue()));
         }
-        return new ComposeStack(specs);
+        return new ComposeStack(reader.dependencyOrder(specs, serviceNodes));
     }
 
     private static Node compose(String file, String content) {
@@ -397,7 +398,120 @@ public final class ComposeParser {
                             ? healthcheck(keys.get("healthcheck").getValueNode(), where)
                             : null,
                     keyValues(keys.get("labels"), where + ": labels", false),
+                    dependsOn(keys.get("depends_on"), where),
                     options(keys, where));
+        }
+
+        /** {@code depends_on} as a list (service_started) or a mapping with conditions. */
+        private Map<String, String> dependsOn(@Nullable NodeTuple tuple, String where) {
+            Map<String, String> result = new LinkedHashMap<>();
+            if (tuple == null) {
+                return result;
+            }
+            String what = where + ": depends_on";
+            Node node = tuple.getValueNode();
+            if (node instanceof SequenceNode) {
+                for (Node item : sequence(node, what)) {
+                    result.put(scalar(item, "an item of " + what), "service_started");
+                }
+                return result;
+            }
+            for (Map.Entry<String, NodeTuple> entry : mapping(node, what).entrySet()) {
+                Map<String, NodeTuple> options = mapping(entry.getValue().getValueNode(), what + ": " + entry.getKey());
+                String condition = "service_started";
+                for (Map.Entry<String, NodeTuple> option : options.entrySet()) {
+                    Node value = option.getValue().getValueNode();
+                    switch (option.getKey()) {
+                        case "condition" -> condition = scalar(value, what + ": condition");
+                        case "required", "restart" -> {
+                            String flag = scalar(value, what + ": " + option.getKey());
+                            if (!flag.equals("true") && !flag.equals("false")) {
+                                throw error(value, what + ": " + option.getKey() + " must be true or false");
+                            }
+                        }
+                        default ->
+                            throw error(
+                                    option.getValue().getKeyNode(),
+                                    what + ": key \"" + option.getKey()
+                                            + "\" is not known; use condition, required or restart");
+                    }
+                }
+                if (condition.equals("service_completed_successfully")) {
+                    throw error(
+                            entry.getValue().getValueNode(),
+                            what + ": condition service_completed_successfully"
+                                    + " is not supported by this version of Berth; use service_started or service_healthy");
+                }
+                if (!condition.equals("service_started") && !condition.equals("service_healthy")) {
+                    throw error(
+                            entry.getValue().getValueNode(),
+                            what + ": condition \"" + condition
+                                    + "\" is not valid: use service_started or service_healthy");
+                }
+                result.put(entry.getKey(), condition);
+            }
+            return result;
+        }
+
+        /**
+         * The services in an order where each comes after what it depends on, otherwise in file order;
+         * a dependency on an unknown service, or a cycle, is an error at its {@code depends_on}.
+         */
+        List<ServiceSpec> dependencyOrder(Map<String, ServiceSpec> specs, Map<String, NodeTuple> nodes) {
+            for (ServiceSpec spec : specs.values()) {
+                for (String dependency : spec.dependsOn().keySet()) {
+                    if (!specs.containsKey(dependency)) {
+                        throw error(
+                                dependsOnNode(nodes, spec.name()),
+                                "service \"" + spec.name() + "\" depends on \"" + dependency
+                                        + "\", which this stack does not declare");
+                    }
+                }
+            }
+            List<ServiceSpec> ordered = new ArrayList<>();
+            Map<String, Boolean> visiting = new LinkedHashMap<>();
+            for (String name : specs.keySet()) {
+                visit(name, specs, nodes, visiting, new ArrayList<>(), ordered);
+            }
+            return ordered;
+        }
+
+        private void visit(
+                String name,
+                Map<String, ServiceSpec> specs,
+                Map<String, NodeTuple> nodes,
+                Map<String, Boolean> state,
+                List<String> path,
+                List<ServiceSpec> ordered) {
+            Boolean done = state.get(name);
+            if (Boolean.TRUE.equals(done)) {
+                return;
+            }
+            path.add(name);
+            if (done != null) {
+                List<String> cycle = path.subList(path.indexOf(name), path.size());
+                throw error(dependsOnNode(nodes, name), "depends_on forms a cycle: " + String.join(" -> ", cycle));
+            }
+            state.put(name, false);
+            for (String dependency : specs.get(name).dependsOn().keySet()) {
+                visit(dependency, specs, nodes, state, path, ordered);
+            }
+            state.put(name, true);
+            path.remove(path.size() - 1);
+            ordered.add(specs.get(name));
+        }
+
+        private static Node dependsOnNode(Map<String, NodeTuple> nodes, String service) {
+            Node serviceNode = nodes.get(service).getValueNode();
+            if (serviceNode instanceof MappingNode mapping) {
+                for (NodeTuple tuple : mapping.getValue()) {
+                    if (tuple.getKeyNode() instanceof ScalarNode key
+                            && key.getValue().equals("depends_on")) {
+                        return tuple.getKeyNode();
+                    }
+                }
+            }
+            return nodes.get(service).getKeyNode();
         }
 
         /** Why a service key is refused: a typo (with the likely key) or a key Berth does not apply yet. */

@@ -15,6 +15,8 @@ import org.jspecify.annotations.Nullable;
  * @param command the command in exec form, or null to keep the image's
  * @param expose container ports exposed without publishing, as {@code port/protocol}
  * @param healthcheck null to keep the image's HEALTHCHECK
+ * @param dependsOn the services this one starts after, with Compose's condition
+ *     ({@code service_started} or {@code service_healthy})
  */
 public record ServiceSpec(
         String name,
@@ -26,6 +28,7 @@ public record ServiceSpec(
         List<String> expose,
         @Nullable HealthCheck healthcheck,
         Map<String, String> labels,
+        Map<String, String> dependsOn,
         ContainerOptions options) {
     public ServiceSpec {
         Objects.requireNonNull(name, "name");
@@ -36,6 +39,7 @@ public record ServiceSpec(
         ports = List.copyOf(ports);
         expose = List.copyOf(expose);
         labels = Collections.unmodifiableMap(new TreeMap<>(labels));
+        dependsOn = Collections.unmodifiableMap(new TreeMap<>(dependsOn));
         Objects.requireNonNull(options, "options");
     }
 }

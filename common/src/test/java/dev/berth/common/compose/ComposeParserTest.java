@@ -259,4 +259,46 @@ class ComposeParserTest {
                         .detail())
                 .contains("lone '$'");
     }
+
+    @Test
+    void servicesComeAfterWhatTheyDependOn() {
+        ComposeStack stack = parse("""
+                services:
+                  web:
+                    image: a
+                    depends_on:
+                      api: {condition: service_healthy, required: true}
+                  api:
+                    image: a
+                    depends_on: [db]
+                  db:
+                    image: a
+                  worker:
+                    image: a
+                """);
+        assertThat(stack.services()).extracting(ServiceSpec::name).containsExactly("db", "api", "web", "worker");
+        assertThat(stack.service("web").orElseThrow().dependsOn()).containsEntry("api", "service_healthy");
+        assertThat(stack.service("api").orElseThrow().dependsOn()).containsEntry("db", "service_started");
+    }
+
+    @Test
+    void badDependenciesAreErrorsAtTheirDependsOn() {
+        ComposeException unknown = failure("services:\n  web:\n    image: a\n    depends_on: [dbb]\n");
+        assertThat(unknown.line()).isEqualTo(4);
+        assertThat(unknown.detail()).isEqualTo("service \"web\" depends on \"dbb\", which this stack does not declare");
+        ComposeException cycle = failure(
+                "services:\n  a:\n    image: x\n    depends_on: [b]\n" + "  b:\n    image: x\n    depends_on: [a]\n");
+        assertThat(cycle.detail()).isEqualTo("depends_on forms a cycle: a -> b -> a");
+        assertThat(failure("services:\n  a:\n    image: x\n    depends_on: [a]\n")
+                        .detail())
+                .isEqualTo("depends_on forms a cycle: a -> a");
+        assertThat(failure("services:\n  a:\n    image: x\n    depends_on:\n      b: {condition: done}\n"
+                                + "  b:\n    image: x\n")
+                        .detail())
+                .contains("condition \"done\" is not valid");
+        assertThat(failure("services:\n  a:\n    image: x\n    depends_on:\n"
+                                + "      b: {condition: service_completed_successfully}\n  b:\n    image: x\n")
+                        .detail())
+                .contains("service_completed_successfully is not supported");
+    }
 }
