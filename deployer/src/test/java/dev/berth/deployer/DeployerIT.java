@@ -231,6 +231,15 @@ class DeployerIT {
                     stop_signal: SIGINT
                     stop_grace_period: 3s
                     tmpfs: ["/run:size=1m"]
+                    deploy:
+                      resources:
+                        limits: {memory: 64m, cpus: "0.5", pids: 100}
+                        reservations: {memory: 32m}
+                    logging:
+                      driver: json-file
+                      options: {max-size: 1m}
+                    ulimits:
+                      nofile: {soft: 1024, hard: 2048}
                 """);
         assertThat(outcome(chain).ceType()).contains("succeeded");
         var inspected = docker.inspect(only().getId());
@@ -253,5 +262,16 @@ class DeployerIT {
                 .isEqualTo("SIGINT 3");
         assertThat(config.getLabels()).containsEntry("berth.stop-grace-period", "3");
         assertThat(host.getTmpFs()).containsEntry("/run", "size=1m");
+        assertThat(host.getMemory()).isEqualTo(64L << 20);
+        assertThat(host.getNanoCPUs()).isEqualTo(500_000_000L);
+        assertThat(host.getPidsLimit()).isEqualTo(100L);
+        assertThat(host.getMemoryReservation()).isEqualTo(32L << 20);
+        assertThat(host.getLogConfig().getType().getType()).isEqualTo("json-file");
+        assertThat(host.getLogConfig().getConfig()).containsEntry("max-size", "1m");
+        assertThat(host.getUlimits()).singleElement().satisfies(u -> {
+            assertThat(u.getName()).isEqualTo("nofile");
+            assertThat(u.getSoftLong()).isEqualTo(1024L);
+            assertThat(u.getHardLong()).isEqualTo(2048L);
+        });
     }
 }

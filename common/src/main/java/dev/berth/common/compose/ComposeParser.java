@@ -54,7 +54,10 @@ public final class ComposeParser {
             "stop_signal",
             "stop_grace_period",
             "tmpfs",
-            "depends_on");
+            "depends_on",
+            "deploy",
+            "logging",
+            "ulimits");
 
     /** Every service key of the Compose specification, to tell "not supported yet" from a typo. */
     private static final Set<String> COMPOSE_SERVICE_KEYS = Set.of(
@@ -154,6 +157,8 @@ public final class ComposeParser {
     private static final Pattern RESTART = Pattern.compile("no|always|unless-stopped|on-failure(:\\d+)?");
     private static final Pattern CAPABILITY = Pattern.compile("(CAP_)?([A-Z_]+)");
     private static final Pattern SIGNAL = Pattern.compile("SIG[A-Z0-9+-]+|\\d+");
+    private static final Pattern MEMORY =
+            Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([bkmg]?)b?", Pattern.CASE_INSENSITIVE);
     private static final Pattern EXPOSE = Pattern.compile("(\\d+)(?:/(tcp|udp|sctp))?");
 
     private static final Set<String> TOP_LEVEL_KEYS = Set.of("services", "name", "version");
@@ -568,7 +573,142 @@ public final class ComposeParser {
                             where + ": stop_signal",
                             "a signal like SIGTERM or SIGINT"),
                     duration(keys.get("stop_grace_period"), where),
-                    tmpfs);
+                    tmpfs,
+                    resources(keys.get("deploy"), where),
+                    logging(keys.get("logging"), where + ": logging"),
+                    ulimits(keys.get("ulimits"), where + ": ulimits"));
+        }
+
+        /** {@code deploy}: only {@code resources} is applied yet; other keys are refused by name. */
+        private ContainerOptions.Resources resources(@Nullable NodeTuple deploy, String where) {
+            if (deploy == null) {
+                return ContainerOptions.Resources.NONE;
+            }
+            String what = where + ": deploy";
+            Map<String, NodeTuple> keys = mapping(deploy.getValueNode(), what);
+            for (Map.Entry<String, NodeTuple> entry : keys.entrySet()) {
+                if (!entry.getKey().equals("resources")) {
+                    throw error(
+                            entry.getValue().getKeyNode(),
+                            what + ": \"" + entry.getKey()
+                                    + "\" is not supported by this version of Berth, which applies only deploy.resources");
+                }
+            }
+            if (!keys.containsKey("resources")) {
+                return ContainerOptions.Resources.NONE;
+            }
+            Map<String, NodeTuple> resources = mapping(keys.get("resources").getValueNode(), what + ".resources");
+            Long memory = null;
+            Long cpus = null;
+            Long pids = null;
+            Long reservation = null;
+            for (Map.Entry<String, NodeTuple> entry : resources.entrySet()) {
+                String part = what + ".resources." + entry.getKey();
+                Map<String, NodeTuple> values = mapping(entry.getValue().getValueNode(), part);
+                for (Map.Entry<String, NodeTuple> value : values.entrySet()) {
+                    String key = entry.getKey() + "." + value.getKey();
+                    Node node = value.getValue().getValueNode();
+                    switch (key) {
+                        case "limits.memory" -> memory = memory(node, part + ".memory");
+                        case "limits.cpus" -> cpus = cpus(node, part + ".cpus");
+                        case "limits.pids" -> pids = whole(node, part + ".pids");
+                        case "reservations.memory" -> reservation = memory(node, part + ".memory");
+                        default ->
+                            throw error(
+                                    value.getValue().getKeyNode(),
+                                    what + ".resources." + key
+                                            + " is not supported by this version of Berth; it applies limits.memory,"
+                                            + " limits.cpus, limits.pids and reservations.memory");
+                    }
+                }
+            }
+            return new ContainerOptions.Resources(memory, cpus, pids, reservation);
+        }
+
+        /** Compose's byte sizes: {@code 512m}, {@code 1g}, {@code 1.5gb}, {@code 4096}. */
+        private long memory(Node node, String what) {
+            String text = scalar(node, what).strip();
+            Matcher m = MEMORY.matcher(text);
+            if (!m.matches()) {
+                throw error(node, what + " \"" + text + "\" is not a size; write it like 512m or 1g");
+            }
+            double amount = Double.parseDouble(m.group(1));
+            long unit = switch (m.group(2).toLowerCase(Locale.ROOT)) {
+                case "k" -> 1L << 10;
+                case "m" -> 1L << 20;
+                case "g" -> 1L << 30;
+                default -> 1L;
+            };
+            return (long) (amount * unit);
+        }
+
+        private long cpus(Node node, String what) {
+            String text = scalar(node, what).strip();
+            try {
+                double cpus = Double.parseDouble(text);
+                if (cpus > 0) {
+                    return (long) (cpus * 1_000_000_000L);
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw error(node, what + " \"" + text + "\" is not a positive number of CPUs, like 0.5 or 2");
+        }
+
+        private long whole(Node node, String what) {
+            String text = scalar(node, what).strip();
+            try {
+                return Long.parseLong(text);
+            } catch (NumberFormatException e) {
+                throw error(node, what + " \"" + text + "\" is not a whole number");
+            }
+        }
+
+        private ContainerOptions.@Nullable Logging logging(@Nullable NodeTuple tuple, String what) {
+            if (tuple == null) {
+                return null;
+            }
+            Map<String, NodeTuple> keys = mapping(tuple.getValueNode(), what);
+            for (Map.Entry<String, NodeTuple> entry : keys.entrySet()) {
+                if (!entry.getKey().equals("driver") && !entry.getKey().equals("options")) {
+                    throw error(
+                            entry.getValue().getKeyNode(),
+                            what + ": key \"" + entry.getKey() + "\" is not known; use driver and options");
+                }
+            }
+            String driver = keys.containsKey("driver")
+                    ? scalar(keys.get("driver").getValueNode(), what + ": driver")
+                    : "json-file";
+            return new ContainerOptions.Logging(driver, keyValues(keys.get("options"), what + ": options", false));
+        }
+
+        /** {@code nofile: 1024} or {@code nofile: {soft: 1024, hard: 2048}}, as {@code [soft, hard]}. */
+        private Map<String, List<Long>> ulimits(@Nullable NodeTuple tuple, String what) {
+            Map<String, List<Long>> result = new LinkedHashMap<>();
+            if (tuple == null) {
+                return result;
+            }
+            for (Map.Entry<String, NodeTuple> entry :
+                    mapping(tuple.getValueNode(), what).entrySet()) {
+                Node value = entry.getValue().getValueNode();
+                String part = what + ": " + entry.getKey();
+                if (value instanceof MappingNode) {
+                    Map<String, NodeTuple> limits = mapping(value, part);
+                    if (!limits.containsKey("soft") || !limits.containsKey("hard") || limits.size() != 2) {
+                        throw error(value, part + " needs exactly soft and hard");
+                    }
+                    long soft = whole(limits.get("soft").getValueNode(), part + ".soft");
+                    long hard = whole(limits.get("hard").getValueNode(), part + ".hard");
+                    if (soft > hard) {
+                        throw error(value, part + ": soft " + soft + " is above hard " + hard);
+                    }
+                    result.put(entry.getKey(), List.of(soft, hard));
+                } else {
+                    long both = whole(value, part);
+                    result.put(entry.getKey(), List.of(both, both));
+                }
+            }
+            return result;
         }
 
         private @Nullable String text(@Nullable NodeTuple tuple, String what) {

@@ -17,6 +17,9 @@ import org.jspecify.annotations.Nullable;
  * @param capAdd capability names without the {@code CAP_} prefix, upper case
  * @param extraHosts {@code host:address} entries
  * @param tmpfs mount path to mount options (empty for none)
+ * @param resources {@code deploy.resources}
+ * @param logging the log driver and its options, or null for the engine's default
+ * @param ulimits limit name to {@code [soft, hard]}
  */
 public record ContainerOptions(
         @Nullable String restart,
@@ -31,10 +34,28 @@ public record ContainerOptions(
         List<String> dns,
         @Nullable String stopSignal,
         @Nullable Duration stopGracePeriod,
-        Map<String, String> tmpfs) {
+        Map<String, String> tmpfs,
+        Resources resources,
+        @Nullable Logging logging,
+        Map<String, List<Long>> ulimits) {
     /** Docker's defaults for everything. */
     public static final ContainerOptions DEFAULTS = new ContainerOptions(
-            null, null, null, null, List.of(), List.of(), false, false, List.of(), List.of(), null, null, Map.of());
+            null,
+            null,
+            null,
+            null,
+            List.of(),
+            List.of(),
+            false,
+            false,
+            List.of(),
+            List.of(),
+            null,
+            null,
+            Map.of(),
+            Resources.NONE,
+            null,
+            Map.of());
 
     public ContainerOptions {
         capAdd = List.copyOf(capAdd);
@@ -42,5 +63,28 @@ public record ContainerOptions(
         extraHosts = List.copyOf(extraHosts);
         dns = List.copyOf(dns);
         tmpfs = Collections.unmodifiableMap(new TreeMap<>(tmpfs));
+        ulimits = Collections.unmodifiableMap(new TreeMap<>(ulimits));
+    }
+
+    /**
+     * {@code deploy.resources}: limits and reservations; null for none.
+     *
+     * @param memoryLimit bytes
+     * @param nanoCpus billionths of a CPU, as Docker counts them
+     * @param memoryReservation bytes
+     */
+    public record Resources(
+            @Nullable Long memoryLimit,
+            @Nullable Long nanoCpus,
+            @Nullable Long pidsLimit,
+            @Nullable Long memoryReservation) {
+        public static final Resources NONE = new Resources(null, null, null, null);
+    }
+
+    /** A log driver and its options. */
+    public record Logging(String driver, Map<String, String> options) {
+        public Logging {
+            options = Collections.unmodifiableMap(new TreeMap<>(options));
+        }
     }
 }

@@ -301,4 +301,46 @@ class ComposeParserTest {
                         .detail())
                 .contains("service_completed_successfully is not supported");
     }
+
+    @Test
+    void readsResourcesLoggingAndUlimits() {
+        ContainerOptions o = parse("""
+                services:
+                  web:
+                    image: a
+                    deploy:
+                      resources:
+                        limits: {memory: 64m, cpus: "0.5", pids: 100}
+                        reservations: {memory: 1.5k}
+                    logging:
+                      driver: json-file
+                      options: {max-size: 1m, max-file: "3"}
+                    ulimits:
+                      nproc: 512
+                      nofile: {soft: 1024, hard: 2048}
+                """).service("web").orElseThrow().options();
+        assertThat(o.resources()).isEqualTo(new ContainerOptions.Resources(64L << 20, 500_000_000L, 100L, 1536L));
+        assertThat(o.logging().driver()).isEqualTo("json-file");
+        assertThat(o.logging().options()).containsEntry("max-size", "1m").containsEntry("max-file", "3");
+        assertThat(o.ulimits())
+                .containsEntry("nproc", List.of(512L, 512L))
+                .containsEntry("nofile", List.of(1024L, 2048L));
+    }
+
+    @Test
+    void badResourcesAreNamed() {
+        String head = "services:\n  web:\n    image: a\n";
+        assertThat(failure(head + "    deploy: {resources: {limits: {memory: lots}}}\n")
+                        .detail())
+                .contains("deploy.resources.limits.memory \"lots\" is not a size");
+        assertThat(failure(head + "    deploy: {resources: {limits: {cpus: \"-1\"}}}\n")
+                        .detail())
+                .contains("is not a positive number of CPUs");
+        assertThat(failure(head + "    deploy: {replicas: 2}\n").detail())
+                .contains("\"replicas\" is not supported by this version of Berth");
+        assertThat(failure(head + "    ulimits: {nofile: {soft: 10, hard: 5}}\n")
+                        .detail())
+                .contains("soft 10 is above hard 5");
+        assertThat(failure(head + "    logging: {drvier: x}\n").detail()).contains("\"drvier\" is not known");
+    }
 }

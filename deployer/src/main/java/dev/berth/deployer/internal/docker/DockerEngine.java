@@ -15,9 +15,11 @@ import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.InternetProtocol;
+import com.github.dockerjava.api.model.LogConfig;
 import com.github.dockerjava.api.model.Network;
 import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.RestartPolicy;
+import com.github.dockerjava.api.model.Ulimit;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
@@ -209,6 +211,20 @@ public final class DockerEngine implements AutoCloseable {
             if (!options.tmpfs().isEmpty()) {
                 host.withTmpFs(options.tmpfs());
             }
+            ContainerOptions.Resources resources = options.resources();
+            host.withMemory(resources.memoryLimit())
+                    .withNanoCPUs(resources.nanoCpus())
+                    .withPidsLimit(resources.pidsLimit())
+                    .withMemoryReservation(resources.memoryReservation());
+            if (options.logging() != null) {
+                host.withLogConfig(logConfig(options.logging()));
+            }
+            if (!options.ulimits().isEmpty()) {
+                host.withUlimits(options.ulimits().entrySet().stream()
+                        .map(e -> new Ulimit(
+                                e.getKey(), e.getValue().get(0), e.getValue().get(1)))
+                        .toList());
+            }
             CreateContainerCmd cmd = client.createContainerCmd(service.image())
                     .withName(spec.name())
                     .withLabels(spec.labels())
@@ -259,6 +275,20 @@ public final class DockerEngine implements AutoCloseable {
             }
             return cmd.exec().getId();
         });
+    }
+
+    private static LogConfig logConfig(ContainerOptions.Logging logging) {
+        LogConfig.LoggingType type;
+        try {
+            type = LogConfig.LoggingType.fromValue(logging.driver());
+        } catch (IllegalArgumentException e) {
+            type = null;
+        }
+        if (type == null) {
+            throw new BerthException("log driver \"" + logging.driver() + "\" is not known to Docker; use json-file,"
+                    + " local, syslog, journald, gelf, fluentd or none");
+        }
+        return new LogConfig(type, logging.options());
     }
 
     private static Capability[] capabilities(List<String> names) {
