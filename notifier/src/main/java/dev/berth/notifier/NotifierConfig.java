@@ -22,11 +22,14 @@ public record NotifierConfig(
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
 
     public NotifierConfig {
-        webhooks = List.copyOf(webhooks);
-        slackWebhooks = List.copyOf(slackWebhooks);
+        webhooks = List.copyOf(Objects.requireNonNull(webhooks, "webhooks"));
+        slackWebhooks = List.copyOf(Objects.requireNonNull(slackWebhooks, "slackWebhooks"));
         webhooks.forEach(u -> requireHttp("--webhook", u));
         slackWebhooks.forEach(u -> requireHttp("--slack-webhook", u));
         Objects.requireNonNull(groupId, "groupId");
+        if (groupId.isBlank()) {
+            throw new BerthException("notifier group id must not be blank, got \"" + groupId + "\"");
+        }
         Objects.requireNonNull(requestTimeout, "requestTimeout");
         if (requestTimeout.isNegative() || requestTimeout.isZero()) {
             throw new BerthException("notifier request timeout must be positive, got " + requestTimeout);
@@ -44,6 +47,7 @@ public record NotifierConfig(
         }
     }
 
+    /** No channels (audit only), group {@value #DEFAULT_GROUP_ID}, 10 s per request, 3 attempts. */
     public static NotifierConfig defaults() {
         return new NotifierConfig(
                 List.of(), List.of(), DEFAULT_GROUP_ID, DEFAULT_REQUEST_TIMEOUT, DEFAULT_MAX_ATTEMPTS);
@@ -59,5 +63,13 @@ public record NotifierConfig(
 
     public NotifierConfig withGroupId(String id) {
         return new NotifierConfig(webhooks, slackWebhooks, id, requestTimeout, maxAttempts);
+    }
+
+    public NotifierConfig withRequestTimeout(Duration timeout) {
+        return new NotifierConfig(webhooks, slackWebhooks, groupId, timeout, maxAttempts);
+    }
+
+    public NotifierConfig withMaxAttempts(int attempts) {
+        return new NotifierConfig(webhooks, slackWebhooks, groupId, requestTimeout, attempts);
     }
 }

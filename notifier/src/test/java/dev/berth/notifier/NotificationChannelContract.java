@@ -96,10 +96,45 @@ abstract class NotificationChannelContract {
 
     @Test
     void honoursRetryAfterOn429() throws Exception {
-        receiver.failNext(1, 429);
+        receiver.failNext(1, 429); // with Retry-After: 1, twice the first backoff
+        long begin = System.nanoTime();
         channel(2).deliver(succeeded());
+        Duration took = Duration.ofNanos(System.nanoTime() - begin);
         List<WebhookReceiver.Request> requests = receiver.requests();
         assertThat(requests).extracting(WebhookReceiver.Request::status).containsExactly(429, 200);
+        assertThat(took).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void aRefusalIsNotRetried() {
+        receiver.failNext(1, 404);
+        assertThatThrownBy(() -> channel(3).deliver(succeeded()))
+                .isInstanceOf(DeliveryException.class)
+                .hasMessage("HTTP 404");
+        assertThat(receiver.requests()).hasSize(1);
+    }
+
+    @Test
+    void anAbortedPosterStopsRetryingAtOnce() {
+        receiver.failNext(5, 503);
+        HttpPoster poster = new HttpPoster(Duration.ofSeconds(5), 5);
+        poster.abort();
+        assertThatThrownBy(() -> channel(receiver.url("/hook"), poster).deliver(succeeded()))
+                .isInstanceOf(DeliveryException.class)
+                .hasMessageContaining("HTTP 503")
+                .hasMessageContaining("stopped");
+        assertThat(receiver.requests()).hasSize(1);
+    }
+
+    @Test
+    void itsNameHidesCredentials() {
+        NotificationChannel channel = channel(
+                URI.create("https://user:secret@hooks.example.com/services/T1/B2/token?key=k2"),
+                new HttpPoster(Duration.ofSeconds(1), 1));
+        assertThat(channel.name())
+                .contains("https://hooks.example.com")
+                .doesNotContain("secret")
+                .doesNotContain("k2");
     }
 
     @Test

@@ -15,9 +15,9 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.jspecify.annotations.Nullable;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Appends records to {@code berth.audit} unchanged, waiting for every in-sync replica to have them
@@ -33,9 +33,12 @@ public final class AuditLog implements AutoCloseable {
                 kafka.clientProperties(
                         clientId,
                         Map.of(
-                                ProducerConfig.ACKS_CONFIG, "all",
-                                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) SEND_TIMEOUT.toMillis())),
+                                ProducerConfig.ACKS_CONFIG,
+                                "all",
+                                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                                true,
+                                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                                (int) SEND_TIMEOUT.toMillis())),
                 new StringSerializer(),
                 new ByteArraySerializer());
     }
@@ -64,8 +67,8 @@ public final class AuditLog implements AutoCloseable {
                     .get(SEND_TIMEOUT.toMillis() + 5_000, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw new RetriableBerthException(
-                    "could not append " + what + " to " + Topics.AUDIT + ": " + e.getCause().getMessage()
-                            + "; is the broker reachable?",
+                    "could not append " + what + " to " + Topics.AUDIT + ": "
+                            + e.getCause().getMessage() + "; is the broker reachable?",
                     e);
         } catch (TimeoutException | KafkaException e) {
             throw new RetriableBerthException(
