@@ -79,11 +79,14 @@ class NotifierIT {
     }
 
     private void startNotifier(String group) {
-        NotifierConfig config = NotifierConfig.defaults()
+        startNotifier(NotifierConfig.defaults()
                 // A dead channel first: its failures must not hold up the others or the audit.
                 .withWebhooks(List.of(DEAD, receiver.url("/hook")))
                 .withSlackWebhooks(List.of(receiver.url("/slack")))
-                .withGroupId(group);
+                .withGroupId(group));
+    }
+
+    private void startNotifier(NotifierConfig config) {
         registry = new SimpleMeterRegistry();
         notifier = new Notifier(config, kafka.settings(), CODEC, CLOCK, registry);
         notifier.start();
@@ -212,6 +215,46 @@ class NotifierIT {
         await().atMost(Duration.ofSeconds(60)).until(() -> audit().size() == 8);
         await().atMost(Duration.ofSeconds(30)).until(() -> receiver.requests().size() == delivered + 2);
         assertThat(audit()).extracting(r -> r.headers().get("ce_id")).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void aStopDuringRetriesIsPromptAndLeavesTheEventForTheNextNotifier() throws Exception {
+        String group = "notifier-it-stop-" + stack.name();
+        receiver.failNext(1_000, 503);
+        NotifierConfig config = NotifierConfig.defaults()
+                .withWebhooks(List.of(receiver.url("/hook")))
+                .withGroupId(group)
+                .withMaxAttempts(10); // about 1 min of backoff, were it not cut short
+        startNotifier(config);
+        Envelope failed = Envelope.newChain(
+                URI.create("/test"),
+                CLOCK,
+                new DeploymentFailed(stack, "d9", commit, "web", "unhealthy", "", Duration.ofSeconds(1)));
+        publisher.publish(failed);
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> receiver.requests("/hook").size() >= 2);
+
+        notifier.stop();
+        assertThat(notifier.awaitStop(Duration.ofSeconds(15))).isTrue();
+        notifier = null;
+        // The new group reads from the beginning: the event in flight may be another test's.
+        List<WebhookReceiver.Request> refused = receiver.requests("/hook");
+        String inFlight = refused.get(refused.size() - 1).headers().get("ce-id");
+
+        try (WebhookReceiver healthy = WebhookReceiver.start()) {
+            startNotifier(config.withWebhooks(List.of(healthy.url("/hook"))));
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> healthy.requests("/hook").stream()
+                            .anyMatch(r -> failed.id().equals(r.headers().get("ce-id"))));
+            assertThat(healthy.requests("/hook"))
+                    .filteredOn(r -> inFlight.equals(r.headers().get("ce-id")))
+                    .hasSize(1);
+            stopNotifier();
+        }
+        // At least once: the event in flight was audited before the stop, and again after.
+        assertThat(kafka.readAll(Topics.AUDIT))
+                .filteredOn(r -> inFlight.equals(r.headers().get("ce_id")))
+                .isNotEmpty();
     }
 
     private double count(String name, String channel) {

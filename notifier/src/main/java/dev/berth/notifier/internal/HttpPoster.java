@@ -36,6 +36,8 @@ public final class HttpPoster {
         this.maxAttempts = maxAttempts;
         this.client = HttpClient.newBuilder()
                 .connectTimeout(timeout)
+                // No h2c upgrade on plain http: some webhook servers refuse an upgrade with a body.
+                .version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
     }
