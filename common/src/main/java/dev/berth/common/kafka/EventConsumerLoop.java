@@ -135,6 +135,11 @@ public final class EventConsumerLoop implements Service {
             try {
                 handler.handle(toEvent(record));
             } catch (RetriableBerthException e) {
+                if (stopping.get()) {
+                    log.warn(
+                            "{}: {}; stopping, so the record stays uncommitted for the next run", name, e.getMessage());
+                    return false;
+                }
                 log.warn("{}: {}; retrying in {} s", name, e.getMessage(), RETRY_BACKOFF.toSeconds());
                 consumer.seek(partition, record.offset());
                 stopRequested.await(RETRY_BACKOFF.toMillis(), TimeUnit.MILLISECONDS);
