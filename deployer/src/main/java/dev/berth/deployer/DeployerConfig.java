@@ -32,11 +32,11 @@ public record DeployerConfig(
     public static final Duration DEFAULT_PULL_TIMEOUT = Duration.ofMinutes(2);
 
     public DeployerConfig {
-        environments = Set.copyOf(environments);
+        environments = Set.copyOf(Objects.requireNonNull(environments, "environments"));
         environments.forEach(e -> StackRef.requireName("environment", e));
         Objects.requireNonNull(groupId, "groupId");
         if (groupId.isBlank()) {
-            throw new BerthException("deployer group id must not be blank");
+            throw new BerthException("deployer group id must not be blank, got \"" + groupId + "\"");
         }
         if (dockerHost != null && !dockerHost.matches("(unix|tcp|npipe)://.+")) {
             throw new BerthException("docker host \"" + dockerHost
@@ -47,8 +47,10 @@ public record DeployerConfig(
         requirePositive("pull timeout", pullTimeout);
     }
 
-    private static void requirePositive(String key, Duration value) {
-        Objects.requireNonNull(value, key);
+    private static void requirePositive(String key, @Nullable Duration value) {
+        if (value == null) {
+            throw new BerthException("deployer " + key + " must be set");
+        }
         if (value.isNegative() || value.isZero()) {
             throw new BerthException("deployer " + key + " must be positive, got " + value);
         }
@@ -78,6 +80,10 @@ public record DeployerConfig(
 
     public DeployerConfig withMonitorPeriod(Duration period) {
         return new DeployerConfig(environments, groupId, dockerHost, healthTimeout, period, pullTimeout);
+    }
+
+    public DeployerConfig withPullTimeout(Duration timeout) {
+        return new DeployerConfig(environments, groupId, dockerHost, healthTimeout, monitorPeriod, timeout);
     }
 
     /** True when this worker applies stacks of {@code environment}. */

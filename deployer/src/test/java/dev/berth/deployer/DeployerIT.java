@@ -1,10 +1,14 @@
 package dev.berth.deployer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.Ports;
 import dev.berth.common.Commit;
 import dev.berth.common.StackRef;
 import dev.berth.common.event.Envelope;
@@ -24,7 +28,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,10 +44,17 @@ class DeployerIT {
     private static KafkaEventPublisher publisher;
     private static DockerFixture docker;
     private static Deployer deployer;
+    private static final SimpleMeterRegistry METRICS = new SimpleMeterRegistry();
+    /** Every stack a test used, swept again once the deployer stopped (it may still act on a failed test's change). */
+    private static final Set<String> USED_STACKS = ConcurrentHashMap.newKeySet();
 
     private final StackRef stack =
             new StackRef("dit", "s" + UUID.randomUUID().toString().substring(0, 8));
     private int revision;
+
+    {
+        USED_STACKS.add(stack.key());
+    }
 
     @BeforeAll
     static void start() throws InterruptedException {
@@ -53,7 +66,7 @@ class DeployerIT {
                 .withEnvironment("dit")
                 .withHealthTimeout(Duration.ofSeconds(15))
                 .withMonitorPeriod(Duration.ofSeconds(2));
-        deployer = new Deployer(config, kafka.settings(), publisher, CLOCK, new SimpleMeterRegistry());
+        deployer = new Deployer(config, kafka.settings(), publisher, CLOCK, METRICS);
         deployer.start();
     }
 
@@ -67,6 +80,7 @@ class DeployerIT {
             publisher.close();
         }
         if (docker != null) {
+            USED_STACKS.forEach(docker::removeStack);
             docker.close();
         }
         if (kafka != null) {
@@ -126,8 +140,27 @@ class DeployerIT {
         int port = Stacks.freePort();
         Envelope first = change(Stacks.webServer(port, "one", Stacks.HEALTHY));
         assertThat(outcome(first).ceType()).contains("succeeded");
+        await().atMost(Duration.ofSeconds(30)).until(deployer::isReady);
         Container c1 = only();
         assertThat(docker.health(c1.getId())).isEqualTo("healthy");
+        InspectContainerResponse inspected = docker.inspect(c1.getId());
+        String network = stack.project() + "_default";
+        assertThat(inspected.getName()).isEqualTo("/" + stack.project() + "-web-1");
+        assertThat(inspected.getConfig().getEnv()).contains("GREETING=one");
+        assertThat(inspected.getNetworkSettings().getNetworks().get(network).getAliases())
+                .contains("web");
+        assertThat(inspected.getHostConfig().getPortBindings().getBindings())
+                .hasEntrySatisfying(
+                        ExposedPort.tcp(8080),
+                        bindings -> assertThat(bindings)
+                                .extracting(Ports.Binding::getHostIp, Ports.Binding::getHostPortSpec)
+                                .containsExactly(tuple("127.0.0.1", String.valueOf(port))));
+        assertThat(docker.networks(stack.key()))
+                .singleElement()
+                .satisfies(n -> assertThat(n.getLabels())
+                        .containsEntry("berth.stack", stack.key())
+                        .containsEntry("com.docker.compose.project", stack.project())
+                        .containsEntry("com.docker.compose.network", "default"));
         assertThat(c1.getLabels())
                 .containsEntry("berth.stack", stack.key())
                 .containsEntry("berth.service", "web")
@@ -139,12 +172,22 @@ class DeployerIT {
                 .containsEntry("com.docker.compose.container-number", "1")
                 .containsEntry("team", "web")
                 .containsKeys("berth.config-hash", "berth.deployment");
+        assertThat(kafka.readAll(Topics.CHANGES))
+                .filteredOn(r -> first.chainId().equals(r.headers().get("ce_chainid")))
+                .extracting(KafkaFixture.Record::ceType)
+                .containsExactly("dev.cdeventsx.berth-stack.changed.0.1.0");
         assertThat(chainOf(first))
                 .extracting(KafkaFixture.Record::ceType)
                 .containsExactly(
                         "dev.cdeventsx.berth-deployment.started.0.1.0",
                         "dev.cdevents.service.deployed.0.3.0",
                         "dev.cdeventsx.berth-deployment.succeeded.0.1.0");
+        assertThat(json(chainOf(first).get(0)).at("/subject/content/plan").toString())
+                .isEqualTo("[\"create web\"]");
+        assertThat(json(chainOf(first).get(2)).at("/subject/content/changed").toString())
+                .isEqualTo("[\"create web\"]");
+        assertThat(METRICS.counter("berth.deployments", "outcome", "succeeded").count())
+                .isPositive();
 
         Envelope second = change(Stacks.webServer(port, "two", Stacks.HEALTHY));
         assertThat(outcome(second).ceType()).contains("succeeded");

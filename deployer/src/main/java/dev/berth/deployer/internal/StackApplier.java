@@ -1,6 +1,5 @@
 package dev.berth.deployer.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.common.BerthException;
 import dev.berth.common.Commit;
@@ -30,14 +29,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,7 +59,7 @@ public final class StackApplier {
     private final DeployerConfig config;
     private final Clock clock;
     private final URI source;
-    private final ObjectMapper json;
+    private final ConfigHash configHash;
     private final ComposeParser parser = new ComposeParser();
     private final MeterRegistry registry;
     private final Timer duration;
@@ -82,7 +77,7 @@ public final class StackApplier {
         this.config = config;
         this.clock = clock;
         this.source = source;
-        this.json = json;
+        this.configHash = new ConfigHash(json);
         this.registry = registry;
         this.duration = Timer.builder("berth.deployment.duration")
                 .description("Time from a deployment's start to its outcome")
@@ -115,7 +110,7 @@ public final class StackApplier {
         try {
             desired = parser.parse(change.composeFile(), change.compose(), change.variables());
             for (ServiceSpec service : desired.services()) {
-                hashes.put(service.name(), configHash(service, requireImage(service), network));
+                hashes.put(service.name(), configHash.of(service, requireImage(service), network));
             }
         } catch (StepFailure f) {
             fail(incoming, stack, deploymentId, commit, begin, f);
@@ -352,8 +347,8 @@ public final class StackApplier {
             throw new StepFailure(
                     service.name(),
                     "image \"" + service.image() + "\" of service \"" + service.name()
-                            + "\" is not on the engine and could not be pulled (" + e.getMessage()
-                            + "); build or load it on the host, or fix the image name",
+                            + "\" is not on the engine and could not be pulled: " + e.getMessage()
+                            + "; build or load it on the host, or fix the image name",
                     "");
         }
         return engine.imageId(service.image())
@@ -362,18 +357,6 @@ public final class StackApplier {
                         "image \"" + service.image() + "\" of service \"" + service.name()
                                 + "\" is missing after its pull",
                         ""));
-    }
-
-    /** SHA-256 of the normalised spec, the image id it resolves to and its network. */
-    String configHash(ServiceSpec service, String imageId, String network) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            digest.update(json.writeValueAsBytes(service));
-            digest.update((imageId + "\n" + network).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (NoSuchAlgorithmException | JsonProcessingException e) {
-            throw new IllegalStateException("cannot hash service " + service.name(), e);
-        }
     }
 
     private void succeed(

@@ -1,0 +1,38 @@
+package dev.berth.deployer.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.common.compose.ServiceSpec;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Objects;
+
+/**
+ * The config hash Berth labels a container with ({@code berth.config-hash}): equal hashes mean the
+ * running container is what the stack asks for. Pure; thread-safe.
+ */
+final class ConfigHash {
+    private final ObjectMapper json;
+
+    /** @param json the event mapper ({@code EventCodec.json()}), so a spec serialises as it does in events */
+    ConfigHash(ObjectMapper json) {
+        this.json = Objects.requireNonNull(json, "json");
+    }
+
+    /**
+     * SHA-256 (hex) of the normalised spec, the local image id its image resolves to (so a re-tagged
+     * image replaces the container) and the network it joins.
+     */
+    String of(ServiceSpec service, String imageId, String network) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update(json.writeValueAsBytes(service));
+            digest.update((imageId + "\n" + network).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException | JsonProcessingException e) {
+            throw new IllegalStateException("cannot hash service " + service.name(), e);
+        }
+    }
+}

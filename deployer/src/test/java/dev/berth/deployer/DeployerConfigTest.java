@@ -1,0 +1,56 @@
+package dev.berth.deployer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.berth.common.BerthException;
+import java.time.Duration;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class DeployerConfigTest {
+    @Test
+    void defaultsApplyEveryEnvironmentOnTheLocalEngine() {
+        DeployerConfig config = DeployerConfig.defaults();
+        assertThat(config.groupId()).isEqualTo("berth-deployer");
+        assertThat(config.dockerHost()).isNull();
+        assertThat(config.healthTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(config.monitorPeriod()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(config.pullTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(config.applies("dev")).isTrue();
+        assertThat(config.applies("prod")).isTrue();
+    }
+
+    @Test
+    void aWorkerLimitedToEnvironmentsSkipsTheOthers() {
+        DeployerConfig config = DeployerConfig.defaults().withEnvironment("dev");
+        assertThat(config.applies("dev")).isTrue();
+        assertThat(config.applies("prod")).isFalse();
+    }
+
+    @Test
+    void badValuesAreRefusedNamingTheKeyAndTheValue() {
+        DeployerConfig ok = DeployerConfig.defaults();
+        assertThatThrownBy(() -> ok.withGroupId(" "))
+                .isInstanceOf(BerthException.class)
+                .hasMessageContaining("group id");
+        assertThatThrownBy(() -> ok.withDockerHost("/var/run/docker.sock"))
+                .isInstanceOf(BerthException.class)
+                .hasMessageContaining("docker host \"/var/run/docker.sock\"")
+                .hasMessageContaining("unix:///var/run/docker.sock");
+        assertThatThrownBy(() -> ok.withHealthTimeout(Duration.ZERO))
+                .isInstanceOf(BerthException.class)
+                .hasMessageContaining("health timeout must be positive, got PT0S");
+        assertThatThrownBy(() -> ok.withMonitorPeriod(Duration.ofSeconds(-1)))
+                .isInstanceOf(BerthException.class)
+                .hasMessageContaining("monitor period");
+        assertThatThrownBy(() -> ok.withPullTimeout(Duration.ZERO))
+                .isInstanceOf(BerthException.class)
+                .hasMessageContaining("pull timeout");
+        assertThatThrownBy(() -> new DeployerConfig(
+                        Set.of("Prod"), "g", null, Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1)))
+                .isInstanceOf(BerthException.class)
+                .hasMessageContaining("environment name \"Prod\"");
+        assertThat(ok.withDockerHost("tcp://10.0.0.2:2376").dockerHost()).isEqualTo("tcp://10.0.0.2:2376");
+    }
+}
