@@ -218,7 +218,10 @@ public final class StackApplier {
             }
             for (ContainerInfo c : old) {
                 engine.rename(c.id(), c.name());
-                engine.start(c.id());
+                // Back as it was: a container that had stopped on its own is not started by a failed replace.
+                if (c.running()) {
+                    engine.start(c.id());
+                }
             }
             if (e instanceof StepFailure f) {
                 throw f;

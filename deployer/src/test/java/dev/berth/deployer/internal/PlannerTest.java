@@ -53,4 +53,35 @@ class PlannerTest {
                         container("db", "h-db", true)));
         assertThat(steps).allMatch(s -> s.action() == Step.Action.UNCHANGED);
     }
+
+    @Test
+    void twoContainersForOneServiceAreReplacedByOne() {
+        List<Step> steps = Planner.plan(
+                stack,
+                hashes,
+                List.of(
+                        container("web", "h-web", true),
+                        container("web", "h-web", true),
+                        container("api", "h-api", true),
+                        container("db", "h-db", true)));
+        assertThat(steps).extracting(Step::describe).containsExactly("replace web", "unchanged api", "unchanged db");
+        assertThat(steps.get(0).current()).hasSize(2);
+    }
+
+    @Test
+    void servicesLeftOutOfTheStackAreRemovedInNameOrder() {
+        List<Step> steps = Planner.plan(
+                stack,
+                hashes,
+                List.of(
+                        container("zeta", "x", false),
+                        container("web", "h-web", true),
+                        container("alpha", "x", true),
+                        container("api", "h-api", true),
+                        container("db", "h-db", true)));
+        assertThat(steps)
+                .extracting(Step::describe)
+                .containsExactly("unchanged web", "unchanged api", "unchanged db", "remove alpha", "remove zeta");
+        assertThat(steps.get(4).desired()).isNull();
+    }
 }
