@@ -246,10 +246,57 @@ class DeployerIT {
     }
 
     @Test
-    void aServiceWithoutHealthCheckPassesAfterTheMonitorPeriod() {
-        Envelope chain = change("services:\n  sleeper:\n    image: busybox:1.35\n    command: sleep 600\n");
-        assertThat(outcome(chain).ceType()).contains("succeeded");
-        assertThat(docker.inspect(only().getId()).getState().getRunning()).isTrue();
+    void aServiceWithoutHealthCheckPassesAfterTheMonitorPeriodAndALeftOutServiceIsRemoved() throws Exception {
+        String sleeper = "  sleeper:\n    image: busybox:1.35\n    command: sleep 600\n";
+        Envelope both = change("services:\n" + sleeper + "  other:\n    image: busybox:1.35\n    command: sleep 600\n");
+        assertThat(outcome(both).ceType()).contains("succeeded");
+        List<Container> two = docker.containers(stack.key());
+        assertThat(two)
+                .hasSize(2)
+                .allSatisfy(c -> assertThat(docker.inspect(c.getId()).getState().getRunning())
+                        .isTrue());
+        String kept = two.stream()
+                .filter(c -> "sleeper".equals(c.getLabels().get("berth.service")))
+                .findFirst()
+                .orElseThrow()
+                .getId();
+
+        Envelope one = change("services:\n" + sleeper);
+        assertThat(outcome(one).ceType()).contains("succeeded");
+        assertThat(json(chainOf(one).get(0)).at("/subject/content/plan").toString())
+                .isEqualTo("[\"remove other\"]");
+        assertThat(chainOf(one))
+                .extracting(KafkaFixture.Record::ceType)
+                .containsExactly(
+                        "dev.cdeventsx.berth-deployment.started.0.1.0",
+                        "dev.cdevents.service.removed.0.3.0",
+                        "dev.cdeventsx.berth-deployment.succeeded.0.1.0");
+        assertThat(only().getId()).isEqualTo(kept);
+    }
+
+    @Test
+    void aHealthCheckThatNeverPassesFailsAtTheHealthTimeoutAndTheOldContainerServesAgain() throws Exception {
+        int port = Stacks.freePort();
+        assertThat(outcome(change(Stacks.webServer(port, "good", Stacks.HEALTHY)))
+                        .ceType())
+                .contains("succeeded");
+        String running = only().getId();
+
+        // Inside a long start period failures do not count: the status stays "starting" until Berth gives up.
+        String never = Stacks.webServer(port, "never", "echo still starting; exit 1")
+                .replace("      retries: 2\n", "      retries: 2\n      start_period: 120s\n");
+        assertThat(never).contains("start_period");
+        Instant before = Instant.now();
+        KafkaFixture.Record failed = outcome(change(never));
+        assertThat(failed.ceType()).contains("failed");
+        assertThat(Duration.between(before, Instant.now())).isGreaterThanOrEqualTo(Duration.ofSeconds(15));
+        JsonNode failure = json(failed).at("/subject/content");
+        assertThat(failure.get("service").asText()).isEqualTo("web");
+        assertThat(failure.get("reason").asText()).contains("did not turn healthy within 15 s");
+        assertThat(failure.get("evidence").asText()).contains("still starting");
+        await().atMost(Duration.ofSeconds(30)).until(() -> "healthy".equals(docker.health(running)));
+        assertThat(only().getId()).isEqualTo(running);
+        assertThat(only().getNames()).containsExactly("/" + stack.project() + "-web-1");
     }
 
     @Test
