@@ -35,6 +35,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -126,7 +127,7 @@ public final class StackApplier {
                 .toList();
         if (changes.isEmpty()) {
             log.info("up to date {} @{}", stack, commit.shortSha());
-            succeed(incoming, stack, deploymentId, commit, begin, List.of());
+            succeed(incoming, stack, deploymentId, commit, begin, List.of(), "deployed");
             return;
         }
         log.info("deploying {} @{}: {}", stack, commit.shortSha(), String.join(", ", changes));
@@ -150,7 +151,7 @@ public final class StackApplier {
             fail(incoming, stack, deploymentId, commit, begin, new StepFailure(null, e.getMessage(), ""));
             return;
         }
-        succeed(incoming, stack, deploymentId, commit, begin, changes);
+        succeed(incoming, stack, deploymentId, commit, begin, changes, "deployed");
     }
 
     /** Removes every container of the stack, then its network. Named volumes stay. */
@@ -177,8 +178,7 @@ public final class StackApplier {
             publish(incoming, new ServiceRemoved(stack, deploymentId, commit, service));
         }
         engine.removeNetwork(stack.project() + "_default");
-        log.info("removed {} @{}", stack, commit.shortSha());
-        succeed(incoming, stack, deploymentId, commit, begin, changes);
+        succeed(incoming, stack, deploymentId, commit, begin, changes, "removed");
     }
 
     private void applyStep(
@@ -211,7 +211,7 @@ public final class StackApplier {
             created = engine.create(spec);
             engine.start(created);
             Duration took = gate(step.service(), created);
-            log.info("healthy {} {} ({} s)", stack, step.service(), String.format("%.1f", took.toMillis() / 1000.0));
+            log.info("healthy {} {} ({} s)", stack, step.service(), seconds(took));
         } catch (StepFailure | BerthException | InterruptedException e) {
             if (created != null) {
                 engine.remove(created);
@@ -362,16 +362,19 @@ public final class StackApplier {
                         ""));
     }
 
+    /** Publishes the success; logs {@code <verb> dev/demo @1a2b3c4 in 1.2 s} unless nothing changed. */
     private void succeed(
-            Envelope incoming, StackRef stack, String id, Commit commit, Instant begin, List<String> changes) {
+            Envelope incoming,
+            StackRef stack,
+            String id,
+            Commit commit,
+            Instant begin,
+            List<String> changes,
+            String verb) {
         Duration took = Duration.between(begin, clock.instant());
         publish(incoming, new DeploymentSucceeded(stack, id, commit, changes, took));
-        if (!changes.isEmpty()) {
-            log.info(
-                    "deployed {} @{} in {} s",
-                    stack,
-                    commit.shortSha(),
-                    String.format("%.1f", took.toMillis() / 1000.0));
+        if (!changes.isEmpty() || verb.equals("removed")) {
+            log.info("{} {} @{} in {} s", verb, stack, commit.shortSha(), seconds(took));
         }
         record("succeeded", took);
     }
@@ -386,6 +389,11 @@ public final class StackApplier {
                 f.getMessage(),
                 f.evidence.isEmpty() ? "" : "\n" + f.evidence.indent(9).stripTrailing());
         record("failed", took);
+    }
+
+    /** {@code 1.4}, whatever the default locale. */
+    private static String seconds(Duration duration) {
+        return String.format(Locale.ROOT, "%.1f", duration.toMillis() / 1000.0);
     }
 
     private void record(String outcome, Duration took) {

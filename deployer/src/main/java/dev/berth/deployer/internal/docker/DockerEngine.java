@@ -5,7 +5,6 @@ import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.HealthStateLog;
 import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.command.PullImageResultCallback;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
@@ -18,6 +17,7 @@ import com.github.dockerjava.api.model.InternetProtocol;
 import com.github.dockerjava.api.model.LogConfig;
 import com.github.dockerjava.api.model.Network;
 import com.github.dockerjava.api.model.Ports;
+import com.github.dockerjava.api.model.PullResponseItem;
 import com.github.dockerjava.api.model.RestartPolicy;
 import com.github.dockerjava.api.model.Ulimit;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
@@ -30,6 +30,7 @@ import dev.berth.common.compose.HealthCheck;
 import dev.berth.common.compose.PortMapping;
 import dev.berth.common.compose.ServiceSpec;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -98,17 +99,27 @@ public final class DockerEngine implements AutoCloseable {
 
     /** Pulls an image, bounded by {@code timeout}; throws {@link BerthException} with the registry's answer. */
     public void pull(String image, Duration timeout) throws InterruptedException {
+        QuietCallback<PullResponseItem> pulling = new QuietCallback<>();
         try {
-            boolean done = client.pullImageCmd(image)
-                    .exec(new PullImageResultCallback())
-                    .awaitCompletion(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            client.pullImageCmd(image).exec(pulling);
+            boolean done = pulling.awaitCompletion(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (!done) {
                 throw new BerthException("pulling " + image + " took longer than " + timeout.toSeconds() + " s");
             }
-        } catch (DockerException e) {
-            throw new BerthException(firstLine(e.getMessage()), e);
         } catch (RuntimeException e) {
             throw translate("pull " + image, e);
+        } finally {
+            pulling.close();
+        }
+        Throwable error = pulling.error();
+        if (error instanceof DockerException e) {
+            throw new BerthException(firstLine(e.getMessage()), e);
+        }
+        if (error instanceof RuntimeException e) {
+            throw translate("pull " + image, e);
+        }
+        if (error != null) {
+            throw new BerthException("could not pull " + image + ": " + error, error);
         }
     }
 
@@ -374,22 +385,62 @@ public final class DockerEngine implements AutoCloseable {
     /** The last {@code lines} lines of a container's output, best effort. */
     public String logTail(String id, int lines) throws InterruptedException {
         StringBuilder out = new StringBuilder();
+        QuietCallback<Frame> reading = new QuietCallback<>() {
+            @Override
+            public void onNext(Frame frame) {
+                synchronized (out) {
+                    out.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+                }
+            }
+        };
         try {
             client.logContainerCmd(id)
                     .withStdOut(true)
                     .withStdErr(true)
                     .withTail(lines)
-                    .exec(new ResultCallback.Adapter<Frame>() {
-                        @Override
-                        public void onNext(Frame frame) {
-                            out.append(new String(frame.getPayload(), java.nio.charset.StandardCharsets.UTF_8));
-                        }
-                    })
+                    .exec(reading)
                     .awaitCompletion(5, TimeUnit.SECONDS);
         } catch (RuntimeException e) {
             return "(logs not available: " + firstLine(e.getMessage()) + ")";
+        } finally {
+            reading.close();
         }
-        return out.toString().strip();
+        if (reading.error() != null) {
+            return "(logs not available: " + firstLine(reading.error().getMessage()) + ")";
+        }
+        synchronized (out) {
+            return out.toString().strip();
+        }
+    }
+
+    /**
+     * A stream callback that keeps its error for the caller instead of logging it with a stack trace,
+     * as docker-java's templates do: a failed pull is an expected outcome, reported once by Berth.
+     */
+    private static class QuietCallback<T> extends ResultCallback.Adapter<T> {
+        private volatile @Nullable Throwable error;
+
+        @Override
+        public void onError(Throwable throwable) {
+            if (error == null) {
+                error = throwable;
+            }
+            close();
+        }
+
+        @Override
+        public void close() {
+            try {
+                super.close();
+            } catch (IOException e) {
+                // the stream is already broken; nothing is left to release
+            }
+        }
+
+        @Nullable
+        Throwable error() {
+            return error;
+        }
     }
 
     private <T> T call(String what, Supplier<T> action) {
@@ -425,7 +476,9 @@ public final class DockerEngine implements AutoCloseable {
         }
         String text = message.replaceFirst("^Status \\d+: ", "").strip();
         if (text.startsWith("{\"message\":\"")) {
-            text = text.substring(12, text.length() - (text.endsWith("\"}") ? 2 : 0));
+            text = text.substring(12, text.length() - (text.endsWith("\"}") ? 2 : 0))
+                    .replace("\\\"", "\"")
+                    .replace("\\\\", "\\");
         }
         int nl = text.indexOf('\n');
         return nl < 0 ? text : text.substring(0, nl);
