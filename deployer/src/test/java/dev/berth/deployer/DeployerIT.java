@@ -248,7 +248,8 @@ class DeployerIT {
     @Test
     void aServiceWithoutHealthCheckPassesAfterTheMonitorPeriodAndALeftOutServiceIsRemoved() throws Exception {
         String sleeper = "  sleeper:\n    image: busybox:1.35\n    command: sleep 600\n";
-        Envelope both = change("services:\n" + sleeper + "  other:\n    image: busybox:1.35\n    command: sleep 600\n");
+        Envelope both = change("services:\n" + sleeper
+                + "  other:\n    image: busybox:1.35\n    command: sleep 600\n    stop_grace_period: 1s\n");
         assertThat(outcome(both).ceType()).contains("succeeded");
         List<Container> two = docker.containers(stack.key());
         assertThat(two)

@@ -174,7 +174,7 @@ public final class StackApplier {
             publish(incoming, new DeploymentStarted(stack, deploymentId, commit, changes));
         }
         for (String service : byService.keySet().stream().sorted().toList()) {
-            byService.get(service).forEach(c -> engine.remove(c.id()));
+            byService.get(service).forEach(this::stopAndRemove);
             publish(incoming, new ServiceRemoved(stack, deploymentId, commit, service));
         }
         engine.removeNetwork(stack.project() + "_default");
@@ -190,7 +190,7 @@ public final class StackApplier {
                 return;
             }
             case REMOVE -> {
-                step.current().forEach(c -> engine.remove(c.id()));
+                step.current().forEach(this::stopAndRemove);
                 publish(incoming, new ServiceRemoved(stack, deploymentId, commit, step.service()));
                 return;
             }
@@ -229,6 +229,10 @@ public final class StackApplier {
             if (e instanceof InterruptedException ie) {
                 throw ie;
             }
+            if (e instanceof RetriableBerthException r) {
+                // The engine went away mid-step; the old container is back, the change is applied again later.
+                throw r;
+            }
             throw new StepFailure(step.service(), "service \"" + step.service() + "\": " + e.getMessage(), "");
         }
         for (ContainerInfo c : old) {
@@ -238,6 +242,14 @@ public final class StackApplier {
                 ? new ServiceDeployed(stack, deploymentId, commit, step.service(), service.image(), created)
                 : new ServiceUpgraded(stack, deploymentId, commit, step.service(), service.image(), created);
         publish(incoming, done);
+    }
+
+    /** Stops a container as Compose does (its stop signal, then its grace period), then removes it. */
+    private void stopAndRemove(ContainerInfo container) {
+        if (container.running()) {
+            engine.stop(container.id(), stopGrace(container));
+        }
+        engine.remove(container.id());
     }
 
     /** The grace period a running container asked for when Berth created it; Compose's 10 s otherwise. */
