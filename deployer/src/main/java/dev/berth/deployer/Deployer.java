@@ -64,10 +64,18 @@ public final class Deployer implements Service {
                         1,
                         // A deployment waits for health; the group must not evict a worker that waits.
                         ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
-                        (int) config.healthTimeout()
-                                .plus(Duration.ofMinutes(10))
-                                .toMillis()),
+                        maxPollIntervalMs(config)),
                 this::handle);
+    }
+
+    /**
+     * A deployment waits for pulls and health gates between two polls; the group must not evict a
+     * worker that waits. At least 15 minutes.
+     */
+    static int maxPollIntervalMs(DeployerConfig config) {
+        Duration longest = config.pullTimeout().plus(config.healthTimeout()).plus(Duration.ofMinutes(10));
+        long ms = Math.max(Duration.ofMinutes(15).toMillis(), longest.toMillis());
+        return (int) Math.min(Integer.MAX_VALUE, ms);
     }
 
     private void handle(ReceivedEvent record) throws InterruptedException {

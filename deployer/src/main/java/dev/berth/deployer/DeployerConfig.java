@@ -16,7 +16,8 @@ import org.jspecify.annotations.Nullable;
  * @param dockerHost the engine to deploy to ({@code unix:///var/run/docker.sock}, {@code tcp://...});
  *     null for docker-java's default, the local socket
  * @param healthTimeout how long a new container may take to pass its gate
- * @param monitorPeriod how long a container without a health check must stay running to pass
+ * @param monitorPeriod how long a container without a health check must stay running to pass (at most the
+ *     health timeout)
  * @param pullTimeout how long a missing image may take to pull
  */
 public record DeployerConfig(

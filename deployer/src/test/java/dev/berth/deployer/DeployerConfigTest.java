@@ -53,4 +53,15 @@ class DeployerConfigTest {
                 .hasMessageContaining("environment name \"Prod\"");
         assertThat(ok.withDockerHost("tcp://10.0.0.2:2376").dockerHost()).isEqualTo("tcp://10.0.0.2:2376");
     }
+
+    @Test
+    void theConsumerGroupWaitsLongerThanAPullAndAHealthGate() {
+        assertThat(Deployer.maxPollIntervalMs(DeployerConfig.defaults())).isEqualTo(15 * 60_000);
+        DeployerConfig slow = DeployerConfig.defaults()
+                .withHealthTimeout(Duration.ofMinutes(20))
+                .withPullTimeout(Duration.ofMinutes(5));
+        assertThat(Deployer.maxPollIntervalMs(slow)).isEqualTo(35 * 60_000);
+        assertThat(Deployer.maxPollIntervalMs(DeployerConfig.defaults().withHealthTimeout(Duration.ofDays(365))))
+                .isEqualTo(Integer.MAX_VALUE);
+    }
 }

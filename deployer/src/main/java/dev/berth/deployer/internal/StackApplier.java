@@ -292,6 +292,10 @@ public final class StackApplier {
     private Duration gate(String service, String id) throws StepFailure, InterruptedException {
         Instant start = clock.instant();
         Instant deadline = start.plus(config.healthTimeout());
+        // A monitor period longer than the health timeout could never pass; the timeout bounds both.
+        Duration monitor = config.monitorPeriod().compareTo(config.healthTimeout()) > 0
+                ? config.healthTimeout()
+                : config.monitorPeriod();
         while (true) {
             ContainerState state = engine.state(id);
             Instant now = clock.instant();
@@ -316,9 +320,7 @@ public final class StackApplier {
                             "service \"" + service + "\" is unhealthy: its health check failed",
                             evidence(id, state));
                 }
-            } else if (!Duration.between(start, now)
-                    .minus(config.monitorPeriod())
-                    .isNegative()) {
+            } else if (!Duration.between(start, now).minus(monitor).isNegative()) {
                 return Duration.between(start, now);
             }
             if (now.isAfter(deadline)) {
