@@ -40,6 +40,13 @@ public final class Deployer implements Service {
     private final StackApplier applier;
     private final EventConsumerLoop loop;
 
+    /**
+     * Builds a stopped worker; {@link #start()} starts its consumer thread ({@code berth-deployer-...}).
+     *
+     * @param publisher where deployment events go; shared, not closed by the deployer
+     * @param clock the time of events and durations
+     * @param registry receives {@code berth.deployments} (tag {@code outcome}) and {@code berth.deployment.duration}
+     */
     public Deployer(
             DeployerConfig config, KafkaSettings kafka, EventPublisher publisher, Clock clock, MeterRegistry registry) {
         this.config = Objects.requireNonNull(config, "config");
