@@ -95,9 +95,6 @@ final class AllInOne implements AutoCloseable {
             Watcher.checkRepository(watcherConfig);
             deployerConfig = DeployerConfig.defaults()
                     .withEnvironment(settings.environment())
-                    // Workers that apply only some environments need a group of their own: in a shared
-                    // group, they would be handed other environments' changes and skip them for good.
-                    .withGroupId(DeployerConfig.DEFAULT_GROUP_ID + "-" + settings.environment())
                     .withDockerHost(settings.dockerHost())
                     .withHealthTimeout(settings.healthTimeout());
             notifierConfig = NotifierConfig.defaults()

@@ -63,8 +63,14 @@ public record DeployerConfig(
                 Set.of(), DEFAULT_GROUP_ID, null, DEFAULT_HEALTH_TIMEOUT, DEFAULT_MONITOR_PERIOD, DEFAULT_PULL_TIMEOUT);
     }
 
+    /**
+     * Limits the worker to one environment. A worker on the default group moves to a group of that
+     * environment ({@code berth-deployer-<env>}): in a shared group it would be handed other
+     * environments' changes and skip them for good.
+     */
     public DeployerConfig withEnvironment(String environment) {
-        return new DeployerConfig(Set.of(environment), groupId, dockerHost, healthTimeout, monitorPeriod, pullTimeout);
+        String group = groupId.equals(DEFAULT_GROUP_ID) ? DEFAULT_GROUP_ID + "-" + environment : groupId;
+        return new DeployerConfig(Set.of(environment), group, dockerHost, healthTimeout, monitorPeriod, pullTimeout);
     }
 
     public DeployerConfig withGroupId(String id) {

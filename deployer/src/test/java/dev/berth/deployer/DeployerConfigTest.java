@@ -26,6 +26,7 @@ class DeployerConfigTest {
         DeployerConfig config = DeployerConfig.defaults().withEnvironment("dev");
         assertThat(config.applies("dev")).isTrue();
         assertThat(config.applies("prod")).isFalse();
+        assertThat(config.groupId()).isEqualTo("berth-deployer-dev");
     }
 
     @Test

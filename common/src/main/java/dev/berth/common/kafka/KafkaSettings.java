@@ -43,11 +43,6 @@ public record KafkaSettings(
         clientOverrides = Map.copyOf(clientOverrides);
     }
 
-    public static KafkaSettings of(String bootstrapServers) {
-        return new KafkaSettings(
-                bootstrapServers, DEFAULT_PARTITIONS, DEFAULT_REPLICATION_FACTOR, DEFAULT_STARTUP_TIMEOUT, Map.of());
-    }
-
     /** Client properties for a client named {@code clientId}, with {@code extra} on top of the defaults. */
     public Properties clientProperties(String clientId, Map<String, Object> extra) {
         Map<String, Object> props = new HashMap<>();
