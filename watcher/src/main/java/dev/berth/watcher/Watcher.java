@@ -9,6 +9,7 @@ import dev.berth.common.compose.ComposeException;
 import dev.berth.common.compose.ComposeFiles;
 import dev.berth.common.compose.ComposeParser;
 import dev.berth.common.compose.DotEnv;
+import dev.berth.common.compose.StackFiles;
 import dev.berth.common.event.BerthEvent;
 import dev.berth.common.event.Envelope;
 import dev.berth.common.event.EventPublisher;
@@ -342,7 +343,7 @@ public final class Watcher implements Service {
                                 mirror.readText(sha, envFile, MAX_COMPOSE_BYTES).orElseThrow())
                         : Map.of();
                 parser.parse(file, text, variables);
-                event = new StackChanged(stack, commit, file, text, changedPaths, variables);
+                event = new StackChanged(stack, commit, file, text, changedPaths, variables, StackFiles.EMPTY);
             } catch (ComposeException e) {
                 event = new StackInvalid(stack, commit, e.file(), e.line(), e.column(), e.detail());
             }

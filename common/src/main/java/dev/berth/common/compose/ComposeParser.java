@@ -214,7 +214,14 @@ public final class ComposeParser {
         for (Map.Entry<String, NodeTuple> entry : serviceNodes.entrySet()) {
             specs.put(entry.getKey(), reader.service(entry.getKey(), entry.getValue()));
         }
-        return new ComposeStack(reader.dependencyOrder(specs, serviceNodes));
+        return new ComposeStack(
+                top.containsKey("name") ? reader.scalar(top.get("name").getValueNode(), "name") : null,
+                reader.dependencyOrder(specs, serviceNodes),
+                Map.of("default", ComposeStack.NetworkSpec.byDefault()),
+                Map.of(),
+                Map.of(),
+                Map.of(),
+                Set.of());
     }
 
     private static Node compose(String file, String content) {
@@ -390,6 +397,7 @@ public final class ComposeParser {
             return new ServiceSpec(
                     name,
                     imageName,
+                    null,
                     keys.containsKey("entrypoint")
                             ? command(keys.get("entrypoint").getValueNode(), where + ": entrypoint")
                             : null,
@@ -404,12 +412,17 @@ public final class ComposeParser {
                             : null,
                     keyValues(keys.get("labels"), where + ": labels", false),
                     dependsOn(keys.get("depends_on"), where),
+                    Map.of("default", ServiceSpec.ServiceNetwork.PLAIN),
+                    List.of(),
+                    List.of(),
+                    List.of(),
+                    1,
                     options(keys, where));
         }
 
         /** {@code depends_on} as a list (service_started) or a mapping with conditions. */
-        private Map<String, String> dependsOn(@Nullable NodeTuple tuple, String where) {
-            Map<String, String> result = new LinkedHashMap<>();
+        private Map<String, ServiceSpec.Dependency> dependsOn(@Nullable NodeTuple tuple, String where) {
+            Map<String, ServiceSpec.Dependency> result = new LinkedHashMap<>();
             if (tuple == null) {
                 return result;
             }
@@ -417,7 +430,7 @@ public final class ComposeParser {
             Node node = tuple.getValueNode();
             if (node instanceof SequenceNode) {
                 for (Node item : sequence(node, what)) {
-                    result.put(scalar(item, "an item of " + what), "service_started");
+                    result.put(scalar(item, "an item of " + what), ServiceSpec.Dependency.started());
                 }
                 return result;
             }
@@ -453,7 +466,7 @@ public final class ComposeParser {
                             what + ": condition \"" + condition
                                     + "\" is not valid: use service_started or service_healthy");
                 }
-                result.put(entry.getKey(), condition);
+                result.put(entry.getKey(), new ServiceSpec.Dependency(condition, true, false));
             }
             return result;
         }
@@ -576,7 +589,10 @@ public final class ComposeParser {
                     tmpfs,
                     resources(keys.get("deploy"), where),
                     logging(keys.get("logging"), where + ": logging"),
-                    ulimits(keys.get("ulimits"), where + ": ulimits"));
+                    ulimits(keys.get("ulimits"), where + ": ulimits"),
+                    false,
+                    null,
+                    null);
         }
 
         /** {@code deploy}: only {@code resources} is applied yet; other keys are refused by name. */
@@ -887,7 +903,7 @@ public final class ComposeParser {
             Integer hostPort = m.group(3) == null ? null : port(node, m.group(3), where);
             int container = port(node, m.group(4), where);
             String protocol = m.group(5) == null ? "tcp" : m.group(5);
-            return new PortMapping(hostIp, hostPort, container, protocol);
+            return new PortMapping(hostIp, hostPort, null, container, protocol);
         }
 
         private PortMapping longPort(Node node, String where) {
@@ -916,7 +932,7 @@ public final class ComposeParser {
             if (!Set.of("tcp", "udp", "sctp").contains(protocol)) {
                 throw error(keys.get("protocol").getValueNode(), where + ": protocol must be tcp, udp or sctp");
             }
-            return new PortMapping(hostIp, published, container, protocol);
+            return new PortMapping(hostIp, published, null, container, protocol);
         }
 
         private int port(Node at, String text, String where) {

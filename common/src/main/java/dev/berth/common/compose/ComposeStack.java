@@ -1,15 +1,119 @@
 package dev.berth.common.compose;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
-/** A parsed compose document: its services in the order the file declares them. */
-public record ComposeStack(List<ServiceSpec> services) {
+/**
+ * A parsed compose document.
+ *
+ * @param name the top-level {@code name}, or null; Berth names its projects {@code <env>-<stack>}
+ *     whatever this says, so two environments on one engine never collide
+ * @param services the active services (profiles applied), each after the services it depends on,
+ *     otherwise in the file's order
+ * @param networks the stack's networks by key, {@code default} included when a service uses it
+ * @param volumes the stack's named volumes by key
+ * @param secrets top-level secrets by key
+ * @param configs top-level configs by key
+ * @param hostVariables variables the document uses that neither the environment nor the stack's
+ *     {@code .env} set: the deployer resolves them on its host
+ */
+public record ComposeStack(
+        @Nullable String name,
+        List<ServiceSpec> services,
+        Map<String, NetworkSpec> networks,
+        Map<String, VolumeSpec> volumes,
+        Map<String, FileSource> secrets,
+        Map<String, FileSource> configs,
+        Set<String> hostVariables) {
     public ComposeStack {
         services = List.copyOf(services);
+        networks = Collections.unmodifiableMap(new LinkedHashMap<>(networks));
+        volumes = Collections.unmodifiableMap(new LinkedHashMap<>(volumes));
+        secrets = Collections.unmodifiableMap(new LinkedHashMap<>(secrets));
+        configs = Collections.unmodifiableMap(new LinkedHashMap<>(configs));
+        hostVariables = Collections.unmodifiableSet(new TreeSet<>(hostVariables));
+    }
+
+    /** Services only, on the default network: what tests and simple stacks need. */
+    public ComposeStack(List<ServiceSpec> services) {
+        this(null, services, Map.of(), Map.of(), Map.of(), Map.of(), Set.of());
     }
 
     public Optional<ServiceSpec> service(String name) {
         return services.stream().filter(s -> s.name().equals(name)).findFirst();
+    }
+
+    /**
+     * A top-level network.
+     *
+     * @param name the engine's name for it: set for external networks and for networks with a
+     *     {@code name:}; null for the others, which the deployer names {@code <project>_<key>}
+     */
+    public record NetworkSpec(
+            String key,
+            @Nullable String name,
+            boolean external,
+            @Nullable String driver,
+            Map<String, String> driverOpts,
+            Map<String, String> labels,
+            boolean internal) {
+        public NetworkSpec {
+            Objects.requireNonNull(key, "key");
+            driverOpts = Map.copyOf(driverOpts);
+            labels = Map.copyOf(labels);
+        }
+
+        /** The implicit {@code default} network. */
+        public static NetworkSpec byDefault() {
+            return new NetworkSpec("default", null, false, null, Map.of(), Map.of(), false);
+        }
+    }
+
+    /**
+     * A top-level named volume.
+     *
+     * @param name the engine's name: set for external volumes and volumes with a {@code name:}; null
+     *     for the others, which the deployer names {@code <project>_<key>}
+     */
+    public record VolumeSpec(
+            String key,
+            @Nullable String name,
+            boolean external,
+            @Nullable String driver,
+            Map<String, String> driverOpts,
+            Map<String, String> labels) {
+        public VolumeSpec {
+            Objects.requireNonNull(key, "key");
+            driverOpts = Map.copyOf(driverOpts);
+            labels = Map.copyOf(labels);
+        }
+    }
+
+    /**
+     * A top-level secret or config, from exactly one source.
+     *
+     * @param file a repository path (relative, normalised), or null
+     * @param content the literal content (configs only), or null
+     * @param environment the name of a variable holding the content, or null; resolved by the deployer
+     */
+    public record FileSource(
+            String key,
+            @Nullable String file,
+            @Nullable String content,
+            @Nullable String environment) {
+        public FileSource {
+            Objects.requireNonNull(key, "key");
+            int sources = (file == null ? 0 : 1) + (content == null ? 0 : 1) + (environment == null ? 0 : 1);
+            if (sources != 1) {
+                throw new IllegalArgumentException(key + " needs exactly one of file, content or environment");
+            }
+        }
     }
 }

@@ -20,6 +20,10 @@ import org.jspecify.annotations.Nullable;
  * @param resources {@code deploy.resources}
  * @param logging the log driver and its options, or null for the engine's default
  * @param ulimits limit name to {@code [soft, hard]}
+ * @param privileged {@code privileged}, refused unless the policy allows it
+ * @param networkMode {@code network_mode} ({@code none}, {@code host}, {@code service:<name>},
+ *     {@code container:<name>}), or null to join the stack's networks
+ * @param pid {@code pid} ({@code host}), or null for the container's own namespace
  */
 public record ContainerOptions(
         @Nullable String restart,
@@ -37,7 +41,10 @@ public record ContainerOptions(
         Map<String, String> tmpfs,
         Resources resources,
         @Nullable Logging logging,
-        Map<String, List<Long>> ulimits) {
+        Map<String, List<Long>> ulimits,
+        boolean privileged,
+        @Nullable String networkMode,
+        @Nullable String pid) {
     /** Docker's defaults for everything. */
     public static final ContainerOptions DEFAULTS = new ContainerOptions(
             null,
@@ -55,7 +62,10 @@ public record ContainerOptions(
             Map.of(),
             Resources.NONE,
             null,
-            Map.of());
+            Map.of(),
+            false,
+            null,
+            null);
 
     public ContainerOptions {
         capAdd = List.copyOf(capAdd);

@@ -11,16 +11,27 @@ import org.jspecify.annotations.Nullable;
  * One service of a compose stack, normalised: short and long syntaxes read into one form, maps
  * sorted, so equal specs are equal records and hash alike.
  *
+ * @param image the image to run; null when the service only builds ({@link #build()}), in which case
+ *     the deployer names the built image
+ * @param build how to build the image from the repository, or null to run {@link #image()} as it is
  * @param entrypoint the entrypoint in exec form, or null to keep the image's
  * @param command the command in exec form, or null to keep the image's
+ * @param environment the container's environment, {@code env_file} entries first, then
+ *     {@code environment} over them
  * @param expose container ports exposed without publishing, as {@code port/protocol}
  * @param healthcheck null to keep the image's HEALTHCHECK
  * @param dependsOn the services this one starts after, with Compose's condition
- *     ({@code service_started} or {@code service_healthy})
+ * @param networks the stack networks (keys of {@link ComposeStack#networks()}) the service joins, with
+ *     its aliases on each; empty when {@link ContainerOptions#networkMode()} is set
+ * @param volumes bind mounts, volumes and tmpfs mounts, in the file's order
+ * @param secrets file-based secrets mounted into the container
+ * @param configs file-based configs mounted into the container
+ * @param replicas how many containers run the service ({@code deploy.replicas} or {@code scale}, 1 by default)
  */
 public record ServiceSpec(
         String name,
-        String image,
+        @Nullable String image,
+        @Nullable BuildSpec build,
         @Nullable List<String> entrypoint,
         @Nullable List<String> command,
         Map<String, String> environment,
@@ -28,11 +39,21 @@ public record ServiceSpec(
         List<String> expose,
         @Nullable HealthCheck healthcheck,
         Map<String, String> labels,
-        Map<String, String> dependsOn,
+        Map<String, Dependency> dependsOn,
+        Map<String, ServiceNetwork> networks,
+        List<Mount> volumes,
+        List<FileMount> secrets,
+        List<FileMount> configs,
+        int replicas,
         ContainerOptions options) {
     public ServiceSpec {
         Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(image, "image");
+        if (image == null && build == null) {
+            throw new IllegalArgumentException("service " + name + " needs an image or a build");
+        }
+        if (replicas < 0) {
+            throw new IllegalArgumentException("replicas must be at least 0, not " + replicas);
+        }
         entrypoint = entrypoint == null ? null : List.copyOf(entrypoint);
         command = command == null ? null : List.copyOf(command);
         environment = Collections.unmodifiableMap(new TreeMap<>(environment));
@@ -40,6 +61,143 @@ public record ServiceSpec(
         expose = List.copyOf(expose);
         labels = Collections.unmodifiableMap(new TreeMap<>(labels));
         dependsOn = Collections.unmodifiableMap(new TreeMap<>(dependsOn));
+        networks = Collections.unmodifiableMap(new TreeMap<>(networks));
+        volumes = List.copyOf(volumes);
+        secrets = List.copyOf(secrets);
+        configs = List.copyOf(configs);
         Objects.requireNonNull(options, "options");
+    }
+
+    /** The same service running {@code image} instead, as after the deployer built it. */
+    public ServiceSpec withImage(String image) {
+        return new ServiceSpec(
+                name,
+                Objects.requireNonNull(image, "image"),
+                build,
+                entrypoint,
+                command,
+                environment,
+                ports,
+                expose,
+                healthcheck,
+                labels,
+                dependsOn,
+                networks,
+                volumes,
+                secrets,
+                configs,
+                replicas,
+                options);
+    }
+
+    /**
+     * One {@code depends_on} entry.
+     *
+     * @param condition {@code service_started}, {@code service_healthy} or
+     *     {@code service_completed_successfully}
+     * @param required false when the dependency may be missing or fail without stopping this service
+     * @param restart true when this service restarts after the dependency is updated
+     */
+    public record Dependency(String condition, boolean required, boolean restart) {
+        public static final String STARTED = "service_started";
+        public static final String HEALTHY = "service_healthy";
+        public static final String COMPLETED = "service_completed_successfully";
+
+        public Dependency {
+            Objects.requireNonNull(condition, "condition");
+        }
+
+        /** The list form's dependency: started, required, no restart. */
+        public static Dependency started() {
+            return new Dependency(STARTED, true, false);
+        }
+    }
+
+    /** A service's attachment to one stack network: its aliases there (the service name is always one). */
+    public record ServiceNetwork(List<String> aliases) {
+        public static final ServiceNetwork PLAIN = new ServiceNetwork(List.of());
+
+        public ServiceNetwork {
+            aliases = List.copyOf(aliases);
+        }
+    }
+
+    /**
+     * {@code build}: an image built from the repository.
+     *
+     * @param context the build context's repository path (normalised, relative to the repository root,
+     *     never leaving it), such as {@code stacks/web/app}
+     * @param dockerfile the Dockerfile's path relative to the context, {@code Dockerfile} by default
+     * @param target the stage to build, or null for the last
+     */
+    public record BuildSpec(
+            String context,
+            String dockerfile,
+            Map<String, String> args,
+            @Nullable String target,
+            Map<String, String> labels) {
+        public BuildSpec {
+            Objects.requireNonNull(context, "context");
+            Objects.requireNonNull(dockerfile, "dockerfile");
+            args = Collections.unmodifiableMap(new TreeMap<>(args));
+            labels = Collections.unmodifiableMap(new TreeMap<>(labels));
+        }
+    }
+
+    /**
+     * One entry of {@code volumes}.
+     *
+     * @param source for {@link Type#BIND}: a repository path (relative, normalised, such as
+     *     {@code stacks/web/html}) or, where the policy allows it, an absolute host path; for
+     *     {@link Type#VOLUME}: the key of a top-level volume, or null for an anonymous volume; null
+     *     for {@link Type#TMPFS}
+     * @param target the absolute path in the container
+     * @param noCopy {@code volume.nocopy}
+     * @param tmpfsSize {@code tmpfs.size} in bytes, or null for Docker's default
+     * @param tmpfsMode {@code tmpfs.mode}, or null for Docker's default
+     */
+    public record Mount(
+            Type type,
+            @Nullable String source,
+            String target,
+            boolean readOnly,
+            boolean noCopy,
+            @Nullable Long tmpfsSize,
+            @Nullable Integer tmpfsMode) {
+        public enum Type {
+            BIND,
+            VOLUME,
+            TMPFS
+        }
+
+        public Mount {
+            Objects.requireNonNull(type, "type");
+            Objects.requireNonNull(target, "target");
+        }
+
+        /** True for a bind mount of a path outside the repository (allowed by policy). */
+        public boolean hostPath() {
+            return type == Type.BIND && source != null && source.startsWith("/");
+        }
+    }
+
+    /**
+     * A secret or config mounted into the container as a read-only file.
+     *
+     * @param source the key of the top-level secret or config
+     * @param target the absolute path in the container ({@code /run/secrets/<source>} for secrets and
+     *     {@code /<source>} for configs by default)
+     * @param mode file mode, or null for Docker's default
+     */
+    public record FileMount(
+            String source,
+            String target,
+            @Nullable String uid,
+            @Nullable String gid,
+            @Nullable Integer mode) {
+        public FileMount {
+            Objects.requireNonNull(source, "source");
+            Objects.requireNonNull(target, "target");
+        }
     }
 }

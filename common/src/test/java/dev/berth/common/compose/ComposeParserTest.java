@@ -68,9 +68,9 @@ class ComposeParserTest {
         assertThat(web.labels()).containsEntry("team", "web");
         assertThat(web.ports())
                 .containsExactly(
-                        new PortMapping("127.0.0.1", 18080, 8080, "tcp"),
-                        new PortMapping("", null, 9090, "tcp"),
-                        new PortMapping("", 5353, 53, "udp"));
+                        new PortMapping("127.0.0.1", 18080, null, 8080, "tcp"),
+                        new PortMapping("", null, null, 9090, "tcp"),
+                        new PortMapping("", 5353, null, 53, "udp"));
         assertThat(web.healthcheck()).isNotNull();
         assertThat(web.healthcheck().test()).containsExactly("CMD-SHELL", "wget -q -O- http://127.0.0.1:8080/");
         assertThat(web.healthcheck().interval()).isEqualTo(Duration.ofSeconds(90));
@@ -277,8 +277,10 @@ class ComposeParserTest {
                     image: a
                 """);
         assertThat(stack.services()).extracting(ServiceSpec::name).containsExactly("db", "api", "web", "worker");
-        assertThat(stack.service("web").orElseThrow().dependsOn()).containsEntry("api", "service_healthy");
-        assertThat(stack.service("api").orElseThrow().dependsOn()).containsEntry("db", "service_started");
+        assertThat(stack.service("web").orElseThrow().dependsOn())
+                .containsEntry("api", new ServiceSpec.Dependency("service_healthy", true, false));
+        assertThat(stack.service("api").orElseThrow().dependsOn())
+                .containsEntry("db", ServiceSpec.Dependency.started());
     }
 
     @Test
