@@ -2,6 +2,7 @@ package dev.berth.cli;
 
 import dev.berth.common.BerthException;
 import dev.berth.common.Service;
+import dev.berth.common.compose.ComposePolicy;
 import dev.berth.common.event.EventCodec;
 import dev.berth.common.kafka.KafkaEventPublisher;
 import dev.berth.common.kafka.KafkaSettings;
@@ -91,7 +92,8 @@ final class AllInOne implements AutoCloseable {
                     settings.environment(),
                     settings.pollInterval(),
                     settings.dataDir(),
-                    WatcherConfig.DEFAULT_STACKS_PATH);
+                    WatcherConfig.DEFAULT_STACKS_PATH,
+                    ComposePolicy.DEFAULT);
             Watcher.checkRepository(watcherConfig);
             deployerConfig = DeployerConfig.defaults()
                     .withEnvironment(settings.environment())

@@ -2,6 +2,9 @@ package dev.berth.deployer;
 
 import dev.berth.common.BerthException;
 import dev.berth.common.StackRef;
+import dev.berth.common.compose.ComposePolicy;
+import dev.berth.common.compose.HostVariables;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
@@ -19,6 +22,11 @@ import org.jspecify.annotations.Nullable;
  * @param monitorPeriod how long a container without a health check must stay running to pass (at most the
  *     health timeout)
  * @param pullTimeout how long a missing image may take to pull
+ * @param policy what stacks may ask of the host beyond an ordinary container
+ * @param hostVariables variables this host provides to stacks that use one their environment and
+ *     {@code .env} do not set (secrets: never printed)
+ * @param workDir where the deployer writes each revision's stack files, which bind mounts, build
+ *     contexts, secrets and configs use; it must be a path of the engine's host
  */
 public record DeployerConfig(
         Set<String> environments,
@@ -26,7 +34,10 @@ public record DeployerConfig(
         @Nullable String dockerHost,
         Duration healthTimeout,
         Duration monitorPeriod,
-        Duration pullTimeout) {
+        Duration pullTimeout,
+        ComposePolicy policy,
+        HostVariables hostVariables,
+        Path workDir) {
     public static final String DEFAULT_GROUP_ID = "berth-deployer";
     public static final Duration DEFAULT_HEALTH_TIMEOUT = Duration.ofMinutes(2);
     public static final Duration DEFAULT_MONITOR_PERIOD = Duration.ofSeconds(5);
@@ -46,6 +57,9 @@ public record DeployerConfig(
         requirePositive("health timeout", healthTimeout);
         requirePositive("monitor period", monitorPeriod);
         requirePositive("pull timeout", pullTimeout);
+        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(hostVariables, "hostVariables");
+        Objects.requireNonNull(workDir, "workDir");
     }
 
     private static void requirePositive(String key, @Nullable Duration value) {
@@ -60,7 +74,15 @@ public record DeployerConfig(
     /** Every environment, the default group, the local engine and the default timeouts. */
     public static DeployerConfig defaults() {
         return new DeployerConfig(
-                Set.of(), DEFAULT_GROUP_ID, null, DEFAULT_HEALTH_TIMEOUT, DEFAULT_MONITOR_PERIOD, DEFAULT_PULL_TIMEOUT);
+                Set.of(),
+                DEFAULT_GROUP_ID,
+                null,
+                DEFAULT_HEALTH_TIMEOUT,
+                DEFAULT_MONITOR_PERIOD,
+                DEFAULT_PULL_TIMEOUT,
+                ComposePolicy.DEFAULT,
+                HostVariables.NONE,
+                Path.of(System.getProperty("java.io.tmpdir"), "berth-stacks"));
     }
 
     /**
@@ -70,27 +92,96 @@ public record DeployerConfig(
      */
     public DeployerConfig withEnvironment(String environment) {
         String group = groupId.equals(DEFAULT_GROUP_ID) ? DEFAULT_GROUP_ID + "-" + environment : groupId;
-        return new DeployerConfig(Set.of(environment), group, dockerHost, healthTimeout, monitorPeriod, pullTimeout);
+        return new DeployerConfig(
+                Set.of(environment),
+                group,
+                dockerHost,
+                healthTimeout,
+                monitorPeriod,
+                pullTimeout,
+                policy,
+                hostVariables,
+                workDir);
     }
 
     public DeployerConfig withGroupId(String id) {
-        return new DeployerConfig(environments, id, dockerHost, healthTimeout, monitorPeriod, pullTimeout);
+        return new DeployerConfig(
+                environments,
+                id,
+                dockerHost,
+                healthTimeout,
+                monitorPeriod,
+                pullTimeout,
+                policy,
+                hostVariables,
+                workDir);
     }
 
     public DeployerConfig withDockerHost(@Nullable String host) {
-        return new DeployerConfig(environments, groupId, host, healthTimeout, monitorPeriod, pullTimeout);
+        return new DeployerConfig(
+                environments, groupId, host, healthTimeout, monitorPeriod, pullTimeout, policy, hostVariables, workDir);
     }
 
     public DeployerConfig withHealthTimeout(Duration timeout) {
-        return new DeployerConfig(environments, groupId, dockerHost, timeout, monitorPeriod, pullTimeout);
+        return new DeployerConfig(
+                environments, groupId, dockerHost, timeout, monitorPeriod, pullTimeout, policy, hostVariables, workDir);
     }
 
     public DeployerConfig withMonitorPeriod(Duration period) {
-        return new DeployerConfig(environments, groupId, dockerHost, healthTimeout, period, pullTimeout);
+        return new DeployerConfig(
+                environments, groupId, dockerHost, healthTimeout, period, pullTimeout, policy, hostVariables, workDir);
     }
 
     public DeployerConfig withPullTimeout(Duration timeout) {
-        return new DeployerConfig(environments, groupId, dockerHost, healthTimeout, monitorPeriod, timeout);
+        return new DeployerConfig(
+                environments,
+                groupId,
+                dockerHost,
+                healthTimeout,
+                monitorPeriod,
+                timeout,
+                policy,
+                hostVariables,
+                workDir);
+    }
+
+    public DeployerConfig withPolicy(ComposePolicy policy) {
+        return new DeployerConfig(
+                environments,
+                groupId,
+                dockerHost,
+                healthTimeout,
+                monitorPeriod,
+                pullTimeout,
+                policy,
+                hostVariables,
+                workDir);
+    }
+
+    public DeployerConfig withHostVariables(HostVariables variables) {
+        return new DeployerConfig(
+                environments,
+                groupId,
+                dockerHost,
+                healthTimeout,
+                monitorPeriod,
+                pullTimeout,
+                policy,
+                variables,
+                workDir);
+    }
+
+    public DeployerConfig withWorkDir(Path dir) {
+        return new DeployerConfig(
+                environments,
+                groupId,
+                dockerHost,
+                healthTimeout,
+                monitorPeriod,
+                pullTimeout,
+                policy,
+                hostVariables,
+                dir);
     }
 
     /** True when this worker applies stacks of {@code environment}. */

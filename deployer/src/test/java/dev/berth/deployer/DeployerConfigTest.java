@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.berth.common.BerthException;
+import dev.berth.common.compose.ComposePolicy;
+import dev.berth.common.compose.HostVariables;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -49,7 +52,15 @@ class DeployerConfigTest {
                 .isInstanceOf(BerthException.class)
                 .hasMessageContaining("pull timeout");
         assertThatThrownBy(() -> new DeployerConfig(
-                        Set.of("Prod"), "g", null, Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1)))
+                        Set.of("Prod"),
+                        "g",
+                        null,
+                        Duration.ofSeconds(1),
+                        Duration.ofSeconds(1),
+                        Duration.ofSeconds(1),
+                        ComposePolicy.DEFAULT,
+                        HostVariables.NONE,
+                        Path.of("/tmp")))
                 .isInstanceOf(BerthException.class)
                 .hasMessageContaining("environment name \"Prod\"");
         assertThat(ok.withDockerHost("tcp://10.0.0.2:2376").dockerHost()).isEqualTo("tcp://10.0.0.2:2376");

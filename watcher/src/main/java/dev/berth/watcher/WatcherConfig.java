@@ -2,6 +2,7 @@ package dev.berth.watcher;
 
 import dev.berth.common.BerthException;
 import dev.berth.common.StackRef;
+import dev.berth.common.compose.ComposePolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -19,9 +20,16 @@ import java.util.regex.Pattern;
  * @param dataDir Berth's data directory; mirrors live under {@code <dataDir>/mirrors/}
  * @param stacksPath the repository directory whose subdirectories are stacks, such as {@code stacks};
  *     {@code ""} for the repository root
+ * @param policy what stacks may ask of the host; a stack that asks for more is published as invalid
  */
 public record WatcherConfig(
-        String repository, String branch, String environment, Duration pollInterval, Path dataDir, String stacksPath) {
+        String repository,
+        String branch,
+        String environment,
+        Duration pollInterval,
+        Path dataDir,
+        String stacksPath,
+        ComposePolicy policy) {
     public static final String DEFAULT_BRANCH = "main";
     public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(10);
     public static final Duration MIN_POLL_INTERVAL = Duration.ofSeconds(1);
@@ -56,24 +64,35 @@ public record WatcherConfig(
                     + MIN_POLL_INTERVAL.toSeconds() + " s, such as " + DEFAULT_POLL_INTERVAL.toSeconds() + "s");
         }
         stacksPath = normalizeStacksPath(stacksPath);
+        Objects.requireNonNull(policy, "policy");
     }
 
     /** A config with the default branch, poll interval and stacks path. */
     public static WatcherConfig of(String repository, String environment, Path dataDir) {
         return new WatcherConfig(
-                repository, DEFAULT_BRANCH, environment, DEFAULT_POLL_INTERVAL, dataDir, DEFAULT_STACKS_PATH);
+                repository,
+                DEFAULT_BRANCH,
+                environment,
+                DEFAULT_POLL_INTERVAL,
+                dataDir,
+                DEFAULT_STACKS_PATH,
+                ComposePolicy.DEFAULT);
     }
 
     public WatcherConfig withBranch(String branch) {
-        return new WatcherConfig(repository, branch, environment, pollInterval, dataDir, stacksPath);
+        return new WatcherConfig(repository, branch, environment, pollInterval, dataDir, stacksPath, policy);
     }
 
     public WatcherConfig withPollInterval(Duration pollInterval) {
-        return new WatcherConfig(repository, branch, environment, pollInterval, dataDir, stacksPath);
+        return new WatcherConfig(repository, branch, environment, pollInterval, dataDir, stacksPath, policy);
     }
 
     public WatcherConfig withStacksPath(String stacksPath) {
-        return new WatcherConfig(repository, branch, environment, pollInterval, dataDir, stacksPath);
+        return new WatcherConfig(repository, branch, environment, pollInterval, dataDir, stacksPath, policy);
+    }
+
+    public WatcherConfig withPolicy(ComposePolicy policy) {
+        return new WatcherConfig(repository, branch, environment, pollInterval, dataDir, stacksPath, policy);
     }
 
     private static String normalizeStacksPath(String path) {

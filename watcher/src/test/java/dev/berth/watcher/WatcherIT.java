@@ -8,6 +8,7 @@ import dev.berth.common.BerthException;
 import dev.berth.common.Commit;
 import dev.berth.common.RetriableBerthException;
 import dev.berth.common.StackRef;
+import dev.berth.common.compose.ComposePolicy;
 import dev.berth.common.event.Envelope;
 import dev.berth.common.event.EventCodec;
 import dev.berth.common.event.EventPublisher;
@@ -346,7 +347,13 @@ class WatcherIT {
     @Test
     void anUnreachableRemoteIsRetriedWithoutPublishing() {
         Watcher watcher = startWatcher(new WatcherConfig(
-                "http://127.0.0.1:9/config.git", "main", env, Duration.ofSeconds(1), dataDir, "stacks"));
+                "http://127.0.0.1:9/config.git",
+                "main",
+                env,
+                Duration.ofSeconds(1),
+                dataDir,
+                "stacks",
+                ComposePolicy.DEFAULT));
 
         await().atMost(WAIT).until(() -> counter(watcher, "berth.watcher.poll.errors") >= 2);
         assertThat(watcher.isReady()).isFalse();
@@ -372,7 +379,14 @@ class WatcherIT {
     void aRepositoryThatDoesNotExistFailsTheStart() {
         Path missing = dataDir.resolve("no-such-repo");
         Watcher watcher = new Watcher(
-                new WatcherConfig(missing.toString(), "main", env, Duration.ofSeconds(1), dataDir, "stacks"),
+                new WatcherConfig(
+                        missing.toString(),
+                        "main",
+                        env,
+                        Duration.ofSeconds(1),
+                        dataDir,
+                        "stacks",
+                        ComposePolicy.DEFAULT),
                 publisher,
                 store(),
                 Clock.systemUTC(),
@@ -385,7 +399,8 @@ class WatcherIT {
     }
 
     private WatcherConfig config() {
-        return new WatcherConfig(repo.path().toString(), "main", env, Duration.ofSeconds(1), dataDir, "stacks");
+        return new WatcherConfig(
+                repo.path().toString(), "main", env, Duration.ofSeconds(1), dataDir, "stacks", ComposePolicy.DEFAULT);
     }
 
     private Watcher startWatcher() {
