@@ -221,6 +221,7 @@ public final class ComposeParser {
                 Map.of(),
                 Map.of(),
                 Map.of(),
+                Set.of(),
                 Set.of());
     }
 

@@ -23,6 +23,9 @@ import org.jspecify.annotations.Nullable;
  * @param configs top-level configs by key
  * @param hostVariables variables the document uses that neither the environment nor the stack's
  *     {@code .env} set: the deployer resolves them on its host
+ * @param usedPaths the repository paths outside the compose file that the stack uses: {@code env_file}
+ *     and {@code extends} files, bind mount sources, build contexts, secret and config files (files or
+ *     directories); the watcher publishes them, with the stack's directory, as the change's files
  */
 public record ComposeStack(
         @Nullable String name,
@@ -31,7 +34,8 @@ public record ComposeStack(
         Map<String, VolumeSpec> volumes,
         Map<String, FileSource> secrets,
         Map<String, FileSource> configs,
-        Set<String> hostVariables) {
+        Set<String> hostVariables,
+        Set<String> usedPaths) {
     public ComposeStack {
         services = List.copyOf(services);
         networks = Collections.unmodifiableMap(new LinkedHashMap<>(networks));
@@ -39,11 +43,12 @@ public record ComposeStack(
         secrets = Collections.unmodifiableMap(new LinkedHashMap<>(secrets));
         configs = Collections.unmodifiableMap(new LinkedHashMap<>(configs));
         hostVariables = Collections.unmodifiableSet(new TreeSet<>(hostVariables));
+        usedPaths = Collections.unmodifiableSet(new TreeSet<>(usedPaths));
     }
 
     /** Services only, on the default network: what tests and simple stacks need. */
     public ComposeStack(List<ServiceSpec> services) {
-        this(null, services, Map.of(), Map.of(), Map.of(), Map.of(), Set.of());
+        this(null, services, Map.of(), Map.of(), Map.of(), Map.of(), Set.of(), Set.of());
     }
 
     public Optional<ServiceSpec> service(String name) {

@@ -21,7 +21,7 @@ import java.util.TreeMap;
  * repository paths ({@code stacks/web/html/index.html}); only regular files are kept (a symbolic link
  * is never followed). Immutable; thread-safe.
  */
-public final class StackFiles {
+public final class StackFiles implements RepoFiles {
     /** No files: a stack that is its compose file alone. */
     public static final StackFiles EMPTY = new StackFiles(Map.of());
 
@@ -67,6 +67,7 @@ public final class StackFiles {
      *
      * @throws ComposeException when the file is not valid UTF-8
      */
+    @Override
     public Optional<String> text(String path) {
         byte[] bytes = files.get(path);
         if (bytes == null) {
@@ -84,12 +85,20 @@ public final class StackFiles {
         }
     }
 
+    @Override
+    public boolean isSymlink(String path) {
+        // Only regular files are carried: the watcher refuses a stack whose used paths hold a link.
+        return false;
+    }
+
     /** True when {@code path} is a file of the stack. */
+    @Override
     public boolean isFile(String path) {
         return files.containsKey(path);
     }
 
     /** True when some file lies under the directory {@code path}. */
+    @Override
     public boolean isDirectory(String path) {
         String prefix = path.isEmpty() || path.endsWith("/") ? path : path + "/";
         String next = files.keySet().stream()
