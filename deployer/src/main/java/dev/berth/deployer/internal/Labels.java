@@ -14,6 +14,7 @@ final class Labels {
     static final String COMPOSE_SERVICE = "com.docker.compose.service";
     static final String COMPOSE_NUMBER = "com.docker.compose.container-number";
     static final String COMPOSE_NETWORK = "com.docker.compose.network";
+    static final String COMPOSE_VOLUME = "com.docker.compose.volume";
 
     private Labels() {}
 }

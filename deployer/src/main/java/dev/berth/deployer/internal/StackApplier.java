@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -107,17 +108,28 @@ public final class StackApplier {
         Instant begin = clock.instant();
         String network = stack.project() + "_default";
         ComposeStack desired;
+        StackResources resources;
         Map<String, String> hashes = new LinkedHashMap<>();
         try {
             desired = parser.parse(change.composeFile(), change.compose(), change.variables());
+            resources = StackResources.prepare(engine, config, clock, change, desired);
+            desired = resources.buildImages();
             for (ServiceSpec service : desired.services()) {
-                hashes.put(service.name(), configHash.of(service, requireImage(service), network));
+                // Files the container reads (bind mounts, secrets, configs) count as its config.
+                hashes.put(
+                        service.name(),
+                        configHash.of(service, requireImage(service) + resources.filesDigest(service), network));
             }
         } catch (StepFailure f) {
             fail(incoming, stack, deploymentId, commit, begin, f);
             return;
         } catch (ComposeException e) {
             fail(incoming, stack, deploymentId, commit, begin, new StepFailure(null, e.getMessage(), ""));
+            return;
+        } catch (RetriableBerthException e) {
+            throw e;
+        } catch (BerthException e) {
+            fail(incoming, stack, deploymentId, commit, begin, failure(e));
             return;
         }
         List<Step> steps = Planner.plan(desired, hashes, engine.containers(Labels.STACK, stack.key()));
@@ -133,22 +145,18 @@ public final class StackApplier {
         log.info("deploying {} @{}: {}", stack, commit.shortSha(), String.join(", ", changes));
         publish(incoming, new DeploymentStarted(stack, deploymentId, commit, changes));
         try {
-            engine.ensureNetwork(
-                    network,
-                    Map.of(
-                            Labels.STACK, stack.key(),
-                            Labels.COMPOSE_PROJECT, stack.project(),
-                            Labels.COMPOSE_NETWORK, "default"));
+            resources.createNetworksAndVolumes();
             for (Step step : steps) {
-                applyStep(incoming, stack, deploymentId, commit, network, step);
+                applyStep(incoming, stack, deploymentId, commit, resources, step);
             }
+            StackResources.removeNetworks(engine, stack, resources.networkNames());
         } catch (StepFailure f) {
             fail(incoming, stack, deploymentId, commit, begin, f);
             return;
         } catch (RetriableBerthException e) {
             throw e;
         } catch (BerthException e) {
-            fail(incoming, stack, deploymentId, commit, begin, new StepFailure(null, e.getMessage(), ""));
+            fail(incoming, stack, deploymentId, commit, begin, failure(e));
             return;
         }
         succeed(incoming, stack, deploymentId, commit, begin, changes, "deployed");
@@ -177,12 +185,12 @@ public final class StackApplier {
             byService.get(service).forEach(this::stopAndRemove);
             publish(incoming, new ServiceRemoved(stack, deploymentId, commit, service));
         }
-        engine.removeNetwork(stack.project() + "_default");
+        StackResources.removeNetworks(engine, stack, Set.of());
         succeed(incoming, stack, deploymentId, commit, begin, changes, "removed");
     }
 
     private void applyStep(
-            Envelope incoming, StackRef stack, String deploymentId, Commit commit, String network, Step step)
+            Envelope incoming, StackRef stack, String deploymentId, Commit commit, StackResources resources, Step step)
             throws StepFailure, InterruptedException {
         String name = stack.project() + "-" + step.service() + "-1";
         switch (step.action()) {
@@ -199,7 +207,7 @@ public final class StackApplier {
             }
         }
         ServiceSpec service = step.desired();
-        ContainerSpec spec = containerSpec(stack, deploymentId, commit, network, name, step, service);
+        ContainerSpec spec = containerSpec(stack, deploymentId, commit, resources, name, step, service);
         // Stop-first: the old container frees its name and ports but is kept, so it can come back.
         List<ContainerInfo> old = step.current();
         for (ContainerInfo c : old) {
@@ -244,6 +252,15 @@ public final class StackApplier {
         publish(incoming, done);
     }
 
+    /** A failure whose first line is the reason and the rest (a build's output) the evidence. */
+    private static StepFailure failure(BerthException e) {
+        String message = String.valueOf(e.getMessage());
+        int nl = message.indexOf('\n');
+        return nl < 0
+                ? new StepFailure(null, message, "")
+                : new StepFailure(null, message.substring(0, nl), message.substring(nl + 1));
+    }
+
     /** Stops a container as Compose does (its stop signal, then its grace period), then removes it. */
     private void stopAndRemove(ContainerInfo container) {
         if (container.running()) {
@@ -265,7 +282,7 @@ public final class StackApplier {
             StackRef stack,
             String deploymentId,
             Commit commit,
-            String network,
+            StackResources resources,
             String name,
             Step step,
             ServiceSpec service) {
@@ -282,7 +299,7 @@ public final class StackApplier {
         if (grace != null) {
             labels.put(Labels.STOP_GRACE_PERIOD, String.valueOf(grace.toSeconds()));
         }
-        return new ContainerSpec(name, service, labels, network);
+        return resources.containerSpec(name, service, labels);
     }
 
     /**
