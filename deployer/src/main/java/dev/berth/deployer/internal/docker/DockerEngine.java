@@ -865,4 +865,129 @@ public final class DockerEngine implements AutoCloseable {
             // closing a client that can no longer reach its engine: nothing to release
         }
     }
+
+    // Added for the deployer's orchestration (event-driven gates, port checks across stacks); kept at the
+    // end of the class so the engine's own changes merge cleanly.
+
+    /**
+     * A container event a gate follows.
+     *
+     * @param action Docker's action: {@code start}, {@code die}, {@code restart}, {@code health_status: healthy}...
+     */
+    public record ContainerEvent(String containerId, String action) {}
+
+    /** A subscription to the engine's event stream; {@link #close()} ends it. */
+    public interface Subscription extends AutoCloseable {
+        /** False once the stream broke: the subscriber must fall back to inspecting. */
+        boolean alive();
+
+        @Override
+        void close();
+    }
+
+    /**
+     * Follows the start, die, restart and health events of the containers carrying {@code label=value}
+     * (including containers created after this call). Returns once the engine accepted the subscription,
+     * so no later event is missed. {@code listener} runs on docker-java's stream thread.
+     */
+    public Subscription followContainers(
+            String label, String value, java.util.function.Consumer<ContainerEvent> listener)
+            throws InterruptedException {
+        java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
+        QuietCallback<com.github.dockerjava.api.model.Event> stream = new QuietCallback<>() {
+            @Override
+            public void onStart(java.io.Closeable closeable) {
+                super.onStart(closeable);
+                open.countDown();
+            }
+
+            @Override
+            public void onNext(com.github.dockerjava.api.model.Event event) {
+                String id = event.getActor() != null && event.getActor().getId() != null
+                        ? event.getActor().getId()
+                        : event.getId();
+                String action = event.getAction() != null ? event.getAction() : event.getStatus();
+                if (id != null && action != null) {
+                    listener.accept(new ContainerEvent(id, action));
+                }
+            }
+
+            @Override
+            public void onError(Throwable throwable) {
+                super.onError(throwable);
+                open.countDown();
+            }
+
+            @Override
+            public void onComplete() {
+                super.onComplete();
+                open.countDown();
+            }
+        };
+        try {
+            client.eventsCmd()
+                    .withEventTypeFilter(com.github.dockerjava.api.model.EventType.CONTAINER)
+                    .withLabelFilter(Map.of(label, value))
+                    .withEventFilter("start", "die", "restart", "health_status")
+                    .exec(stream);
+        } catch (RuntimeException e) {
+            stream.close();
+            throw translate("follow the events of " + label + "=" + value, e);
+        }
+        if (!open.await(5, TimeUnit.SECONDS)) {
+            stream.close();
+            throw new RetriableBerthException("Docker Engine at " + host + " did not open its event stream within 5 s");
+        }
+        return new Subscription() {
+            private volatile boolean closed;
+
+            @Override
+            public boolean alive() {
+                return !closed && stream.error() == null;
+            }
+
+            @Override
+            public void close() {
+                closed = true;
+                stream.close();
+            }
+        };
+    }
+
+    /**
+     * A host port a running container publishes.
+     *
+     * @param hostIp the address it is bound to ({@code 0.0.0.0} or {@code ::} for all)
+     */
+    public record PublishedPort(
+            String containerId, Map<String, String> labels, String hostIp, int port, String protocol) {
+        public PublishedPort {
+            labels = Map.copyOf(labels);
+        }
+    }
+
+    /** The host ports published by the running containers that carry the label {@code key} (any value). */
+    public List<PublishedPort> publishedPorts(String key) {
+        List<Container> found = call(
+                "list containers",
+                () -> client.listContainersCmd().withLabelFilter(List.of(key)).exec());
+        List<PublishedPort> result = new ArrayList<>();
+        for (Container c : found) {
+            if (c.getPorts() == null) {
+                continue;
+            }
+            Map<String, String> labels = c.getLabels() == null ? Map.of() : c.getLabels();
+            for (com.github.dockerjava.api.model.ContainerPort p : c.getPorts()) {
+                if (p.getPublicPort() != null) {
+                    result.add(new PublishedPort(
+                            c.getId(),
+                            labels,
+                            p.getIp() == null ? "" : p.getIp(),
+                            p.getPublicPort(),
+                            p.getType() == null ? "tcp" : p.getType()));
+                }
+            }
+        }
+        return result;
+    }
 }
