@@ -581,4 +581,39 @@ class DeployerIT {
         assertThat(evidence).contains("token is ***").contains("starting with ***");
         assertThat(chainOf(chain)).allSatisfy(r -> assertThat(r.valueText()).doesNotContain(CANARY));
     }
+
+    @Test
+    void reApplyingAConvergedStackOfTwentyServicesTouchesNothing() throws Exception {
+        StringBuilder compose = new StringBuilder("services:\n");
+        for (int i = 1; i <= 20; i++) {
+            compose.append("""
+                      s%02d:
+                        image: busybox:1.35
+                        command: ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"]
+                        healthcheck:
+                          test: ["CMD", "true"]
+                          interval: 1s
+                    """.formatted(i));
+            if (i > 10) {
+                compose.append("    depends_on:\n      s%02d: {condition: service_healthy}\n".formatted(i - 10));
+            }
+        }
+        assertThat(outcome(change(compose.toString())).ceType()).contains("succeeded");
+        List<String> ids = docker.containers(stack.key()).stream()
+                .map(Container::getId)
+                .sorted()
+                .toList();
+        assertThat(ids).hasSize(20);
+
+        Envelope again = change(compose.toString());
+        KafkaFixture.Record same = outcome(again);
+        assertThat(chainOf(again)).hasSize(1);
+        assertThat(json(same).at("/subject/content/changed").size()).isZero();
+        // The deployer logs how long it took ("up to date ... (N ms)"); the benchmark measures it.
+        assertThat(docker.containers(stack.key()).stream()
+                        .map(Container::getId)
+                        .sorted()
+                        .toList())
+                .isEqualTo(ids);
+    }
 }

@@ -136,7 +136,8 @@ public final class StackApplier {
                 .map(Step::describe)
                 .toList();
         if (changes.isEmpty()) {
-            info("up to date " + stack + " @" + d.commit().shortSha());
+            info("up to date " + stack + " @" + d.commit().shortSha() + " ("
+                    + Duration.between(d.begin(), clock.instant()).toMillis() + " ms)");
             succeed(d, List.of(), "deployed");
             return;
         }
