@@ -34,6 +34,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -107,18 +108,24 @@ public final class StackApplier {
         }
     }
 
+    /** What the steps of a deployment share: its stack's files, networks and volumes, and its event stream. */
+    private record Run(Deployment d, StackResources resources, ContainerWatch watch) {}
+
     /** Brings the stack to the state {@code change} describes. */
     public void apply(Envelope incoming, StackChanged change) throws InterruptedException {
         engine.requireReachable();
         StackRef stack = change.stack();
         Deployment d = new Deployment(incoming, stack, UUID.randomUUID().toString(), change.commit(), clock.instant());
         ComposeStack desired;
+        StackResources resources;
         List<Step> steps;
         try {
             desired = parser.parse(change.composeFile(), change.compose(), change.variables());
+            resources = StackResources.prepare(engine, config, clock, change, desired);
+            desired = resources.buildImages();
             // One listing: the labels carry what the planner needs (service, number, config hash).
             List<ContainerInfo> current = engine.containers(Labels.STACK, stack.key());
-            Map<String, String> hashes = hashes(desired, d.network());
+            Map<String, String> hashes = hashes(desired, resources, d.network());
             steps = Planner.plan(stack.project(), desired, hashes, current, completed(desired, current));
             if (steps.stream()
                     .anyMatch(s -> !s.create().isEmpty() || !s.replace().isEmpty())) {
@@ -129,6 +136,11 @@ public final class StackApplier {
             return;
         } catch (ComposeException e) {
             fail(d, new StepFailure(null, e.getMessage(), ""));
+            return;
+        } catch (RetriableBerthException e) {
+            throw e;
+        } catch (BerthException e) {
+            fail(d, failure(e));
             return;
         }
         List<String> changes = steps.stream()
@@ -145,15 +157,11 @@ public final class StackApplier {
         publish(d, new DeploymentStarted(stack, d.id(), d.commit(), changes));
         Set<String> oneShot = Planner.completionTargets(desired);
         try (ContainerWatch watch = ContainerWatch.open(engine, stack)) {
-            engine.ensureNetwork(
-                    d.network(),
-                    Map.of(
-                            Labels.STACK, stack.key(),
-                            Labels.COMPOSE_PROJECT, stack.project(),
-                            Labels.COMPOSE_NETWORK, "default"));
+            resources.createNetworksAndVolumes();
+            Run run = new Run(d, resources, watch);
             Rollout.Outcome outcome = new Rollout(
                             executor,
-                            (step, progress) -> applyStep(d, watch, step, oneShot.contains(step.service()), progress),
+                            (step, progress) -> applyStep(run, step, oneShot.contains(step.service()), progress),
                             event -> publish(d, event))
                     .run(steps);
             if (!outcome.succeeded()) {
@@ -167,10 +175,11 @@ public final class StackApplier {
                     publish(d, new ServiceRemoved(stack, d.id(), d.commit(), step.service()));
                 }
             }
+            StackResources.removeNetworks(engine, stack, resources.networkNames());
         } catch (RetriableBerthException e) {
             throw e;
         } catch (BerthException e) {
-            fail(d, new StepFailure(null, e.getMessage(), ""));
+            fail(d, failure(e));
             return;
         }
         succeed(d, changes, "deployed");
@@ -192,7 +201,7 @@ public final class StackApplier {
             step.remove().forEach(this::stopAndRemove);
             publish(d, new ServiceRemoved(stack, d.id(), d.commit(), step.service()));
         }
-        engine.removeNetwork(d.network());
+        StackResources.removeNetworks(engine, stack, Set.of());
         succeed(d, changes, "removed");
     }
 
@@ -200,7 +209,8 @@ public final class StackApplier {
      * The config hash of each service that runs at least one replica. Image ids are looked up once
      * per image name and deployment, pulling an image the engine lacks.
      */
-    private Map<String, String> hashes(ComposeStack desired, String network) throws StepFailure, InterruptedException {
+    private Map<String, String> hashes(ComposeStack desired, StackResources resources, String network)
+            throws StepFailure, InterruptedException {
         Map<String, String> imageIds = new HashMap<>();
         Map<String, String> hashes = new LinkedHashMap<>();
         for (ServiceSpec service : desired.services()) {
@@ -213,9 +223,31 @@ public final class StackApplier {
                 imageId = requireImage(service);
                 imageIds.put(image, imageId);
             }
-            hashes.put(service.name(), configHash.of(service, imageId, network));
+            // Files the container reads (bind mounts, secrets, configs) count as its config.
+            hashes.put(
+                    service.name(),
+                    configHash.of(
+                            service, imageId + resources.filesDigest(service), networks(desired, service, network)));
         }
         return hashes;
+    }
+
+    /**
+     * What the hash covers of a service's networks: the stack's default network name and the
+     * top-level definition (engine name, external, driver, options, labels) of each network it joins.
+     */
+    private static List<String> networks(ComposeStack desired, ServiceSpec service, String network) {
+        List<String> result = new ArrayList<>();
+        result.add(network);
+        for (String key : service.networks().keySet()) {
+            ComposeStack.NetworkSpec spec = desired.networks().get(key);
+            if (spec != null) {
+                result.add(key + " " + spec.name() + " external=" + spec.external() + " driver=" + spec.driver()
+                        + " internal=" + spec.internal() + " options=" + new TreeMap<>(spec.driverOpts())
+                        + " labels=" + new TreeMap<>(spec.labels()));
+            }
+        }
+        return result;
     }
 
     /**
@@ -282,8 +314,10 @@ public final class StackApplier {
     }
 
     /** Applies one service's step on an apply thread: scale down, replace one at a time, create the missing. */
-    private void applyStep(Deployment d, ContainerWatch watch, Step step, boolean oneShot, Rollout.Progress progress)
+    private void applyStep(Run run, Step step, boolean oneShot, Rollout.Progress progress)
             throws StepFailure, InterruptedException {
+        Deployment d = run.d();
+        ContainerWatch watch = run.watch();
         ServiceSpec service = Objects.requireNonNull(step.desired());
         if (step.action() == Step.Action.UNCHANGED) {
             // A dependency that did not change, waited for with service_healthy: it must be healthy now.
@@ -298,9 +332,9 @@ public final class StackApplier {
         step.remove().forEach(this::stopAndRemove);
         Map<Integer, String> fresh = new TreeMap<>();
         for (ContainerInfo old : step.replace()) {
-            fresh.put(Planner.number(old), replaceReplica(d, watch, step, old, kind));
+            fresh.put(Planner.number(old), replaceReplica(run, step, old, kind));
         }
-        fresh.putAll(createReplicas(d, watch, step, kind, progress));
+        fresh.putAll(createReplicas(run, step, kind, progress));
         BerthEvent done;
         if (step.replicas() == 0) {
             done = new ServiceRemoved(d.stack(), d.id(), d.commit(), step.service());
@@ -328,15 +362,16 @@ public final class StackApplier {
      * Replaces one replica, stop-first: the old container frees its name and ports but is kept aside,
      * so it comes back as it was when the new one fails. Returns the new container's id.
      */
-    private String replaceReplica(Deployment d, ContainerWatch watch, Step step, ContainerInfo old, Gate.Kind kind)
+    private String replaceReplica(Run run, Step step, ContainerInfo old, Gate.Kind kind)
             throws StepFailure, InterruptedException {
+        ContainerWatch watch = run.watch();
         int number = Planner.number(old);
         engine.stop(old.id(), stopGrace(old));
         engine.rename(old.id(), old.name() + OLD_SUFFIX);
         String created = null;
         try {
-            created = createAndStart(d, watch, step, number);
-            awaitGate(d, watch, step, created, number, kind);
+            created = createAndStart(run, step, number);
+            awaitGate(run, step, created, number, kind);
         } catch (StepFailure | BerthException | InterruptedException e) {
             if (created != null) {
                 watch.unfollow(created);
@@ -357,17 +392,17 @@ public final class StackApplier {
      * Creates and starts the missing replicas together, then waits for each; when one fails, every
      * replica created here goes. Returns the new ids by number.
      */
-    private Map<Integer, String> createReplicas(
-            Deployment d, ContainerWatch watch, Step step, Gate.Kind kind, Rollout.Progress progress)
+    private Map<Integer, String> createReplicas(Run run, Step step, Gate.Kind kind, Rollout.Progress progress)
             throws StepFailure, InterruptedException {
+        ContainerWatch watch = run.watch();
         Map<Integer, String> created = new LinkedHashMap<>();
         try {
             for (int number : step.create()) {
-                created.put(number, createAndStart(d, watch, step, number));
+                created.put(number, createAndStart(run, step, number));
             }
             progress.started();
             for (Map.Entry<Integer, String> replica : created.entrySet()) {
-                awaitGate(d, watch, step, replica.getValue(), replica.getKey(), kind);
+                awaitGate(run, step, replica.getValue(), replica.getKey(), kind);
             }
         } catch (StepFailure | BerthException | InterruptedException e) {
             for (String id : created.values()) {
@@ -379,20 +414,21 @@ public final class StackApplier {
         return created;
     }
 
-    private String createAndStart(Deployment d, ContainerWatch watch, Step step, int number) {
-        String id = engine.create(containerSpec(d, step, number));
-        watch.follow(id);
+    private String createAndStart(Run run, Step step, int number) {
+        String id = engine.create(containerSpec(run, step, number));
+        run.watch().follow(id);
         engine.start(id);
         return id;
     }
 
-    private void awaitGate(Deployment d, ContainerWatch watch, Step step, String id, int number, Gate.Kind kind)
+    private void awaitGate(Run run, Step step, String id, int number, Gate.Kind kind)
             throws StepFailure, InterruptedException {
+        ContainerWatch watch = run.watch();
         try {
             Duration took = gate.await(step.service(), id, kind, watch, watch.follow(id));
             String replica = step.replicas() > 1 ? step.service() + "-" + number : step.service();
-            info((kind == Gate.Kind.COMPLETED ? "completed " : "healthy ") + d.stack() + " " + replica + " ("
-                    + seconds(took) + " s)");
+            info((kind == Gate.Kind.COMPLETED ? "completed " : "healthy ")
+                    + run.d().stack() + " " + replica + " (" + seconds(took) + " s)");
         } finally {
             watch.unfollow(id);
         }
@@ -415,6 +451,15 @@ public final class StackApplier {
         return new StepFailure(step.service(), "service \"" + step.service() + "\": " + e.getMessage(), "");
     }
 
+    /** A failure whose first line is the reason and the rest (a build's output) the evidence. */
+    private static StepFailure failure(BerthException e) {
+        String message = String.valueOf(e.getMessage());
+        int nl = message.indexOf('\n');
+        return nl < 0
+                ? new StepFailure(null, message, "")
+                : new StepFailure(null, message.substring(0, nl), message.substring(nl + 1));
+    }
+
     /** Stops a container as Compose does (its stop signal, then its grace period), then removes it. */
     private void stopAndRemove(ContainerInfo container) {
         if (container.running()) {
@@ -432,7 +477,8 @@ public final class StackApplier {
         }
     }
 
-    private static ContainerSpec containerSpec(Deployment d, Step step, int number) {
+    private static ContainerSpec containerSpec(Run run, Step step, int number) {
+        Deployment d = run.d();
         ServiceSpec service = Objects.requireNonNull(step.desired());
         StackRef stack = d.stack();
         Map<String, String> labels = new LinkedHashMap<>(service.labels());
@@ -451,8 +497,8 @@ public final class StackApplier {
         if (grace != null) {
             labels.put(Labels.STOP_GRACE_PERIOD, String.valueOf(grace.toSeconds()));
         }
-        return new ContainerSpec(
-                Planner.containerName(stack.project(), step.service(), number), service, labels, d.network());
+        return run.resources()
+                .containerSpec(Planner.containerName(stack.project(), step.service(), number), service, labels);
     }
 
     /** The image a service runs. */
