@@ -1,6 +1,8 @@
 package dev.berth.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.AbsoluteIri;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
@@ -31,6 +33,11 @@ public final class CdEventsSchemas {
             "dev.cdevents.incident.detected.0.3.0", "incidentdetected.json",
             "dev.cdevents.incident.resolved.0.3.0", "incidentresolved.json");
 
+    private static final String CUSTOM = "custom";
+    private static final String CUSTOM_TYPE =
+            "^dev\\.cdeventsx\\.[a-z0-9]+-[a-z0-9-]+\\.[a-z0-9-]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final Path dir;
     private final JsonSchemaFactory factory;
     private final Map<String, JsonSchema> schemas = new ConcurrentHashMap<>();
@@ -54,6 +61,30 @@ public final class CdEventsSchemas {
     /** True for the CDEvents core types these schemas cover. */
     public static boolean covers(String type) {
         return FILES.containsKey(type);
+    }
+
+    /**
+     * Validation messages of a custom-type document ({@code dev.cdeventsx.<producer>-<subject>.<predicate>.<version>})
+     * against the CDEvents 0.5.1 envelope: the core schemas' {@code context}, with the type's custom
+     * form, and a {@code subject} whose {@code content} is any object; empty when valid.
+     */
+    public Set<ValidationMessage> validateCustom(JsonNode document) {
+        JsonSchema schema = schemas.computeIfAbsent(CUSTOM, f -> {
+            try (InputStream in = Files.newInputStream(dir.resolve("servicedeployed.json"))) {
+                ObjectNode root = (ObjectNode) JSON.readTree(in);
+                root.put("$id", SCHEMA_BASE + "berth-custom-event");
+                ObjectNode type = (ObjectNode) root.at("/properties/context/properties/type");
+                type.remove("enum");
+                type.remove("default");
+                type.put("pattern", CUSTOM_TYPE);
+                ObjectNode subject = (ObjectNode) root.at("/properties/subject/properties");
+                subject.set("content", JSON.createObjectNode().put("type", "object"));
+                return factory.getSchema(root);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        return schema.validate(document);
     }
 
     /** Validation messages of a CDEvents document against the schema of its type; empty when valid. */

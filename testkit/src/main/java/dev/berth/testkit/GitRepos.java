@@ -85,6 +85,35 @@ public final class GitRepos implements AutoCloseable {
         }
     }
 
+    /** Writes a file of the work tree with exactly these bytes (creating its directories). */
+    public GitRepos writeBytes(String path, byte[] content) {
+        try {
+            Path file = dir.resolve(path);
+            Files.createDirectories(file.getParent());
+            Files.write(file, content);
+            return this;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Creates a symbolic link in the work tree (creating its directories), committed as a link (mode
+     * 120000), as git does on Unix.
+     *
+     * @param target what the link points to, such as {@code ../../outside} or {@code /etc}
+     */
+    public GitRepos symlink(String path, String target) {
+        try {
+            Path link = dir.resolve(path);
+            Files.createDirectories(link.getParent());
+            Files.createSymbolicLink(link, Path.of(target));
+            return this;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Deletes a file or a whole directory of the work tree. */
     public GitRepos delete(String path) {
         deleteTree(dir.resolve(path).normalize());

@@ -3,8 +3,10 @@ package dev.berth.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.common.Commit;
 import dev.berth.common.StackRef;
+import dev.berth.common.compose.StackFiles;
 import dev.berth.common.event.BerthEvent;
 import dev.berth.common.event.DeploymentFailed;
 import dev.berth.common.event.DeploymentStarted;
@@ -19,12 +21,17 @@ import dev.berth.common.event.StackChanged;
 import dev.berth.common.event.StackInvalid;
 import dev.berth.common.event.StackRemoved;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -72,6 +79,7 @@ class EventConformanceTest {
         } else {
             assertThat(envelope.type().ceType())
                     .matches("dev\\.cdeventsx\\.berth-[a-z]+\\.[a-z]+\\.\\d+\\.\\d+\\.\\d+");
+            assertThat(schemas.validateCustom(document)).isEmpty();
         }
     }
 
@@ -85,7 +93,50 @@ class EventConformanceTest {
         assertThat(structured.at("/data/context/id").asText()).isEqualTo(envelope.id());
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
+    void aChangeWithFilesRoundTripsAsBase64AndStaysValid() throws Exception {
+        byte[] binary = {0, 1, 2, (byte) 0xff, (byte) 0xfe, '\n'};
+        Map<String, byte[]> contents = new TreeMap<>();
+        contents.put("stacks/shop/compose.yaml", "services: {}\n".getBytes(StandardCharsets.UTF_8));
+        contents.put("stacks/shop/html/logo.png", binary);
+        contents.put("shared/common.env", "GREETING=héllo\n".getBytes(StandardCharsets.UTF_8));
+        StackChanged change = new StackChanged(
+                STACK,
+                COMMIT,
+                "stacks/shop/compose.yaml",
+                "services: {}\n",
+                List.of("shared/common.env"),
+                Map.of("TAG", "1.35"),
+                new StackFiles(contents));
+        Envelope envelope = Envelope.newChain(URI.create("/berth/test"), CLOCK, change);
+        byte[] value = codec.encode(envelope);
+
+        Envelope decoded = codec.decode(envelope.type().ceType(), value);
+        assertThat(decoded).isEqualTo(envelope);
+        StackFiles files = ((StackChanged) decoded.event()).files();
+        assertThat(files.paths())
+                .containsExactly("shared/common.env", "stacks/shop/compose.yaml", "stacks/shop/html/logo.png");
+        assertThat(files.bytes("stacks/shop/html/logo.png")).hasValue(binary);
+        assertThat(files.text("shared/common.env")).contains("GREETING=héllo\n");
+
+        JsonNode document = codec.json().readTree(value);
+        assertThat(document.at("/subject/content/files/stacks~1shop~1html~1logo.png")
+                        .asText())
+                .isEqualTo(Base64.getEncoder().encodeToString(binary));
+        assertThat(schemas.validateCustom(document)).isEmpty();
+    }
+
+    @Test
+    void aCustomDocumentWithoutItsContextIsNotValid() throws Exception {
+        Envelope envelope = Envelope.newChain(URI.create("/berth/test"), CLOCK, new StackRemoved(STACK, COMMIT));
+        ObjectNode document = (ObjectNode) codec.json().readTree(codec.encode(envelope));
+        ((ObjectNode) document.get("context")).put("type", "dev.cdevents.stack.removed.0.1.0");
+        ((ObjectNode) document.get("context")).remove("timestamp");
+
+        assertThat(schemas.validateCustom(document)).hasSize(2);
+    }
+
+    @Test
     void everyTypeIsCovered() {
         assertThat(oneOfEach().stream().map(BerthEvent::type).toList())
                 .containsExactlyInAnyOrderElementsOf(Arrays.asList(EventType.values()));

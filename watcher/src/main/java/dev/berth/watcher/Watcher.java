@@ -8,6 +8,7 @@ import dev.berth.common.StackRef;
 import dev.berth.common.compose.ComposeException;
 import dev.berth.common.compose.ComposeFiles;
 import dev.berth.common.compose.ComposeParser;
+import dev.berth.common.compose.ComposeStack;
 import dev.berth.common.compose.DotEnv;
 import dev.berth.common.compose.StackFiles;
 import dev.berth.common.event.BerthEvent;
@@ -18,7 +19,7 @@ import dev.berth.common.event.StackInvalid;
 import dev.berth.common.event.StackRemoved;
 import dev.berth.common.kafka.KafkaStateStore;
 import dev.berth.watcher.internal.StackPaths;
-import dev.berth.watcher.internal.git.BlobTooLargeException;
+import dev.berth.watcher.internal.git.CommitFiles;
 import dev.berth.watcher.internal.git.GitMirror;
 import dev.berth.watcher.internal.git.GitSource;
 import io.micrometer.core.instrument.Counter;
@@ -27,14 +28,23 @@ import io.micrometer.core.instrument.Timer;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,8 +70,6 @@ import org.slf4j.LoggerFactory;
 public final class Watcher implements Service {
     private static final Logger log = LoggerFactory.getLogger(Watcher.class);
     private static final Duration FETCH_TIMEOUT = Duration.ofSeconds(60);
-    /** Compose documents over 1 MiB are refused by the parser; this only bounds what is read. */
-    private static final long MAX_COMPOSE_BYTES = 2L * 1024 * 1024;
 
     private enum State {
         NEW,
@@ -77,7 +85,10 @@ public final class Watcher implements Service {
     private final StackPaths stackPaths;
     private final String cursorKey;
     private final URI eventSource;
-    private final ComposeParser parser = new ComposeParser();
+    private final ComposeParser parser;
+    /** The host variables last logged per stack; used on the poll thread only. */
+    private final Map<StackRef, Set<String>> hostVariablesLogged = new HashMap<>();
+
     private final AtomicBoolean pollQueued = new AtomicBoolean();
     private final Counter polls;
     private final Counter pollErrors;
@@ -102,6 +113,7 @@ public final class Watcher implements Service {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.source = GitSource.parse(config.repository());
         this.stackPaths = new StackPaths(config.stacksPath());
+        this.parser = new ComposeParser();
         this.cursorKey = cursorKey(config.environment(), source.url(), config.branch());
         this.eventSource = URI.create("/berth/watcher/" + config.environment());
         this.polls = Counter.builder("berth.watcher.polls")
@@ -269,8 +281,11 @@ public final class Watcher implements Service {
         }
         Commit commit = mirror.commit(sha);
         String base = cursor.filter(mirror::hasCommit).orElse(null);
-        Map<String, List<String>> changed;
-        if (base == null) {
+        CommitFiles files = mirror.filesAt(sha);
+        CommitFiles baseFiles = base == null ? null : mirror.filesAt(base);
+        SortedMap<String, List<String>> changed;
+        List<String> changedPaths;
+        if (baseFiles == null) {
             if (cursor.isPresent()) {
                 log.info(
                         "commit {} published last is no longer in {}: treating every stack at @{} as changed",
@@ -279,8 +294,13 @@ public final class Watcher implements Service {
                         commit.shortSha());
             }
             changed = stackPaths.byStack(mirror.files(sha, config.stacksPath()));
+            changedPaths = List.of();
         } else {
-            changed = stackPaths.byStack(mirror.changedPaths(base, sha, config.stacksPath()));
+            changedPaths = mirror.changedPaths(baseFiles.sha(), sha, "");
+            changed = new TreeMap<>(stackPaths.byStack(changedPaths));
+            for (String name : stacksUsing(changedPaths, files, baseFiles, changed.keySet())) {
+                changed.put(name, List.of());
+            }
         }
         log.debug(
                 "{} @{}: {} stack(s) with changes since {}",
@@ -290,21 +310,96 @@ public final class Watcher implements Service {
                 base == null ? "the beginning" : shortSha(base));
         if (changed.isEmpty()) {
             log.info(
-                    "commit @{} \"{}\" by {} changes no stack under {}",
+                    "commit @{} \"{}\" by {} changes no stack under {} and no file a stack uses",
                     commit.shortSha(),
                     commit.subjectLine(),
                     commit.author(),
                     config.stacksPath().isEmpty() ? "the repository root" : config.stacksPath() + "/");
         }
         for (Map.Entry<String, List<String>> entry : changed.entrySet()) {
-            scan(mirror, entry.getKey(), entry.getValue(), base, commit);
+            scan(files, baseFiles, entry.getKey(), entry.getValue(), changedPaths, commit);
         }
         state.put(cursorKey, sha);
         return true;
     }
 
+    /**
+     * The stacks, besides {@code changedStacks}, that use a changed path outside their own directory (a
+     * shared {@code env_file}, an {@code extends} base, a bind-mounted directory), found by parsing
+     * every other stack at the new commit; a stack that no longer parses there is judged by what it
+     * used at the base commit and by the file its error names, so it is reported invalid.
+     */
+    private List<String> stacksUsing(
+            List<String> changedPaths, CommitFiles files, CommitFiles baseFiles, Set<String> changedStacks) {
+        if (changedPaths.isEmpty()) {
+            return List.of();
+        }
+        List<String> result = new ArrayList<>();
+        for (String name : files.subdirectories(config.stacksPath())) {
+            if (changedStacks.contains(name) || !isStackName(name)) {
+                continue;
+            }
+            Set<String> used = new TreeSet<>();
+            boolean parsed = pathsUsed(files, name, used);
+            if (!parsed) {
+                pathsUsed(baseFiles, name, used);
+            }
+            List<String> hits = covered(changedPaths, used);
+            if (!hits.isEmpty()) {
+                log.debug("{} uses {}, changed", stackPaths.directory(name), String.join(", ", hits));
+                result.add(name);
+            }
+        }
+        return result;
+    }
+
+    private static boolean isStackName(String name) {
+        try {
+            StackRef.requireName("stack", name);
+            return true;
+        } catch (BerthException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Adds the paths a stack uses at a commit to {@code used}: its {@code usedPaths} when it parses,
+     * else the file its error names.
+     *
+     * @return false when the stack has a compose file that does not parse
+     */
+    private boolean pathsUsed(CommitFiles files, String name, Set<String> used) {
+        Optional<String> composeFile = composeFile(files, name);
+        if (composeFile.isEmpty()) {
+            return true;
+        }
+        try {
+            used.addAll(parse(files, name, composeFile.get()).stack().usedPaths());
+            return true;
+        } catch (ComposeException e) {
+            used.add(e.file());
+            return false;
+        } catch (BerthException e) {
+            log.debug("could not read {} at {}: {}", composeFile.get(), shortSha(files.sha()), e.getMessage());
+            return false;
+        }
+    }
+
+    /** The changed paths that are one of {@code used} or lie under one of them. */
+    static List<String> covered(Collection<String> changedPaths, Collection<String> used) {
+        return changedPaths.stream()
+                .filter(path -> used.stream().anyMatch(u -> u.isEmpty() || path.equals(u) || path.startsWith(u + "/")))
+                .toList();
+    }
+
     /** Publishes the one event a changed stack directory calls for, if any. */
-    private void scan(GitMirror mirror, String name, List<String> changedPaths, @Nullable String base, Commit commit) {
+    private void scan(
+            CommitFiles files,
+            @Nullable CommitFiles baseFiles,
+            String name,
+            List<String> ownChangedPaths,
+            List<String> changedPaths,
+            Commit commit) {
         String directory = stackPaths.directory(name);
         StackRef stack;
         try {
@@ -313,15 +408,16 @@ public final class Watcher implements Service {
             log.warn("skipped {} @{}: {}; rename the directory", directory, commit.shortSha(), e.getMessage());
             return;
         }
-        String sha = commit.sha();
-        Optional<String> composeFile = composeFile(mirror, sha, name);
+        Optional<String> composeFile = composeFile(files, name);
         if (composeFile.isEmpty()) {
-            boolean hadCompose = base != null && composeFile(mirror, base, name).isPresent();
+            boolean hadCompose =
+                    baseFiles != null && composeFile(baseFiles, name).isPresent();
             if (hadCompose) {
                 publish(new StackRemoved(stack, commit));
+                hostVariablesLogged.remove(stack);
                 log.info(
                         "removed {} @{} \"{}\" by {}", stack, commit.shortSha(), commit.subjectLine(), commit.author());
-            } else if (!mirror.files(sha, directory).isEmpty()) {
+            } else if (files.isDirectory(directory)) {
                 log.warn(
                         "skipped {} @{}: {} has no compose file (one of {})",
                         stack,
@@ -333,35 +429,117 @@ public final class Watcher implements Service {
         }
         String file = composeFile.get();
         BerthEvent event;
+        Set<String> hostVariables = Set.of();
         try {
-            String text = mirror.readText(sha, file, MAX_COMPOSE_BYTES).orElseThrow();
-            String envFile = stackPaths.file(name, DotEnv.FILE_NAME);
-            try {
-                Map<String, String> variables = mirror.isFile(sha, envFile)
-                        ? DotEnv.parse(
-                                envFile,
-                                mirror.readText(sha, envFile, MAX_COMPOSE_BYTES).orElseThrow())
-                        : Map.of();
-                parser.parse(file, text, variables);
-                event = new StackChanged(stack, commit, file, text, changedPaths, variables, StackFiles.EMPTY);
-            } catch (ComposeException e) {
-                event = new StackInvalid(stack, commit, e.file(), e.line(), e.column(), e.detail());
-            }
-        } catch (BlobTooLargeException e) {
-            event = new StackInvalid(stack, commit, file, 0, 0, e.getMessage());
+            Parsed parsed = parse(files, name, file);
+            StackFiles stackFiles =
+                    collect(files, file, directory, parsed.stack().usedPaths());
+            TreeSet<String> paths = new TreeSet<>(ownChangedPaths);
+            paths.addAll(covered(changedPaths, parsed.stack().usedPaths()));
+            event = new StackChanged(
+                    stack, commit, file, parsed.text(), List.copyOf(paths), parsed.variables(), stackFiles);
+            hostVariables = parsed.stack().hostVariables();
+        } catch (ComposeException e) {
+            event = new StackInvalid(stack, commit, e.file(), e.line(), e.column(), e.detail());
         }
         publish(event);
         if (event instanceof StackInvalid invalid) {
             log.info("invalid {} @{}: {}: {}", stack, commit.shortSha(), invalid.location(), invalid.error());
         } else {
             log.info("detected {} @{} \"{}\" by {}", stack, commit.shortSha(), commit.subjectLine(), commit.author());
+            logHostVariables(stack, hostVariables);
         }
     }
 
-    private Optional<String> composeFile(GitMirror mirror, String sha, String stack) {
+    /** A stack's compose document and {@code .env} at a commit, parsed as the deployer will. */
+    private record Parsed(String text, Map<String, String> variables, ComposeStack stack) {}
+
+    /**
+     * Reads and parses a stack at a commit in watcher mode: a variable neither the environment nor
+     * the stack's {@code .env} sets is left to the deployer's host.
+     *
+     * @throws ComposeException when a file is unreadable, too large, not UTF-8 or not valid
+     */
+    private Parsed parse(CommitFiles files, String name, String composeFile) {
+        String text = files.text(composeFile)
+                .orElseThrow(() -> new ComposeException(composeFile, 0, 0, "not a regular file"));
+        String envFile = stackPaths.file(name, DotEnv.FILE_NAME);
+        Optional<String> env = files.text(envFile);
+        Map<String, String> variables = env.isPresent() ? DotEnv.parse(envFile, env.get()) : Map.of();
+        return new Parsed(text, variables, parser.parse(composeFile, text, variables));
+    }
+
+    /**
+     * The stack's files: every regular file of its directory and of the paths its compose file uses
+     * (directories whole); symbolic links are left out, the parser has refused any the stack needs.
+     *
+     * @throws ComposeException naming the largest files when they hold more than
+     *     {@link StackFiles#MAX_TOTAL_BYTES} together
+     */
+    private static StackFiles collect(CommitFiles files, String composeFile, String directory, Set<String> usedPaths) {
+        Map<String, Long> sizes = new TreeMap<>();
+        List<String> roots = new ArrayList<>();
+        roots.add(directory);
+        roots.addAll(usedPaths);
+        for (String root : roots) {
+            if (root.startsWith("/")) {
+                continue;
+            }
+            for (CommitFiles.FileEntry entry : files.regularFiles(root)) {
+                sizes.put(entry.path(), entry.size());
+            }
+        }
+        long total = sizes.values().stream().mapToLong(Long::longValue).sum();
+        if (total > StackFiles.MAX_TOTAL_BYTES) {
+            throw new ComposeException(composeFile, 0, 0, tooLarge(sizes, total));
+        }
+        Map<String, byte[]> contents = new TreeMap<>();
+        for (String path : sizes.keySet()) {
+            contents.put(path, files.bytes(path));
+        }
+        return new StackFiles(contents);
+    }
+
+    static String tooLarge(Map<String, Long> sizes, long total) {
+        String largest = sizes.entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                .limit(3)
+                .map(e -> e.getKey() + " (" + size(e.getValue()) + ")")
+                .collect(Collectors.joining(", "));
+        return "the files this stack uses hold " + size(total) + ", more than the " + size(StackFiles.MAX_TOTAL_BYTES)
+                + " a change can carry; the largest are " + largest
+                + ": keep large files out of the stack's directory and of the paths its compose file names"
+                + " (build them into an image, or keep them in a volume)";
+    }
+
+    /** A size as people read it: 57 B, 12.0 KiB, 8.0 MiB. */
+    static String size(long bytes) {
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        if (bytes < 1024 * 1024) {
+            return String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0);
+        }
+        return String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024));
+    }
+
+    /** Says once per stack, by name only, which variables the deployer's host must provide. */
+    private void logHostVariables(StackRef stack, Set<String> names) {
+        Set<String> before = hostVariablesLogged.put(stack, names);
+        if (!names.isEmpty() && !names.equals(before)) {
+            log.info(
+                    "{}: {} {} set neither in the environment nor in .env; the deployer's host provides {}",
+                    stack,
+                    names.size() == 1 ? "variable" : "variables",
+                    String.join(", ", names),
+                    names.size() == 1 ? "it" : "them");
+        }
+    }
+
+    private Optional<String> composeFile(CommitFiles files, String stack) {
         return ComposeFiles.NAMES.stream()
                 .map(n -> stackPaths.file(stack, n))
-                .filter(path -> mirror.isFile(sha, path))
+                .filter(files::isFile)
                 .findFirst();
     }
 

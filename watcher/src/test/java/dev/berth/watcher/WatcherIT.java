@@ -9,6 +9,7 @@ import dev.berth.common.Commit;
 import dev.berth.common.RetriableBerthException;
 import dev.berth.common.StackRef;
 import dev.berth.common.compose.ComposePolicy;
+import dev.berth.common.compose.StackFiles;
 import dev.berth.common.event.Envelope;
 import dev.berth.common.event.EventCodec;
 import dev.berth.common.event.EventPublisher;
@@ -23,6 +24,7 @@ import dev.berth.common.kafka.Topics;
 import dev.berth.testkit.GitRepos;
 import dev.berth.testkit.KafkaFixture;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -31,6 +33,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -46,6 +49,19 @@ class WatcherIT {
     private static final String WEB = "services:\n  web:\n    image: busybox:1.35\n    command: sleep 3600\n";
     private static final String WEB_V2 = "services:\n  web:\n    image: busybox:1.35\n    command: sleep 7200\n";
     private static final String API = "services:\n  api:\n    image: busybox:1.35\n    command: sleep 3600\n";
+
+    private static final String BASE = "services:\n  base:\n    image: busybox:1.35\n    command: sleep 3600\n";
+    /** A stack using an extends base, an env_file and a bind-mounted directory, all outside its directory. */
+    private static final String USES_SHARED = """
+            services:
+              web:
+                extends:
+                  file: ../../shared/base.yaml
+                  service: base
+                env_file: ../../shared/common.env
+                volumes:
+                  - ../../assets/html:/usr/share/html:ro
+            """;
 
     private static KafkaFixture kafka;
     private static KafkaEventPublisher publisher;
@@ -114,13 +130,17 @@ class WatcherIT {
                                 commit,
                                 "stacks/api/compose.yml",
                                 API,
-                                List.of("stacks/api/compose.yml", "stacks/api/config/app.env")),
+                                List.of("stacks/api/compose.yml", "stacks/api/config/app.env"),
+                                Map.of(),
+                                files(Map.of("stacks/api/compose.yml", API, "stacks/api/config/app.env", "A=1\n"))),
                         new StackChanged(
                                 stack("web"),
                                 commit,
                                 "stacks/web/compose.yaml",
                                 WEB,
-                                List.of("stacks/web/compose.yaml")));
+                                List.of("stacks/web/compose.yaml"),
+                                Map.of(),
+                                files(Map.of("stacks/web/compose.yaml", WEB))));
         for (KafkaFixture.Record r : records) {
             assertThat(r.key()).isIn(env + "/api", env + "/web");
             assertThat(r.headers())
@@ -209,6 +229,154 @@ class WatcherIT {
         assertThat(invalid.get(1).stack()).isEqualTo(stack("db"));
         assertThat(invalid.get(1).location()).isEqualTo("stacks/db/.env:1:1");
         assertThat(records(Topics.CHANGES)).hasSize(1);
+    }
+
+    @Test
+    void aChangeCarriesTheFilesItsStackUsesInsideAndOutsideItsDirectory() {
+        repo.write("shared/base.yaml", BASE)
+                .write("shared/common.env", "GREETING=hello\n")
+                .write("shared/unused.env", "NOT=shipped\n")
+                .write("assets/html/index.html", "<p>hi</p>\n")
+                .write("assets/html/css/site.css", "p {}\n")
+                .write("README.md", "config repo\n")
+                .write("stacks/web/compose.yaml", USES_SHARED)
+                .write("stacks/web/conf/app.conf", "x=1\n");
+        repo.commit("Alice", "web with shared files");
+
+        startWatcher();
+
+        StackChanged web =
+                (StackChanged) decode(awaitRecords(Topics.CHANGES, 1).get(0)).event();
+        assertThat(web.files().paths())
+                .containsExactly(
+                        "assets/html/css/site.css",
+                        "assets/html/index.html",
+                        "shared/base.yaml",
+                        "shared/common.env",
+                        "stacks/web/compose.yaml",
+                        "stacks/web/conf/app.conf");
+        assertThat(web.files().text("shared/common.env")).contains("GREETING=hello\n");
+        assertThat(web.files().text("assets/html/index.html")).contains("<p>hi</p>\n");
+        assertThat(web.compose()).isEqualTo(USES_SHARED);
+    }
+
+    @Test
+    void changingOnlyASharedFileRepublishesExactlyTheStacksThatUseIt() {
+        repo.write("shared/base.yaml", BASE)
+                .write("shared/common.env", "GREETING=hello\n")
+                .write("assets/html/index.html", "<p>hi</p>\n")
+                .write("stacks/web/compose.yaml", USES_SHARED)
+                .write(
+                        "stacks/api/compose.yaml",
+                        "services:\n  api:\n    image: busybox:1.35\n    env_file: ../../shared/common.env\n")
+                .write("stacks/db/compose.yaml", API);
+        repo.commit("Alice", "three stacks");
+        Watcher watcher = startWatcher();
+        awaitRecords(Topics.CHANGES, 3);
+
+        repo.write("shared/common.env", "GREETING=bonjour\n");
+        String envChange = repo.commit("Bob", "French greeting");
+        List<KafkaFixture.Record> records = awaitRecords(Topics.CHANGES, 5);
+        awaitPolls(watcher, 2);
+        records = records(Topics.CHANGES);
+        assertThat(records).hasSize(5);
+        List<StackChanged> republished = records.subList(3, 5).stream()
+                .map(r -> (StackChanged) decode(r).event())
+                .sorted(java.util.Comparator.comparing(c -> c.stack().name()))
+                .toList();
+        assertThat(republished).extracting(StackChanged::stack).containsExactly(stack("api"), stack("web"));
+        for (StackChanged change : republished) {
+            assertThat(change.commit().sha()).isEqualTo(envChange);
+            assertThat(change.changedPaths()).containsExactly("shared/common.env");
+            assertThat(change.files().text("shared/common.env")).contains("GREETING=bonjour\n");
+        }
+
+        repo.write("shared/base.yaml", BASE.replace("3600", "60"));
+        repo.write("assets/html/index.html", "<p>hello</p>\n");
+        repo.write("shared/unrelated.txt", "nobody uses this\n");
+        repo.commit("Carol", "Shorter base, new page");
+        records = awaitRecords(Topics.CHANGES, 6);
+        awaitPolls(watcher, 2);
+        records = records(Topics.CHANGES);
+        assertThat(records).hasSize(6);
+        StackChanged web = (StackChanged) decode(records.get(5)).event();
+        assertThat(web.stack()).isEqualTo(stack("web"));
+        assertThat(web.changedPaths()).containsExactly("assets/html/index.html", "shared/base.yaml");
+
+        repo.write("shared/unrelated.txt", "still nobody\n");
+        repo.commit("Dan", "Unrelated");
+        awaitPolls(watcher, 2);
+        assertThat(records(Topics.CHANGES)).hasSize(6);
+        assertThat(records(Topics.DEPLOYMENTS)).isEmpty();
+    }
+
+    @Test
+    void aSharedFileThatBreaksAStackMakesItInvalid() {
+        repo.write("shared/common.env", "GREETING=hello\n")
+                .write(
+                        "stacks/api/compose.yaml",
+                        "services:\n  api:\n    image: busybox:1.35\n    env_file: ../../shared/common.env\n")
+                .write("stacks/db/compose.yaml", API);
+        repo.commit("Alice", "two stacks");
+        Watcher watcher = startWatcher();
+        awaitRecords(Topics.CHANGES, 2);
+
+        repo.write("shared/common.env", "not a variable\n");
+        repo.commit("Bob", "Break the shared file");
+
+        StackInvalid invalid = (StackInvalid)
+                decode(awaitRecords(Topics.DEPLOYMENTS, 1).get(0)).event();
+        assertThat(invalid.stack()).isEqualTo(stack("api"));
+        assertThat(invalid.file()).isEqualTo("shared/common.env");
+        awaitPolls(watcher, 2);
+        assertThat(records(Topics.DEPLOYMENTS)).hasSize(1);
+        assertThat(records(Topics.CHANGES)).hasSize(2);
+    }
+
+    @Test
+    void aSymbolicLinkAsABindSourceMakesTheStackInvalid() {
+        repo.write("shared/data/file.txt", "data\n")
+                .symlink("stacks/web/data", "../../shared/data")
+                .write(
+                        "stacks/web/compose.yaml",
+                        "services:\n  web:\n    image: busybox:1.35\n    volumes:\n      - ./data:/data\n")
+                .write("stacks/api/compose.yaml", API);
+        repo.commit("Alice", "A linked bind source");
+
+        startWatcher();
+
+        StackInvalid invalid = (StackInvalid)
+                decode(awaitRecords(Topics.DEPLOYMENTS, 1).get(0)).event();
+        assertThat(invalid.stack()).isEqualTo(stack("web"));
+        assertThat(invalid.file()).isEqualTo("stacks/web/compose.yaml");
+        assertThat(invalid.line()).isEqualTo(5);
+        assertThat(invalid.error()).containsIgnoringCase("link");
+        assertThat(awaitRecords(Topics.CHANGES, 1))
+                .extracting(KafkaFixture.Record::key)
+                .containsExactly(env + "/api");
+    }
+
+    @Test
+    void filesOverTheLimitMakeTheStackInvalidNamingTheLargest() {
+        repo.write("stacks/web/compose.yaml", WEB)
+                .writeBytes("stacks/web/big.bin", new byte[5 * 1024 * 1024])
+                .writeBytes("stacks/web/bigger.bin", new byte[6 * 1024 * 1024])
+                .write("stacks/api/compose.yaml", API);
+        repo.commit("Alice", "Too much");
+
+        startWatcher();
+
+        StackInvalid invalid = (StackInvalid)
+                decode(awaitRecords(Topics.DEPLOYMENTS, 1).get(0)).event();
+        assertThat(invalid.stack()).isEqualTo(stack("web"));
+        assertThat(invalid.file()).isEqualTo("stacks/web/compose.yaml");
+        assertThat(invalid.error())
+                .startsWith("the files this stack uses hold 11.0 MiB, more than the 8.0 MiB a change can carry;"
+                        + " the largest are stacks/web/bigger.bin (6.0 MiB), stacks/web/big.bin (5.0 MiB),"
+                        + " stacks/web/compose.yaml (");
+        assertThat(awaitRecords(Topics.CHANGES, 1))
+                .extracting(KafkaFixture.Record::key)
+                .containsExactly(env + "/api");
     }
 
     @Test
@@ -420,6 +588,12 @@ class WatcherIT {
         KafkaStateStore store = new KafkaStateStore(kafka.settings(), "watcher-it-" + env + "-" + stores.size());
         stores.add(store);
         return store;
+    }
+
+    private static StackFiles files(Map<String, String> texts) {
+        Map<String, byte[]> bytes = new TreeMap<>();
+        texts.forEach((path, text) -> bytes.put(path, text.getBytes(StandardCharsets.UTF_8)));
+        return new StackFiles(bytes);
     }
 
     private StackRef stack(String name) {

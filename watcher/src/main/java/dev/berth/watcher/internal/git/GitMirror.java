@@ -4,7 +4,6 @@ import dev.berth.common.BerthException;
 import dev.berth.common.Commit;
 import dev.berth.common.RetriableBerthException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,13 +19,10 @@ import org.eclipse.jgit.api.errors.TransportException;
 import org.eclipse.jgit.errors.MissingObjectException;
 import org.eclipse.jgit.errors.RepositoryNotFoundException;
 import org.eclipse.jgit.lib.Constants;
-import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.lib.ObjectLoader;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
-import org.eclipse.jgit.revwalk.RevTree;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.transport.RefSpec;
@@ -36,7 +32,6 @@ import org.eclipse.jgit.treewalk.filter.AndTreeFilter;
 import org.eclipse.jgit.treewalk.filter.PathFilter;
 import org.eclipse.jgit.treewalk.filter.TreeFilter;
 import org.eclipse.jgit.util.FileUtils;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A persistent bare mirror of one source's branches, fetched with force so that a force-push simply
@@ -220,49 +215,24 @@ public final class GitMirror implements AutoCloseable {
         }
     }
 
-    /** True when {@code path} is a regular file at the commit. */
-    public boolean isFile(String sha, String path) {
-        try (RevWalk walk = new RevWalk(repository)) {
-            return fileId(walk.parseCommit(ObjectId.fromString(sha)).getTree(), path) != null;
-        } catch (IOException e) {
-            throw failure("read " + path + " at " + sha, e);
-        }
-    }
-
     /**
-     * The UTF-8 text of a regular file at a commit, or empty when there is no such file.
+     * The files of a commit, read from the mirror.
      *
-     * @throws BlobTooLargeException when the file has more than {@code maxBytes}
+     * @throws BerthException when the mirror does not hold the commit
      */
-    public Optional<String> readText(String sha, String path, long maxBytes) {
+    public CommitFiles filesAt(String sha) {
         try (RevWalk walk = new RevWalk(repository)) {
-            ObjectId id = fileId(walk.parseCommit(ObjectId.fromString(sha)).getTree(), path);
-            if (id == null) {
-                return Optional.empty();
-            }
-            ObjectLoader loader = repository.open(id, Constants.OBJ_BLOB);
-            if (loader.getSize() > maxBytes) {
-                throw new BlobTooLargeException(path, loader.getSize(), maxBytes);
-            }
-            return Optional.of(new String(loader.getCachedBytes(), StandardCharsets.UTF_8));
+            return new CommitFiles(
+                    this,
+                    repository,
+                    sha,
+                    walk.parseCommit(ObjectId.fromString(sha)).getTree());
         } catch (IOException e) {
-            throw failure("read " + path + " at " + sha, e);
+            throw failure("read commit " + sha, e);
         }
     }
 
-    private @Nullable ObjectId fileId(RevTree tree, String path) throws IOException {
-        try (TreeWalk walk = TreeWalk.forPath(repository, path, tree)) {
-            if (walk == null) {
-                return null;
-            }
-            FileMode mode = walk.getFileMode(0);
-            return FileMode.REGULAR_FILE.equals(mode) || FileMode.EXECUTABLE_FILE.equals(mode)
-                    ? walk.getObjectId(0)
-                    : null;
-        }
-    }
-
-    private BerthException failure(String what, IOException e) {
+    BerthException failure(String what, IOException e) {
         return new BerthException(
                 "could not " + what + " in the mirror " + directory + ": " + describe(e)
                         + "; if this persists, stop Berth and delete that directory",
