@@ -21,6 +21,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,17 +33,21 @@ import org.slf4j.LoggerFactory;
 /**
  * A deployer worker: one member of the deployer consumer group on {@code berth.changes}. It applies
  * each stack change of its environments to its Docker Engine, one record at a time in partition
- * order, and commits a record's offset only after the deployment reached its outcome. Owns its
- * engine client and consumer.
+ * order, and commits a record's offset only after the deployment reached its outcome; the independent
+ * services of one deployment are applied at once on its apply threads ({@code berth-deployer-apply-N}).
+ * Owns its engine client, consumer and apply threads.
  */
 public final class Deployer implements Service {
     private static final Logger log = LoggerFactory.getLogger(Deployer.class);
+    /** How many services of one deployment are applied at once. */
+    static final int APPLY_THREADS = 16;
 
     private final DeployerConfig config;
     private final DockerEngine engine;
     private final EventCodec codec = new EventCodec();
     private final StackApplier applier;
     private final EventConsumerLoop loop;
+    private final ExecutorService applying;
 
     /**
      * Builds a stopped worker; {@link #start()} starts its consumer thread ({@code berth-deployer-...}).
@@ -53,6 +62,7 @@ public final class Deployer implements Service {
         Objects.requireNonNull(kafka, "kafka");
         Objects.requireNonNull(publisher, "publisher");
         this.engine = new DockerEngine(config.dockerHost());
+        this.applying = applyExecutor();
         this.applier = new StackApplier(
                 engine,
                 publisher,
@@ -60,7 +70,8 @@ public final class Deployer implements Service {
                 Objects.requireNonNull(clock, "clock"),
                 URI.create("/berth/deployer/" + hostName()),
                 codec.json(),
-                Objects.requireNonNull(registry, "registry"));
+                Objects.requireNonNull(registry, "registry"),
+                applying);
         this.loop = new EventConsumerLoop(
                 "deployer",
                 kafka,
@@ -73,6 +84,22 @@ public final class Deployer implements Service {
                         ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
                         maxPollIntervalMs(config)),
                 this::handle);
+    }
+
+    /**
+     * The threads that apply the independent services of a deployment at once
+     * ({@code berth-deployer-apply-N}); they wait on the engine, so more than the cores. Idle ones end.
+     */
+    private static ExecutorService applyExecutor() {
+        AtomicInteger count = new AtomicInteger();
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(
+                APPLY_THREADS, APPLY_THREADS, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), task -> {
+                    Thread thread = new Thread(task, "berth-deployer-apply-" + count.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        executor.allowCoreThreadTimeOut(true);
+        return executor;
     }
 
     /**
@@ -117,7 +144,15 @@ public final class Deployer implements Service {
 
     @Override
     public boolean awaitStop(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         boolean stopped = loop.awaitStop(timeout);
+        // Two phases: the consumer is gone, so no new work; let running steps end, then interrupt them.
+        applying.shutdown();
+        long left = Math.max(0, deadline - System.nanoTime());
+        if (!applying.awaitTermination(left, TimeUnit.NANOSECONDS)) {
+            applying.shutdownNow();
+            stopped = applying.awaitTermination(5, TimeUnit.SECONDS) && stopped;
+        }
         engine.close();
         return stopped;
     }

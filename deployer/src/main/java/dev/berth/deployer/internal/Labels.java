@@ -14,6 +14,9 @@ final class Labels {
     static final String COMPOSE_SERVICE = "com.docker.compose.service";
     static final String COMPOSE_NUMBER = "com.docker.compose.container-number";
     static final String COMPOSE_NETWORK = "com.docker.compose.network";
+    static final String COMPOSE_VOLUME = "com.docker.compose.volume";
+    /** The services a container's service depends on, as Compose writes it: {@code db:service_healthy:false,...}. */
+    static final String DEPENDS_ON = "com.docker.compose.depends_on";
 
     private Labels() {}
 }

@@ -8,6 +8,8 @@ import dev.berth.common.StackRef;
 import dev.berth.common.compose.ComposeException;
 import dev.berth.common.compose.ComposeParser;
 import dev.berth.common.compose.ComposeStack;
+import dev.berth.common.compose.HostVariables;
+import dev.berth.common.compose.PortMapping;
 import dev.berth.common.compose.ServiceSpec;
 import dev.berth.common.event.BerthEvent;
 import dev.berth.common.event.DeploymentFailed;
@@ -32,28 +34,34 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies one stack change to one engine: plan, check images, then create, replace or remove each
- * service, gating every new container on its health. Publishes every step. Runs on the consumer
- * thread; one stack at a time.
+ * Applies one stack change to one engine: plan, check images and ports, then bring each service to
+ * its desired replicas in dependency order (independent services at once, on the apply executor),
+ * gating every new container on its health, and finally remove the services that left the stack.
+ * Publishes every step, each text redacted of host secrets. Called from the consumer thread, one stack
+ * at a time; the executor belongs to the caller.
  */
 public final class StackApplier {
     private static final Logger log = LoggerFactory.getLogger("dev.berth.deployer");
     private static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(10);
-    private static final Duration GATE_POLL = Duration.ofMillis(250);
     private static final String OLD_SUFFIX = "-berth-old";
-    private static final int LOG_LINES = 20;
 
     private final DockerEngine engine;
     private final EventPublisher publisher;
@@ -64,7 +72,12 @@ public final class StackApplier {
     private final ComposeParser parser = new ComposeParser();
     private final MeterRegistry registry;
     private final Timer duration;
+    private final ExecutorService executor;
+    private final Gate gate;
 
+    /**
+     * @param executor runs the services of a deployment in parallel; owned (and shut down) by the caller
+     */
     public StackApplier(
             DockerEngine engine,
             EventPublisher publisher,
@@ -72,29 +85,39 @@ public final class StackApplier {
             Clock clock,
             URI source,
             ObjectMapper json,
-            MeterRegistry registry) {
-        this.engine = engine;
-        this.publisher = publisher;
-        this.config = config;
-        this.clock = clock;
-        this.source = source;
+            MeterRegistry registry,
+            ExecutorService executor) {
+        this.engine = Objects.requireNonNull(engine, "engine");
+        this.publisher = Objects.requireNonNull(publisher, "publisher");
+        this.config = Objects.requireNonNull(config, "config");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.source = Objects.requireNonNull(source, "source");
         this.configHash = new ConfigHash(json);
-        this.registry = registry;
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.executor = Objects.requireNonNull(executor, "executor");
+        this.gate = new Gate(engine, clock, config.healthTimeout(), config.monitorPeriod());
         this.duration = Timer.builder("berth.deployment.duration")
                 .description("Time from a deployment's start to its outcome")
                 .register(registry);
     }
 
-    /** A failed step: what failed, for which service, with what evidence. */
-    private static final class StepFailure extends Exception {
-        private static final long serialVersionUID = 1L;
-        final @Nullable String service;
-        final String evidence;
+    /**
+     * One deployment: the change it answers, the ids its events carry and, once the stack is parsed,
+     * its resources (workspace, networks, volumes, built images).
+     */
+    private record Deployment(
+            Envelope incoming,
+            StackRef stack,
+            String id,
+            Commit commit,
+            Instant begin,
+            @Nullable StackResources resources) {
+        Deployment with(StackResources prepared) {
+            return new Deployment(incoming, stack, id, commit, begin, prepared);
+        }
 
-        StepFailure(@Nullable String service, String reason, String evidence) {
-            super(reason, null, false, false);
-            this.service = service;
-            this.evidence = evidence;
+        StackResources requireResources() {
+            return Objects.requireNonNull(resources, "resources are prepared before any container is made");
         }
     }
 
@@ -102,146 +125,327 @@ public final class StackApplier {
     public void apply(Envelope incoming, StackChanged change) throws InterruptedException {
         engine.requireReachable();
         StackRef stack = change.stack();
-        Commit commit = change.commit();
-        String deploymentId = UUID.randomUUID().toString();
-        Instant begin = clock.instant();
-        String network = stack.project() + "_default";
+        Deployment d =
+                new Deployment(incoming, stack, UUID.randomUUID().toString(), change.commit(), clock.instant(), null);
         ComposeStack desired;
-        Map<String, String> hashes = new LinkedHashMap<>();
+        List<Step> steps;
         try {
             desired = parser.parse(change.composeFile(), change.compose(), change.variables());
-            for (ServiceSpec service : desired.services()) {
-                hashes.put(service.name(), configHash.of(service, requireImage(service), network));
+            d = d.with(StackResources.prepare(engine, config, clock, change, desired));
+            desired = d.requireResources().buildImages();
+            // One listing: the labels carry what the planner needs (service, number, config hash).
+            List<ContainerInfo> current = engine.containers(Labels.STACK, stack.key());
+            Map<String, String> hashes = hashes(desired, d.requireResources());
+            steps = Planner.plan(stack.project(), desired, hashes, current, completed(desired, current));
+            if (steps.stream()
+                    .anyMatch(s -> !s.create().isEmpty() || !s.replace().isEmpty())) {
+                checkPorts(stack, desired);
             }
         } catch (StepFailure f) {
-            fail(incoming, stack, deploymentId, commit, begin, f);
+            fail(d, f);
             return;
         } catch (ComposeException e) {
-            fail(incoming, stack, deploymentId, commit, begin, new StepFailure(null, e.getMessage(), ""));
+            fail(d, new StepFailure(null, e.getMessage(), ""));
+            return;
+        } catch (RetriableBerthException e) {
+            throw e;
+        } catch (BerthException e) {
+            fail(d, failure(e));
             return;
         }
-        List<Step> steps = Planner.plan(desired, hashes, engine.containers(Labels.STACK, stack.key()));
         List<String> changes = steps.stream()
                 .filter(s -> s.action() != Step.Action.UNCHANGED)
                 .map(Step::describe)
                 .toList();
         if (changes.isEmpty()) {
-            log.info("up to date {} @{}", stack, commit.shortSha());
-            succeed(incoming, stack, deploymentId, commit, begin, List.of(), "deployed");
+            info("up to date " + stack + " @" + d.commit().shortSha());
+            succeed(d, List.of(), "deployed");
             return;
         }
-        log.info("deploying {} @{}: {}", stack, commit.shortSha(), String.join(", ", changes));
-        publish(incoming, new DeploymentStarted(stack, deploymentId, commit, changes));
-        try {
-            engine.ensureNetwork(
-                    network,
-                    Map.of(
-                            Labels.STACK, stack.key(),
-                            Labels.COMPOSE_PROJECT, stack.project(),
-                            Labels.COMPOSE_NETWORK, "default"));
-            for (Step step : steps) {
-                applyStep(incoming, stack, deploymentId, commit, network, step);
+        info("deploying " + stack + " @" + d.commit().shortSha() + ": " + String.join(", ", changes));
+        publish(d, new DeploymentStarted(stack, d.id(), d.commit(), changes));
+        Set<String> oneShot = Planner.completionTargets(desired);
+        Deployment prepared = d;
+        try (ContainerWatch watch = ContainerWatch.open(engine, stack)) {
+            d.requireResources().createNetworksAndVolumes();
+            Rollout.Outcome outcome = new Rollout(
+                            executor,
+                            (step, progress) ->
+                                    applyStep(prepared, watch, step, oneShot.contains(step.service()), progress),
+                            event -> publish(prepared, event))
+                    .run(steps);
+            if (!outcome.succeeded()) {
+                fail(d, summary(outcome));
+                return;
             }
-        } catch (StepFailure f) {
-            fail(incoming, stack, deploymentId, commit, begin, f);
-            return;
+            // Services that left the stack go once the new ones are up, dependents first.
+            for (Step step : steps) {
+                if (step.action() == Step.Action.REMOVE) {
+                    step.remove().forEach(this::stopAndRemove);
+                    publish(d, new ServiceRemoved(stack, d.id(), d.commit(), step.service()));
+                }
+            }
+            StackResources.removeNetworks(engine, stack, d.requireResources().networkNames());
         } catch (RetriableBerthException e) {
             throw e;
         } catch (BerthException e) {
-            fail(incoming, stack, deploymentId, commit, begin, new StepFailure(null, e.getMessage(), ""));
+            fail(d, failure(e));
             return;
         }
-        succeed(incoming, stack, deploymentId, commit, begin, changes, "deployed");
+        succeed(d, changes, "deployed");
     }
 
-    /** Removes every container of the stack, then its network. Named volumes stay. */
+    /** Removes every container of the stack, dependents first, then its network. Named volumes stay. */
     public void remove(Envelope incoming, StackRemoved removal) throws InterruptedException {
         engine.requireReachable();
         StackRef stack = removal.stack();
-        Commit commit = removal.commit();
-        String deploymentId = UUID.randomUUID().toString();
-        Instant begin = clock.instant();
-        Map<String, List<ContainerInfo>> byService = new LinkedHashMap<>();
-        for (ContainerInfo c : engine.containers(Labels.STACK, stack.key())) {
-            byService
-                    .computeIfAbsent(c.label(Labels.SERVICE), k -> new ArrayList<>())
-                    .add(c);
-        }
-        List<String> changes =
-                byService.keySet().stream().sorted().map(s -> "remove " + s).toList();
+        Deployment d =
+                new Deployment(incoming, stack, UUID.randomUUID().toString(), removal.commit(), clock.instant(), null);
+        List<Step> steps = Planner.plan(
+                stack.project(), new ComposeStack(List.of()), Map.of(), engine.containers(Labels.STACK, stack.key()));
+        List<String> changes = steps.stream().map(Step::describe).toList();
         if (!changes.isEmpty()) {
-            log.info("removing {} @{}: {}", stack, commit.shortSha(), String.join(", ", changes));
-            publish(incoming, new DeploymentStarted(stack, deploymentId, commit, changes));
+            info("removing " + stack + " @" + d.commit().shortSha() + ": " + String.join(", ", changes));
+            publish(d, new DeploymentStarted(stack, d.id(), d.commit(), changes));
         }
-        for (String service : byService.keySet().stream().sorted().toList()) {
-            byService.get(service).forEach(this::stopAndRemove);
-            publish(incoming, new ServiceRemoved(stack, deploymentId, commit, service));
+        for (Step step : steps) {
+            step.remove().forEach(this::stopAndRemove);
+            publish(d, new ServiceRemoved(stack, d.id(), d.commit(), step.service()));
         }
-        engine.removeNetwork(stack.project() + "_default");
-        succeed(incoming, stack, deploymentId, commit, begin, changes, "removed");
+        StackResources.removeNetworks(engine, stack, Set.of());
+        succeed(d, changes, "removed");
     }
 
-    private void applyStep(
-            Envelope incoming, StackRef stack, String deploymentId, Commit commit, String network, Step step)
+    /**
+     * The config hash of each service that runs at least one replica. Image ids are looked up once
+     * per image name and deployment, pulling an image the engine lacks.
+     */
+    private Map<String, String> hashes(ComposeStack desired, StackResources resources)
             throws StepFailure, InterruptedException {
-        String name = stack.project() + "-" + step.service() + "-1";
-        switch (step.action()) {
-            case UNCHANGED -> {
-                return;
+        Map<String, String> imageIds = new HashMap<>();
+        Map<String, String> hashes = new LinkedHashMap<>();
+        for (ServiceSpec service : desired.services()) {
+            if (service.replicas() == 0) {
+                continue;
             }
-            case REMOVE -> {
-                step.current().forEach(this::stopAndRemove);
-                publish(incoming, new ServiceRemoved(stack, deploymentId, commit, step.service()));
-                return;
+            String image = imageOf(service);
+            String imageId = imageIds.get(image);
+            if (imageId == null) {
+                imageId = requireImage(service);
+                imageIds.put(image, imageId);
             }
-            case CREATE, REPLACE -> {
-                // continues below
-            }
+            // Files the container reads (bind mounts, secrets, configs) count as its config.
+            hashes.put(
+                    service.name(),
+                    configHash.of(service, imageId + resources.filesDigest(service), resources.networkNames(service)));
         }
-        ServiceSpec service = step.desired();
-        ContainerSpec spec = containerSpec(stack, deploymentId, commit, network, name, step, service);
-        // Stop-first: the old container frees its name and ports but is kept, so it can come back.
-        List<ContainerInfo> old = step.current();
-        for (ContainerInfo c : old) {
-            engine.stop(c.id(), stopGrace(c));
-            engine.rename(c.id(), c.name() + OLD_SUFFIX);
-        }
-        String created = null;
-        try {
-            created = engine.create(spec);
-            engine.start(created);
-            Duration took = gate(step.service(), created);
-            log.info("healthy {} {} ({} s)", stack, step.service(), seconds(took));
-        } catch (StepFailure | BerthException | InterruptedException e) {
-            if (created != null) {
-                engine.remove(created);
-            }
-            for (ContainerInfo c : old) {
-                engine.rename(c.id(), c.name());
-                // Back as it was: a container that had stopped on its own is not started by a failed replace.
-                if (c.running()) {
-                    engine.start(c.id());
+        return hashes;
+    }
+
+    /**
+     * The stopped containers of one-shot services (those others wait for with
+     * {@code service_completed_successfully}) that exited 0: they are done, not to be run again.
+     */
+    private Set<String> completed(ComposeStack desired, List<ContainerInfo> current) {
+        Set<String> oneShot = Planner.completionTargets(desired);
+        Set<String> done = new HashSet<>();
+        for (ContainerInfo c : current) {
+            if (!c.running() && oneShot.contains(c.label(Labels.SERVICE))) {
+                ContainerState state = engine.state(c.id());
+                if (!state.restarting() && state.exitCode() == 0) {
+                    done.add(c.id());
                 }
             }
-            if (e instanceof StepFailure f) {
-                throw f;
-            }
-            if (e instanceof InterruptedException ie) {
-                throw ie;
-            }
-            if (e instanceof RetriableBerthException r) {
-                // The engine went away mid-step; the old container is back, the change is applied again later.
-                throw r;
-            }
-            throw new StepFailure(step.service(), "service \"" + step.service() + "\": " + e.getMessage(), "");
         }
-        for (ContainerInfo c : old) {
-            engine.remove(c.id());
+        return done;
+    }
+
+    /**
+     * Fails before anything is touched when a fixed host port of the stack is published by a
+     * container of another stack of the same environment.
+     */
+    private void checkPorts(StackRef stack, ComposeStack desired) throws StepFailure {
+        List<DockerEngine.PublishedPort> others = engine.publishedPorts(Labels.STACK).stream()
+                .filter(p -> {
+                    String owner = p.labels().getOrDefault(Labels.STACK, "");
+                    return owner.startsWith(stack.environment() + "/") && !owner.equals(stack.key());
+                })
+                .toList();
+        if (others.isEmpty()) {
+            return;
         }
-        BerthEvent done = step.action() == Step.Action.CREATE
-                ? new ServiceDeployed(stack, deploymentId, commit, step.service(), service.image(), created)
-                : new ServiceUpgraded(stack, deploymentId, commit, step.service(), service.image(), created);
-        publish(incoming, done);
+        for (ServiceSpec service : desired.services()) {
+            if (service.replicas() == 0) {
+                continue;
+            }
+            for (PortMapping port : service.ports()) {
+                if (port.hostPort() == null || port.hostPortEnd() != null) {
+                    continue;
+                }
+                for (DockerEngine.PublishedPort used : others) {
+                    if (used.port() == port.hostPort()
+                            && used.protocol().equalsIgnoreCase(port.protocol())
+                            && sameAddress(port.hostIp(), used.hostIp())) {
+                        throw new StepFailure(
+                                service.name(),
+                                "stack " + stack + ": service \"" + service.name() + "\" publishes port "
+                                        + port.hostPort() + (port.protocol().equals("tcp") ? "" : "/" + port.protocol())
+                                        + ", already used by " + used.labels().get(Labels.STACK)
+                                        + "; publish another host port, or free it in the other stack first",
+                                "");
+                    }
+                }
+            }
+        }
+    }
+
+    /** True when two host addresses can collide: equal, or either is every address. */
+    private static boolean sameAddress(String wanted, String used) {
+        Set<String> any = Set.of("", "0.0.0.0", "::");
+        return any.contains(wanted) || any.contains(used) || wanted.equals(used);
+    }
+
+    /** Applies one service's step on an apply thread: scale down, replace one at a time, create the missing. */
+    private void applyStep(Deployment d, ContainerWatch watch, Step step, boolean oneShot, Rollout.Progress progress)
+            throws StepFailure, InterruptedException {
+        ServiceSpec service = Objects.requireNonNull(step.desired());
+        if (step.action() == Step.Action.UNCHANGED) {
+            // A dependency that did not change, waited for with service_healthy: it must be healthy now.
+            for (ContainerInfo c :
+                    step.current().stream().filter(ContainerInfo::running).toList()) {
+                gate.await(step.service(), c.id(), Gate.Kind.CHECK, watch, watch.follow(c.id()));
+                watch.unfollow(c.id());
+            }
+            return;
+        }
+        Gate.Kind kind = oneShot ? Gate.Kind.COMPLETED : Gate.Kind.READY;
+        step.remove().forEach(this::stopAndRemove);
+        Map<Integer, String> fresh = new TreeMap<>();
+        for (ContainerInfo old : step.replace()) {
+            fresh.put(Planner.number(old), replaceReplica(d, watch, step, old, kind));
+        }
+        fresh.putAll(createReplicas(d, watch, step, kind, progress));
+        BerthEvent done;
+        if (step.replicas() == 0) {
+            done = new ServiceRemoved(d.stack(), d.id(), d.commit(), step.service());
+        } else {
+            String container = fresh.isEmpty()
+                    ? remaining(step)
+                    : fresh.values().iterator().next();
+            done = step.action() == Step.Action.CREATE
+                    ? new ServiceDeployed(d.stack(), d.id(), d.commit(), step.service(), imageOf(service), container)
+                    : new ServiceUpgraded(d.stack(), d.id(), d.commit(), step.service(), imageOf(service), container);
+        }
+        progress.publish(done);
+    }
+
+    /** The id of the lowest-numbered container a scale-down leaves. */
+    private static String remaining(Step step) {
+        return step.current().stream()
+                .filter(c -> !step.remove().contains(c))
+                .min(Comparator.comparingInt(Planner::number))
+                .map(ContainerInfo::id)
+                .orElse("");
+    }
+
+    /**
+     * Replaces one replica, stop-first: the old container frees its name and ports but is kept aside,
+     * so it comes back as it was when the new one fails. Returns the new container's id.
+     */
+    private String replaceReplica(Deployment d, ContainerWatch watch, Step step, ContainerInfo old, Gate.Kind kind)
+            throws StepFailure, InterruptedException {
+        int number = Planner.number(old);
+        engine.stop(old.id(), stopGrace(old));
+        engine.rename(old.id(), old.name() + OLD_SUFFIX);
+        String created = null;
+        try {
+            created = createAndStart(d, watch, step, number);
+            awaitGate(d, watch, step, created, number, kind);
+        } catch (StepFailure | BerthException | InterruptedException e) {
+            if (created != null) {
+                watch.unfollow(created);
+                engine.remove(created);
+            }
+            engine.rename(old.id(), old.name());
+            // Back as it was: a container that had stopped on its own is not started by a failed replace.
+            if (old.running()) {
+                engine.start(old.id());
+            }
+            throw asFailure(step, e);
+        }
+        engine.remove(old.id());
+        return created;
+    }
+
+    /**
+     * Creates and starts the missing replicas together, then waits for each; when one fails, every
+     * replica created here goes. Returns the new ids by number.
+     */
+    private Map<Integer, String> createReplicas(
+            Deployment d, ContainerWatch watch, Step step, Gate.Kind kind, Rollout.Progress progress)
+            throws StepFailure, InterruptedException {
+        Map<Integer, String> created = new LinkedHashMap<>();
+        try {
+            for (int number : step.create()) {
+                created.put(number, createAndStart(d, watch, step, number));
+            }
+            progress.started();
+            for (Map.Entry<Integer, String> replica : created.entrySet()) {
+                awaitGate(d, watch, step, replica.getValue(), replica.getKey(), kind);
+            }
+        } catch (StepFailure | BerthException | InterruptedException e) {
+            for (String id : created.values()) {
+                watch.unfollow(id);
+                engine.remove(id);
+            }
+            throw asFailure(step, e);
+        }
+        return created;
+    }
+
+    private String createAndStart(Deployment d, ContainerWatch watch, Step step, int number) {
+        String id = engine.create(containerSpec(d, step, number));
+        watch.follow(id);
+        engine.start(id);
+        return id;
+    }
+
+    private void awaitGate(Deployment d, ContainerWatch watch, Step step, String id, int number, Gate.Kind kind)
+            throws StepFailure, InterruptedException {
+        try {
+            Duration took = gate.await(step.service(), id, kind, watch, watch.follow(id));
+            String replica = step.replicas() > 1 ? step.service() + "-" + number : step.service();
+            info((kind == Gate.Kind.COMPLETED ? "completed " : "healthy ") + d.stack() + " " + replica + " ("
+                    + seconds(took) + " s)");
+        } finally {
+            watch.unfollow(id);
+        }
+    }
+
+    /**
+     * What a failed replica fails the step with: a failure as it is, an engine refusal as a failure of
+     * the service; interrupts and an engine that went away (the change is applied again later) go on.
+     */
+    private static StepFailure asFailure(Step step, Exception e) throws InterruptedException {
+        if (e instanceof InterruptedException interrupted) {
+            throw interrupted;
+        }
+        if (e instanceof RetriableBerthException retriable) {
+            throw retriable;
+        }
+        if (e instanceof StepFailure failure) {
+            return failure;
+        }
+        return new StepFailure(step.service(), "service \"" + step.service() + "\": " + e.getMessage(), "");
+    }
+
+    /** A failure whose first line is the reason and the rest (a build's output) the evidence. */
+    private static StepFailure failure(BerthException e) {
+        String message = String.valueOf(e.getMessage());
+        int nl = message.indexOf('\n');
+        return nl < 0
+                ? new StepFailure(null, message, "")
+                : new StepFailure(null, message.substring(0, nl), message.substring(nl + 1));
     }
 
     /** Stops a container as Compose does (its stop signal, then its grace period), then removes it. */
@@ -261,147 +465,93 @@ public final class StackApplier {
         }
     }
 
-    private static ContainerSpec containerSpec(
-            StackRef stack,
-            String deploymentId,
-            Commit commit,
-            String network,
-            String name,
-            Step step,
-            ServiceSpec service) {
+    private static ContainerSpec containerSpec(Deployment d, Step step, int number) {
+        ServiceSpec service = Objects.requireNonNull(step.desired());
+        StackRef stack = d.stack();
         Map<String, String> labels = new LinkedHashMap<>(service.labels());
         labels.put(Labels.STACK, stack.key());
         labels.put(Labels.SERVICE, step.service());
-        labels.put(Labels.REVISION, commit.sha());
+        labels.put(Labels.REVISION, d.commit().sha());
         labels.put(Labels.CONFIG_HASH, step.configHash());
-        labels.put(Labels.DEPLOYMENT, deploymentId);
+        labels.put(Labels.DEPLOYMENT, d.id());
         labels.put(Labels.COMPOSE_PROJECT, stack.project());
         labels.put(Labels.COMPOSE_SERVICE, step.service());
-        labels.put(Labels.COMPOSE_NUMBER, "1");
+        labels.put(Labels.COMPOSE_NUMBER, String.valueOf(number));
+        if (!service.dependsOn().isEmpty()) {
+            labels.put(Labels.DEPENDS_ON, Planner.dependsOnLabel(service));
+        }
         Duration grace = service.options().stopGracePeriod();
         if (grace != null) {
             labels.put(Labels.STOP_GRACE_PERIOD, String.valueOf(grace.toSeconds()));
         }
-        return new ContainerSpec(name, service, labels, network);
+        return d.requireResources()
+                .containerSpec(Planner.containerName(stack.project(), step.service(), number), service, labels);
     }
 
-    /**
-     * Waits until a started container passes: {@code healthy} when it has a health check, otherwise
-     * running without a restart for the monitor period. Returns how long it took.
-     */
-    private Duration gate(String service, String id) throws StepFailure, InterruptedException {
-        Instant start = clock.instant();
-        Instant deadline = start.plus(config.healthTimeout());
-        // A monitor period longer than the health timeout could never pass; the timeout bounds both.
-        Duration monitor = config.monitorPeriod().compareTo(config.healthTimeout()) > 0
-                ? config.healthTimeout()
-                : config.monitorPeriod();
-        while (true) {
-            ContainerState state = engine.state(id);
-            Instant now = clock.instant();
-            if (!state.running() && !state.restarting()) {
-                throw new StepFailure(
-                        service,
-                        "service \"" + service + "\" exited with code " + state.exitCode()
-                                + " instead of turning healthy",
-                        evidence(id, state));
-            }
-            if (state.restartCount() > 0 || state.restarting()) {
-                throw new StepFailure(
-                        service, "service \"" + service + "\" restarted while starting", evidence(id, state));
-            }
-            if (state.health() != null) {
-                if (state.health().equals("healthy")) {
-                    return Duration.between(start, now);
-                }
-                if (state.health().equals("unhealthy")) {
-                    throw new StepFailure(
-                            service,
-                            "service \"" + service + "\" is unhealthy: its health check failed",
-                            evidence(id, state));
-                }
-            } else if (!Duration.between(start, now).minus(monitor).isNegative()) {
-                return Duration.between(start, now);
-            }
-            if (now.isAfter(deadline)) {
-                throw new StepFailure(
-                        service,
-                        "service \"" + service + "\" did not turn healthy within "
-                                + config.healthTimeout().toSeconds() + " s",
-                        evidence(id, state));
-            }
-            Thread.sleep(GATE_POLL.toMillis());
-        }
-    }
-
-    private String evidence(String id, ContainerState state) throws InterruptedException {
-        StringBuilder text = new StringBuilder();
-        if (!state.healthLog().isEmpty()) {
-            text.append("last health checks:\n");
-            state.healthLog().forEach(l -> text.append("  ").append(l).append('\n'));
-        }
-        if (!state.running()) {
-            text.append("exit code: ").append(state.exitCode()).append('\n');
-        }
-        String logs = engine.logTail(id, LOG_LINES);
-        if (!logs.isEmpty()) {
-            text.append("last output:\n").append(logs.indent(2));
-        }
-        return text.toString().strip();
+    /** The image a service runs. */
+    private static String imageOf(ServiceSpec service) {
+        return Objects.requireNonNull(service.image(), () -> "service " + service.name() + " has no image");
     }
 
     /** The image id of a service's image, pulling it once when the engine lacks it. */
     private String requireImage(ServiceSpec service) throws StepFailure, InterruptedException {
-        Optional<String> id = engine.imageId(service.image());
+        String image = imageOf(service);
+        Optional<String> id = engine.imageId(image);
         if (id.isPresent()) {
             return id.get();
         }
         try {
-            engine.pull(service.image(), config.pullTimeout());
+            engine.pull(image, config.pullTimeout());
         } catch (RetriableBerthException e) {
             throw e;
         } catch (BerthException e) {
             throw new StepFailure(
                     service.name(),
-                    "image \"" + service.image() + "\" of service \"" + service.name()
+                    "image \"" + image + "\" of service \"" + service.name()
                             + "\" is not on the engine and could not be pulled: " + e.getMessage()
                             + "; build or load it on the host, or fix the image name",
                     "");
         }
-        return engine.imageId(service.image())
+        return engine.imageId(image)
                 .orElseThrow(() -> new StepFailure(
                         service.name(),
-                        "image \"" + service.image() + "\" of service \"" + service.name()
-                                + "\" is missing after its pull",
+                        "image \"" + image + "\" of service \"" + service.name() + "\" is missing after its pull",
                         ""));
     }
 
+    /** The first failure, with the others and the services they kept from starting as evidence. */
+    private static StepFailure summary(Rollout.Outcome outcome) {
+        StepFailure first = outcome.failures().get(0);
+        StringBuilder evidence = new StringBuilder(first.evidence());
+        for (StepFailure other :
+                outcome.failures().subList(1, outcome.failures().size())) {
+            evidence.append(evidence.isEmpty() ? "" : "\n")
+                    .append("also failed: ")
+                    .append(other.reason());
+        }
+        if (!outcome.skipped().isEmpty()) {
+            evidence.append(evidence.isEmpty() ? "" : "\n")
+                    .append("not started, a dependency they require failed: ")
+                    .append(String.join(", ", outcome.skipped()));
+        }
+        return new StepFailure(first.service(), first.reason(), evidence.toString());
+    }
+
     /** Publishes the success; logs {@code <verb> dev/demo @1a2b3c4 in 1.2 s} unless nothing changed. */
-    private void succeed(
-            Envelope incoming,
-            StackRef stack,
-            String id,
-            Commit commit,
-            Instant begin,
-            List<String> changes,
-            String verb) {
-        Duration took = Duration.between(begin, clock.instant());
-        publish(incoming, new DeploymentSucceeded(stack, id, commit, changes, took));
+    private void succeed(Deployment d, List<String> changes, String verb) {
+        Duration took = Duration.between(d.begin(), clock.instant());
+        publish(d, new DeploymentSucceeded(d.stack(), d.id(), d.commit(), changes, took));
         if (!changes.isEmpty() || verb.equals("removed")) {
-            log.info("{} {} @{} in {} s", verb, stack, commit.shortSha(), seconds(took));
+            info(verb + " " + d.stack() + " @" + d.commit().shortSha() + " in " + seconds(took) + " s");
         }
         record("succeeded", took);
     }
 
-    private void fail(Envelope incoming, StackRef stack, String id, Commit commit, Instant begin, StepFailure f) {
-        Duration took = Duration.between(begin, clock.instant());
-        publish(incoming, new DeploymentFailed(stack, id, commit, f.service, f.getMessage(), f.evidence, took));
-        log.info(
-                "failed {} @{}: {}{}",
-                stack,
-                commit.shortSha(),
-                f.getMessage(),
-                f.evidence.isEmpty() ? "" : "\n" + f.evidence.indent(9).stripTrailing());
+    private void fail(Deployment d, StepFailure f) {
+        Duration took = Duration.between(d.begin(), clock.instant());
+        publish(d, new DeploymentFailed(d.stack(), d.id(), d.commit(), f.service(), f.reason(), f.evidence(), took));
+        info("failed " + d.stack() + " @" + d.commit().shortSha() + ": " + f.reason()
+                + (f.evidence().isEmpty() ? "" : "\n" + f.evidence().indent(9).stripTrailing()));
         record("failed", took);
     }
 
@@ -419,7 +569,54 @@ public final class StackApplier {
         duration.record(took);
     }
 
-    private void publish(Envelope incoming, BerthEvent event) {
-        publisher.publish(incoming.follow(source, clock, event));
+    /** Logs a line with every host secret hidden. */
+    private void info(String line) {
+        log.info(config.hostVariables().redact(line));
+    }
+
+    /** Publishes with every host secret hidden; synchronised so events of parallel services stay whole. */
+    private synchronized void publish(Deployment d, BerthEvent event) {
+        publisher.publish(d.incoming().follow(source, clock, redact(config.hostVariables(), event)));
+    }
+
+    /** The event with each of its texts (plan, reason, evidence, image) redacted. */
+    static BerthEvent redact(HostVariables host, BerthEvent event) {
+        if (host.size() == 0) {
+            return event;
+        }
+        if (event instanceof DeploymentStarted s) {
+            return new DeploymentStarted(
+                    s.stack(),
+                    s.deploymentId(),
+                    s.commit(),
+                    s.plan().stream().map(host::redact).toList());
+        }
+        if (event instanceof DeploymentFailed f) {
+            return new DeploymentFailed(
+                    f.stack(),
+                    f.deploymentId(),
+                    f.commit(),
+                    f.service(),
+                    host.redact(f.reason()),
+                    host.redact(f.evidence()),
+                    f.duration());
+        }
+        if (event instanceof DeploymentSucceeded s) {
+            return new DeploymentSucceeded(
+                    s.stack(),
+                    s.deploymentId(),
+                    s.commit(),
+                    s.changed().stream().map(host::redact).toList(),
+                    s.duration());
+        }
+        if (event instanceof ServiceDeployed s) {
+            return new ServiceDeployed(
+                    s.stack(), s.deploymentId(), s.commit(), s.service(), host.redact(s.image()), s.containerId());
+        }
+        if (event instanceof ServiceUpgraded s) {
+            return new ServiceUpgraded(
+                    s.stack(), s.deploymentId(), s.commit(), s.service(), host.redact(s.image()), s.containerId());
+        }
+        return event;
     }
 }

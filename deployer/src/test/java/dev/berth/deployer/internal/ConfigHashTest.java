@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.berth.common.compose.ComposeParser;
 import dev.berth.common.compose.ServiceSpec;
 import dev.berth.common.event.EventCodec;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ConfigHashTest {
@@ -58,5 +59,34 @@ class ConfigHashTest {
         // A re-tagged image: same name in the file, another image id on the engine.
         assertThat(hash.of(web(WEB), "sha256:bbbb", NETWORK)).isNotEqualTo(h);
         assertThat(hash.of(web(WEB), IMAGE_ID, "dev-other_default")).isNotEqualTo(h);
+    }
+
+    @Test
+    void leavesOutTheReplicaCountSoScalingKeepsTheRunningReplicas() {
+        ServiceSpec one = web(WEB);
+        ServiceSpec three = PlannerTest.replicas(one, 3);
+        assertThat(hash.of(three, IMAGE_ID, NETWORK)).isEqualTo(hash.of(one, IMAGE_ID, NETWORK));
+        assertThat(hash.of(PlannerTest.replicas(one, 0), IMAGE_ID, NETWORK)).isEqualTo(hash.of(one, IMAGE_ID, NETWORK));
+    }
+
+    @Test
+    void coversEveryNetworkWhateverTheirOrder() {
+        String two = hash.of(web(WEB), IMAGE_ID, List.of("dev-demo_front", "dev-demo_back"));
+        assertThat(hash.of(web(WEB), IMAGE_ID, List.of("dev-demo_back", "dev-demo_front")))
+                .isEqualTo(two);
+        assertThat(hash.of(web(WEB), IMAGE_ID, List.of("dev-demo_front"))).isNotEqualTo(two);
+        assertThat(hash.of(web(WEB), IMAGE_ID, List.of("dev-demo_front", "shared")))
+                .isNotEqualTo(two);
+    }
+
+    @Test
+    void changesWithDependenciesHealthChecksAndOptions() {
+        String h = hash.of(web(WEB), IMAGE_ID, NETWORK);
+        String withHealth = WEB + "    healthcheck:\n      test: [\"CMD\", \"true\"]\n";
+        assertThat(hash.of(web(withHealth), IMAGE_ID, NETWORK)).isNotEqualTo(h);
+        String withGrace = WEB + "    stop_grace_period: 3s\n";
+        assertThat(hash.of(web(withGrace), IMAGE_ID, NETWORK)).isNotEqualTo(h);
+        String withPort = WEB + "    ports: [\"127.0.0.1:8080:8080\"]\n";
+        assertThat(hash.of(web(withPort), IMAGE_ID, NETWORK)).isNotEqualTo(h);
     }
 }

@@ -2,40 +2,59 @@ package dev.berth.deployer.internal.docker;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.BuildImageCmd;
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.HealthStateLog;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.AccessMode;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.BuildResponseItem;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.ContainerNetwork;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.InternetProtocol;
 import com.github.dockerjava.api.model.LogConfig;
+import com.github.dockerjava.api.model.Mount;
+import com.github.dockerjava.api.model.MountType;
 import com.github.dockerjava.api.model.Network;
 import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.PullResponseItem;
 import com.github.dockerjava.api.model.RestartPolicy;
+import com.github.dockerjava.api.model.TmpfsOptions;
 import com.github.dockerjava.api.model.Ulimit;
+import com.github.dockerjava.api.model.Volume;
+import com.github.dockerjava.api.model.VolumeOptions;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import dev.berth.common.BerthException;
 import dev.berth.common.RetriableBerthException;
+import dev.berth.common.compose.ComposeStack;
 import dev.berth.common.compose.ContainerOptions;
 import dev.berth.common.compose.HealthCheck;
 import dev.berth.common.compose.PortMapping;
 import dev.berth.common.compose.ServiceSpec;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -144,17 +163,55 @@ public final class DockerEngine implements AutoCloseable {
 
     /** Creates a bridge network unless one of that name exists. */
     public void ensureNetwork(String name, Map<String, String> labels) {
-        if (networkId(name).isPresent()) {
+        ensureNetwork(
+                name, new ComposeStack.NetworkSpec("default", null, false, null, Map.of(), Map.of(), false), labels);
+    }
+
+    /**
+     * Creates a stack network as Compose does (attachable, with the spec's driver, options and
+     * {@code internal}), unless one of that name exists. An existing network with another driver or
+     * {@code internal} setting is refused: containers would silently land on a network other than the
+     * one the file describes.
+     *
+     * @param labels every label to set (the spec's and Berth's)
+     */
+    public void ensureNetwork(String name, ComposeStack.NetworkSpec spec, Map<String, String> labels) {
+        Optional<Network> existing = network(name);
+        String driver = spec.driver() == null ? "bridge" : spec.driver();
+        if (existing.isPresent()) {
+            Network n = existing.get();
+            boolean internal = Boolean.TRUE.equals(n.getInternal());
+            if (!driver.equals(n.getDriver()) || internal != spec.internal()) {
+                throw new BerthException("network \"" + name + "\" exists with driver " + n.getDriver()
+                        + (internal ? " (internal)" : "") + " but the stack asks for driver " + driver
+                        + (spec.internal() ? " (internal)" : "") + "; remove it (docker network rm " + name
+                        + ") so Berth creates it as declared");
+            }
             return;
         }
-        call(
-                "create network " + name,
-                () -> client.createNetworkCmd()
-                        .withName(name)
-                        .withDriver("bridge")
-                        .withLabels(labels)
-                        .withCheckDuplicate(true)
-                        .exec());
+        try {
+            call(
+                    "create network " + name,
+                    () -> client.createNetworkCmd()
+                            .withName(name)
+                            .withDriver(driver)
+                            .withOptions(spec.driverOpts())
+                            .withInternal(spec.internal())
+                            .withAttachable(true)
+                            .withLabels(labels)
+                            .withCheckDuplicate(true)
+                            .exec());
+        } catch (BerthException e) {
+            // Another worker may have created it a moment ago.
+            if (network(name).isEmpty()) {
+                throw e;
+            }
+        }
+    }
+
+    /** True when the engine has a network of exactly this name. */
+    public boolean networkExists(String name) {
+        return network(name).isPresent();
     }
 
     /** Removes a network if it exists. */
@@ -172,120 +229,436 @@ public final class DockerEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Removes the networks labelled {@code label=value} whose names are not in {@code keep}. A network
+     * some container still uses stays; its name is returned.
+     */
+    public List<String> removeNetworks(String label, String value, Set<String> keep) {
+        List<Network> networks = call(
+                "list networks",
+                () -> client.listNetworksCmd()
+                        .withFilter("label", List.of(label + "=" + value))
+                        .exec());
+        List<String> inUse = new ArrayList<>();
+        for (Network n : networks) {
+            if (keep.contains(n.getName())) {
+                continue;
+            }
+            try {
+                call("remove network " + n.getName(), () -> {
+                    client.removeNetworkCmd(n.getId()).exec();
+                    return null;
+                });
+            } catch (NotFoundException e) {
+                // already gone
+            } catch (RetriableBerthException e) {
+                throw e;
+            } catch (BerthException e) {
+                inUse.add(n.getName());
+            }
+        }
+        return inUse;
+    }
+
     private Optional<String> networkId(String name) {
+        return network(name).map(Network::getId);
+    }
+
+    private Optional<Network> network(String name) {
         List<Network> networks = call(
                 "list networks",
                 () -> client.listNetworksCmd().withNameFilter(name).exec());
-        return networks.stream()
-                .filter(n -> n.getName().equals(name))
-                .map(Network::getId)
-                .findFirst();
+        return networks.stream().filter(n -> n.getName().equals(name)).findFirst();
     }
 
-    /** Creates (does not start) a container; returns its id. */
+    /** True when the engine has a volume of exactly this name. */
+    public boolean volumeExists(String name) {
+        try {
+            call("inspect volume " + name, () -> client.inspectVolumeCmd(name).exec());
+            return true;
+        } catch (NotFoundException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Creates a named volume unless one of that name exists. Berth never removes a named volume: it
+     * holds data.
+     *
+     * @param labels every label to set (the spec's and Berth's)
+     */
+    public void ensureVolume(String name, ComposeStack.VolumeSpec spec, Map<String, String> labels) {
+        if (volumeExists(name)) {
+            return;
+        }
+        call(
+                "create volume " + name,
+                () -> client.createVolumeCmd()
+                        .withName(name)
+                        .withDriver(spec.driver() == null ? "local" : spec.driver())
+                        .withDriverOpts(spec.driverOpts())
+                        .withLabels(labels)
+                        .exec());
+    }
+
+    /**
+     * Builds an image and tags it. The context is every regular file under {@link BuildRequest#context()}
+     * (a Dockerfile outside it is added to the archive); nothing is pulled that the engine lacks unless
+     * the Dockerfile's {@code FROM} needs it.
+     *
+     * @return the built image's id
+     * @throws BerthException when the build fails, with the engine's error and the build's last lines
+     */
+    public String build(BuildRequest request, Duration timeout) throws InterruptedException {
+        Path context = request.context();
+        Path dockerfile = request.dockerfile();
+        Map<String, byte[]> extra = new TreeMap<>();
+        String dockerfileName;
+        if (dockerfile.normalize().startsWith(context.normalize())) {
+            dockerfileName = ContextTar.relative(context.normalize(), dockerfile.normalize());
+        } else {
+            dockerfileName = ".berth.Dockerfile";
+            try {
+                extra.put(dockerfileName, Files.readAllBytes(dockerfile));
+            } catch (IOException e) {
+                throw new BerthException("could not read the Dockerfile " + dockerfile + ": " + e.getMessage(), e);
+            }
+        }
+        byte[] tar = ContextTar.of(context, extra);
+        BuildOutput output = new BuildOutput();
+        try {
+            BuildImageCmd cmd = client.buildImageCmd(new ByteArrayInputStream(tar))
+                    .withDockerfilePath(dockerfileName)
+                    .withTags(Set.of(request.tag()))
+                    .withLabels(request.labels())
+                    .withPull(false)
+                    .withRemove(true)
+                    .withForcerm(true);
+            request.args().forEach(cmd::withBuildArg);
+            if (request.target() != null) {
+                cmd.withTarget(request.target());
+            }
+            cmd.exec(output);
+            if (!output.awaitCompletion(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new BerthException("building " + request.tag() + " took longer than " + timeout.toSeconds() + " s"
+                        + output.tail());
+            }
+        } catch (RuntimeException e) {
+            if (e instanceof BerthException be) {
+                throw be;
+            }
+            throw translate("build " + request.tag(), e);
+        } finally {
+            output.close();
+        }
+        Throwable error = output.error();
+        String failure = output.failure();
+        if (failure == null && error instanceof DockerException de) {
+            failure = firstLine(de.getMessage());
+        } else if (failure == null && error instanceof RuntimeException re) {
+            throw translate("build " + request.tag(), re);
+        } else if (failure == null && error != null) {
+            failure = String.valueOf(error.getMessage());
+        }
+        if (failure != null) {
+            throw new BerthException(failure.strip() + output.tail());
+        }
+        return imageId(request.tag())
+                .orElseThrow(() -> new BerthException(
+                        "the build of " + request.tag() + " ended without an image" + output.tail()));
+    }
+
+    /**
+     * What to build.
+     *
+     * @param context the host directory holding the build context
+     * @param dockerfile the Dockerfile's host path, inside the context or not
+     * @param tag the name to tag the image with
+     */
+    public record BuildRequest(
+            Path context,
+            Path dockerfile,
+            Map<String, String> args,
+            @Nullable String target,
+            Map<String, String> labels,
+            String tag) {
+        public BuildRequest {
+            Objects.requireNonNull(context, "context");
+            Objects.requireNonNull(dockerfile, "dockerfile");
+            args = Map.copyOf(args);
+            labels = Map.copyOf(labels);
+            Objects.requireNonNull(tag, "tag");
+        }
+    }
+
+    /** Keeps a build's last lines and its error, if any. */
+    private static final class BuildOutput extends QuietCallback<BuildResponseItem> {
+        private static final int LINES = 20;
+        private final Deque<String> lines = new ArrayDeque<>();
+        private volatile @Nullable String failure;
+
+        @Override
+        public void onNext(BuildResponseItem item) {
+            String text = item.getStream();
+            if (text != null) {
+                synchronized (lines) {
+                    for (String line : text.split("\n")) {
+                        if (!line.isBlank()) {
+                            lines.addLast(line.stripTrailing());
+                            if (lines.size() > LINES) {
+                                lines.removeFirst();
+                            }
+                        }
+                    }
+                }
+            }
+            if (item.isErrorIndicated() && failure == null) {
+                failure = item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null
+                        ? item.getErrorDetail().getMessage()
+                        : item.getError();
+            }
+        }
+
+        @Nullable
+        String failure() {
+            return failure;
+        }
+
+        /** {@code \nlast output:\n  ...}, or empty when the build printed nothing. */
+        String tail() {
+            synchronized (lines) {
+                if (lines.isEmpty()) {
+                    return "";
+                }
+                return "\nlast output:\n" + String.join("\n", lines).indent(2).stripTrailing();
+            }
+        }
+    }
+
+    /**
+     * Creates (does not start) a container; returns its id. It joins its first network when it is
+     * created and the others before it returns, each with its aliases; a container that cannot join
+     * them all is removed again.
+     */
     public String create(ContainerSpec spec) {
-        return call("create container " + spec.name(), () -> {
-            Ports bindings = new Ports();
-            List<ExposedPort> exposed = new ArrayList<>();
-            ServiceSpec service = spec.service();
-            for (PortMapping port : service.ports()) {
-                ExposedPort ep = new ExposedPort(port.containerPort(), InternetProtocol.parse(port.protocol()));
-                exposed.add(ep);
-                String ip = port.hostIp().isEmpty() ? null : port.hostIp();
-                String hostPort = port.hostPort() == null ? null : String.valueOf(port.hostPort());
-                bindings.bind(ep, new Ports.Binding(ip, hostPort));
+        String id;
+        try {
+            id = call(
+                    "create container " + spec.name(),
+                    () -> createCmd(spec).exec().getId());
+        } catch (NotFoundException e) {
+            // A missing image or network: the caller checked them, so something removed them meanwhile.
+            throw translate("create container " + spec.name(), e);
+        }
+        List<ContainerSpec.NetworkAttachment> networks = spec.networks();
+        try {
+            for (ContainerSpec.NetworkAttachment attachment :
+                    networks.subList(Math.min(1, networks.size()), networks.size())) {
+                call("connect container " + spec.name() + " to network " + attachment.network(), () -> {
+                    client.connectToNetworkCmd()
+                            .withNetworkId(attachment.network())
+                            .withContainerId(id)
+                            .withContainerNetwork(new ContainerNetwork().withAliases(attachment.aliases()))
+                            .exec();
+                    return null;
+                });
             }
-            for (String expose : service.expose()) {
-                exposed.add(ExposedPort.parse(expose));
+        } catch (RuntimeException e) {
+            remove(id);
+            throw e instanceof NotFoundException nf ? translate("connect container " + spec.name(), nf) : e;
+        }
+        return id;
+    }
+
+    private CreateContainerCmd createCmd(ContainerSpec spec) {
+        Ports bindings = new Ports();
+        List<ExposedPort> exposed = new ArrayList<>();
+        ServiceSpec service = spec.service();
+        for (PortMapping port : service.ports()) {
+            ExposedPort ep = new ExposedPort(port.containerPort(), InternetProtocol.parse(port.protocol()));
+            exposed.add(ep);
+            String ip = port.hostIp().isEmpty() ? null : port.hostIp();
+            String hostPort = port.hostPort() == null
+                    ? null
+                    : port.hostPortEnd() == null
+                            ? String.valueOf(port.hostPort())
+                            : port.hostPort() + "-" + port.hostPortEnd();
+            bindings.bind(ep, new Ports.Binding(ip, hostPort));
+        }
+        for (String expose : service.expose()) {
+            exposed.add(ExposedPort.parse(expose));
+        }
+        ContainerOptions options = service.options();
+        HostConfig host = HostConfig.newHostConfig()
+                .withPortBindings(bindings)
+                .withReadonlyRootfs(options.readOnly())
+                .withExtraHosts(options.extraHosts().toArray(String[]::new));
+        if (spec.networkMode() != null) {
+            host.withNetworkMode(spec.networkMode());
+        } else if (!spec.networks().isEmpty()) {
+            host.withNetworkMode(spec.networks().get(0).network());
+        }
+        if (options.privileged()) {
+            host.withPrivileged(true);
+        }
+        if (options.pid() != null) {
+            host.withPidMode(options.pid());
+        }
+        if (options.restart() != null) {
+            host.withRestartPolicy(RestartPolicy.parse(options.restart()));
+        }
+        if (options.init()) {
+            host.withInit(true);
+        }
+        if (!options.capAdd().isEmpty()) {
+            host.withCapAdd(capabilities(options.capAdd()));
+        }
+        if (!options.capDrop().isEmpty()) {
+            host.withCapDrop(capabilities(options.capDrop()));
+        }
+        if (!options.dns().isEmpty()) {
+            host.withDns(options.dns());
+        }
+        if (!options.tmpfs().isEmpty()) {
+            host.withTmpFs(options.tmpfs());
+        }
+        ContainerOptions.Resources resources = options.resources();
+        host.withMemory(resources.memoryLimit())
+                .withNanoCPUs(resources.nanoCpus())
+                .withPidsLimit(resources.pidsLimit())
+                .withMemoryReservation(resources.memoryReservation());
+        if (options.logging() != null) {
+            host.withLogConfig(logConfig(options.logging()));
+        }
+        if (!options.ulimits().isEmpty()) {
+            host.withUlimits(options.ulimits().entrySet().stream()
+                    .map(e -> new Ulimit(
+                            e.getKey(), e.getValue().get(0), e.getValue().get(1)))
+                    .toList());
+        }
+        List<Volume> anonymous = mounts(spec.mounts(), host);
+        CreateContainerCmd cmd = client.createContainerCmd(service.image())
+                .withName(spec.name())
+                .withLabels(spec.labels())
+                .withEnv(service.environment().entrySet().stream()
+                        .map(e -> e.getKey() + "=" + e.getValue())
+                        .toList())
+                .withExposedPorts(exposed)
+                .withHostConfig(host);
+        if (!anonymous.isEmpty()) {
+            cmd.withVolumes(anonymous);
+        }
+        if (spec.networkMode() == null && !spec.networks().isEmpty()) {
+            cmd.withAliases(spec.networks().get(0).aliases());
+        }
+        if (service.entrypoint() != null) {
+            cmd.withEntrypoint(service.entrypoint());
+        }
+        if (service.command() != null) {
+            cmd.withCmd(service.command());
+        }
+        if (options.user() != null) {
+            cmd.withUser(options.user());
+        }
+        if (options.workingDir() != null) {
+            cmd.withWorkingDir(options.workingDir());
+        }
+        if (options.hostname() != null) {
+            cmd.withHostName(options.hostname());
+        }
+        if (options.stopSignal() != null) {
+            cmd.withStopSignal(options.stopSignal());
+        }
+        if (options.stopGracePeriod() != null) {
+            cmd.withStopTimeout((int) Math.max(0, options.stopGracePeriod().toSeconds()));
+        }
+        HealthCheck hc = service.healthcheck();
+        if (hc != null) {
+            com.github.dockerjava.api.model.HealthCheck check =
+                    new com.github.dockerjava.api.model.HealthCheck().withTest(hc.test());
+            if (hc.interval() != null) {
+                check.withInterval(hc.interval().toNanos());
             }
-            ContainerOptions options = service.options();
-            HostConfig host = HostConfig.newHostConfig()
-                    .withPortBindings(bindings)
-                    .withNetworkMode(spec.network())
-                    .withReadonlyRootfs(options.readOnly())
-                    .withExtraHosts(options.extraHosts().toArray(String[]::new));
-            if (options.restart() != null) {
-                host.withRestartPolicy(RestartPolicy.parse(options.restart()));
+            if (hc.timeout() != null) {
+                check.withTimeout(hc.timeout().toNanos());
             }
-            if (options.init()) {
-                host.withInit(true);
+            if (hc.startPeriod() != null) {
+                check.withStartPeriod(hc.startPeriod().toNanos());
             }
-            if (!options.capAdd().isEmpty()) {
-                host.withCapAdd(capabilities(options.capAdd()));
+            if (hc.retries() != null) {
+                check.withRetries(hc.retries());
             }
-            if (!options.capDrop().isEmpty()) {
-                host.withCapDrop(capabilities(options.capDrop()));
-            }
-            if (!options.dns().isEmpty()) {
-                host.withDns(options.dns());
-            }
-            if (!options.tmpfs().isEmpty()) {
-                host.withTmpFs(options.tmpfs());
-            }
-            ContainerOptions.Resources resources = options.resources();
-            host.withMemory(resources.memoryLimit())
-                    .withNanoCPUs(resources.nanoCpus())
-                    .withPidsLimit(resources.pidsLimit())
-                    .withMemoryReservation(resources.memoryReservation());
-            if (options.logging() != null) {
-                host.withLogConfig(logConfig(options.logging()));
-            }
-            if (!options.ulimits().isEmpty()) {
-                host.withUlimits(options.ulimits().entrySet().stream()
-                        .map(e -> new Ulimit(
-                                e.getKey(), e.getValue().get(0), e.getValue().get(1)))
-                        .toList());
-            }
-            CreateContainerCmd cmd = client.createContainerCmd(service.image())
-                    .withName(spec.name())
-                    .withLabels(spec.labels())
-                    .withEnv(service.environment().entrySet().stream()
-                            .map(e -> e.getKey() + "=" + e.getValue())
-                            .toList())
-                    .withExposedPorts(exposed)
-                    .withAliases(service.name())
-                    .withHostConfig(host);
-            if (service.entrypoint() != null) {
-                cmd.withEntrypoint(service.entrypoint());
-            }
-            if (service.command() != null) {
-                cmd.withCmd(service.command());
-            }
-            if (options.user() != null) {
-                cmd.withUser(options.user());
-            }
-            if (options.workingDir() != null) {
-                cmd.withWorkingDir(options.workingDir());
-            }
-            if (options.hostname() != null) {
-                cmd.withHostName(options.hostname());
-            }
-            if (options.stopSignal() != null) {
-                cmd.withStopSignal(options.stopSignal());
-            }
-            if (options.stopGracePeriod() != null) {
-                cmd.withStopTimeout((int) Math.max(0, options.stopGracePeriod().toSeconds()));
-            }
-            HealthCheck hc = service.healthcheck();
-            if (hc != null) {
-                com.github.dockerjava.api.model.HealthCheck check =
-                        new com.github.dockerjava.api.model.HealthCheck().withTest(hc.test());
-                if (hc.interval() != null) {
-                    check.withInterval(hc.interval().toNanos());
+            cmd.withHealthcheck(check);
+        }
+        return cmd;
+    }
+
+    /**
+     * Puts the mounts on {@code host} as docker-compose 1.29.2 does, so {@code docker inspect} shows
+     * the same {@code Mounts}: bind mounts and plain named volumes as {@code Binds}
+     * ({@code source:target:rw|ro}), volumes with {@code nocopy}, tmpfs mounts, secrets and configs as
+     * {@code Mounts}; returns the anonymous volumes, which go in the container's {@code Volumes}.
+     */
+    private static List<Volume> mounts(List<ContainerSpec.MountSpec> mounts, HostConfig host) {
+        List<Bind> binds = new ArrayList<>();
+        List<Mount> apiMounts = new ArrayList<>();
+        List<Volume> anonymous = new ArrayList<>();
+        for (ContainerSpec.MountSpec m : mounts) {
+            switch (m.kind()) {
+                case BIND ->
+                    binds.add(new Bind(m.source(), new Volume(m.target()), AccessMode.fromBoolean(!m.readOnly())));
+                case VOLUME -> {
+                    if (m.noCopy()) {
+                        apiMounts.add(new Mount()
+                                .withType(MountType.VOLUME)
+                                .withSource(m.source())
+                                .withTarget(m.target())
+                                .withReadOnly(m.readOnly())
+                                .withVolumeOptions(new VolumeOptions().withNoCopy(true)));
+                    } else {
+                        binds.add(new Bind(m.source(), new Volume(m.target()), AccessMode.fromBoolean(!m.readOnly())));
+                    }
                 }
-                if (hc.timeout() != null) {
-                    check.withTimeout(hc.timeout().toNanos());
+                case ANONYMOUS -> {
+                    if (m.noCopy() || m.readOnly()) {
+                        Mount mount = new Mount()
+                                .withType(MountType.VOLUME)
+                                .withTarget(m.target())
+                                .withReadOnly(m.readOnly());
+                        apiMounts.add(
+                                m.noCopy() ? mount.withVolumeOptions(new VolumeOptions().withNoCopy(true)) : mount);
+                    } else {
+                        anonymous.add(new Volume(m.target()));
+                    }
                 }
-                if (hc.startPeriod() != null) {
-                    check.withStartPeriod(hc.startPeriod().toNanos());
+                case TMPFS -> {
+                    TmpfsOptions tmpfs = new TmpfsOptions();
+                    if (m.tmpfsSize() != null) {
+                        tmpfs.withSizeBytes(m.tmpfsSize());
+                    }
+                    if (m.tmpfsMode() != null) {
+                        tmpfs.withMode(m.tmpfsMode());
+                    }
+                    apiMounts.add(new Mount()
+                            .withType(MountType.TMPFS)
+                            .withTarget(m.target())
+                            .withTmpfsOptions(tmpfs));
                 }
-                if (hc.retries() != null) {
-                    check.withRetries(hc.retries());
-                }
-                cmd.withHealthcheck(check);
+                case FILE ->
+                    apiMounts.add(new Mount()
+                            .withType(MountType.BIND)
+                            .withSource(m.source())
+                            .withTarget(m.target())
+                            .withReadOnly(true));
             }
-            return cmd.exec().getId();
-        });
+        }
+        if (!binds.isEmpty()) {
+            host.withBinds(binds);
+        }
+        if (!apiMounts.isEmpty()) {
+            host.withMounts(apiMounts);
+        }
+        return anonymous;
     }
 
     private static LogConfig logConfig(ContainerOptions.Logging logging) {
@@ -491,5 +864,130 @@ public final class DockerEngine implements AutoCloseable {
         } catch (IOException e) {
             // closing a client that can no longer reach its engine: nothing to release
         }
+    }
+
+    // Added for the deployer's orchestration (event-driven gates, port checks across stacks); kept at the
+    // end of the class so the engine's own changes merge cleanly.
+
+    /**
+     * A container event a gate follows.
+     *
+     * @param action Docker's action: {@code start}, {@code die}, {@code restart}, {@code health_status: healthy}...
+     */
+    public record ContainerEvent(String containerId, String action) {}
+
+    /** A subscription to the engine's event stream; {@link #close()} ends it. */
+    public interface Subscription extends AutoCloseable {
+        /** False once the stream broke: the subscriber must fall back to inspecting. */
+        boolean alive();
+
+        @Override
+        void close();
+    }
+
+    /**
+     * Follows the start, die, restart and health events of the containers carrying {@code label=value}
+     * (including containers created after this call). Returns once the engine accepted the subscription,
+     * so no later event is missed. {@code listener} runs on docker-java's stream thread.
+     */
+    public Subscription followContainers(
+            String label, String value, java.util.function.Consumer<ContainerEvent> listener)
+            throws InterruptedException {
+        java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
+        QuietCallback<com.github.dockerjava.api.model.Event> stream = new QuietCallback<>() {
+            @Override
+            public void onStart(java.io.Closeable closeable) {
+                super.onStart(closeable);
+                open.countDown();
+            }
+
+            @Override
+            public void onNext(com.github.dockerjava.api.model.Event event) {
+                String id = event.getActor() != null && event.getActor().getId() != null
+                        ? event.getActor().getId()
+                        : event.getId();
+                String action = event.getAction() != null ? event.getAction() : event.getStatus();
+                if (id != null && action != null) {
+                    listener.accept(new ContainerEvent(id, action));
+                }
+            }
+
+            @Override
+            public void onError(Throwable throwable) {
+                super.onError(throwable);
+                open.countDown();
+            }
+
+            @Override
+            public void onComplete() {
+                super.onComplete();
+                open.countDown();
+            }
+        };
+        try {
+            client.eventsCmd()
+                    .withEventTypeFilter(com.github.dockerjava.api.model.EventType.CONTAINER)
+                    .withLabelFilter(Map.of(label, value))
+                    .withEventFilter("start", "die", "restart", "health_status")
+                    .exec(stream);
+        } catch (RuntimeException e) {
+            stream.close();
+            throw translate("follow the events of " + label + "=" + value, e);
+        }
+        if (!open.await(5, TimeUnit.SECONDS)) {
+            stream.close();
+            throw new RetriableBerthException("Docker Engine at " + host + " did not open its event stream within 5 s");
+        }
+        return new Subscription() {
+            private volatile boolean closed;
+
+            @Override
+            public boolean alive() {
+                return !closed && stream.error() == null;
+            }
+
+            @Override
+            public void close() {
+                closed = true;
+                stream.close();
+            }
+        };
+    }
+
+    /**
+     * A host port a running container publishes.
+     *
+     * @param hostIp the address it is bound to ({@code 0.0.0.0} or {@code ::} for all)
+     */
+    public record PublishedPort(
+            String containerId, Map<String, String> labels, String hostIp, int port, String protocol) {
+        public PublishedPort {
+            labels = Map.copyOf(labels);
+        }
+    }
+
+    /** The host ports published by the running containers that carry the label {@code key} (any value). */
+    public List<PublishedPort> publishedPorts(String key) {
+        List<Container> found = call(
+                "list containers",
+                () -> client.listContainersCmd().withLabelFilter(List.of(key)).exec());
+        List<PublishedPort> result = new ArrayList<>();
+        for (Container c : found) {
+            if (c.getPorts() == null) {
+                continue;
+            }
+            Map<String, String> labels = c.getLabels() == null ? Map.of() : c.getLabels();
+            for (com.github.dockerjava.api.model.ContainerPort p : c.getPorts()) {
+                if (p.getPublicPort() != null) {
+                    result.add(new PublishedPort(
+                            c.getId(),
+                            labels,
+                            p.getIp() == null ? "" : p.getIp(),
+                            p.getPublicPort(),
+                            p.getType() == null ? "tcp" : p.getType()));
+                }
+            }
+        }
+        return result;
     }
 }
