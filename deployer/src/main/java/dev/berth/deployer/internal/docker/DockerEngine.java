@@ -303,7 +303,7 @@ public final class DockerEngine implements AutoCloseable {
 
     /**
      * Builds an image and tags it. The context is every regular file under {@link BuildRequest#context()}
-     * (a Dockerfile outside it is added to the archive); nothing is pulled that the engine lacks unless
+     * that its {@code .dockerignore} keeps (a Dockerfile outside it is added to the archive); nothing is pulled that the engine lacks unless
      * the Dockerfile's {@code FROM} needs it.
      *
      * @return the built image's id
@@ -324,7 +324,12 @@ public final class DockerEngine implements AutoCloseable {
                 throw new BerthException("could not read the Dockerfile " + dockerfile + ": " + e.getMessage(), e);
             }
         }
-        byte[] tar = ContextTar.of(context, extra);
+        byte[] tar;
+        try {
+            tar = ContextTar.of(context, DockerIgnore.of(context), dockerfileName, extra);
+        } catch (IOException e) {
+            throw new BerthException("could not read " + context.resolve(DockerIgnore.FILE) + ": " + e.getMessage(), e);
+        }
         BuildOutput output = new BuildOutput();
         try {
             BuildImageCmd cmd = client.buildImageCmd(new ByteArrayInputStream(tar))
