@@ -207,9 +207,10 @@ public final class StackApplier {
             }
         }
         ServiceSpec service = step.desired();
-        ContainerSpec spec = containerSpec(stack, deploymentId, commit, resources, name, step, service);
-        // Stop-first: the old container frees its name and ports but is kept, so it can come back.
         List<ContainerInfo> old = step.current();
+        ContainerSpec spec = resources.withVolumesOf(
+                containerSpec(stack, deploymentId, commit, resources, name, step, service), old);
+        // Stop-first: the old container frees its name and ports but is kept, so it can come back.
         for (ContainerInfo c : old) {
             engine.stop(c.id(), stopGrace(c));
             engine.rename(c.id(), c.name() + OLD_SUFFIX);
