@@ -5,6 +5,7 @@ import dev.berth.common.RetriableBerthException;
 import dev.berth.common.StackRef;
 import dev.berth.common.compose.ServiceSpec;
 import dev.berth.deployer.internal.docker.DockerEngine;
+import dev.berth.deployer.internal.docker.DockerIgnore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,8 +27,8 @@ import org.jspecify.annotations.Nullable;
  * Builds the images of services with {@code build}, from a revision's files on the host, and tags
  * each by the content it was built from:
  * {@code <repository of image, or berth/<project>-<service>>:berth-<12 hex>}, the hex being the start of
- * a SHA-256 over the context's files (path and content, sorted), the Dockerfile, the build args, the
- * target and the labels. A tag the engine already has is not built again, so re-applying an unchanged
+ * a SHA-256 over the context's files that its {@code .dockerignore} keeps (path and content, sorted), the
+ * Dockerfile, the build args, the target and the labels. A tag the engine already has is not built again, so re-applying an unchanged
  * stack never rebuilds. Thread-safe.
  */
 final class ImageBuilder {
@@ -124,10 +125,14 @@ final class ImageBuilder {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             TreeMap<String, Path> files = new TreeMap<>();
             if (Files.isDirectory(context, LinkOption.NOFOLLOW_LINKS)) {
+                DockerIgnore ignore = DockerIgnore.of(context);
+                String dockerfileName = dockerfile.startsWith(context) ? relative(context, dockerfile) : "";
                 try (Stream<Path> walk = Files.walk(context)) {
                     for (Path p : walk.toList()) {
-                        if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                            files.put(relative(context, p), p);
+                        String name = relative(context, p);
+                        if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
+                                && !ignore.excludes(name, dockerfileName)) {
+                            files.put(name, p);
                         }
                     }
                 }

@@ -370,7 +370,7 @@ public final class StackApplier {
         engine.rename(old.id(), old.name() + OLD_SUFFIX);
         String created = null;
         try {
-            created = createAndStart(run, step, number);
+            created = createAndStart(run, step, number, List.of(old));
             awaitGate(run, step, created, number, kind);
         } catch (StepFailure | BerthException | InterruptedException e) {
             if (created != null) {
@@ -398,7 +398,7 @@ public final class StackApplier {
         Map<Integer, String> created = new LinkedHashMap<>();
         try {
             for (int number : step.create()) {
-                created.put(number, createAndStart(run, step, number));
+                created.put(number, createAndStart(run, step, number, List.of()));
             }
             progress.started();
             for (Map.Entry<Integer, String> replica : created.entrySet()) {
@@ -414,8 +414,9 @@ public final class StackApplier {
         return created;
     }
 
-    private String createAndStart(Run run, Step step, int number) {
-        String id = engine.create(containerSpec(run, step, number));
+    /** @param previous the container this one replaces, whose anonymous volumes it keeps (as Compose does) */
+    private String createAndStart(Run run, Step step, int number, List<ContainerInfo> previous) {
+        String id = engine.create(run.resources().withVolumesOf(containerSpec(run, step, number), previous));
         run.watch().follow(id);
         engine.start(id);
         return id;

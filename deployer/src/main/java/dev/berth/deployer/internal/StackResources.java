@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -340,6 +341,39 @@ final class StackResources {
                     networkName(networkSpec(entry.getKey())), List.copyOf(aliases)));
         }
         return new ContainerSpec(name, service, labels, networks, null, mounts);
+    }
+
+    /**
+     * {@code spec} also mounting the anonymous volumes of the container it replaces, at the same
+     * paths, as Compose's recreate does: data in a service's anonymous volumes (its {@code volumes}
+     * without a source, its image's {@code VOLUME}s) outlives a replacement. A path the new spec mounts
+     * otherwise (a bind, a named volume, a tmpfs) keeps the new mount.
+     *
+     * @param previous the service's current containers; the first one's volumes are kept
+     */
+    ContainerSpec withVolumesOf(ContainerSpec spec, List<ContainerInfo> previous) {
+        if (previous.isEmpty()) {
+            return spec;
+        }
+        Map<String, MountSpec> inherited = new LinkedHashMap<>();
+        for (MountSpec m : engine.anonymousVolumes(previous.get(0).id())) {
+            inherited.put(m.target(), m);
+        }
+        if (inherited.isEmpty()) {
+            return spec;
+        }
+        List<MountSpec> mounts = new ArrayList<>();
+        for (MountSpec m : spec.mounts()) {
+            MountSpec old = inherited.remove(m.target());
+            if (m.kind() == MountSpec.Kind.ANONYMOUS && old != null) {
+                mounts.add(MountSpec.volume(old.source(), m.target(), m.readOnly(), m.noCopy()));
+            } else {
+                mounts.add(m);
+            }
+        }
+        mounts.addAll(inherited.values());
+        return new ContainerSpec(
+                spec.name(), spec.service(), spec.labels(), spec.networks(), spec.networkMode(), mounts);
     }
 
     /** {@code service:<name>} as {@code container:<id of its container #1>}; the other modes as they are. */

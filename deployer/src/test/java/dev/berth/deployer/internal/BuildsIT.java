@@ -105,6 +105,31 @@ class BuildsIT extends EngineSupport {
     }
 
     @Test
+    void theContextLeavesOutWhatDockerignoreNames() throws Exception {
+        Draft app = new Draft("app");
+        app.image = null;
+        app.build = new ServiceSpec.BuildSpec("stacks/app", "Dockerfile", Map.of(), null, Map.of());
+        Map<String, String> files = Map.of(
+                "stacks/app/Dockerfile", "FROM busybox:1.35\nCOPY . /ctx/\n",
+                "stacks/app/.dockerignore", "# local only\n*.tmp\nnotes\n",
+                "stacks/app/hello.txt", "kept",
+                "stacks/app/scratch.tmp", "left out",
+                "stacks/app/notes/todo.txt", "left out");
+        StackResources resources = resources(only(app.spec()), files);
+        String tag = resources.buildImages().services().get(0).image();
+        images.add(tag);
+        resources.createNetworksAndVolumes();
+        String id = run(resources, app.spec().withImage(tag));
+        assertThat(exec(id, "sh", "-c", "cd /ctx && find . -type f | sort"))
+                .isEqualTo("./.dockerignore\n./Dockerfile\n./hello.txt");
+
+        Map<String, String> ignoredChanged = new java.util.HashMap<>(files);
+        ignoredChanged.put("stacks/app/scratch.tmp", "changed, still left out");
+        StackResources next = resources(only(app.spec()), ignoredChanged, Map.of(), HostVariables.NONE, randomSha());
+        assertThat(next.buildImages().services().get(0).image()).isEqualTo(tag);
+    }
+
+    @Test
     void aFailedBuildSaysWhyWithItsLastLines() {
         Draft bad = new Draft("bad");
         bad.image = null;

@@ -2,12 +2,14 @@ package dev.berth.deployer.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.common.BerthException;
 import dev.berth.common.compose.ComposeStack;
 import dev.berth.common.compose.ServiceSpec;
 import dev.berth.common.compose.ServiceSpec.Mount;
+import dev.berth.deployer.internal.docker.ContainerSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -92,6 +94,43 @@ class MountsIT extends EngineSupport {
         resources.createNetworksAndVolumes();
         String again = run(resources, service);
         assertThat(exec(again, "cat", "/data/f")).isEqualTo("kept");
+    }
+
+    @Test
+    void anonymousVolumesOutliveAReplacement() {
+        Draft web = new Draft("web");
+        web.volumes.add(new Mount(Mount.Type.VOLUME, null, "/anon", false, false, null, null));
+        web.volumes.add(new Mount(Mount.Type.VOLUME, null, "/fresh", false, false, null, null));
+        ServiceSpec first = web.spec();
+        StackResources resources = resources(stackOf(List.of(first), Map.of(), Map.of(), Map.of(), Map.of()), Map.of());
+        resources.createNetworksAndVolumes();
+        String old = run(resources, first);
+        exec(old, "sh", "-c", "echo data > /anon/f");
+        String anon = null;
+        for (JsonNode m : inspect(old).get("Mounts")) {
+            if (m.get("Destination").asText().equals("/anon")) {
+                anon = m.get("Name").asText();
+            }
+        }
+        assertThat(anon).hasSize(64);
+
+        // The replacement binds /fresh elsewhere now: only /anon is carried over.
+        Draft next = new Draft("web");
+        next.volumes.add(new Mount(Mount.Type.VOLUME, null, "/anon", false, false, null, null));
+        next.volumes.add(new Mount(Mount.Type.TMPFS, null, "/fresh", false, false, null, null));
+        ContainerSpec spec = resources.withVolumesOf(
+                resources.containerSpec(stack.project() + "-web-2", next.spec(), Map.of(Labels.STACK, stack.key())),
+                engine.containers(Labels.STACK, stack.key()));
+        assertThat(spec.mounts())
+                .extracting(ContainerSpec.MountSpec::kind, ContainerSpec.MountSpec::target)
+                .containsExactly(
+                        tuple(ContainerSpec.MountSpec.Kind.VOLUME, "/anon"),
+                        tuple(ContainerSpec.MountSpec.Kind.TMPFS, "/fresh"));
+        String replacement = engine.create(spec);
+        engine.start(replacement);
+        assertThat(exec(replacement, "cat", "/anon/f")).isEqualTo("data");
+        assertThat(inspect(replacement).get("Mounts").findValuesAsText("Name")).contains(anon);
+        assertThat(resources.withVolumesOf(spec, List.of())).isSameAs(spec);
     }
 
     @Test

@@ -31,15 +31,18 @@ final class ContextTar {
     private ContextTar() {}
 
     /**
-     * The archive of every regular file under {@code dir}, plus {@code extra} (archive name to bytes),
-     * such as a Dockerfile kept outside the context.
+     * The archive of every regular file under {@code dir} that {@code ignore} keeps, plus {@code extra}
+     * (archive name to bytes), such as a Dockerfile kept outside the context.
+     *
+     * @param dockerfile the Dockerfile's name in the archive, which {@code ignore} never excludes
      */
-    static byte[] of(Path dir, Map<String, byte[]> extra) {
+    static byte[] of(Path dir, DockerIgnore ignore, String dockerfile, Map<String, byte[]> extra) {
         TreeMap<String, byte[]> files = new TreeMap<>();
         try (Stream<Path> walk = Files.walk(dir)) {
             for (Path p : walk.toList()) {
-                if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                    files.put(relative(dir, p), Files.readAllBytes(p));
+                String name = relative(dir, p);
+                if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && !ignore.excludes(name, dockerfile)) {
+                    files.put(name, Files.readAllBytes(p));
                 }
             }
         } catch (IOException e) {

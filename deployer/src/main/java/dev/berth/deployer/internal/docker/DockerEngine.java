@@ -57,6 +57,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -65,6 +66,9 @@ import org.jspecify.annotations.Nullable;
  * engine refuses a {@link BerthException} with its message. Thread-safe; owns its client.
  */
 public final class DockerEngine implements AutoCloseable {
+    /** The engine names anonymous volumes with 64 hexadecimal digits. */
+    private static final Pattern ANONYMOUS_VOLUME = Pattern.compile("[0-9a-f]{64}");
+
     private final DockerClient client;
     private final String host;
 
@@ -303,7 +307,7 @@ public final class DockerEngine implements AutoCloseable {
 
     /**
      * Builds an image and tags it. The context is every regular file under {@link BuildRequest#context()}
-     * (a Dockerfile outside it is added to the archive); nothing is pulled that the engine lacks unless
+     * that its {@code .dockerignore} keeps (a Dockerfile outside it is added to the archive); nothing is pulled that the engine lacks unless
      * the Dockerfile's {@code FROM} needs it.
      *
      * @return the built image's id
@@ -324,7 +328,12 @@ public final class DockerEngine implements AutoCloseable {
                 throw new BerthException("could not read the Dockerfile " + dockerfile + ": " + e.getMessage(), e);
             }
         }
-        byte[] tar = ContextTar.of(context, extra);
+        byte[] tar;
+        try {
+            tar = ContextTar.of(context, DockerIgnore.of(context), dockerfileName, extra);
+        } catch (IOException e) {
+            throw new BerthException("could not read " + context.resolve(DockerIgnore.FILE) + ": " + e.getMessage(), e);
+        }
         BuildOutput output = new BuildOutput();
         try {
             BuildImageCmd cmd = client.buildImageCmd(new ByteArrayInputStream(tar))
@@ -727,6 +736,37 @@ public final class DockerEngine implements AutoCloseable {
         } catch (NotFoundException e) {
             // already gone
         }
+    }
+
+    /**
+     * The anonymous volumes a container mounts (those the engine named, from the service's
+     * {@code volumes} or the image's {@code VOLUME}s), as volume mounts of the same names, so a
+     * replacement keeps their data as Compose's recreate does. Empty when the container is gone.
+     */
+    public List<ContainerSpec.MountSpec> anonymousVolumes(String id) {
+        InspectContainerResponse inspected;
+        try {
+            inspected = call(
+                    "inspect container " + id,
+                    () -> client.inspectContainerCmd(id).exec());
+        } catch (NotFoundException e) {
+            return List.of();
+        }
+        List<ContainerSpec.MountSpec> result = new ArrayList<>();
+        if (inspected.getMounts() == null) {
+            return result;
+        }
+        for (InspectContainerResponse.Mount m : inspected.getMounts()) {
+            String name = m.getName();
+            if (name != null
+                    && ANONYMOUS_VOLUME.matcher(name).matches()
+                    && m.getDestination() != null
+                    && "local".equals(m.getDriver())) {
+                result.add(ContainerSpec.MountSpec.volume(
+                        name, m.getDestination().getPath(), !Boolean.TRUE.equals(m.getRW()), false));
+            }
+        }
+        return result;
     }
 
     public ContainerState state(String id) {
