@@ -267,6 +267,18 @@ final class StackResources {
         return names;
     }
 
+    /** The engine names of the networks one service joins; empty with a network mode. */
+    Set<String> networkNames(ServiceSpec service) {
+        Set<String> names = new LinkedHashSet<>();
+        if (service.options().networkMode() == null) {
+            Set<String> keys = service.networks().isEmpty()
+                    ? Set.of("default")
+                    : service.networks().keySet();
+            keys.forEach(key -> names.add(networkName(networkSpec(key))));
+        }
+        return names;
+    }
+
     /**
      * Removes the stack's networks (those Berth created, labelled with the stack) that are not in
      * {@code keep}; external networks are never touched. Returns the networks a container still uses.
