@@ -69,7 +69,7 @@ public final class StackApplier {
     private final Clock clock;
     private final URI source;
     private final ConfigHash configHash;
-    private final ComposeParser parser = new ComposeParser();
+    private final ComposeParser parser;
     private final MeterRegistry registry;
     private final Timer duration;
     private final ExecutorService executor;
@@ -93,6 +93,7 @@ public final class StackApplier {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.source = Objects.requireNonNull(source, "source");
         this.configHash = new ConfigHash(json);
+        this.parser = new ComposeParser(config.policy());
         this.registry = Objects.requireNonNull(registry, "registry");
         this.executor = Objects.requireNonNull(executor, "executor");
         this.gate = new Gate(engine, clock, config.healthTimeout(), config.monitorPeriod());
@@ -130,7 +131,9 @@ public final class StackApplier {
         ComposeStack desired;
         List<Step> steps;
         try {
-            desired = parser.parse(change.composeFile(), change.compose(), change.variables());
+            // Deployer mode: variables the environment and .env leave unset come from this host.
+            desired = parser.parse(
+                    change.composeFile(), change.compose(), change.variables(), change.files(), config.hostVariables());
             d = d.with(StackResources.prepare(engine, config, clock, change, desired));
             desired = d.requireResources().buildImages();
             // One listing: the labels carry what the planner needs (service, number, config hash).
