@@ -317,7 +317,7 @@ public final class StackApplier {
             // A dependency that did not change, waited for with service_healthy: it must be healthy now.
             for (ContainerInfo c :
                     step.current().stream().filter(ContainerInfo::running).toList()) {
-                gate.await(step.service(), c.id(), Gate.Kind.CHECK, watch, watch.follow(c.id()));
+                gate.await(step.service(), c.id(), Gate.Kind.CHECK, clock.instant(), watch, watch.follow(c.id()));
                 watch.unfollow(c.id());
             }
             return;
@@ -364,7 +364,7 @@ public final class StackApplier {
         String created = null;
         try {
             created = createAndStart(d, watch, step, number);
-            awaitGate(d, watch, step, created, number, kind);
+            awaitGate(d, watch, step, created, number, kind, clock.instant());
         } catch (StepFailure | BerthException | InterruptedException e) {
             if (created != null) {
                 watch.unfollow(created);
@@ -389,13 +389,16 @@ public final class StackApplier {
             Deployment d, ContainerWatch watch, Step step, Gate.Kind kind, Rollout.Progress progress)
             throws StepFailure, InterruptedException {
         Map<Integer, String> created = new LinkedHashMap<>();
+        Map<Integer, Instant> since = new HashMap<>();
         try {
             for (int number : step.create()) {
                 created.put(number, createAndStart(d, watch, step, number));
+                since.put(number, clock.instant());
             }
             progress.started();
+            // They start together, so each one's gate counts from its own start, not from the previous gate.
             for (Map.Entry<Integer, String> replica : created.entrySet()) {
-                awaitGate(d, watch, step, replica.getValue(), replica.getKey(), kind);
+                awaitGate(d, watch, step, replica.getValue(), replica.getKey(), kind, since.get(replica.getKey()));
             }
         } catch (StepFailure | BerthException | InterruptedException e) {
             for (String id : created.values()) {
@@ -414,10 +417,11 @@ public final class StackApplier {
         return id;
     }
 
-    private void awaitGate(Deployment d, ContainerWatch watch, Step step, String id, int number, Gate.Kind kind)
+    private void awaitGate(
+            Deployment d, ContainerWatch watch, Step step, String id, int number, Gate.Kind kind, Instant since)
             throws StepFailure, InterruptedException {
         try {
-            Duration took = gate.await(step.service(), id, kind, watch, watch.follow(id));
+            Duration took = gate.await(step.service(), id, kind, since, watch, watch.follow(id));
             String replica = step.replicas() > 1 ? step.service() + "-" + number : step.service();
             info((kind == Gate.Kind.COMPLETED ? "completed " : "healthy ") + d.stack() + " " + replica + " ("
                     + seconds(took) + " s)");
