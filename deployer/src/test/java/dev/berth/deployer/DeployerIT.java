@@ -563,18 +563,19 @@ class DeployerIT {
 
     @Test
     void noEventCarriesAHostSecretEvenWhenTheContainerPrintsIt() throws Exception {
+        // The stack names the variable; only the deployer's host knows its value.
         Envelope chain = change("""
                 services:
                   leaky:
                     image: busybox:1.35
-                    command: ["sh", "-c", "echo starting with %1$s; trap 'exit 0' TERM; sleep 600 & wait"]
+                    command: ["sh", "-c", "echo starting with $$TOKEN; trap 'exit 0' TERM; sleep 600 & wait"]
                     environment:
-                      TOKEN: %1$s
+                      TOKEN: ${BERTH_IT_CANARY}
                     healthcheck:
                       test: ["CMD-SHELL", "echo token is $$TOKEN; exit 1"]
                       interval: 1s
                       retries: 1
-                """.formatted(CANARY));
+                """);
         KafkaFixture.Record failed = outcome(chain);
         assertThat(failed.ceType()).contains("failed");
         String evidence = json(failed).at("/subject/content/evidence").asText();

@@ -48,11 +48,13 @@ final class Gate {
     /**
      * Waits for container {@code id} of {@code service}; returns how long it took.
      *
+     * @param since when the container was started: the monitor period and the timeout count from then
      * @param events the container's events, from {@link ContainerWatch#follow}
      */
-    Duration await(String service, String id, Kind kind, ContainerWatch watch, BlockingQueue<String> events)
+    Duration await(
+            String service, String id, Kind kind, Instant since, ContainerWatch watch, BlockingQueue<String> events)
             throws StepFailure, InterruptedException {
-        Instant start = clock.instant();
+        Instant start = since;
         Instant deadline = start.plus(timeout);
         while (true) {
             ContainerState state = engine.state(id);

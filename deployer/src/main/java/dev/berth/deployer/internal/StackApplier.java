@@ -34,7 +34,6 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -48,6 +47,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,7 +69,7 @@ public final class StackApplier {
     private final Clock clock;
     private final URI source;
     private final ConfigHash configHash;
-    private final ComposeParser parser = new ComposeParser();
+    private final ComposeParser parser;
     private final MeterRegistry registry;
     private final Timer duration;
     private final ExecutorService executor;
@@ -93,6 +93,7 @@ public final class StackApplier {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.source = Objects.requireNonNull(source, "source");
         this.configHash = new ConfigHash(json);
+        this.parser = new ComposeParser(config.policy());
         this.registry = Objects.requireNonNull(registry, "registry");
         this.executor = Objects.requireNonNull(executor, "executor");
         this.gate = new Gate(engine, clock, config.healthTimeout(), config.monitorPeriod());
@@ -101,31 +102,43 @@ public final class StackApplier {
                 .register(registry);
     }
 
-    /** One deployment: the change it answers and the ids its events carry. */
-    private record Deployment(Envelope incoming, StackRef stack, String id, Commit commit, Instant begin) {
-        String network() {
-            return stack.project() + "_default";
+    /**
+     * One deployment: the change it answers, the ids its events carry and, once the stack is parsed,
+     * its resources (workspace, networks, volumes, built images).
+     */
+    private record Deployment(
+            Envelope incoming,
+            StackRef stack,
+            String id,
+            Commit commit,
+            Instant begin,
+            @Nullable StackResources resources) {
+        Deployment with(StackResources prepared) {
+            return new Deployment(incoming, stack, id, commit, begin, prepared);
+        }
+
+        StackResources requireResources() {
+            return Objects.requireNonNull(resources, "resources are prepared before any container is made");
         }
     }
-
-    /** What the steps of a deployment share: its stack's files, networks and volumes, and its event stream. */
-    private record Run(Deployment d, StackResources resources, ContainerWatch watch) {}
 
     /** Brings the stack to the state {@code change} describes. */
     public void apply(Envelope incoming, StackChanged change) throws InterruptedException {
         engine.requireReachable();
         StackRef stack = change.stack();
-        Deployment d = new Deployment(incoming, stack, UUID.randomUUID().toString(), change.commit(), clock.instant());
+        Deployment d =
+                new Deployment(incoming, stack, UUID.randomUUID().toString(), change.commit(), clock.instant(), null);
         ComposeStack desired;
-        StackResources resources;
         List<Step> steps;
         try {
-            desired = parser.parse(change.composeFile(), change.compose(), change.variables());
-            resources = StackResources.prepare(engine, config, clock, change, desired);
-            desired = resources.buildImages();
+            // Deployer mode: variables the environment and .env leave unset come from this host.
+            desired = parser.parse(
+                    change.composeFile(), change.compose(), change.variables(), change.files(), config.hostVariables());
+            d = d.with(StackResources.prepare(engine, config, clock, change, desired));
+            desired = d.requireResources().buildImages();
             // One listing: the labels carry what the planner needs (service, number, config hash).
             List<ContainerInfo> current = engine.containers(Labels.STACK, stack.key());
-            Map<String, String> hashes = hashes(desired, resources, d.network());
+            Map<String, String> hashes = hashes(desired, d.requireResources());
             steps = Planner.plan(stack.project(), desired, hashes, current, completed(desired, current));
             if (steps.stream()
                     .anyMatch(s -> !s.create().isEmpty() || !s.replace().isEmpty())) {
@@ -156,13 +169,14 @@ public final class StackApplier {
         info("deploying " + stack + " @" + d.commit().shortSha() + ": " + String.join(", ", changes));
         publish(d, new DeploymentStarted(stack, d.id(), d.commit(), changes));
         Set<String> oneShot = Planner.completionTargets(desired);
+        Deployment prepared = d;
         try (ContainerWatch watch = ContainerWatch.open(engine, stack)) {
-            resources.createNetworksAndVolumes();
-            Run run = new Run(d, resources, watch);
+            d.requireResources().createNetworksAndVolumes();
             Rollout.Outcome outcome = new Rollout(
                             executor,
-                            (step, progress) -> applyStep(run, step, oneShot.contains(step.service()), progress),
-                            event -> publish(d, event))
+                            (step, progress) ->
+                                    applyStep(prepared, watch, step, oneShot.contains(step.service()), progress),
+                            event -> publish(prepared, event))
                     .run(steps);
             if (!outcome.succeeded()) {
                 fail(d, summary(outcome));
@@ -175,7 +189,7 @@ public final class StackApplier {
                     publish(d, new ServiceRemoved(stack, d.id(), d.commit(), step.service()));
                 }
             }
-            StackResources.removeNetworks(engine, stack, resources.networkNames());
+            StackResources.removeNetworks(engine, stack, d.requireResources().networkNames());
         } catch (RetriableBerthException e) {
             throw e;
         } catch (BerthException e) {
@@ -189,7 +203,8 @@ public final class StackApplier {
     public void remove(Envelope incoming, StackRemoved removal) throws InterruptedException {
         engine.requireReachable();
         StackRef stack = removal.stack();
-        Deployment d = new Deployment(incoming, stack, UUID.randomUUID().toString(), removal.commit(), clock.instant());
+        Deployment d =
+                new Deployment(incoming, stack, UUID.randomUUID().toString(), removal.commit(), clock.instant(), null);
         List<Step> steps = Planner.plan(
                 stack.project(), new ComposeStack(List.of()), Map.of(), engine.containers(Labels.STACK, stack.key()));
         List<String> changes = steps.stream().map(Step::describe).toList();
@@ -209,7 +224,7 @@ public final class StackApplier {
      * The config hash of each service that runs at least one replica. Image ids are looked up once
      * per image name and deployment, pulling an image the engine lacks.
      */
-    private Map<String, String> hashes(ComposeStack desired, StackResources resources, String network)
+    private Map<String, String> hashes(ComposeStack desired, StackResources resources)
             throws StepFailure, InterruptedException {
         Map<String, String> imageIds = new HashMap<>();
         Map<String, String> hashes = new LinkedHashMap<>();
@@ -226,28 +241,9 @@ public final class StackApplier {
             // Files the container reads (bind mounts, secrets, configs) count as its config.
             hashes.put(
                     service.name(),
-                    configHash.of(
-                            service, imageId + resources.filesDigest(service), networks(desired, service, network)));
+                    configHash.of(service, imageId + resources.filesDigest(service), resources.networkNames(service)));
         }
         return hashes;
-    }
-
-    /**
-     * What the hash covers of a service's networks: the stack's default network name and the
-     * top-level definition (engine name, external, driver, options, labels) of each network it joins.
-     */
-    private static List<String> networks(ComposeStack desired, ServiceSpec service, String network) {
-        List<String> result = new ArrayList<>();
-        result.add(network);
-        for (String key : service.networks().keySet()) {
-            ComposeStack.NetworkSpec spec = desired.networks().get(key);
-            if (spec != null) {
-                result.add(key + " " + spec.name() + " external=" + spec.external() + " driver=" + spec.driver()
-                        + " internal=" + spec.internal() + " options=" + new TreeMap<>(spec.driverOpts())
-                        + " labels=" + new TreeMap<>(spec.labels()));
-            }
-        }
-        return result;
     }
 
     /**
@@ -314,16 +310,14 @@ public final class StackApplier {
     }
 
     /** Applies one service's step on an apply thread: scale down, replace one at a time, create the missing. */
-    private void applyStep(Run run, Step step, boolean oneShot, Rollout.Progress progress)
+    private void applyStep(Deployment d, ContainerWatch watch, Step step, boolean oneShot, Rollout.Progress progress)
             throws StepFailure, InterruptedException {
-        Deployment d = run.d();
-        ContainerWatch watch = run.watch();
         ServiceSpec service = Objects.requireNonNull(step.desired());
         if (step.action() == Step.Action.UNCHANGED) {
             // A dependency that did not change, waited for with service_healthy: it must be healthy now.
             for (ContainerInfo c :
                     step.current().stream().filter(ContainerInfo::running).toList()) {
-                gate.await(step.service(), c.id(), Gate.Kind.CHECK, watch, watch.follow(c.id()));
+                gate.await(step.service(), c.id(), Gate.Kind.CHECK, clock.instant(), watch, watch.follow(c.id()));
                 watch.unfollow(c.id());
             }
             return;
@@ -332,9 +326,9 @@ public final class StackApplier {
         step.remove().forEach(this::stopAndRemove);
         Map<Integer, String> fresh = new TreeMap<>();
         for (ContainerInfo old : step.replace()) {
-            fresh.put(Planner.number(old), replaceReplica(run, step, old, kind));
+            fresh.put(Planner.number(old), replaceReplica(d, watch, step, old, kind));
         }
-        fresh.putAll(createReplicas(run, step, kind, progress));
+        fresh.putAll(createReplicas(d, watch, step, kind, progress));
         BerthEvent done;
         if (step.replicas() == 0) {
             done = new ServiceRemoved(d.stack(), d.id(), d.commit(), step.service());
@@ -362,16 +356,15 @@ public final class StackApplier {
      * Replaces one replica, stop-first: the old container frees its name and ports but is kept aside,
      * so it comes back as it was when the new one fails. Returns the new container's id.
      */
-    private String replaceReplica(Run run, Step step, ContainerInfo old, Gate.Kind kind)
+    private String replaceReplica(Deployment d, ContainerWatch watch, Step step, ContainerInfo old, Gate.Kind kind)
             throws StepFailure, InterruptedException {
-        ContainerWatch watch = run.watch();
         int number = Planner.number(old);
         engine.stop(old.id(), stopGrace(old));
         engine.rename(old.id(), old.name() + OLD_SUFFIX);
         String created = null;
         try {
-            created = createAndStart(run, step, number, List.of(old));
-            awaitGate(run, step, created, number, kind);
+            created = createAndStart(d, watch, step, number, List.of(old));
+            awaitGate(d, watch, step, created, number, kind, clock.instant());
         } catch (StepFailure | BerthException | InterruptedException e) {
             if (created != null) {
                 watch.unfollow(created);
@@ -392,17 +385,20 @@ public final class StackApplier {
      * Creates and starts the missing replicas together, then waits for each; when one fails, every
      * replica created here goes. Returns the new ids by number.
      */
-    private Map<Integer, String> createReplicas(Run run, Step step, Gate.Kind kind, Rollout.Progress progress)
+    private Map<Integer, String> createReplicas(
+            Deployment d, ContainerWatch watch, Step step, Gate.Kind kind, Rollout.Progress progress)
             throws StepFailure, InterruptedException {
-        ContainerWatch watch = run.watch();
         Map<Integer, String> created = new LinkedHashMap<>();
+        Map<Integer, Instant> since = new HashMap<>();
         try {
             for (int number : step.create()) {
-                created.put(number, createAndStart(run, step, number, List.of()));
+                created.put(number, createAndStart(d, watch, step, number, List.of()));
+                since.put(number, clock.instant());
             }
             progress.started();
+            // They start together, so each one's gate counts from its own start, not from the previous gate.
             for (Map.Entry<Integer, String> replica : created.entrySet()) {
-                awaitGate(run, step, replica.getValue(), replica.getKey(), kind);
+                awaitGate(d, watch, step, replica.getValue(), replica.getKey(), kind, since.get(replica.getKey()));
             }
         } catch (StepFailure | BerthException | InterruptedException e) {
             for (String id : created.values()) {
@@ -415,21 +411,22 @@ public final class StackApplier {
     }
 
     /** @param previous the container this one replaces, whose anonymous volumes it keeps (as Compose does) */
-    private String createAndStart(Run run, Step step, int number, List<ContainerInfo> previous) {
-        String id = engine.create(run.resources().withVolumesOf(containerSpec(run, step, number), previous));
-        run.watch().follow(id);
+    private String createAndStart(
+            Deployment d, ContainerWatch watch, Step step, int number, List<ContainerInfo> previous) {
+        String id = engine.create(d.requireResources().withVolumesOf(containerSpec(d, step, number), previous));
+        watch.follow(id);
         engine.start(id);
         return id;
     }
 
-    private void awaitGate(Run run, Step step, String id, int number, Gate.Kind kind)
+    private void awaitGate(
+            Deployment d, ContainerWatch watch, Step step, String id, int number, Gate.Kind kind, Instant since)
             throws StepFailure, InterruptedException {
-        ContainerWatch watch = run.watch();
         try {
-            Duration took = gate.await(step.service(), id, kind, watch, watch.follow(id));
+            Duration took = gate.await(step.service(), id, kind, since, watch, watch.follow(id));
             String replica = step.replicas() > 1 ? step.service() + "-" + number : step.service();
-            info((kind == Gate.Kind.COMPLETED ? "completed " : "healthy ")
-                    + run.d().stack() + " " + replica + " (" + seconds(took) + " s)");
+            info((kind == Gate.Kind.COMPLETED ? "completed " : "healthy ") + d.stack() + " " + replica + " ("
+                    + seconds(took) + " s)");
         } finally {
             watch.unfollow(id);
         }
@@ -478,8 +475,7 @@ public final class StackApplier {
         }
     }
 
-    private static ContainerSpec containerSpec(Run run, Step step, int number) {
-        Deployment d = run.d();
+    private static ContainerSpec containerSpec(Deployment d, Step step, int number) {
         ServiceSpec service = Objects.requireNonNull(step.desired());
         StackRef stack = d.stack();
         Map<String, String> labels = new LinkedHashMap<>(service.labels());
@@ -498,7 +494,7 @@ public final class StackApplier {
         if (grace != null) {
             labels.put(Labels.STOP_GRACE_PERIOD, String.valueOf(grace.toSeconds()));
         }
-        return run.resources()
+        return d.requireResources()
                 .containerSpec(Planner.containerName(stack.project(), step.service(), number), service, labels);
     }
 

@@ -36,7 +36,7 @@ class PlannerTest {
                         String.valueOf(number)));
     }
 
-    /** The stack with {@code web} at {@code replicas} (the parser reads deploy.replicas in its own branch). */
+    /** The stack with {@code web} at {@code replicas}. */
     private ComposeStack withWebReplicas(int replicas) {
         return new ComposeStack(stack.services().stream()
                 .map(s -> s.name().equals("web") ? replicas(s, replicas) : s)
