@@ -152,7 +152,7 @@ final class ServiceReader {
                 keys.containsKey("healthcheck")
                         ? healthcheck(keys.get("healthcheck").getValueNode(), where)
                         : null,
-                keyValues(keys.get("labels"), where + ": labels", false),
+                keyValues(keys.get("labels"), where + ": labels"),
                 dependsOn,
                 networkMode == null ? networks(keys.get("networks"), where) : Map.of(),
                 mounts.read(keys.get("volumes"), where, declarations.volumes(), volumes),
@@ -269,7 +269,7 @@ final class ServiceReader {
                 StackContext.normalise("", dockerfile),
                 environments.buildArgs(keys.get("args"), what + ": args"),
                 target,
-                keyValues(keys.get("labels"), what + ": labels", false));
+                keyValues(keys.get("labels"), what + ": labels"));
     }
 
     private @Nullable String networkMode(Map<String, NodeTuple> keys, String where) {
