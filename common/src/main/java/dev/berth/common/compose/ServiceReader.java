@@ -131,9 +131,11 @@ final class ServiceReader {
             throw error(
                     keys.get("ports").getKeyNode(),
                     where + ": ports cannot be published with network_mode " + networkMode
-                            + (networkMode.equals("host")
-                                    ? " (the container uses the host's ports directly); remove ports"
-                                    : " (the container shares another's network); publish them there"));
+                            + switch (networkMode) {
+                                case "host" -> " (the container uses the host's ports directly); remove ports";
+                                case "none" -> " (the container has no network); remove ports";
+                                default -> " (the container shares another's network); publish them there";
+                            });
         }
         Set<String> volumes = new TreeSet<>();
         Set<String> secrets = new TreeSet<>();
