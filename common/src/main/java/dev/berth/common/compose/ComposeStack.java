@@ -17,10 +17,12 @@ import org.jspecify.annotations.Nullable;
  *     whatever this says, so two environments on one engine never collide
  * @param services the active services (profiles applied), each after the services it depends on,
  *     otherwise in the file's order
- * @param networks the stack's networks by key, {@code default} included when a service uses it
- * @param volumes the stack's named volumes by key
- * @param secrets top-level secrets by key
- * @param configs top-level configs by key
+ * @param networks the networks the active services join, by key; {@code default} is included when a
+ *     service uses it (declared or implicit); declared networks no active service joins are left out,
+ *     as Compose leaves them out
+ * @param volumes the named volumes the active services mount, by key (unused ones left out)
+ * @param secrets the top-level secrets the active services use, by key; their files exist
+ * @param configs the top-level configs the active services use, by key; their files exist
  * @param hostVariables variables the document uses that neither the environment nor the stack's
  *     {@code .env} set: the deployer resolves them on its host
  * @param usedPaths the repository paths outside the compose file that the stack uses: {@code env_file}

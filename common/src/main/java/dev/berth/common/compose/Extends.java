@@ -155,7 +155,16 @@ final class Extends {
         if (chain.contains(id)) {
             List<String> cycle = new ArrayList<>(chain.subList(chain.indexOf(id), chain.size()));
             cycle.add(id);
-            throw error(extendsTuple.getKeyNode(), "extends forms a cycle: " + String.join(" -> ", cycle));
+            throw error(
+                    extendsTuple.getKeyNode(),
+                    "extends forms a cycle: "
+                            + String.join(
+                                    " -> ",
+                                    cycle.stream()
+                                            .map(step -> step.startsWith(context.composeFile + ":")
+                                                    ? step.substring(context.composeFile.length() + 1)
+                                                    : step)
+                                            .toList()));
         }
         chain.add(id);
         Map<String, NodeTuple> inherited = resolve(baseName, base, baseServices, chain);

@@ -140,8 +140,8 @@ final class Nodes {
         return values;
     }
 
-    /** {@code KEY: value} mappings and {@code KEY=value} lists. */
-    static Map<String, String> keyValues(@Nullable NodeTuple tuple, String what, boolean environment) {
+    /** {@code KEY: value} mappings and {@code KEY=value} lists ({@code KEY} alone is an empty value). */
+    static Map<String, String> keyValues(@Nullable NodeTuple tuple, String what) {
         Map<String, String> result = new LinkedHashMap<>();
         if (tuple == null) {
             return result;
@@ -155,31 +155,12 @@ final class Nodes {
                 if (key.isBlank()) {
                     throw error(item, what + ": \"" + text + "\" has no name before '='");
                 }
-                if (eq < 0) {
-                    if (environment) {
-                        // Compose takes a bare name from the shell; Berth resolves host values later.
-                        throw error(
-                                item,
-                                what + ": \"" + text + "\" has no value; write " + text
-                                        + "=<value> (values from the deployer's host are not supported yet)");
-                    }
-                    result.put(key, "");
-                } else {
-                    result.put(key, text.substring(eq + 1));
-                }
+                result.put(key, eq < 0 ? "" : text.substring(eq + 1));
             }
             return result;
         }
         for (Map.Entry<String, NodeTuple> entry : mapping(node, what).entrySet()) {
-            Node value = entry.getValue().getValueNode();
-            String text = scalar(value, what + ": " + entry.getKey());
-            if (environment && isNull(value)) {
-                throw error(
-                        value,
-                        what + ": " + entry.getKey() + " has no value; give one"
-                                + " (values from the deployer's host are not supported yet)");
-            }
-            result.put(entry.getKey(), text);
+            result.put(entry.getKey(), scalar(entry.getValue().getValueNode(), what + ": " + entry.getKey()));
         }
         return result;
     }

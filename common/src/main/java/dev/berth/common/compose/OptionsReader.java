@@ -141,7 +141,7 @@ final class OptionsReader {
         }
         String driver =
                 keys.containsKey("driver") ? scalar(keys.get("driver").getValueNode(), what + ": driver") : "json-file";
-        return new ContainerOptions.Logging(driver, keyValues(keys.get("options"), what + ": options", false));
+        return new ContainerOptions.Logging(driver, keyValues(keys.get("options"), what + ": options"));
     }
 
     /** {@code nofile: 1024} or {@code nofile: {soft: 1024, hard: 2048}}, as {@code [soft, hard]}. */
@@ -192,7 +192,7 @@ final class OptionsReader {
             return result;
         }
         if (tuple.getValueNode() instanceof MappingNode) {
-            keyValues(tuple, what, false).forEach((host, ip) -> result.add(host + ":" + ip));
+            keyValues(tuple, what).forEach((host, ip) -> result.add(host + ":" + ip));
             return result;
         }
         for (String entry : stringOrList(tuple, what)) {

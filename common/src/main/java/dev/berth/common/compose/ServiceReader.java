@@ -131,9 +131,11 @@ final class ServiceReader {
             throw error(
                     keys.get("ports").getKeyNode(),
                     where + ": ports cannot be published with network_mode " + networkMode
-                            + (networkMode.equals("host")
-                                    ? " (the container uses the host's ports directly); remove ports"
-                                    : " (the container shares another's network); publish them there"));
+                            + switch (networkMode) {
+                                case "host" -> " (the container uses the host's ports directly); remove ports";
+                                case "none" -> " (the container has no network); remove ports";
+                                default -> " (the container shares another's network); publish them there";
+                            });
         }
         Set<String> volumes = new TreeSet<>();
         Set<String> secrets = new TreeSet<>();
@@ -152,7 +154,7 @@ final class ServiceReader {
                 keys.containsKey("healthcheck")
                         ? healthcheck(keys.get("healthcheck").getValueNode(), where)
                         : null,
-                keyValues(keys.get("labels"), where + ": labels", false),
+                keyValues(keys.get("labels"), where + ": labels"),
                 dependsOn,
                 networkMode == null ? networks(keys.get("networks"), where) : Map.of(),
                 mounts.read(keys.get("volumes"), where, declarations.volumes(), volumes),
@@ -269,7 +271,7 @@ final class ServiceReader {
                 StackContext.normalise("", dockerfile),
                 environments.buildArgs(keys.get("args"), what + ": args"),
                 target,
-                keyValues(keys.get("labels"), what + ": labels", false));
+                keyValues(keys.get("labels"), what + ": labels"));
     }
 
     private @Nullable String networkMode(Map<String, NodeTuple> keys, String where) {

@@ -20,7 +20,9 @@ import org.jspecify.annotations.Nullable;
  *     {@code environment} over them
  * @param expose container ports exposed without publishing, as {@code port/protocol}
  * @param healthcheck null to keep the image's HEALTHCHECK
- * @param dependsOn the services this one starts after, with Compose's condition
+ * @param dependsOn the services this one starts after, with Compose's condition; a
+ *     {@code network_mode: service:<name>} adds {@code <name>} (started), as Compose orders it; a
+ *     dependency that is not required on a service left out by profiles is dropped
  * @param networks the stack networks (keys of {@link ComposeStack#networks()}) the service joins, with
  *     its aliases on each; empty when {@link ContainerOptions#networkMode()} is set
  * @param volumes bind mounts, volumes and tmpfs mounts, in the file's order

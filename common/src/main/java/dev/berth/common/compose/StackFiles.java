@@ -28,6 +28,9 @@ public final class StackFiles implements RepoFiles {
     /** The most a stack's files may hold together; the change event carries them. */
     public static final long MAX_TOTAL_BYTES = 8L * 1024 * 1024;
 
+    /** The most a text file that the parser reads may hold. */
+    public static final int MAX_TEXT_BYTES = 1024 * 1024;
+
     private final Map<String, byte[]> files;
 
     public StackFiles(Map<String, byte[]> files) {
@@ -65,13 +68,16 @@ public final class StackFiles implements RepoFiles {
     /**
      * A file's text, if the stack has it.
      *
-     * @throws ComposeException when the file is not valid UTF-8
+     * @throws ComposeException when the file is not valid UTF-8 or is over 1 MiB
      */
     @Override
     public Optional<String> text(String path) {
         byte[] bytes = files.get(path);
         if (bytes == null) {
             return Optional.empty();
+        }
+        if (bytes.length > MAX_TEXT_BYTES) {
+            throw new ComposeException(path, 0, 0, "file is larger than 1 MiB; Berth reads text files up to 1 MiB");
         }
         try {
             return Optional.of(StandardCharsets.UTF_8

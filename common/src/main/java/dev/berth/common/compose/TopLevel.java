@@ -79,8 +79,8 @@ final class TopLevel {
                             name,
                             external.external(),
                             text(keys.get("driver"), what + ": driver"),
-                            keyValues(keys.get("driver_opts"), what + ": driver_opts", false),
-                            keyValues(keys.get("labels"), what + ": labels", false),
+                            keyValues(keys.get("driver_opts"), what + ": driver_opts"),
+                            keyValues(keys.get("labels"), what + ": labels"),
                             flag(keys.get("internal"), what + ": internal")));
         }
         return result;
@@ -120,8 +120,8 @@ final class TopLevel {
                             name,
                             external.external(),
                             text(keys.get("driver"), what + ": driver"),
-                            keyValues(keys.get("driver_opts"), what + ": driver_opts", false),
-                            keyValues(keys.get("labels"), what + ": labels", false)));
+                            keyValues(keys.get("driver_opts"), what + ": driver_opts"),
+                            keyValues(keys.get("labels"), what + ": labels")));
         }
         return result;
     }
@@ -175,7 +175,7 @@ final class TopLevel {
                         + (secret
                                 ? " or a variable (file, environment)"
                                 : ", a variable or literal content" + " (file, environment, content)"));
-        List<String> sources = known.stream().filter(keys::containsKey).sorted().toList();
+        List<String> sources = keys.keySet().stream().filter(known::contains).toList();
         if (sources.size() != 1) {
             throw error(
                     sources.isEmpty()

@@ -694,4 +694,59 @@ class ComposeFeaturesTest {
         assertThat(stack.usedPaths()).isEmpty();
         assertThat(stack.hostVariables()).isEmpty();
     }
+
+    @Test
+    void extendsMergesBuildDeployAndHealthcheckKeyByKey() {
+        StackFiles files = files(
+                "stacks/base/app/Dockerfile", "FROM busybox:1.35",
+                "stacks/base/compose.yaml", """
+                        services:
+                          app:
+                            build:
+                              context: ./app
+                              args: [A=1, B=2]
+                            healthcheck:
+                              disable: true
+                            logging:
+                              driver: json-file
+                              options: {max-size: 1m}
+                        """);
+        ServiceSpec web = parse("""
+                        services:
+                          web:
+                            extends: {file: ../base/compose.yaml, service: app}
+                            build:
+                              args: {B: "3"}
+                              target: prod
+                            logging:
+                              options: {max-file: "2"}
+                        """, files).service("web").orElseThrow();
+        assertThat(web.build().context()).isEqualTo("stacks/base/app");
+        assertThat(web.build().args()).containsEntry("A", "1").containsEntry("B", "3");
+        assertThat(web.build().target()).isEqualTo("prod");
+        assertThat(web.healthcheck().disabled()).isTrue();
+        assertThat(web.options().logging().options())
+                .containsEntry("max-size", "1m")
+                .containsEntry("max-file", "2");
+    }
+
+    @Test
+    void yamlNullsAndBooleansAsCompose() {
+        ServiceSpec web = parse("""
+                services:
+                  web:
+                    image: a
+                    labels:
+                      empty: null
+                      tilde: ~
+                      word: on
+                    environment:
+                      FLAG: yes
+                """).service("web").orElseThrow();
+        assertThat(web.labels())
+                .containsEntry("empty", "")
+                .containsEntry("tilde", "")
+                .containsEntry("word", "on");
+        assertThat(web.environment()).containsEntry("FLAG", "yes");
+    }
 }
