@@ -257,6 +257,6 @@ class AllInOneIT {
         assertThat(secrets.awaitExit()).isEqualTo(2);
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> secrets.printed("secrets file " + missing + " does not exist"));
-        assertThat(secrets.output()).doesNotContain("\tat ").doesNotContain("kafka");
+        assertThat(secrets.output()).doesNotContain("\tat ").doesNotContain("embedded broker");
     }
 }
