@@ -11,6 +11,7 @@ import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Ports;
 import dev.berth.common.Commit;
 import dev.berth.common.StackRef;
+import dev.berth.common.compose.HostVariables;
 import dev.berth.common.event.Envelope;
 import dev.berth.common.event.EventCodec;
 import dev.berth.common.event.StackChanged;
@@ -28,6 +29,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -47,6 +49,8 @@ class DeployerIT {
     private static final SimpleMeterRegistry METRICS = new SimpleMeterRegistry();
     /** Every stack a test used, swept again once the deployer stopped (it may still act on a failed test's change). */
     private static final Set<String> USED_STACKS = ConcurrentHashMap.newKeySet();
+    /** A host secret: no event may ever carry it. */
+    private static final String CANARY = "canary-" + UUID.randomUUID();
 
     private final StackRef stack =
             new StackRef("dit", "s" + UUID.randomUUID().toString().substring(0, 8));
@@ -65,7 +69,8 @@ class DeployerIT {
         DeployerConfig config = DeployerConfig.defaults()
                 .withEnvironment("dit")
                 .withHealthTimeout(Duration.ofSeconds(15))
-                .withMonitorPeriod(Duration.ofSeconds(2));
+                .withMonitorPeriod(Duration.ofSeconds(2))
+                .withHostVariables(new HostVariables(Map.of("BERTH_IT_CANARY", CANARY)));
         deployer = new Deployer(config, kafka.settings(), publisher, CLOCK, METRICS);
         deployer.start();
     }
@@ -95,6 +100,11 @@ class DeployerIT {
 
     /** Publishes a change and returns its envelope. */
     private Envelope change(String compose) {
+        return change(stack, compose);
+    }
+
+    /** Publishes a change of {@code target} and returns its envelope. */
+    private Envelope change(StackRef target, String compose) {
         String sha = (UUID.randomUUID().toString() + UUID.randomUUID())
                 .replace("-", "")
                 .substring(0, 40);
@@ -102,7 +112,7 @@ class DeployerIT {
         Envelope envelope = Envelope.newChain(
                 URI.create("/test"),
                 CLOCK,
-                new StackChanged(stack, commit, "stacks/x/compose.yaml", compose, List.of()));
+                new StackChanged(target, commit, "stacks/x/compose.yaml", compose, List.of()));
         publisher.publish(envelope);
         return envelope;
     }
@@ -364,5 +374,246 @@ class DeployerIT {
             assertThat(u.getSoftLong()).isEqualTo(1024L);
             assertThat(u.getHardLong()).isEqualTo(2048L);
         });
+    }
+
+    /** The containers of the stack's service by replica number, from {@code docker ps} labels. */
+    private Map<String, String> replicas(String service) {
+        Map<String, String> byNumber = new java.util.TreeMap<>();
+        for (Container c : docker.containers(stack.key())) {
+            if (service.equals(c.getLabels().get("com.docker.compose.service"))) {
+                byNumber.put(c.getLabels().get("com.docker.compose.container-number"), c.getNames()[0]);
+            }
+        }
+        return byNumber;
+    }
+
+    private String idOf(String name) {
+        return docker.containers(stack.key()).stream()
+                .filter(c -> c.getNames()[0].equals("/" + name))
+                .findFirst()
+                .orElseThrow()
+                .getId();
+    }
+
+    @Test
+    void scalesReplicasUpAndDownKeepingTheReplicasThatStay() throws Exception {
+        String worker = """
+                services:
+                  worker:
+                    image: busybox:1.35
+                    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"]
+                    deploy:
+                      replicas: %d
+                """;
+        assertThat(outcome(change(worker.formatted(1))).ceType()).contains("succeeded");
+        String p = "/" + stack.project() + "-worker-";
+        assertThat(replicas("worker")).isEqualTo(Map.of("1", p + "1"));
+        String first = idOf(stack.project() + "-worker-1");
+
+        Envelope up = change(worker.formatted(3));
+        assertThat(outcome(up).ceType()).contains("succeeded");
+        assertThat(json(chainOf(up).get(0)).at("/subject/content/plan").toString())
+                .isEqualTo("[\"scale worker 1 -> 3\"]");
+        assertThat(replicas("worker")).isEqualTo(Map.of("1", p + "1", "2", p + "2", "3", p + "3"));
+        assertThat(idOf(stack.project() + "-worker-1")).isEqualTo(first);
+        assertThat(docker.containers(stack.key()))
+                .allSatisfy(c -> assertThat(c.getState()).isEqualTo("running"));
+
+        Envelope down = change(worker.formatted(1));
+        assertThat(outcome(down).ceType()).contains("succeeded");
+        assertThat(replicas("worker")).isEqualTo(Map.of("1", p + "1"));
+        assertThat(idOf(stack.project() + "-worker-1")).isEqualTo(first);
+
+        // A changed config replaces every replica; the count alone never does.
+        Envelope changed = change(worker.formatted(2).replace("sleep 600", "sleep 601"));
+        assertThat(outcome(changed).ceType()).contains("succeeded");
+        assertThat(replicas("worker")).isEqualTo(Map.of("1", p + "1", "2", p + "2"));
+        assertThat(idOf(stack.project() + "-worker-1")).isNotEqualTo(first);
+
+        assertThat(outcome(change(worker.formatted(0))).ceType()).contains("succeeded");
+        assertThat(docker.containers(stack.key())).isEmpty();
+    }
+
+    private Instant startedAt(String service) {
+        return Instant.parse(docker.inspect(idOf(stack.project() + "-" + service + "-1"))
+                .getState()
+                .getStartedAt());
+    }
+
+    @Test
+    void startsIndependentServicesAtOnceAndEachAfterItsDependenciesConditions() throws Exception {
+        // db turns healthy 3 s after it starts; cache has no health check; both are independent.
+        Envelope chain = change("""
+                services:
+                  web:
+                    image: busybox:1.35
+                    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"]
+                    depends_on: [api]
+                  api:
+                    image: busybox:1.35
+                    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"]
+                    depends_on:
+                      db: {condition: service_healthy}
+                      cache: {condition: service_started}
+                  db:
+                    image: busybox:1.35
+                    command: ["sh", "-c", "mkdir -p /tmp; trap 'exit 0' TERM; (sleep 3; touch /tmp/ready) & sleep 600 & wait"]
+                    healthcheck:
+                      test: ["CMD", "test", "-f", "/tmp/ready"]
+                      interval: 1s
+                      retries: 30
+                  cache:
+                    image: busybox:1.35
+                    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"]
+                """);
+        assertThat(outcome(chain).ceType()).contains("succeeded");
+        Instant db = startedAt("db");
+        Instant cache = startedAt("cache");
+        Instant api = startedAt("api");
+        Instant web = startedAt("web");
+        // One after the other, cache would start only after db's gate (3 s) or db after cache's (2 s).
+        assertThat(Duration.between(db, cache).abs()).isLessThan(Duration.ofSeconds(1));
+        // api waits for db to be healthy, not merely started.
+        assertThat(Duration.between(db, api)).isGreaterThanOrEqualTo(Duration.ofSeconds(3));
+        // web waits for api to start, not for api's gate (running for the 2 s monitor period).
+        assertThat(web).isAfterOrEqualTo(api);
+        assertThat(Duration.between(api, web)).isLessThan(Duration.ofSeconds(2));
+        assertThat(chainOf(chain))
+                .extracting(KafkaFixture.Record::ceType)
+                .filteredOn(t -> t.contains("service.deployed"))
+                .hasSize(4);
+        assertThat(chainOf(chain).get(chainOf(chain).size() - 1).ceType()).contains("deployment.succeeded");
+
+        // Leaving out web and api: removed after the others, each before what it depends on.
+        Envelope smaller = change("""
+                services:
+                  db:
+                    image: busybox:1.35
+                    command: ["sh", "-c", "mkdir -p /tmp; trap 'exit 0' TERM; (sleep 3; touch /tmp/ready) & sleep 600 & wait"]
+                    healthcheck:
+                      test: ["CMD", "test", "-f", "/tmp/ready"]
+                      interval: 1s
+                      retries: 30
+                  cache:
+                    image: busybox:1.35
+                    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"]
+                """);
+        assertThat(outcome(smaller).ceType()).contains("succeeded");
+        assertThat(json(chainOf(smaller).get(0)).at("/subject/content/plan").toString())
+                .isEqualTo("[\"remove web\",\"remove api\"]");
+    }
+
+    @Test
+    void waitsForOneShotServicesToCompleteAndFailsWhenOneExitsNonZero() throws Exception {
+        String stackWithJob = """
+                services:
+                  app:
+                    image: busybox:1.35
+                    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"]
+                    depends_on:
+                      migrate: {condition: service_completed_successfully}
+                  migrate:
+                    image: busybox:1.35
+                    command: ["sh", "-c", "sleep 1; %s"]
+                """;
+        Envelope good = change(stackWithJob.formatted("true"));
+        assertThat(outcome(good).ceType()).contains("succeeded");
+        Instant migrateEnded = Instant.parse(
+                docker.inspect(idOf(stack.project() + "-migrate-1")).getState().getFinishedAt());
+        assertThat(startedAt("app")).isAfterOrEqualTo(migrateEnded);
+        assertThat(docker.inspect(idOf(stack.project() + "-migrate-1"))
+                        .getState()
+                        .getExitCodeLong())
+                .isZero();
+
+        // Converged: the job that completed is not run again.
+        Envelope again = change(stackWithJob.formatted("true"));
+        assertThat(outcome(again).ceType()).contains("succeeded");
+        assertThat(chainOf(again)).hasSize(1);
+
+        String app = idOf(stack.project() + "-app-1");
+        KafkaFixture.Record failed = outcome(change(stackWithJob.formatted("echo migration broke; false")));
+        assertThat(failed.ceType()).contains("failed");
+        JsonNode failure = json(failed).at("/subject/content");
+        assertThat(failure.get("service").asText()).isEqualTo("migrate");
+        assertThat(failure.get("reason").asText()).contains("\"migrate\" exited with code 1");
+        assertThat(failure.get("evidence").asText()).contains("exit code: 1").contains("migration broke");
+        assertThat(idOf(stack.project() + "-app-1")).isEqualTo(app);
+    }
+
+    @Test
+    void refusesAHostPortAnotherStackOfTheEnvironmentPublishes() throws Exception {
+        StackRef blog = new StackRef(stack.environment(), stack.name() + "b");
+        USED_STACKS.add(blog.key());
+        try {
+            int port = Stacks.freePort();
+            assertThat(outcome(change(blog, Stacks.webServer(port, "blog", Stacks.HEALTHY)))
+                            .ceType())
+                    .contains("succeeded");
+            KafkaFixture.Record refused = outcome(change(Stacks.webServer(port, "shop", Stacks.HEALTHY)));
+            assertThat(refused.ceType()).contains("failed");
+            assertThat(json(refused).at("/subject/content/reason").asText())
+                    .startsWith("stack " + stack + ": service \"web\" publishes port " + port + ", already used by "
+                            + blog);
+            assertThat(docker.containers(stack.key())).isEmpty();
+        } finally {
+            docker.removeStack(blog.key());
+        }
+    }
+
+    @Test
+    void noEventCarriesAHostSecretEvenWhenTheContainerPrintsIt() throws Exception {
+        Envelope chain = change("""
+                services:
+                  leaky:
+                    image: busybox:1.35
+                    command: ["sh", "-c", "echo starting with %1$s; trap 'exit 0' TERM; sleep 600 & wait"]
+                    environment:
+                      TOKEN: %1$s
+                    healthcheck:
+                      test: ["CMD-SHELL", "echo token is $$TOKEN; exit 1"]
+                      interval: 1s
+                      retries: 1
+                """.formatted(CANARY));
+        KafkaFixture.Record failed = outcome(chain);
+        assertThat(failed.ceType()).contains("failed");
+        String evidence = json(failed).at("/subject/content/evidence").asText();
+        assertThat(evidence).contains("token is ***").contains("starting with ***");
+        assertThat(chainOf(chain)).allSatisfy(r -> assertThat(r.valueText()).doesNotContain(CANARY));
+    }
+
+    @Test
+    void reApplyingAConvergedStackOfTwentyServicesTouchesNothing() throws Exception {
+        StringBuilder compose = new StringBuilder("services:\n");
+        for (int i = 1; i <= 20; i++) {
+            compose.append("""
+                      s%02d:
+                        image: busybox:1.35
+                        command: ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"]
+                        healthcheck:
+                          test: ["CMD", "true"]
+                          interval: 1s
+                    """.formatted(i));
+            if (i > 10) {
+                compose.append("    depends_on:\n      s%02d: {condition: service_healthy}\n".formatted(i - 10));
+            }
+        }
+        assertThat(outcome(change(compose.toString())).ceType()).contains("succeeded");
+        List<String> ids = docker.containers(stack.key()).stream()
+                .map(Container::getId)
+                .sorted()
+                .toList();
+        assertThat(ids).hasSize(20);
+
+        Envelope again = change(compose.toString());
+        KafkaFixture.Record same = outcome(again);
+        assertThat(chainOf(again)).hasSize(1);
+        assertThat(json(same).at("/subject/content/changed").size()).isZero();
+        // The deployer logs how long it took ("up to date ... (N ms)"); the benchmark measures it.
+        assertThat(docker.containers(stack.key()).stream()
+                        .map(Container::getId)
+                        .sorted()
+                        .toList())
+                .isEqualTo(ids);
     }
 }

@@ -1,69 +1,86 @@
 package dev.berth.common.compose;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import org.snakeyaml.engine.v2.nodes.Node;
-import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Reads a compose document as Compose does (YAML 1.2, anchors and {@code <<} merge keys) into a
- * {@link ComposeStack}, or fails with a {@link ComposeException} that names the file, line and key.
- * A key Berth does not support yet is an error, never silently ignored: ignoring it would deploy
- * something other than what the file says. Stateless and thread-safe.
+ * Reads a compose document as Compose does (YAML 1.2, anchors and {@code <<} merge keys,
+ * interpolation, {@code extends}, {@code env_file}, profiles) into a {@link ComposeStack}, or fails
+ * with a {@link ComposeException} that names the file, line, column and key. A key Berth does not
+ * support yet is an error, never silently ignored: ignoring it would deploy something other than
+ * what the file says. What the environment's {@link ComposePolicy} does not allow is an error that
+ * says how to allow it. Stateless and thread-safe.
  */
 public final class ComposeParser {
-    private static final Set<String> TOP_LEVEL_KEYS = Set.of("services", "name", "version");
+    private final ComposePolicy policy;
+
+    /** A parser with {@link ComposePolicy#DEFAULT}: nothing beyond an ordinary container. */
+    public ComposeParser() {
+        this(ComposePolicy.DEFAULT);
+    }
+
+    public ComposeParser(ComposePolicy policy) {
+        this.policy = Objects.requireNonNull(policy, "policy");
+    }
 
     /**
-     * Parses one compose document with no variables set: {@code ${VAR:-default}} takes its default and
-     * {@code $VAR} becomes empty, as in Compose with an empty environment.
+     * Parses one compose document with no variables set and no other file: {@code ${VAR:-default}}
+     * takes its default and {@code $VAR} becomes empty, as in Compose with an empty environment.
      *
-     * @param file the file's path as the user knows it, used in error messages
+     * @param file the file's repository path, used in error messages and to resolve relative paths
      */
     public ComposeStack parse(String file, String content) {
         return parse(file, content, Map.of());
     }
 
     /**
-     * Parses one compose document, interpolating {@code variables} into its values as Compose does.
+     * Parses one compose document, interpolating {@code variables} into its values as Compose does; a
+     * variable they do not set is empty, and {@code ${VAR:?message}} fails for it. The document may use
+     * no other file of the repository ({@link StackFiles#EMPTY}).
      *
-     * @param file the file's path as the user knows it, used in error messages
+     * @param file the file's repository path, used in error messages and to resolve relative paths
      */
     public ComposeStack parse(String file, String content, Map<String, String> variables) {
-        Node root = Yaml.interpolate(
-                Yaml.load(file, content), new Interpolation(name -> Optional.ofNullable(variables.get(name))));
-        Map<String, NodeTuple> top = Nodes.mapping(root, "the compose file");
-        for (Map.Entry<String, NodeTuple> entry : top.entrySet()) {
-            String key = entry.getKey();
-            if (!TOP_LEVEL_KEYS.contains(key) && !key.startsWith("x-")) {
-                throw Nodes.error(
-                        entry.getValue().getKeyNode(),
-                        "top-level key \"" + key
-                                + "\" is not supported by this version of Berth; supported: services, name, x-* extensions");
+        return parse(file, content, variables, StackFiles.EMPTY, HostVariables.NONE);
+    }
+
+    /**
+     * Parses one compose document of a repository.
+     *
+     * @param composeFile the file's repository path, such as {@code stacks/web/compose.yaml}; relative
+     *     paths in it resolve against its directory
+     * @param variables the environment's variables and the stack's {@code .env}
+     * @param files the repository at the commit: {@code env_file} and {@code extends} files are read
+     *     from it, bind sources, build contexts, secret and config files must exist in it
+     * @param host null in the watcher: a variable {@code variables} does not set is recorded in
+     *     {@link ComposeStack#hostVariables()} and is empty for now ({@code ${VAR:?msg}} does not fail
+     *     for it); in the deployer, the host's variables, which such a variable is taken from
+     *     ({@code ${VAR:?msg}} fails with {@code msg} when the host does not set it either). Error
+     *     messages never show a host variable's value.
+     */
+    public ComposeStack parse(
+            String composeFile,
+            String content,
+            Map<String, String> variables,
+            RepoFiles files,
+            @Nullable HostVariables host) {
+        Objects.requireNonNull(composeFile, "composeFile");
+        Objects.requireNonNull(content, "content");
+        Objects.requireNonNull(variables, "variables");
+        Objects.requireNonNull(files, "files");
+        StackContext context = new StackContext(composeFile, policy, files, variables, host);
+        try {
+            return new StackReader(context).read(content);
+        } catch (ComposeException e) {
+            if (host == null || host.size() == 0) {
+                throw e;
             }
+            String redacted = host.redact(e.detail());
+            if (redacted.equals(e.detail())) {
+                throw e;
+            }
+            throw new ComposeException(e.file(), e.line(), e.column(), redacted);
         }
-        NodeTuple services = top.get("services");
-        if (services == null) {
-            throw Nodes.error(root, "no \"services\" key: a compose file must declare at least one service");
-        }
-        Map<String, NodeTuple> serviceNodes = Nodes.mapping(services.getValueNode(), "services");
-        if (serviceNodes.isEmpty()) {
-            throw Nodes.error(services.getValueNode(), "\"services\" is empty: declare at least one service");
-        }
-        Map<String, ServiceSpec> specs = new LinkedHashMap<>();
-        for (Map.Entry<String, NodeTuple> entry : serviceNodes.entrySet()) {
-            specs.put(entry.getKey(), ServiceReader.service(entry.getKey(), entry.getValue()));
-        }
-        return new ComposeStack(
-                top.containsKey("name") ? Nodes.scalar(top.get("name").getValueNode(), "name") : null,
-                DependencyOrder.order(specs, serviceNodes),
-                Map.of("default", ComposeStack.NetworkSpec.byDefault()),
-                Map.of(),
-                Map.of(),
-                Map.of(),
-                Set.of(),
-                Set.of());
     }
 }

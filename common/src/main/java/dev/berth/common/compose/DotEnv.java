@@ -1,8 +1,12 @@
 package dev.berth.common.compose;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads a stack's {@code .env} file as Compose does: {@code KEY=value} lines, blank lines and
@@ -25,6 +29,27 @@ public final class DotEnv {
      */
     public static Map<String, String> parse(String file, String content) {
         Map<String, String> variables = new LinkedHashMap<>();
+        for (Entry entry : entries(file, content, false)) {
+            variables.put(entry.key(), Objects.requireNonNull(entry.value()));
+        }
+        return variables;
+    }
+
+    /**
+     * One line of an env file.
+     *
+     * @param value null for a bare {@code KEY} (an {@code env_file} takes it from the environment)
+     * @param literal true for a single-quoted value, which Compose never interpolates
+     * @param line 1-based
+     */
+    record Entry(String key, @Nullable String value, boolean literal, int line) {}
+
+    /**
+     * The lines of an env file in order; with {@code bareKeys}, a line holding only a name is an
+     * entry without a value, as in an {@code env_file}.
+     */
+    static List<Entry> entries(String file, String content, boolean bareKeys) {
+        List<Entry> entries = new ArrayList<>();
         String[] lines = content.split("\r?\n", -1);
         for (int n = 0; n < lines.length; n++) {
             String line = lines[n].strip();
@@ -36,7 +61,7 @@ public final class DotEnv {
             }
             int eq = line.indexOf('=');
             String key = eq < 0 ? line : line.substring(0, eq).strip();
-            if (eq < 0 || !KEY.matcher(key).matches()) {
+            if ((eq < 0 && !bareKeys) || !KEY.matcher(key).matches()) {
                 throw new ComposeException(
                         file,
                         n + 1,
@@ -44,9 +69,34 @@ public final class DotEnv {
                         "\"" + lines[n].strip()
                                 + "\" is not a variable: write NAME=value, with a name of letters, digits and _");
             }
-            variables.put(key, value(file, n + 1, line.substring(eq + 1).strip()));
+            if (eq < 0) {
+                entries.add(new Entry(key, null, false, n + 1));
+                continue;
+            }
+            String raw = line.substring(eq + 1).strip();
+            entries.add(new Entry(key, value(file, n + 1, raw), raw.startsWith("'"), n + 1));
         }
-        return variables;
+        return entries;
+    }
+
+    /** The lines of a {@code format: raw} env file: every value exactly as written after {@code =}. */
+    static List<Entry> rawEntries(String file, String content) {
+        List<Entry> entries = new ArrayList<>();
+        String[] lines = content.split("\r?\n", -1);
+        for (int n = 0; n < lines.length; n++) {
+            String line = lines[n];
+            if (line.isBlank() || line.strip().startsWith("#")) {
+                continue;
+            }
+            int eq = line.indexOf('=');
+            String key = eq < 0 ? line.strip() : line.substring(0, eq).strip();
+            if (!KEY.matcher(key).matches()) {
+                throw new ComposeException(
+                        file, n + 1, 1, "\"" + line.strip() + "\" is not a variable: write NAME=value");
+            }
+            entries.add(new Entry(key, eq < 0 ? null : line.substring(eq + 1), true, n + 1));
+        }
+        return entries;
     }
 
     private static String value(String file, int line, String raw) {

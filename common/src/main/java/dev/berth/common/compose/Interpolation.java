@@ -2,6 +2,7 @@ package dev.berth.common.compose;
 
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Compose's variable interpolation in one value: {@code $VAR}, {@code ${VAR}}, {@code ${VAR:-default}},
@@ -21,9 +22,19 @@ final class Interpolation {
     }
 
     private final Function<String, Optional<String>> variables;
+    private final Predicate<String> deferred;
 
     Interpolation(Function<String, Optional<String>> variables) {
+        this(variables, name -> false);
+    }
+
+    /**
+     * @param deferred names whose value the deployer resolves later on its host: {@code ${VAR:?msg}}
+     *     does not fail for them now
+     */
+    Interpolation(Function<String, Optional<String>> variables, Predicate<String> deferred) {
         this.variables = variables;
+        this.deferred = deferred;
     }
 
     String apply(String text) throws Failure {
@@ -91,6 +102,9 @@ final class Interpolation {
             case "-" -> set ? value.get() : apply(argument);
             case "+" -> set ? apply(argument) : "";
             case "?" -> {
+                if (!set && deferred.test(variable)) {
+                    yield "";
+                }
                 if (!set) {
                     throw new Failure("variable " + variable + " is required"
                             + (argument.isEmpty() ? "" : ": " + apply(argument)));

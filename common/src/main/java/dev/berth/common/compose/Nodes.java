@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -82,7 +83,8 @@ final class Nodes {
         if (!(node instanceof ScalarNode scalarNode)) {
             throw error(node, what + " must be a single value, found " + describe(node));
         }
-        return scalarNode.getValue();
+        // YAML's null (~, null) is no value, as Compose reads it.
+        return isNull(scalarNode) ? "" : scalarNode.getValue();
     }
 
     static List<Node> sequence(Node node, String what) {
@@ -288,5 +290,35 @@ final class Nodes {
             current = swap;
         }
         return previous[b.length()];
+    }
+
+    /**
+     * Checks that a mapping's keys are among {@code known}, ignoring {@code x-*} extensions; a key of
+     * Compose that Berth does not apply is refused by name, another with the likely key it meant.
+     */
+    static Map<String, NodeTuple> keys(
+            Node node, String what, Set<String> known, Set<String> composeOnly, String hint) {
+        Map<String, NodeTuple> result = mapping(node, what);
+        for (Map.Entry<String, NodeTuple> entry : result.entrySet()) {
+            String key = entry.getKey();
+            if (known.contains(key) || key.startsWith("x-")) {
+                continue;
+            }
+            if (composeOnly.contains(key)) {
+                throw error(
+                        entry.getValue().getKeyNode(),
+                        what + ": \"" + key + "\" is not supported by this version of Berth; " + hint);
+            }
+            throw error(
+                    entry.getValue().getKeyNode(),
+                    what + ": unknown key \"" + key + "\""
+                            + Nodes.suggestion(key, known)
+                                    .map(n -> ": did you mean \"" + n + "\"?")
+                                    .orElse("; use "
+                                            + String.join(
+                                                    ", ",
+                                                    known.stream().sorted().toList())));
+        }
+        return result;
     }
 }

@@ -32,7 +32,13 @@ final class OptionsReader {
 
     private OptionsReader() {}
 
-    static ContainerOptions options(Map<String, NodeTuple> keys, String where) {
+    static ContainerOptions options(
+            Map<String, NodeTuple> keys,
+            String where,
+            @Nullable NodeTuple resources,
+            boolean privileged,
+            @Nullable String networkMode,
+            @Nullable String pid) {
         return new ContainerOptions(
                 matching(
                         keys.get("restart"),
@@ -51,12 +57,12 @@ final class OptionsReader {
                 matching(keys.get("stop_signal"), SIGNAL, where + ": stop_signal", "a signal like SIGTERM or SIGINT"),
                 duration(keys.get("stop_grace_period"), where),
                 tmpfs(keys.get("tmpfs"), where),
-                resources(keys.get("deploy"), where),
+                resources(resources, where + ": deploy.resources"),
                 logging(keys.get("logging"), where + ": logging"),
                 ulimits(keys.get("ulimits"), where + ": ulimits"),
-                false,
-                null,
-                null);
+                privileged,
+                networkMode,
+                pid);
     }
 
     private static Map<String, String> tmpfs(@Nullable NodeTuple tuple, String where) {
@@ -75,31 +81,18 @@ final class OptionsReader {
         return tmpfs;
     }
 
-    /** {@code deploy}: only {@code resources} is applied yet; other keys are refused by name. */
-    private static ContainerOptions.Resources resources(@Nullable NodeTuple deploy, String where) {
-        if (deploy == null) {
+    /** {@code deploy.resources}: limits and reservations of memory, CPUs and PIDs. */
+    private static ContainerOptions.Resources resources(@Nullable NodeTuple tuple, String what) {
+        if (tuple == null) {
             return ContainerOptions.Resources.NONE;
         }
-        String what = where + ": deploy";
-        Map<String, NodeTuple> keys = mapping(deploy.getValueNode(), what);
-        for (Map.Entry<String, NodeTuple> entry : keys.entrySet()) {
-            if (!entry.getKey().equals("resources")) {
-                throw error(
-                        entry.getValue().getKeyNode(),
-                        what + ": \"" + entry.getKey()
-                                + "\" is not supported by this version of Berth, which applies only deploy.resources");
-            }
-        }
-        if (!keys.containsKey("resources")) {
-            return ContainerOptions.Resources.NONE;
-        }
-        Map<String, NodeTuple> resources = mapping(keys.get("resources").getValueNode(), what + ".resources");
+        Map<String, NodeTuple> resources = mapping(tuple.getValueNode(), what);
         Long memory = null;
         Long cpus = null;
         Long pids = null;
         Long reservation = null;
         for (Map.Entry<String, NodeTuple> entry : resources.entrySet()) {
-            String part = what + ".resources." + entry.getKey();
+            String part = what + "." + entry.getKey();
             Map<String, NodeTuple> values = mapping(entry.getValue().getValueNode(), part);
             for (Map.Entry<String, NodeTuple> value : values.entrySet()) {
                 String key = entry.getKey() + "." + value.getKey();
@@ -112,7 +105,7 @@ final class OptionsReader {
                     default ->
                         throw error(
                                 value.getValue().getKeyNode(),
-                                what + ".resources." + key
+                                what + "." + key
                                         + " is not supported by this version of Berth; it applies limits.memory,"
                                         + " limits.cpus, limits.pids and reservations.memory");
                 }

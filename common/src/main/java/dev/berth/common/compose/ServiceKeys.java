@@ -31,7 +31,19 @@ final class ServiceKeys {
             "depends_on",
             "deploy",
             "logging",
-            "ulimits");
+            "ulimits",
+            "build",
+            "env_file",
+            "extends",
+            "profiles",
+            "volumes",
+            "networks",
+            "network_mode",
+            "pid",
+            "privileged",
+            "secrets",
+            "configs",
+            "scale");
 
     /** Every service key of the Compose specification, to tell "not supported yet" from a typo. */
     static final Set<String> COMPOSE = Set.of(

@@ -2,10 +2,13 @@ package dev.berth.common.compose;
 
 import static dev.berth.common.compose.Nodes.duration;
 import static dev.berth.common.compose.Nodes.error;
+import static dev.berth.common.compose.Nodes.flag;
 import static dev.berth.common.compose.Nodes.keyValues;
+import static dev.berth.common.compose.Nodes.keys;
 import static dev.berth.common.compose.Nodes.mapping;
 import static dev.berth.common.compose.Nodes.scalar;
 import static dev.berth.common.compose.Nodes.sequence;
+import static dev.berth.common.compose.Nodes.text;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.nodes.Node;
@@ -20,13 +24,43 @@ import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
 
-/** Reads one service's keys into a {@link ServiceSpec}. Stateless. */
+/** Reads one service's keys (after {@code extends}) into a {@link ServiceSpec}. Used by one parse. */
 final class ServiceReader {
-    private static final Pattern SERVICE_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9._-]*");
+    static final Pattern SERVICE_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9._-]*");
 
-    private ServiceReader() {}
+    /** The top-level declarations services refer to. */
+    record Declarations(
+            Map<String, ComposeStack.NetworkSpec> networks,
+            Map<String, ComposeStack.VolumeSpec> volumes,
+            Map<String, NodeTuple> secrets,
+            Map<String, NodeTuple> configs) {}
 
-    static ServiceSpec service(String name, NodeTuple tuple) {
+    /** A service read, with what the stack-wide checks need besides its spec. */
+    record Read(
+            ServiceSpec spec,
+            NodeTuple tuple,
+            Map<String, NodeTuple> keys,
+            List<Ports.Published> ports,
+            Set<String> volumes,
+            Set<String> secrets,
+            Set<String> configs) {}
+
+    private static final Set<String> DEPLOY_KEYS = Set.of("resources", "replicas", "mode");
+
+    private final StackContext context;
+    private final Declarations declarations;
+    private final Mounts mounts;
+    private final Environments environments;
+
+    ServiceReader(StackContext context, Declarations declarations) {
+        this.context = context;
+        this.declarations = declarations;
+        this.mounts = new Mounts(context);
+        this.environments = new Environments(context);
+    }
+
+    /** Checks a service's name and that each of its keys is one Berth applies. */
+    static void checkKeys(String name, NodeTuple tuple, Map<String, NodeTuple> keys) {
         String where = "service \"" + name + "\"";
         if (!SERVICE_NAME.matcher(name).matches()) {
             throw error(
@@ -34,11 +68,6 @@ final class ServiceReader {
                     "service name \"" + name
                             + "\" is not valid: use letters, digits, '.', '_' and '-', starting with a letter or digit");
         }
-        Node serviceNode = tuple.getValueNode();
-        if (serviceNode instanceof ScalarNode s && s.getValue().isEmpty()) {
-            throw error(tuple.getKeyNode(), where + " is empty: give it at least an image");
-        }
-        Map<String, NodeTuple> keys = mapping(serviceNode, where);
         for (Map.Entry<String, NodeTuple> entry : keys.entrySet()) {
             String key = entry.getKey();
             if (!ServiceKeys.SUPPORTED.contains(key) && !key.startsWith("x-")) {
@@ -52,39 +81,86 @@ final class ServiceReader {
                             + ": container_name is not allowed: Berth names containers <environment>-<stack>-<service>-<n>"
                             + " so it can find, replace and scale them; remove the key");
         }
-        NodeTuple image = keys.get("image");
-        if (image == null) {
+    }
+
+    /** The profiles a service is in; empty when it is always active. */
+    static List<String> profiles(String name, Map<String, NodeTuple> keys) {
+        NodeTuple tuple = keys.get("profiles");
+        List<String> result = new ArrayList<>();
+        if (tuple == null) {
+            return result;
+        }
+        String what = "service \"" + name + "\": profiles";
+        for (Node item : sequence(tuple.getValueNode(), what)) {
+            String profile = scalar(item, "an item of " + what);
+            if (!SERVICE_NAME.matcher(profile).matches()) {
+                throw error(
+                        item, what + ": \"" + profile + "\" is not a profile name (letters, digits, '.', '_', '-')");
+            }
+            result.add(profile);
+        }
+        return result;
+    }
+
+    Read read(String name, NodeTuple tuple, Map<String, NodeTuple> keys) {
+        String where = "service \"" + name + "\"";
+        checkKeys(name, tuple, keys);
+        ServiceSpec.@Nullable BuildSpec build = keys.containsKey("build") ? build(keys.get("build"), where) : null;
+        String image = null;
+        NodeTuple imageTuple = keys.get("image");
+        if (imageTuple != null) {
+            image = scalar(imageTuple.getValueNode(), where + ": image").strip();
+            if (image.isEmpty()) {
+                throw error(imageTuple.getValueNode(), where + ": image is empty");
+            }
+        } else if (build == null) {
             throw error(
                     tuple.getKeyNode(),
-                    where + " has no image: add \"image: <name>:<tag>\""
-                            + " (building images from source is not supported yet)");
+                    where + " has no image: add \"image: <name>:<tag>\", or \"build: <directory>\" to build one");
         }
-        String imageName = scalar(image.getValueNode(), where + ": image").strip();
-        if (imageName.isEmpty()) {
-            throw error(image.getValueNode(), where + ": image is empty");
+        String networkMode = networkMode(keys, where);
+        boolean privileged = privileged(keys.get("privileged"), where);
+        String pid = pid(keys.get("pid"), where);
+        Map<String, ServiceSpec.Dependency> dependsOn = dependsOn(keys.get("depends_on"), where);
+        if (networkMode != null && networkMode.startsWith("service:")) {
+            dependsOn.putIfAbsent(networkMode.substring("service:".length()), ServiceSpec.Dependency.started());
         }
-        return new ServiceSpec(
+        Map<String, NodeTuple> deploy = deploy(keys.get("deploy"), where);
+        List<Ports.Published> ports = Ports.ports(keys.get("ports"), where);
+        if (networkMode != null && !ports.isEmpty()) {
+            throw error(
+                    keys.get("ports").getKeyNode(),
+                    where + ": ports cannot be published with network_mode " + networkMode
+                            + (networkMode.equals("host")
+                                    ? " (the container uses the host's ports directly); remove ports"
+                                    : " (the container shares another's network); publish them there"));
+        }
+        Set<String> volumes = new TreeSet<>();
+        Set<String> secrets = new TreeSet<>();
+        Set<String> configs = new TreeSet<>();
+        ServiceSpec spec = new ServiceSpec(
                 name,
-                imageName,
-                null,
+                image,
+                build,
                 keys.containsKey("entrypoint")
                         ? command(keys.get("entrypoint").getValueNode(), where + ": entrypoint")
                         : null,
                 keys.containsKey("command") ? command(keys.get("command").getValueNode(), where + ": command") : null,
-                keyValues(keys.get("environment"), where + ": environment", true),
-                Ports.ports(keys.get("ports"), where),
+                environments.environment(keys, where),
+                ports.stream().map(Ports.Published::mapping).toList(),
                 Ports.expose(keys.get("expose"), where),
                 keys.containsKey("healthcheck")
                         ? healthcheck(keys.get("healthcheck").getValueNode(), where)
                         : null,
                 keyValues(keys.get("labels"), where + ": labels", false),
-                dependsOn(keys.get("depends_on"), where),
-                Map.of("default", ServiceSpec.ServiceNetwork.PLAIN),
-                List.of(),
-                List.of(),
-                List.of(),
-                1,
-                OptionsReader.options(keys, where));
+                dependsOn,
+                networkMode == null ? networks(keys.get("networks"), where) : Map.of(),
+                mounts.read(keys.get("volumes"), where, declarations.volumes(), volumes),
+                FileMounts.read(keys.get("secrets"), true, where, declarations.secrets(), secrets),
+                FileMounts.read(keys.get("configs"), false, where, declarations.configs(), configs),
+                replicas(keys.get("scale"), deploy.get("replicas"), where),
+                OptionsReader.options(keys, where, deploy.get("resources"), privileged, networkMode, pid));
+        return new Read(spec, tuple, keys, ports, volumes, secrets, configs);
     }
 
     /** Why a service key is refused: a typo (with the likely key) or a key Berth does not apply yet. */
@@ -97,6 +173,307 @@ final class ServiceReader {
         Optional<String> nearest = Nodes.suggestion(key, ServiceKeys.COMPOSE);
         return "unknown key \"" + key + "\""
                 + nearest.map(n -> ": did you mean \"" + n + "\"?").orElse(": it is not a Compose service key");
+    }
+
+    private ServiceSpec.BuildSpec build(NodeTuple tuple, String where) {
+        String what = where + ": build";
+        Node node = tuple.getValueNode();
+        Node contextNode = node;
+        String contextText = ".";
+        Map<String, NodeTuple> keys = Map.of();
+        if (node instanceof ScalarNode) {
+            contextText = scalar(node, what);
+        } else {
+            keys = keys(
+                    node,
+                    what,
+                    Set.of("context", "dockerfile", "args", "target", "labels"),
+                    Set.of(
+                            "additional_contexts",
+                            "cache_from",
+                            "cache_to",
+                            "dockerfile_inline",
+                            "entitlements",
+                            "extra_hosts",
+                            "isolation",
+                            "network",
+                            "no_cache",
+                            "platforms",
+                            "privileged",
+                            "provenance",
+                            "pull",
+                            "sbom",
+                            "secrets",
+                            "shm_size",
+                            "ssh",
+                            "tags",
+                            "ulimits"),
+                    "it builds with context, dockerfile, args, target and labels");
+            if (keys.containsKey("context")) {
+                contextNode = keys.get("context").getValueNode();
+                contextText = scalar(contextNode, what + ": context");
+            }
+        }
+        contextText = contextText.strip();
+        if (contextText.contains("://") || contextText.startsWith("git@") || contextText.startsWith("github.com/")) {
+            throw error(
+                    contextNode,
+                    what + ": context \"" + contextText + "\" is a remote repository; Berth builds only from a"
+                            + " directory of this repository");
+        }
+        if (contextText.startsWith("/") || contextText.startsWith("~")) {
+            throw error(
+                    contextNode,
+                    what + ": context \"" + contextText + "\" is outside the repository; name a directory of the"
+                            + " repository, relative to the compose file");
+        }
+        String contextPath = context.repoPath(contextNode, contextText, what + " context");
+        if (!context.files.isDirectory(contextPath)) {
+            throw error(
+                    contextNode,
+                    what + " context \"" + contextText + "\" (" + contextPath + ") is not a directory of the"
+                            + " repository: commit it with its Dockerfile, or fix the path");
+        }
+        context.use(contextPath);
+        String dockerfile = "Dockerfile";
+        Node dockerfileNode = contextNode;
+        if (keys.containsKey("dockerfile")) {
+            dockerfileNode = keys.get("dockerfile").getValueNode();
+            dockerfile = scalar(dockerfileNode, what + ": dockerfile").strip();
+        }
+        if (dockerfile.startsWith("/")) {
+            throw error(dockerfileNode, what + ": dockerfile \"" + dockerfile + "\" must be relative to the context");
+        }
+        String dockerfilePath = StackContext.normalise(contextPath, dockerfile);
+        if (dockerfilePath == null || dockerfilePath.isEmpty()) {
+            throw error(dockerfileNode, what + ": dockerfile \"" + dockerfile + "\" leaves the repository");
+        }
+        if (context.files.isSymlink(dockerfilePath)) {
+            throw error(
+                    dockerfileNode,
+                    what + ": dockerfile \"" + dockerfile + "\" is a symbolic link, which Berth never follows; commit"
+                            + " the file itself");
+        }
+        if (!context.files.isFile(dockerfilePath)) {
+            throw error(
+                    dockerfileNode,
+                    what + ": dockerfile " + dockerfilePath + " does not exist in the repository; commit it or set"
+                            + " build.dockerfile");
+        }
+        if (!dockerfilePath.startsWith(contextPath + "/")) {
+            context.use(dockerfilePath);
+        }
+        String target = text(keys.get("target"), what + ": target");
+        return new ServiceSpec.BuildSpec(
+                contextPath,
+                StackContext.normalise("", dockerfile),
+                environments.buildArgs(keys.get("args"), what + ": args"),
+                target,
+                keyValues(keys.get("labels"), what + ": labels", false));
+    }
+
+    private @Nullable String networkMode(Map<String, NodeTuple> keys, String where) {
+        NodeTuple tuple = keys.get("network_mode");
+        if (tuple == null) {
+            return null;
+        }
+        Node node = tuple.getValueNode();
+        String mode = scalar(node, where + ": network_mode").strip();
+        if (keys.containsKey("networks")) {
+            throw error(
+                    keys.get("networks").getKeyNode(),
+                    where + " sets both network_mode and networks; Compose refuses that: keep one");
+        }
+        if (mode.equals("none")) {
+            return mode;
+        }
+        if (mode.equals("host")) {
+            if (!context.policy.hostNetwork()) {
+                throw error(
+                        node,
+                        where + ": network_mode host gives the container the host's network; the environment's"
+                                + " policy refuses it: allow it for the environment with --allow "
+                                + ComposePolicy.HOST_NETWORK);
+            }
+            return mode;
+        }
+        if ((mode.startsWith("service:") || mode.startsWith("container:")) && mode.indexOf(':') < mode.length() - 1) {
+            return mode;
+        }
+        throw error(
+                node,
+                where + ": network_mode \"" + mode + "\" is not supported; use none, host, service:<name> or"
+                        + " container:<name>, or leave it out to join the stack's networks");
+    }
+
+    private boolean privileged(@Nullable NodeTuple tuple, String where) {
+        boolean privileged = flag(tuple, where + ": privileged");
+        if (privileged && !context.policy.privileged()) {
+            throw error(
+                    tuple.getValueNode(),
+                    where + ": privileged gives the container full control of the host; the environment's policy"
+                            + " refuses it: allow it for the environment with --allow " + ComposePolicy.PRIVILEGED);
+        }
+        return privileged;
+    }
+
+    private @Nullable String pid(@Nullable NodeTuple tuple, String where) {
+        String pid = text(tuple, where + ": pid");
+        if (pid == null) {
+            return null;
+        }
+        if (!pid.equals("host")) {
+            throw error(
+                    tuple.getValueNode(),
+                    where + ": pid \"" + pid + "\" is not supported by this version of Berth; use host, or leave it"
+                            + " out for the container's own process namespace");
+        }
+        if (!context.policy.hostPid()) {
+            throw error(
+                    tuple.getValueNode(),
+                    where + ": pid host lets the container see and signal every process of the host; the"
+                            + " environment's policy refuses it: allow it for the environment with --allow "
+                            + ComposePolicy.HOST_PID);
+        }
+        return pid;
+    }
+
+    /** {@code deploy}: {@code resources} and {@code replicas} apply; other keys are refused by name. */
+    private static Map<String, NodeTuple> deploy(@Nullable NodeTuple tuple, String where) {
+        if (tuple == null) {
+            return Map.of();
+        }
+        String what = where + ": deploy";
+        Map<String, NodeTuple> keys = mapping(tuple.getValueNode(), what);
+        for (Map.Entry<String, NodeTuple> entry : keys.entrySet()) {
+            String key = entry.getKey();
+            Node at = entry.getValue().getKeyNode();
+            switch (key) {
+                case "resources", "replicas" -> {
+                    // read by the caller
+                }
+                case "mode" -> {
+                    String mode = scalar(entry.getValue().getValueNode(), what + ".mode");
+                    if (!mode.equals("replicated")) {
+                        throw error(
+                                entry.getValue().getValueNode(),
+                                what + ".mode \"" + mode + "\" is not supported; Berth runs replicated services"
+                                        + " (deploy.replicas) on one engine");
+                    }
+                }
+                case "update_config", "rollback_config" ->
+                    throw error(
+                            at,
+                            what + "." + key + " is not applied yet: Berth replaces containers stop-first, one at a"
+                                    + " time (rolling updates and rollbacks are issue 4); remove it until then, so the"
+                                    + " file says what Berth does");
+                case "restart_policy" ->
+                    throw error(
+                            at,
+                            what + ".restart_policy is not applied yet (issue 4); use the service's restart key"
+                                    + " (no, always, unless-stopped, on-failure[:N]) instead");
+                default -> {
+                    if (key.startsWith("x-")) {
+                        continue;
+                    }
+                    throw error(
+                            at,
+                            what + ": \"" + key + "\" is not supported by this version of Berth, which applies "
+                                    + DEPLOY_KEYS.stream().sorted().toList() + " of deploy");
+                }
+            }
+        }
+        return keys;
+    }
+
+    private static int replicas(@Nullable NodeTuple scale, @Nullable NodeTuple replicas, String where) {
+        Integer fromScale = scale == null ? null : count(scale.getValueNode(), where + ": scale");
+        Integer fromReplicas = replicas == null ? null : count(replicas.getValueNode(), where + ": deploy.replicas");
+        if (fromScale != null && fromReplicas != null && !fromScale.equals(fromReplicas)) {
+            throw error(
+                    scale.getKeyNode(),
+                    where + ": scale " + fromScale + " and deploy.replicas " + fromReplicas
+                            + " disagree; keep one of them");
+        }
+        return fromReplicas != null ? fromReplicas : fromScale != null ? fromScale : 1;
+    }
+
+    private static int count(Node node, String what) {
+        String text = scalar(node, what).strip();
+        try {
+            int value = Integer.parseInt(text);
+            if (value >= 0) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw error(node, what + " \"" + text + "\" is not a number of containers: write a whole number, 0 or more");
+    }
+
+    private Map<String, ServiceSpec.ServiceNetwork> networks(@Nullable NodeTuple tuple, String where) {
+        Map<String, ServiceSpec.ServiceNetwork> result = new LinkedHashMap<>();
+        if (tuple == null) {
+            result.put("default", ServiceSpec.ServiceNetwork.PLAIN);
+            return result;
+        }
+        String what = where + ": networks";
+        Node node = tuple.getValueNode();
+        if (node instanceof SequenceNode) {
+            for (Node item : sequence(node, what)) {
+                String network = scalar(item, "an item of " + what);
+                declaredNetwork(item, network, where);
+                result.put(network, ServiceSpec.ServiceNetwork.PLAIN);
+            }
+        } else {
+            for (Map.Entry<String, NodeTuple> entry : mapping(node, what).entrySet()) {
+                String network = entry.getKey();
+                declaredNetwork(entry.getValue().getKeyNode(), network, where);
+                Node value = entry.getValue().getValueNode();
+                if (value instanceof ScalarNode s
+                        && (Nodes.isNull(s) || s.getValue().isEmpty())) {
+                    result.put(network, ServiceSpec.ServiceNetwork.PLAIN);
+                    continue;
+                }
+                Map<String, NodeTuple> options = keys(
+                        value,
+                        what + ": " + network,
+                        Set.of("aliases"),
+                        Set.of(
+                                "ipv4_address",
+                                "ipv6_address",
+                                "link_local_ips",
+                                "mac_address",
+                                "priority",
+                                "gw_priority",
+                                "driver_opts",
+                                "interface_name"),
+                        "it applies aliases");
+                List<String> aliases = new ArrayList<>();
+                if (options.containsKey("aliases")) {
+                    for (Node alias : sequence(options.get("aliases").getValueNode(), what + ": aliases")) {
+                        aliases.add(scalar(alias, "an alias of " + what));
+                    }
+                }
+                result.put(network, new ServiceSpec.ServiceNetwork(aliases));
+            }
+        }
+        if (result.isEmpty()) {
+            result.put("default", ServiceSpec.ServiceNetwork.PLAIN);
+        }
+        return result;
+    }
+
+    private void declaredNetwork(Node at, String network, String where) {
+        if (!network.equals("default") && !declarations.networks().containsKey(network)) {
+            throw error(
+                    at,
+                    where + " joins network \"" + network + "\", which is not declared under the top-level networks:"
+                            + " declare it there"
+                            + Nodes.suggestion(network, declarations.networks().keySet())
+                                    .map(n -> " (or did you mean \"" + n + "\"?)")
+                                    .orElse(""));
+        }
     }
 
     /** A command or entrypoint: a list, or a string split as a shell would. */
@@ -121,7 +498,8 @@ final class ServiceReader {
         Map<String, NodeTuple> keys = mapping(node, what);
         for (String key : keys.keySet()) {
             if (!Set.of("test", "interval", "timeout", "start_period", "start_interval", "retries", "disable")
-                    .contains(key)) {
+                            .contains(key)
+                    && !key.startsWith("x-")) {
                 throw error(
                         keys.get(key).getKeyNode(),
                         what + ": key \"" + key + "\" is not known; use test,"
@@ -134,8 +512,7 @@ final class ServiceReader {
                     what
                             + ": start_interval needs Docker Engine API 1.44, which Berth does not require yet; remove it");
         }
-        boolean disable = keys.containsKey("disable")
-                && Boolean.parseBoolean(scalar(keys.get("disable").getValueNode(), what + ": disable"));
+        boolean disable = flag(keys.get("disable"), what + ": disable");
         List<String> test;
         if (disable) {
             test = List.of("NONE");
@@ -190,38 +567,31 @@ final class ServiceReader {
             return result;
         }
         for (Map.Entry<String, NodeTuple> entry : mapping(node, what).entrySet()) {
-            Map<String, NodeTuple> options = mapping(entry.getValue().getValueNode(), what + ": " + entry.getKey());
-            String condition = "service_started";
-            for (Map.Entry<String, NodeTuple> option : options.entrySet()) {
-                Node value = option.getValue().getValueNode();
-                switch (option.getKey()) {
-                    case "condition" -> condition = scalar(value, what + ": condition");
-                    case "required", "restart" -> {
-                        String flag = scalar(value, what + ": " + option.getKey());
-                        if (!flag.equals("true") && !flag.equals("false")) {
-                            throw error(value, what + ": " + option.getKey() + " must be true or false");
-                        }
-                    }
-                    default ->
-                        throw error(
-                                option.getValue().getKeyNode(),
-                                what + ": key \"" + option.getKey()
-                                        + "\" is not known; use condition, required or restart");
+            Node value = entry.getValue().getValueNode();
+            if (value instanceof ScalarNode s && Nodes.isNull(s)) {
+                result.put(entry.getKey(), ServiceSpec.Dependency.started());
+                continue;
+            }
+            Map<String, NodeTuple> options =
+                    keys(value, what + ": " + entry.getKey(), Set.of("condition", "required", "restart"), Set.of(), "");
+            String condition = ServiceSpec.Dependency.STARTED;
+            if (options.containsKey("condition")) {
+                Node conditionNode = options.get("condition").getValueNode();
+                condition = scalar(conditionNode, what + ": condition");
+                if (!Set.of(
+                                ServiceSpec.Dependency.STARTED,
+                                ServiceSpec.Dependency.HEALTHY,
+                                ServiceSpec.Dependency.COMPLETED)
+                        .contains(condition)) {
+                    throw error(
+                            conditionNode,
+                            what + ": condition \"" + condition + "\" is not valid: use service_started,"
+                                    + " service_healthy or service_completed_successfully");
                 }
             }
-            if (condition.equals("service_completed_successfully")) {
-                throw error(
-                        entry.getValue().getValueNode(),
-                        what + ": condition service_completed_successfully"
-                                + " is not supported by this version of Berth; use service_started or service_healthy");
-            }
-            if (!condition.equals("service_started") && !condition.equals("service_healthy")) {
-                throw error(
-                        entry.getValue().getValueNode(),
-                        what + ": condition \"" + condition
-                                + "\" is not valid: use service_started or service_healthy");
-            }
-            result.put(entry.getKey(), new ServiceSpec.Dependency(condition, true, false));
+            boolean required = !options.containsKey("required") || flag(options.get("required"), what + ": required");
+            boolean restart = flag(options.get("restart"), what + ": restart");
+            result.put(entry.getKey(), new ServiceSpec.Dependency(condition, required, restart));
         }
         return result;
     }

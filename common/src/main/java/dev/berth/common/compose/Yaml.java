@@ -15,6 +15,7 @@ import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
+import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /** Loads a compose document as a YAML 1.2 node tree, and interpolates its values. Stateless. */
 final class Yaml {
@@ -29,6 +30,8 @@ final class Yaml {
         }
         LoadSettings settings = LoadSettings.builder()
                 .setLabel(file)
+                // YAML 1.2's core schema, as Compose: ~, null and nothing are null; yes and on are strings.
+                .setSchema(new CoreSchema())
                 .setMaxAliasesForCollections(100)
                 .setCodePointLimit(MAX_DOCUMENT_CHARS * 2)
                 .build();

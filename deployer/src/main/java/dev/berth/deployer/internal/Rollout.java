@@ -208,7 +208,7 @@ final class Rollout {
     /** RUNNING when every dependency meets its condition, SKIPPED when a required one failed, else PENDING. */
     private State decide(Node node) {
         for (Map.Entry<String, ServiceSpec.Dependency> entry :
-                Objects.requireNonNull(node.step.desired()).dependsOn().entrySet()) {
+                dependencies(Objects.requireNonNull(node.step.desired())).entrySet()) {
             Node dependency = nodes.get(entry.getKey());
             if (dependency == null) {
                 // Not in the stack (an optional dependency, or a profile that is off).
@@ -228,6 +228,20 @@ final class Rollout {
             }
         }
         return State.RUNNING;
+    }
+
+    /**
+     * The service's {@code depends_on}, plus {@code network_mode: service:<name>}, which needs that
+     * service's container to exist, as in Compose.
+     */
+    static Map<String, ServiceSpec.Dependency> dependencies(ServiceSpec service) {
+        String mode = service.options().networkMode();
+        if (mode == null || !mode.startsWith("service:")) {
+            return service.dependsOn();
+        }
+        Map<String, ServiceSpec.Dependency> all = new LinkedHashMap<>(service.dependsOn());
+        all.putIfAbsent(mode.substring("service:".length()), ServiceSpec.Dependency.started());
+        return all;
     }
 
     private void start(Node node) {

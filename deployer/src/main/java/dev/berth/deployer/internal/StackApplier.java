@@ -34,6 +34,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -47,7 +48,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -101,41 +101,31 @@ public final class StackApplier {
                 .register(registry);
     }
 
-    /**
-     * One deployment: the change it answers, the ids its events carry and, once the stack is parsed,
-     * its resources (workspace, networks, volumes, built images).
-     */
-    private record Deployment(
-            Envelope incoming,
-            StackRef stack,
-            String id,
-            Commit commit,
-            Instant begin,
-            @Nullable StackResources resources) {
-        Deployment with(StackResources prepared) {
-            return new Deployment(incoming, stack, id, commit, begin, prepared);
-        }
-
-        StackResources requireResources() {
-            return Objects.requireNonNull(resources, "resources are prepared before any container is made");
+    /** One deployment: the change it answers and the ids its events carry. */
+    private record Deployment(Envelope incoming, StackRef stack, String id, Commit commit, Instant begin) {
+        String network() {
+            return stack.project() + "_default";
         }
     }
+
+    /** What the steps of a deployment share: its stack's files, networks and volumes, and its event stream. */
+    private record Run(Deployment d, StackResources resources, ContainerWatch watch) {}
 
     /** Brings the stack to the state {@code change} describes. */
     public void apply(Envelope incoming, StackChanged change) throws InterruptedException {
         engine.requireReachable();
         StackRef stack = change.stack();
-        Deployment d =
-                new Deployment(incoming, stack, UUID.randomUUID().toString(), change.commit(), clock.instant(), null);
+        Deployment d = new Deployment(incoming, stack, UUID.randomUUID().toString(), change.commit(), clock.instant());
         ComposeStack desired;
+        StackResources resources;
         List<Step> steps;
         try {
             desired = parser.parse(change.composeFile(), change.compose(), change.variables());
-            d = d.with(StackResources.prepare(engine, config, clock, change, desired));
-            desired = d.requireResources().buildImages();
+            resources = StackResources.prepare(engine, config, clock, change, desired);
+            desired = resources.buildImages();
             // One listing: the labels carry what the planner needs (service, number, config hash).
             List<ContainerInfo> current = engine.containers(Labels.STACK, stack.key());
-            Map<String, String> hashes = hashes(desired, d.requireResources());
+            Map<String, String> hashes = hashes(desired, resources, d.network());
             steps = Planner.plan(stack.project(), desired, hashes, current, completed(desired, current));
             if (steps.stream()
                     .anyMatch(s -> !s.create().isEmpty() || !s.replace().isEmpty())) {
@@ -158,21 +148,21 @@ public final class StackApplier {
                 .map(Step::describe)
                 .toList();
         if (changes.isEmpty()) {
-            info("up to date " + stack + " @" + d.commit().shortSha());
+            info("up to date " + stack + " @" + d.commit().shortSha() + " ("
+                    + Duration.between(d.begin(), clock.instant()).toMillis() + " ms)");
             succeed(d, List.of(), "deployed");
             return;
         }
         info("deploying " + stack + " @" + d.commit().shortSha() + ": " + String.join(", ", changes));
         publish(d, new DeploymentStarted(stack, d.id(), d.commit(), changes));
         Set<String> oneShot = Planner.completionTargets(desired);
-        Deployment prepared = d;
         try (ContainerWatch watch = ContainerWatch.open(engine, stack)) {
-            d.requireResources().createNetworksAndVolumes();
+            resources.createNetworksAndVolumes();
+            Run run = new Run(d, resources, watch);
             Rollout.Outcome outcome = new Rollout(
                             executor,
-                            (step, progress) ->
-                                    applyStep(prepared, watch, step, oneShot.contains(step.service()), progress),
-                            event -> publish(prepared, event))
+                            (step, progress) -> applyStep(run, step, oneShot.contains(step.service()), progress),
+                            event -> publish(d, event))
                     .run(steps);
             if (!outcome.succeeded()) {
                 fail(d, summary(outcome));
@@ -185,7 +175,7 @@ public final class StackApplier {
                     publish(d, new ServiceRemoved(stack, d.id(), d.commit(), step.service()));
                 }
             }
-            StackResources.removeNetworks(engine, stack, d.requireResources().networkNames());
+            StackResources.removeNetworks(engine, stack, resources.networkNames());
         } catch (RetriableBerthException e) {
             throw e;
         } catch (BerthException e) {
@@ -199,8 +189,7 @@ public final class StackApplier {
     public void remove(Envelope incoming, StackRemoved removal) throws InterruptedException {
         engine.requireReachable();
         StackRef stack = removal.stack();
-        Deployment d =
-                new Deployment(incoming, stack, UUID.randomUUID().toString(), removal.commit(), clock.instant(), null);
+        Deployment d = new Deployment(incoming, stack, UUID.randomUUID().toString(), removal.commit(), clock.instant());
         List<Step> steps = Planner.plan(
                 stack.project(), new ComposeStack(List.of()), Map.of(), engine.containers(Labels.STACK, stack.key()));
         List<String> changes = steps.stream().map(Step::describe).toList();
@@ -220,7 +209,7 @@ public final class StackApplier {
      * The config hash of each service that runs at least one replica. Image ids are looked up once
      * per image name and deployment, pulling an image the engine lacks.
      */
-    private Map<String, String> hashes(ComposeStack desired, StackResources resources)
+    private Map<String, String> hashes(ComposeStack desired, StackResources resources, String network)
             throws StepFailure, InterruptedException {
         Map<String, String> imageIds = new HashMap<>();
         Map<String, String> hashes = new LinkedHashMap<>();
@@ -237,9 +226,28 @@ public final class StackApplier {
             // Files the container reads (bind mounts, secrets, configs) count as its config.
             hashes.put(
                     service.name(),
-                    configHash.of(service, imageId + resources.filesDigest(service), resources.networkNames(service)));
+                    configHash.of(
+                            service, imageId + resources.filesDigest(service), networks(desired, service, network)));
         }
         return hashes;
+    }
+
+    /**
+     * What the hash covers of a service's networks: the stack's default network name and the
+     * top-level definition (engine name, external, driver, options, labels) of each network it joins.
+     */
+    private static List<String> networks(ComposeStack desired, ServiceSpec service, String network) {
+        List<String> result = new ArrayList<>();
+        result.add(network);
+        for (String key : service.networks().keySet()) {
+            ComposeStack.NetworkSpec spec = desired.networks().get(key);
+            if (spec != null) {
+                result.add(key + " " + spec.name() + " external=" + spec.external() + " driver=" + spec.driver()
+                        + " internal=" + spec.internal() + " options=" + new TreeMap<>(spec.driverOpts())
+                        + " labels=" + new TreeMap<>(spec.labels()));
+            }
+        }
+        return result;
     }
 
     /**
@@ -306,8 +314,10 @@ public final class StackApplier {
     }
 
     /** Applies one service's step on an apply thread: scale down, replace one at a time, create the missing. */
-    private void applyStep(Deployment d, ContainerWatch watch, Step step, boolean oneShot, Rollout.Progress progress)
+    private void applyStep(Run run, Step step, boolean oneShot, Rollout.Progress progress)
             throws StepFailure, InterruptedException {
+        Deployment d = run.d();
+        ContainerWatch watch = run.watch();
         ServiceSpec service = Objects.requireNonNull(step.desired());
         if (step.action() == Step.Action.UNCHANGED) {
             // A dependency that did not change, waited for with service_healthy: it must be healthy now.
@@ -322,9 +332,9 @@ public final class StackApplier {
         step.remove().forEach(this::stopAndRemove);
         Map<Integer, String> fresh = new TreeMap<>();
         for (ContainerInfo old : step.replace()) {
-            fresh.put(Planner.number(old), replaceReplica(d, watch, step, old, kind));
+            fresh.put(Planner.number(old), replaceReplica(run, step, old, kind));
         }
-        fresh.putAll(createReplicas(d, watch, step, kind, progress));
+        fresh.putAll(createReplicas(run, step, kind, progress));
         BerthEvent done;
         if (step.replicas() == 0) {
             done = new ServiceRemoved(d.stack(), d.id(), d.commit(), step.service());
@@ -352,15 +362,16 @@ public final class StackApplier {
      * Replaces one replica, stop-first: the old container frees its name and ports but is kept aside,
      * so it comes back as it was when the new one fails. Returns the new container's id.
      */
-    private String replaceReplica(Deployment d, ContainerWatch watch, Step step, ContainerInfo old, Gate.Kind kind)
+    private String replaceReplica(Run run, Step step, ContainerInfo old, Gate.Kind kind)
             throws StepFailure, InterruptedException {
+        ContainerWatch watch = run.watch();
         int number = Planner.number(old);
         engine.stop(old.id(), stopGrace(old));
         engine.rename(old.id(), old.name() + OLD_SUFFIX);
         String created = null;
         try {
-            created = createAndStart(d, watch, step, number);
-            awaitGate(d, watch, step, created, number, kind);
+            created = createAndStart(run, step, number);
+            awaitGate(run, step, created, number, kind);
         } catch (StepFailure | BerthException | InterruptedException e) {
             if (created != null) {
                 watch.unfollow(created);
@@ -381,17 +392,17 @@ public final class StackApplier {
      * Creates and starts the missing replicas together, then waits for each; when one fails, every
      * replica created here goes. Returns the new ids by number.
      */
-    private Map<Integer, String> createReplicas(
-            Deployment d, ContainerWatch watch, Step step, Gate.Kind kind, Rollout.Progress progress)
+    private Map<Integer, String> createReplicas(Run run, Step step, Gate.Kind kind, Rollout.Progress progress)
             throws StepFailure, InterruptedException {
+        ContainerWatch watch = run.watch();
         Map<Integer, String> created = new LinkedHashMap<>();
         try {
             for (int number : step.create()) {
-                created.put(number, createAndStart(d, watch, step, number));
+                created.put(number, createAndStart(run, step, number));
             }
             progress.started();
             for (Map.Entry<Integer, String> replica : created.entrySet()) {
-                awaitGate(d, watch, step, replica.getValue(), replica.getKey(), kind);
+                awaitGate(run, step, replica.getValue(), replica.getKey(), kind);
             }
         } catch (StepFailure | BerthException | InterruptedException e) {
             for (String id : created.values()) {
@@ -403,20 +414,21 @@ public final class StackApplier {
         return created;
     }
 
-    private String createAndStart(Deployment d, ContainerWatch watch, Step step, int number) {
-        String id = engine.create(containerSpec(d, step, number));
-        watch.follow(id);
+    private String createAndStart(Run run, Step step, int number) {
+        String id = engine.create(containerSpec(run, step, number));
+        run.watch().follow(id);
         engine.start(id);
         return id;
     }
 
-    private void awaitGate(Deployment d, ContainerWatch watch, Step step, String id, int number, Gate.Kind kind)
+    private void awaitGate(Run run, Step step, String id, int number, Gate.Kind kind)
             throws StepFailure, InterruptedException {
+        ContainerWatch watch = run.watch();
         try {
             Duration took = gate.await(step.service(), id, kind, watch, watch.follow(id));
             String replica = step.replicas() > 1 ? step.service() + "-" + number : step.service();
-            info((kind == Gate.Kind.COMPLETED ? "completed " : "healthy ") + d.stack() + " " + replica + " ("
-                    + seconds(took) + " s)");
+            info((kind == Gate.Kind.COMPLETED ? "completed " : "healthy ")
+                    + run.d().stack() + " " + replica + " (" + seconds(took) + " s)");
         } finally {
             watch.unfollow(id);
         }
@@ -465,7 +477,8 @@ public final class StackApplier {
         }
     }
 
-    private static ContainerSpec containerSpec(Deployment d, Step step, int number) {
+    private static ContainerSpec containerSpec(Run run, Step step, int number) {
+        Deployment d = run.d();
         ServiceSpec service = Objects.requireNonNull(step.desired());
         StackRef stack = d.stack();
         Map<String, String> labels = new LinkedHashMap<>(service.labels());
@@ -484,7 +497,7 @@ public final class StackApplier {
         if (grace != null) {
             labels.put(Labels.STOP_GRACE_PERIOD, String.valueOf(grace.toSeconds()));
         }
-        return d.requireResources()
+        return run.resources()
                 .containerSpec(Planner.containerName(stack.project(), step.service(), number), service, labels);
     }
 

@@ -124,6 +124,13 @@ abstract class EngineSupport {
 
     /** Creates and starts the container of {@code service} (#1), labelled as Berth labels it. */
     String run(StackResources resources, ServiceSpec service) {
+        String id = create(resources, service);
+        engine.start(id);
+        return id;
+    }
+
+    /** Creates (does not start) the container of {@code service} (#1), labelled as Berth labels it. */
+    String create(StackResources resources, ServiceSpec service) {
         Map<String, String> labels = new LinkedHashMap<>(service.labels());
         labels.put(Labels.STACK, stack.key());
         labels.put(Labels.SERVICE, service.name());
@@ -132,9 +139,7 @@ abstract class EngineSupport {
         labels.put(Labels.COMPOSE_SERVICE, service.name());
         labels.put(Labels.COMPOSE_NUMBER, "1");
         ContainerSpec spec = resources.containerSpec(stack.project() + "-" + service.name() + "-1", service, labels);
-        String id = engine.create(spec);
-        engine.start(id);
-        return id;
+        return engine.create(spec);
     }
 
     /** {@code docker inspect} of one object, as the CLI prints it. */

@@ -1,0 +1,228 @@
+package dev.berth.common.compose;
+
+import static dev.berth.common.compose.Nodes.error;
+import static dev.berth.common.compose.Nodes.flag;
+import static dev.berth.common.compose.Nodes.keyValues;
+import static dev.berth.common.compose.Nodes.keys;
+import static dev.berth.common.compose.Nodes.mapping;
+import static dev.berth.common.compose.Nodes.scalar;
+import static dev.berth.common.compose.Nodes.text;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+
+/** The top-level {@code networks}, {@code volumes}, {@code secrets} and {@code configs}. Used by one parse. */
+final class TopLevel {
+    private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
+
+    private final StackContext context;
+
+    TopLevel(StackContext context) {
+        this.context = context;
+    }
+
+    private static Map<String, NodeTuple> entries(@Nullable NodeTuple tuple, String what) {
+        if (tuple == null) {
+            return Map.of();
+        }
+        Node node = tuple.getValueNode();
+        if (node instanceof ScalarNode s && Nodes.isNull(s)) {
+            return Map.of();
+        }
+        Map<String, NodeTuple> result = new LinkedHashMap<>();
+        for (Map.Entry<String, NodeTuple> entry : mapping(node, what).entrySet()) {
+            if (!entry.getKey().startsWith("x-")) {
+                result.put(entry.getKey(), entry.getValue());
+            }
+        }
+        return result;
+    }
+
+    private static boolean empty(Node node) {
+        return node instanceof ScalarNode s && (Nodes.isNull(s) || s.getValue().isEmpty());
+    }
+
+    Map<String, ComposeStack.NetworkSpec> networks(@Nullable NodeTuple tuple) {
+        Map<String, ComposeStack.NetworkSpec> result = new LinkedHashMap<>();
+        for (Map.Entry<String, NodeTuple> entry : entries(tuple, "networks").entrySet()) {
+            String key = entry.getKey();
+            String what = "network \"" + key + "\"";
+            Node node = entry.getValue().getValueNode();
+            if (empty(node)) {
+                result.put(key, new ComposeStack.NetworkSpec(key, null, false, null, Map.of(), Map.of(), false));
+                continue;
+            }
+            Map<String, NodeTuple> keys = keys(
+                    node,
+                    what,
+                    Set.of("driver", "driver_opts", "labels", "internal", "external", "name"),
+                    Set.of("attachable", "enable_ipv4", "enable_ipv6", "ipam"),
+                    "it applies driver, driver_opts, labels, internal, external and name");
+            Name external = external(keys.get("external"), what);
+            String name = text(keys.get("name"), what + ": name");
+            if (external.external()) {
+                refuseWithExternal(keys, what, List.of("driver", "driver_opts", "labels", "internal"));
+                name = name != null ? name : external.name() != null ? external.name() : key;
+            }
+            result.put(
+                    key,
+                    new ComposeStack.NetworkSpec(
+                            key,
+                            name,
+                            external.external(),
+                            text(keys.get("driver"), what + ": driver"),
+                            keyValues(keys.get("driver_opts"), what + ": driver_opts", false),
+                            keyValues(keys.get("labels"), what + ": labels", false),
+                            flag(keys.get("internal"), what + ": internal")));
+        }
+        return result;
+    }
+
+    Map<String, ComposeStack.VolumeSpec> volumes(@Nullable NodeTuple tuple) {
+        Map<String, ComposeStack.VolumeSpec> result = new LinkedHashMap<>();
+        for (Map.Entry<String, NodeTuple> entry : entries(tuple, "volumes").entrySet()) {
+            String key = entry.getKey();
+            String what = "volume \"" + key + "\"";
+            if (!NAME.matcher(key).matches()) {
+                throw error(
+                        entry.getValue().getKeyNode(),
+                        what + " is not a valid volume name: use letters, digits, '.', '_' and '-'");
+            }
+            Node node = entry.getValue().getValueNode();
+            if (empty(node)) {
+                result.put(key, new ComposeStack.VolumeSpec(key, null, false, null, Map.of(), Map.of()));
+                continue;
+            }
+            Map<String, NodeTuple> keys = keys(
+                    node,
+                    what,
+                    Set.of("driver", "driver_opts", "labels", "external", "name"),
+                    Set.of(),
+                    "it applies driver, driver_opts, labels, external and name");
+            Name external = external(keys.get("external"), what);
+            String name = text(keys.get("name"), what + ": name");
+            if (external.external()) {
+                refuseWithExternal(keys, what, List.of("driver", "driver_opts", "labels"));
+                name = name != null ? name : external.name() != null ? external.name() : key;
+            }
+            result.put(
+                    key,
+                    new ComposeStack.VolumeSpec(
+                            key,
+                            name,
+                            external.external(),
+                            text(keys.get("driver"), what + ": driver"),
+                            keyValues(keys.get("driver_opts"), what + ": driver_opts", false),
+                            keyValues(keys.get("labels"), what + ": labels", false)));
+        }
+        return result;
+    }
+
+    private record Name(boolean external, @Nullable String name) {}
+
+    /** {@code external: true}, or the legacy {@code external: {name: x}}. */
+    private static Name external(@Nullable NodeTuple tuple, String what) {
+        if (tuple == null) {
+            return new Name(false, null);
+        }
+        if (tuple.getValueNode() instanceof MappingNode) {
+            Map<String, NodeTuple> keys = keys(tuple.getValueNode(), what + ": external", Set.of("name"), Set.of(), "");
+            return new Name(true, text(keys.get("name"), what + ": external.name"));
+        }
+        return new Name(flag(tuple, what + ": external"), null);
+    }
+
+    private static void refuseWithExternal(Map<String, NodeTuple> keys, String what, List<String> refused) {
+        for (String key : refused) {
+            if (keys.containsKey(key)) {
+                throw error(
+                        keys.get(key).getKeyNode(),
+                        what + " is external (created outside the stack), so it cannot set \"" + key + "\"; remove \""
+                                + key + "\" or \"external\"");
+            }
+        }
+    }
+
+    /** The top-level secrets or configs, by key, unread: only those services use are read. */
+    static Map<String, NodeTuple> fileSources(@Nullable NodeTuple tuple, String what) {
+        return entries(tuple, what);
+    }
+
+    /**
+     * A top-level secret or config.
+     *
+     * @param checkFiles whether to check that its file exists (only for what a service uses)
+     */
+    ComposeStack.FileSource fileSource(String key, NodeTuple tuple, boolean secret, boolean checkFiles) {
+        String kind = secret ? "secret" : "config";
+        String what = kind + " \"" + key + "\"";
+        Node node = tuple.getValueNode();
+        Set<String> known = secret ? Set.of("file", "environment") : Set.of("file", "content", "environment");
+        Map<String, NodeTuple> keys = keys(
+                node,
+                what,
+                known,
+                Set.of("external", "name", "driver", "driver_opts", "template_driver", "labels"),
+                "Berth mounts " + kind + "s from a file of the repository"
+                        + (secret
+                                ? " or a variable (file, environment)"
+                                : ", a variable or literal content" + " (file, environment, content)"));
+        List<String> sources = known.stream().filter(keys::containsKey).sorted().toList();
+        if (sources.size() != 1) {
+            throw error(
+                    sources.isEmpty()
+                            ? tuple.getKeyNode()
+                            : keys.get(sources.get(1)).getKeyNode(),
+                    what + " needs exactly one of "
+                            + String.join(", ", known.stream().sorted().toList())
+                            + (sources.isEmpty() ? "" : ", not " + String.join(" and ", sources)));
+        }
+        String source = sources.get(0);
+        Node value = keys.get(source).getValueNode();
+        String text = scalar(value, what + ": " + source);
+        return switch (source) {
+            case "file" -> new ComposeStack.FileSource(key, file(value, text, what, checkFiles), null, null);
+            case "content" -> new ComposeStack.FileSource(key, null, text, null);
+            default -> {
+                if (!Pattern.matches("[A-Za-z_][A-Za-z0-9_]*", text)) {
+                    throw error(value, what + ": environment \"" + text + "\" is not a variable name");
+                }
+                if (checkFiles && context.variable(text).isEmpty() && !context.watcher()) {
+                    throw error(
+                            value,
+                            what + ": variable " + text + " is not set: set it in the environment, the stack's"
+                                    + " .env or on the deployer's host");
+                }
+                yield new ComposeStack.FileSource(key, null, null, text);
+            }
+        };
+    }
+
+    private String file(Node at, String written, String what, boolean check) {
+        if (written.startsWith("/") || written.startsWith("~")) {
+            throw error(
+                    at,
+                    what + ": file \"" + written + "\" is outside the repository; name a file of the repository,"
+                            + " relative to the compose file");
+        }
+        String path = context.repoPath(at, written, what + ": file");
+        if (check) {
+            if (!context.files.isFile(path)) {
+                throw error(
+                        at,
+                        what + ": file \"" + written + "\" (" + path + ") does not exist in the repository;"
+                                + " commit it or fix the path");
+            }
+            context.use(path);
+        }
+        return path;
+    }
+}

@@ -1,0 +1,217 @@
+package dev.berth.deployer.corpus;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The fields of an inspected container that the differential test compares, with what differs by design
+ * between two projects taken out: project names become {@code <project>}, container ids and generated
+ * hostnames go, bind sources (host paths) go, built image names become {@code <built>}, capabilities lose
+ * their {@code CAP_} prefix, ulimits are sorted by name, lists whose order Docker does not keep are sorted, and empty values
+ * ({@code null}, {@code ""}, {@code 0}, {@code false}, {@code []}, {@code {}}) are one value, as Docker
+ * treats them. Restart policy {@code ""} is {@code no}: both mean never restart.
+ */
+final class Normalised {
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> BASE_IMAGES = Set.of("busybox:1.35", "eclipse-temurin:17-jre");
+
+    /** Pointer into {@code docker inspect}, by the field name the comparison reports. */
+    private static final Map<String, String> FIELDS = new LinkedHashMap<>();
+
+    static {
+        FIELDS.put("Image", "/Config/Image");
+        FIELDS.put("Cmd", "/Config/Cmd");
+        FIELDS.put("Entrypoint", "/Config/Entrypoint");
+        FIELDS.put("Env", "/Config/Env");
+        FIELDS.put("User", "/Config/User");
+        FIELDS.put("WorkingDir", "/Config/WorkingDir");
+        FIELDS.put("Hostname", "/Config/Hostname");
+        FIELDS.put("Labels", "/Config/Labels");
+        FIELDS.put("ExposedPorts", "/Config/ExposedPorts");
+        FIELDS.put("Healthcheck", "/Config/Healthcheck");
+        FIELDS.put("StopSignal", "/Config/StopSignal");
+        FIELDS.put("StopTimeout", "/Config/StopTimeout");
+        FIELDS.put("PortBindings", "/HostConfig/PortBindings");
+        FIELDS.put("RestartPolicy", "/HostConfig/RestartPolicy");
+        FIELDS.put("Memory", "/HostConfig/Memory");
+        FIELDS.put("NanoCpus", "/HostConfig/NanoCpus");
+        FIELDS.put("PidsLimit", "/HostConfig/PidsLimit");
+        FIELDS.put("MemoryReservation", "/HostConfig/MemoryReservation");
+        FIELDS.put("Ulimits", "/HostConfig/Ulimits");
+        FIELDS.put("CapAdd", "/HostConfig/CapAdd");
+        FIELDS.put("CapDrop", "/HostConfig/CapDrop");
+        FIELDS.put("Init", "/HostConfig/Init");
+        FIELDS.put("ReadonlyRootfs", "/HostConfig/ReadonlyRootfs");
+        FIELDS.put("Tmpfs", "/HostConfig/Tmpfs");
+        FIELDS.put("ExtraHosts", "/HostConfig/ExtraHosts");
+        FIELDS.put("Dns", "/HostConfig/Dns");
+        FIELDS.put("LogConfig", "/HostConfig/LogConfig");
+        FIELDS.put("NetworkMode", "/HostConfig/NetworkMode");
+        FIELDS.put("PidMode", "/HostConfig/PidMode");
+        FIELDS.put("Privileged", "/HostConfig/Privileged");
+        FIELDS.put("Mounts", "/Mounts");
+        FIELDS.put("Networks", "/NetworkSettings/Networks");
+    }
+
+    private Normalised() {}
+
+    /**
+     * The compared fields of every container of a project, keyed {@code <service>#<number>} then field.
+     *
+     * @param ids container id to {@code <service>} of every container of the project, for network modes
+     */
+    static Map<String, Map<String, JsonNode>> of(String project, List<JsonNode> containers) {
+        Map<String, String> services = new LinkedHashMap<>();
+        for (JsonNode c : containers) {
+            services.put(
+                    c.path("Id").asText(),
+                    c.at("/Config/Labels/" + Expectations.SERVICE_LABEL).asText());
+        }
+        Map<String, Map<String, JsonNode>> result = new TreeMap<>();
+        for (JsonNode c : containers) {
+            String key = c.at("/Config/Labels/" + Expectations.SERVICE_LABEL).asText() + "#"
+                    + c.at("/Config/Labels/com.docker.compose.container-number").asText();
+            result.put(key, fields(project, c, services));
+        }
+        return result;
+    }
+
+    private static Map<String, JsonNode> fields(String project, JsonNode container, Map<String, String> services) {
+        String id = container.path("Id").asText();
+        JsonNode c = DockerCli.json(container.toString().replace(project, "<project>"));
+        Map<String, JsonNode> fields = new LinkedHashMap<>();
+        FIELDS.forEach(
+                (name, pointer) -> fields.put(name, empty(c.at(pointer)) ? NullNode.getInstance() : c.at(pointer)));
+        String image = fields.get("Image").asText();
+        if (!BASE_IMAGES.contains(image)) {
+            fields.put("Image", TextNode.valueOf("<built>"));
+        }
+        fields.put("Env", sorted(fields.get("Env")));
+        fields.put("ExtraHosts", sorted(fields.get("ExtraHosts")));
+        fields.put("Ulimits", byName(fields.get("Ulimits")));
+        fields.put("CapAdd", capabilities(fields.get("CapAdd")));
+        fields.put("CapDrop", capabilities(fields.get("CapDrop")));
+        if (id.startsWith(fields.get("Hostname").asText("-"))) {
+            fields.put("Hostname", NullNode.getInstance());
+        }
+        fields.put("Labels", labels(fields.get("Labels")));
+        JsonNode restart = fields.get("RestartPolicy");
+        if (!restart.isNull() && restart.path("Name").asText().isEmpty()) {
+            ((ObjectNode) restart).put("Name", "no");
+        }
+        fields.put("Mounts", mounts(fields.get("Mounts")));
+        fields.put(
+                "Networks",
+                networks(
+                        fields.get("Networks"),
+                        id,
+                        container.at("/Config/Hostname").asText()));
+        String mode = fields.get("NetworkMode").asText();
+        if (mode.startsWith("container:")) {
+            String other = mode.substring("container:".length());
+            fields.put("NetworkMode", TextNode.valueOf("service:" + services.getOrDefault(other, other)));
+        }
+        fields.replaceAll((k, v) -> empty(v) ? NullNode.getInstance() : v);
+        return fields;
+    }
+
+    private static boolean empty(JsonNode node) {
+        return node.isMissingNode()
+                || node.isNull()
+                || (node.isTextual() && node.asText().isEmpty())
+                || (node.isNumber() && node.asLong() == 0)
+                || (node.isBoolean() && !node.asBoolean())
+                || (node.isContainerNode() && node.isEmpty());
+    }
+
+    private static JsonNode sorted(JsonNode list) {
+        TreeSet<String> values = new TreeSet<>();
+        list.forEach(v -> values.add(v.asText()));
+        ArrayNode array = NODES.arrayNode();
+        values.forEach(array::add);
+        return array;
+    }
+
+    /** Ulimits by name: Docker applies them as a set. */
+    private static JsonNode byName(JsonNode list) {
+        TreeMap<String, JsonNode> byName = new TreeMap<>();
+        list.forEach(u -> byName.put(u.path("Name").asText(), u));
+        ArrayNode array = NODES.arrayNode();
+        byName.values().forEach(array::add);
+        return array;
+    }
+
+    private static JsonNode capabilities(JsonNode list) {
+        TreeSet<String> values = new TreeSet<>();
+        list.forEach(v -> values.add(v.asText().replaceFirst("^CAP_", "")));
+        ArrayNode array = NODES.arrayNode();
+        values.forEach(array::add);
+        return array;
+    }
+
+    /** The labels the file sets: Compose's and Berth's own bookkeeping labels left out. */
+    private static JsonNode labels(JsonNode labels) {
+        ObjectNode kept = NODES.objectNode();
+        Iterator<Map.Entry<String, JsonNode>> fields = labels.fields();
+        TreeMap<String, JsonNode> sorted = new TreeMap<>();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> e = fields.next();
+            if (!e.getKey().startsWith("com.docker.compose.") && !e.getKey().startsWith("berth.")) {
+                sorted.put(e.getKey(), e.getValue());
+            }
+        }
+        sorted.forEach(kept::set);
+        return kept;
+    }
+
+    /** Type, destination, read-write and the named volume's key (anonymous volumes unnamed), by destination. */
+    private static JsonNode mounts(JsonNode mounts) {
+        TreeMap<String, JsonNode> byDestination = new TreeMap<>();
+        for (JsonNode m : mounts) {
+            ObjectNode kept = NODES.objectNode();
+            kept.put("Type", m.path("Type").asText());
+            kept.put("RW", m.path("RW").asBoolean());
+            if (m.path("Type").asText().equals("volume")) {
+                String name = m.path("Name").asText();
+                kept.put("Name", name.matches("[0-9a-f]{64}") ? "<anonymous>" : name);
+            }
+            byDestination.put(m.path("Destination").asText(), kept);
+        }
+        return JSON.valueToTree(byDestination);
+    }
+
+    /** Network name to its sorted aliases, without the container's id and generated hostname. */
+    private static JsonNode networks(JsonNode networks, String id, String hostname) {
+        ObjectNode result = NODES.objectNode();
+        TreeMap<String, JsonNode> sorted = new TreeMap<>();
+        networks.fields().forEachRemaining(n -> {
+            TreeSet<String> aliases = new TreeSet<>();
+            n.getValue().path("Aliases").forEach(a -> aliases.add(a.asText()));
+            aliases.removeIf(a -> id.startsWith(a) || (a.equals(hostname) && id.startsWith(hostname)));
+            ArrayNode array = NODES.arrayNode();
+            aliases.forEach(array::add);
+            sorted.put(n.getKey(), array);
+        });
+        sorted.forEach(result::set);
+        return result;
+    }
+
+    /** Every compared field name. */
+    static List<String> fieldNames() {
+        return new ArrayList<>(FIELDS.keySet());
+    }
+}
