@@ -23,6 +23,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Berth's deployer without Kafka: a {@link StackApplier} on the local engine, its events recorded in
@@ -35,12 +37,13 @@ final class BerthHarness implements AutoCloseable {
 
     private final DockerEngine engine;
     private final RecordingPublisher publisher = new RecordingPublisher();
+    private final ExecutorService applying = Executors.newFixedThreadPool(8);
     private final StackApplier applier;
 
     BerthHarness(DeployerConfig config) {
         this.engine = new DockerEngine(config.dockerHost());
-        this.applier =
-                new StackApplier(engine, publisher, config, CLOCK, SOURCE, CODEC.json(), new SimpleMeterRegistry());
+        this.applier = new StackApplier(
+                engine, publisher, config, CLOCK, SOURCE, CODEC.json(), new SimpleMeterRegistry(), applying);
     }
 
     /** The configuration the corpus runs with: a work directory of its own and short gates. */
@@ -110,6 +113,7 @@ final class BerthHarness implements AutoCloseable {
 
     @Override
     public void close() {
+        applying.shutdownNow();
         engine.close();
     }
 }
