@@ -71,8 +71,7 @@ final class ValidateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        ComposeParser parser = new ComposeParser();
-        policyOptions.policy();
+        ComposeParser parser = new ComposeParser(policyOptions.policy());
         Path root = repository.toAbsolutePath().normalize();
         Path stacks = root.resolve(stacksPath);
         if (!Files.isDirectory(stacks)) {
@@ -150,7 +149,7 @@ final class ValidateCommand implements Callable<Integer> {
         String envFile = directory + "/" + DotEnv.FILE_NAME;
         Optional<String> env = files.text(envFile);
         Map<String, String> variables = env.isPresent() ? DotEnv.parse(envFile, env.get()) : Map.of();
-        return parser.parse(composeFile, text, variables);
+        return parser.parse(composeFile, text, variables, files, null);
     }
 
     /** One line per host port that two stacks publish, naming both. */

@@ -82,6 +82,47 @@ class ValidateCommandTest {
     }
 
     @Test
+    void allowLetsAStackAskWhatThePolicyRefusesByDefault() throws IOException {
+        write("stacks/tools/compose.yaml", "services:\n  tool:\n    image: busybox\n    privileged: true\n");
+
+        assertThat(validate(repo.toString())).isEqualTo(1);
+        assertThat(out.toString()).contains("stacks/tools/compose.yaml:4:").contains("privileged");
+
+        out.getBuffer().setLength(0);
+        assertThat(validate(repo.toString(), "--allow", "privileged")).isZero();
+        assertThat(out.toString()).contains("ok stacks/tools/compose.yaml (1 service)");
+    }
+
+    @Test
+    void aSymbolicLinkAsABindSourceIsAnError() throws IOException {
+        write("shared/data/file.txt", "data\n");
+        write("stacks/web/compose.yaml", "services:\n  web:\n    image: busybox\n    volumes:\n      - ./data:/data\n");
+        Files.createSymbolicLink(repo.resolve("stacks/web/data"), Path.of("../../shared/data"));
+
+        assertThat(validate(repo.toString())).isEqualTo(1);
+        assertThat(out.toString()).contains("stacks/web/compose.yaml:5:").contains("symbolic link");
+    }
+
+    @Test
+    void filesOutsideTheStackAreReadAndUnsetVariablesAreLeftToTheHost() throws IOException {
+        write("shared/common.env", "GREETING=hello\n");
+        write(
+                "stacks/web/compose.yaml",
+                "services:\n  web:\n    image: busybox\n    env_file: ../../shared/common.env\n"
+                        + "    environment:\n      PASSWORD: ${DB_PASSWORD:?set on the host}\n");
+        write(
+                "stacks/api/compose.yaml",
+                "services:\n  api:\n    image: busybox\n    env_file: ../../shared/missing.env\n");
+
+        assertThat(validate(repo.toString())).isEqualTo(1);
+        assertThat(out.toString())
+                .contains("ok stacks/web/compose.yaml (1 service)")
+                .contains("left to the deployer's host: DB_PASSWORD")
+                .contains("stacks/api/compose.yaml:4:")
+                .contains("1 valid, 1 invalid stack");
+    }
+
+    @Test
     void aBadAllowanceIsAUsageError() throws IOException {
         write("stacks/web/compose.yaml", "services:\n  web:\n    image: busybox\n");
         assertThat(validate(repo.toString(), "--allow", "everything")).isEqualTo(2);

@@ -113,7 +113,7 @@ public final class Watcher implements Service {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.source = GitSource.parse(config.repository());
         this.stackPaths = new StackPaths(config.stacksPath());
-        this.parser = new ComposeParser();
+        this.parser = new ComposeParser(config.policy());
         this.cursorKey = cursorKey(config.environment(), source.url(), config.branch());
         this.eventSource = URI.create("/berth/watcher/" + config.environment());
         this.polls = Counter.builder("berth.watcher.polls")
@@ -466,7 +466,7 @@ public final class Watcher implements Service {
         String envFile = stackPaths.file(name, DotEnv.FILE_NAME);
         Optional<String> env = files.text(envFile);
         Map<String, String> variables = env.isPresent() ? DotEnv.parse(envFile, env.get()) : Map.of();
-        return new Parsed(text, variables, parser.parse(composeFile, text, variables));
+        return new Parsed(text, variables, parser.parse(composeFile, text, variables, files, null));
     }
 
     /**
