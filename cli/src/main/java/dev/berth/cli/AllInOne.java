@@ -3,6 +3,7 @@ package dev.berth.cli;
 import dev.berth.common.BerthException;
 import dev.berth.common.Service;
 import dev.berth.common.compose.ComposePolicy;
+import dev.berth.common.compose.HostVariables;
 import dev.berth.common.event.EventCodec;
 import dev.berth.common.kafka.KafkaEventPublisher;
 import dev.berth.common.kafka.KafkaSettings;
@@ -59,10 +60,20 @@ final class AllInOne implements AutoCloseable {
             Duration healthTimeout,
             Duration kafkaStartupTimeout,
             int opsPort,
-            @Nullable String dockerHost) {
+            @Nullable String dockerHost,
+            ComposePolicy policy,
+            HostVariables hostVariables,
+            @Nullable Path secretsFile) {
         Settings {
             webhooks = List.copyOf(webhooks);
             slackWebhooks = List.copyOf(slackWebhooks);
+            Objects.requireNonNull(policy, "policy");
+            Objects.requireNonNull(hostVariables, "hostVariables");
+        }
+
+        /** Where the deployer writes each revision's stack files. */
+        Path workDir() {
+            return dataDir.resolve("stacks");
         }
     }
 
@@ -93,12 +104,15 @@ final class AllInOne implements AutoCloseable {
                     settings.pollInterval(),
                     settings.dataDir(),
                     WatcherConfig.DEFAULT_STACKS_PATH,
-                    ComposePolicy.DEFAULT);
+                    settings.policy());
             Watcher.checkRepository(watcherConfig);
             deployerConfig = DeployerConfig.defaults()
                     .withEnvironment(settings.environment())
                     .withDockerHost(settings.dockerHost())
-                    .withHealthTimeout(settings.healthTimeout());
+                    .withHealthTimeout(settings.healthTimeout())
+                    .withPolicy(settings.policy())
+                    .withHostVariables(settings.hostVariables())
+                    .withWorkDir(settings.workDir());
             notifierConfig = NotifierConfig.defaults()
                     .withWebhooks(settings.webhooks())
                     .withSlackWebhooks(settings.slackWebhooks());
@@ -111,6 +125,12 @@ final class AllInOne implements AutoCloseable {
                 settings.repository(),
                 settings.branch(),
                 settings.pollInterval().toSeconds());
+        log.info(
+                "policy: {}; host variables: {} from {}the environment (values never shown); stack files in {}",
+                describe(settings.policy()),
+                settings.hostVariables().size(),
+                settings.secretsFile() == null ? "" : settings.secretsFile() + " and ",
+                settings.workDir());
 
         String bootstrap = settings.bootstrapServers();
         if (bootstrap == null) {
@@ -152,6 +172,25 @@ final class AllInOne implements AutoCloseable {
         }
         log.info("ops: http://127.0.0.1:{}/health, /ready and /metrics", ops.port());
         log.info("ready: Ctrl-C stops Berth; deployed containers keep running");
+    }
+
+    /** The allowances, as --allow takes them. */
+    static String describe(ComposePolicy policy) {
+        List<String> allowed = new ArrayList<>();
+        if (policy.privileged()) {
+            allowed.add(ComposePolicy.PRIVILEGED);
+        }
+        if (policy.hostNetwork()) {
+            allowed.add(ComposePolicy.HOST_NETWORK);
+        }
+        if (policy.hostPid()) {
+            allowed.add(ComposePolicy.HOST_PID);
+        }
+        if (policy.dockerSocket()) {
+            allowed.add(ComposePolicy.DOCKER_SOCKET);
+        }
+        policy.bindPaths().forEach(path -> allowed.add(ComposePolicy.BIND_PREFIX + path));
+        return allowed.isEmpty() ? "nothing beyond ordinary containers" : "allows " + String.join(", ", allowed);
     }
 
     private void writeBootstrapFile(String bootstrap) {

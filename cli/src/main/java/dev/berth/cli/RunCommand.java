@@ -1,5 +1,7 @@
 package dev.berth.cli;
 
+import dev.berth.common.compose.ComposePolicy;
+import dev.berth.common.compose.HostVariables;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code berth run}: watcher, deployer and notifier in one process, on an embedded broker by default. */
@@ -72,7 +75,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(
             names = "--data-dir",
             paramLabel = "<dir>",
-            description = "Where Berth keeps the embedded broker's data and repository mirrors"
+            description = "Where Berth keeps the embedded broker's data, repository mirrors and the files of"
+                    + " deployed stacks (under stacks/)"
                     + " (default: $BERTH_DATA_DIR, else $XDG_DATA_HOME/berth, else ~/.local/share/berth).")
     @Nullable
     Path dataDir;
@@ -108,8 +112,26 @@ final class RunCommand implements Callable<Integer> {
     @Nullable
     String dockerHost;
 
+    @Option(
+            names = "--secrets-file",
+            paramLabel = "<file>",
+            description = {
+                "A file of NAME=value lines (the .env format) with the variables this host provides to stacks,"
+                        + " such as passwords: a variable that neither the environment nor a stack's .env sets is"
+                        + " taken from this file, else from Berth's own environment, when the stack is deployed.",
+                "Values are never published, logged or notified."
+            })
+    @Nullable
+    Path secretsFile;
+
+    @Mixin
+    PolicyOptions policyOptions = new PolicyOptions();
+
     @Override
     public Integer call() throws Exception {
+        // Bad input fails here, before anything starts.
+        ComposePolicy policy = policyOptions.policy();
+        HostVariables hostVariables = HostSecrets.load(secretsFile, System.getenv());
         Path dir =
                 dataDir != null ? dataDir : DataDirs.defaultDataDir(System.getenv(), System.getProperty("user.home"));
         String docker = dockerHost != null ? dockerHost : System.getenv("DOCKER_HOST");
@@ -125,7 +147,10 @@ final class RunCommand implements Callable<Integer> {
                 healthTimeout,
                 kafkaStartupTimeout,
                 opsPort,
-                docker);
+                docker,
+                policy,
+                hostVariables,
+                secretsFile);
         try (AllInOne pipeline = new AllInOne(settings)) {
             pipeline.start();
             Runtime.getRuntime().addShutdownHook(new Thread(pipeline::stop, "berth-shutdown"));

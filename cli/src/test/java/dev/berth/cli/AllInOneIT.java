@@ -247,5 +247,16 @@ class AllInOneIT {
         Berth berth = new Berth("run", "--repo", repo.path().toString(), "--poll-interval", "soon");
         assertThat(berth.awaitExit()).isEqualTo(2);
         await().atMost(Duration.ofSeconds(10)).until(() -> berth.printed("not a duration"));
+
+        Berth allow = new Berth("run", "--repo", repo.path().toString(), "--allow", "root");
+        assertThat(allow.awaitExit()).isEqualTo(2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> allow.printed("\"root\" is not an allowance"));
+
+        Path missing = dataDir.resolve("secrets.env");
+        Berth secrets = new Berth("run", "--repo", repo.path().toString(), "--secrets-file", missing.toString());
+        assertThat(secrets.awaitExit()).isEqualTo(2);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> secrets.printed("secrets file " + missing + " does not exist"));
+        assertThat(secrets.output()).doesNotContain("\tat ").doesNotContain("embedded broker");
     }
 }

@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.Container;
+import dev.berth.common.compose.ComposePolicy;
+import dev.berth.common.compose.HostVariables;
 import dev.berth.common.event.EventCodec;
 import dev.berth.common.kafka.Topics;
 import dev.berth.testkit.CdEventsSchemas;
@@ -91,6 +93,9 @@ class PipelineIT {
                 Duration.ofSeconds(20),
                 Duration.ofSeconds(30),
                 0,
+                null,
+                ComposePolicy.DEFAULT,
+                HostVariables.NONE,
                 null));
         pipeline.start();
     }

@@ -62,6 +62,85 @@ class ValidateCommandTest {
     }
 
     @Test
+    void aHostPortPublishedByTwoStacksIsAnErrorNamingBoth() throws IOException {
+        write("stacks/blog/compose.yaml", "services:\n  web:\n    image: busybox\n    ports:\n      - \"8080:80\"\n");
+        write(
+                "stacks/shop/compose.yaml",
+                "services:\n  front:\n    image: busybox\n    ports:\n      - \"127.0.0.1:8080:8080\"\n");
+        write(
+                "stacks/wiki/compose.yaml",
+                "services:\n  web:\n    image: busybox\n    ports:\n      - \"127.0.0.1:8081:80\"\n"
+                        + "      - \"8080:80/udp\"\n");
+
+        assertThat(validate(repo.toString())).isEqualTo(1);
+        assertThat(out.toString())
+                .contains("stacks/shop/compose.yaml: stack shop: service \"front\" publishes host port"
+                        + " 127.0.0.1:8080/tcp, already published by stack blog (service \"web\" in"
+                        + " stacks/blog/compose.yaml); give one of them another host port")
+                .doesNotContain("stack wiki: service")
+                .contains("3 valid, 0 invalid stacks, 1 host port published twice");
+    }
+
+    @Test
+    void allowLetsAStackAskWhatThePolicyRefusesByDefault() throws IOException {
+        write("stacks/tools/compose.yaml", "services:\n  tool:\n    image: busybox\n    privileged: true\n");
+
+        assertThat(validate(repo.toString())).isEqualTo(1);
+        assertThat(out.toString()).contains("stacks/tools/compose.yaml:4:").contains("privileged");
+
+        out.getBuffer().setLength(0);
+        assertThat(validate(repo.toString(), "--allow", "privileged")).isZero();
+        assertThat(out.toString()).contains("ok stacks/tools/compose.yaml (1 service)");
+    }
+
+    @Test
+    void aSymbolicLinkAsABindSourceIsAnError() throws IOException {
+        write("shared/data/file.txt", "data\n");
+        write("stacks/web/compose.yaml", "services:\n  web:\n    image: busybox\n    volumes:\n      - ./data:/data\n");
+        Files.createSymbolicLink(repo.resolve("stacks/web/data"), Path.of("../../shared/data"));
+
+        assertThat(validate(repo.toString())).isEqualTo(1);
+        assertThat(out.toString()).contains("stacks/web/compose.yaml:5:").contains("symbolic link");
+    }
+
+    @Test
+    void filesOutsideTheStackAreReadAndUnsetVariablesAreLeftToTheHost() throws IOException {
+        write("shared/common.env", "GREETING=hello\n");
+        write(
+                "stacks/web/compose.yaml",
+                "services:\n  web:\n    image: busybox\n    env_file: ../../shared/common.env\n"
+                        + "    environment:\n      PASSWORD: ${DB_PASSWORD:?set on the host}\n");
+        write(
+                "stacks/api/compose.yaml",
+                "services:\n  api:\n    image: busybox\n    env_file: ../../shared/missing.env\n");
+
+        assertThat(validate(repo.toString())).isEqualTo(1);
+        assertThat(out.toString())
+                .contains("ok stacks/web/compose.yaml (1 service)")
+                .contains("left to the deployer's host: DB_PASSWORD")
+                .contains("stacks/api/compose.yaml:4:")
+                .contains("1 valid, 1 invalid stack");
+    }
+
+    @Test
+    void aBadAllowanceIsAUsageError() throws IOException {
+        write("stacks/web/compose.yaml", "services:\n  web:\n    image: busybox\n");
+        assertThat(validate(repo.toString(), "--allow", "everything")).isEqualTo(2);
+        assertThat(err.toString()).contains("--allow: \"everything\" is not an allowance");
+    }
+
+    @Test
+    void aLinkedComposeFileOrStackDirectoryIsNoStack() throws IOException {
+        write("elsewhere/compose.yaml", "services:\n  web:\n    image: busybox\n");
+        Files.createDirectories(repo.resolve("stacks/web"));
+        Files.createSymbolicLink(repo.resolve("stacks/web/compose.yaml"), Path.of("../../elsewhere/compose.yaml"));
+        Files.createSymbolicLink(repo.resolve("stacks/linked"), Path.of("../elsewhere"));
+
+        assertThat(validate(repo.toString())).isZero();
+        assertThat(out.toString()).contains("0 valid, 0 invalid stacks");
+    }
+
+    @Test
     void aMissingDirectoryIsAUsageError() {
         assertThat(validate(repo.resolve("nowhere").toString())).isEqualTo(2);
         assertThat(err.toString()).contains("is not a directory");

@@ -54,11 +54,20 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every poll interval (and on {@link #pollNow()}) it fetches the source into a bare mirror under
  * {@code <dataDir>/mirrors/}, compares the branch's tree with the tree of the commit it published
- * last (its cursor, kept in {@code berth.state}), and publishes, for each stack directory with a
- * changed path, in name order: {@link StackChanged} with the validated compose document,
- * {@link StackRemoved} when the stack's compose file is gone, or {@link StackInvalid} when it does
- * not parse. The first poll of a source, or one whose cursor commit is no longer in the mirror,
- * treats every stack at the head as changed. The cursor advances only after every event of the
+ * last (its cursor, kept in {@code berth.state}), and publishes, for each stack with a changed path,
+ * in name order: {@link StackChanged} with the validated compose document, its {@code .env} variables
+ * and the files it uses, {@link StackRemoved} when the stack's compose file is gone, or
+ * {@link StackInvalid} when it does not parse. A stack has a changed path when one is in its directory
+ * or is (or lies under) a path its compose file uses outside it, such as a shared {@code env_file} or
+ * an {@code extends} base: to know those, every other stack is parsed at the new commit (and, when it no
+ * longer parses there, at the old one). The first poll of a source, or one whose cursor commit is no
+ * longer in the mirror, treats every stack at the head as changed.
+ *
+ * <p>Stacks are parsed in watcher mode with the configured policy: a variable neither the
+ * environment nor the stack's {@code .env} sets is left to the deployer's host (logged by name, once
+ * per stack). A change's files are the regular files of the stack's directory and of every path in
+ * {@link ComposeStack#usedPaths()} (directories whole, symbolic links never followed), at most
+ * {@link StackFiles#MAX_TOTAL_BYTES} together; more is a {@link StackInvalid} naming the largest. The cursor advances only after every event of the
  * commit was published, so a failed publish is retried at the next poll (delivery is at least once).
  * An unreachable source or a missing branch is logged as one WARN line per poll; nothing is
  * published then.
@@ -113,7 +122,7 @@ public final class Watcher implements Service {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.source = GitSource.parse(config.repository());
         this.stackPaths = new StackPaths(config.stacksPath());
-        this.parser = new ComposeParser();
+        this.parser = new ComposeParser(config.policy());
         this.cursorKey = cursorKey(config.environment(), source.url(), config.branch());
         this.eventSource = URI.create("/berth/watcher/" + config.environment());
         this.polls = Counter.builder("berth.watcher.polls")
@@ -466,7 +475,7 @@ public final class Watcher implements Service {
         String envFile = stackPaths.file(name, DotEnv.FILE_NAME);
         Optional<String> env = files.text(envFile);
         Map<String, String> variables = env.isPresent() ? DotEnv.parse(envFile, env.get()) : Map.of();
-        return new Parsed(text, variables, parser.parse(composeFile, text, variables));
+        return new Parsed(text, variables, parser.parse(composeFile, text, variables, files, null));
     }
 
     /**

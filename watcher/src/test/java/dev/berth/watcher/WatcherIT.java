@@ -40,6 +40,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -205,30 +206,32 @@ class WatcherIT {
     }
 
     @Test
-    void aStacksDotEnvIsValidatedAndTravelsWithTheChange() {
+    void aStacksDotEnvIsValidatedAndTravelsWithTheChangeAndTheRestIsLeftToTheHost() {
+        String api = "services:\n  api:\n    image: busybox:${TAG:?set TAG in .env}\n";
         repo.write("stacks/web/compose.yaml", "services:\n  web:\n    image: busybox:${TAG:?set TAG in .env}\n")
                 .write("stacks/web/.env", "# the image tag\nTAG=1.35\n")
-                .write("stacks/api/compose.yaml", "services:\n  api:\n    image: busybox:${TAG:?set TAG in .env}\n")
+                .write("stacks/api/compose.yaml", api)
                 .write("stacks/db/compose.yaml", API)
                 .write("stacks/db/.env", "not a variable\n");
         repo.commit("Alice", "Stacks with variables");
 
         startWatcher();
 
-        List<KafkaFixture.Record> changes = awaitRecords(Topics.CHANGES, 1);
-        StackChanged web = (StackChanged) decode(changes.get(0)).event();
-        assertThat(web.stack()).isEqualTo(stack("web"));
-        assertThat(web.variables()).containsExactly(Map.entry("TAG", "1.35"));
-        List<StackInvalid> invalid = awaitRecords(Topics.DEPLOYMENTS, 2).stream()
-                .map(r -> (StackInvalid) decode(r).event())
+        List<StackChanged> changes = awaitRecords(Topics.CHANGES, 2).stream()
+                .map(r -> (StackChanged) decode(r).event())
                 .sorted(java.util.Comparator.comparing(e -> e.stack().name()))
                 .toList();
-        assertThat(invalid.get(0).stack()).isEqualTo(stack("api"));
-        assertThat(invalid.get(0).error()).isEqualTo("variable TAG is required: set TAG in .env");
-        assertThat(invalid.get(0).line()).isEqualTo(3);
-        assertThat(invalid.get(1).stack()).isEqualTo(stack("db"));
-        assertThat(invalid.get(1).location()).isEqualTo("stacks/db/.env:1:1");
-        assertThat(records(Topics.CHANGES)).hasSize(1);
+        assertThat(changes.get(1).stack()).isEqualTo(stack("web"));
+        assertThat(changes.get(1).variables()).containsExactly(Map.entry("TAG", "1.35"));
+        // TAG is set nowhere in the repository: the deployer's host resolves it, ${TAG:?} is checked there.
+        assertThat(changes.get(0).stack()).isEqualTo(stack("api"));
+        assertThat(changes.get(0).variables()).isEmpty();
+        assertThat(changes.get(0).compose()).isEqualTo(api);
+        StackInvalid db = (StackInvalid)
+                decode(awaitRecords(Topics.DEPLOYMENTS, 1).get(0)).event();
+        assertThat(db.stack()).isEqualTo(stack("db"));
+        assertThat(db.location()).isEqualTo("stacks/db/.env:1:1");
+        assertThat(records(Topics.CHANGES)).hasSize(2);
     }
 
     @Test
@@ -354,6 +357,23 @@ class WatcherIT {
         assertThat(awaitRecords(Topics.CHANGES, 1))
                 .extracting(KafkaFixture.Record::key)
                 .containsExactly(env + "/api");
+    }
+
+    @Test
+    @Disabled("needs common: berth.changes and berth.audit created with max.message.bytes above"
+            + " StackFiles.MAX_TOTAL_BYTES in base64 (about 11 MiB) and the producer's max.request.size to match;"
+            + " until then a change over about 750 KiB of files fails to publish at every poll")
+    void aChangeWithSeveralMebibytesOfFilesIsPublished() {
+        byte[] data = new byte[3 * 1024 * 1024];
+        new java.util.Random(42).nextBytes(data);
+        repo.write("stacks/web/compose.yaml", WEB).writeBytes("stacks/web/data.bin", data);
+        repo.commit("Alice", "Web with data");
+
+        startWatcher();
+
+        StackChanged web =
+                (StackChanged) decode(awaitRecords(Topics.CHANGES, 1).get(0)).event();
+        assertThat(web.files().bytes("stacks/web/data.bin")).hasValue(data);
     }
 
     @Test
