@@ -7,7 +7,7 @@
 #   (d) docker-compose's no-op `up -d` of the converged stack
 # Usage: bench/compose-up.sh [runs=5]. Bounded: every step has a timeout; nothing is published on any
 # port; everything created is removed on exit. Prints the runs and medians, and writes them to
-# bench/compose/last-run.txt.
+# $BERTH_BENCH_OUT (/tmp/berth-compose-up.txt by default).
 set -euo pipefail
 runs=${1:-5}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,7 +15,7 @@ work=$(mktemp -d /tmp/berth-compose-bench.XXXXXX)
 project_dc=berth-bench-dc
 name=compose-up
 project_berth=bench-$name
-out=$root/bench/compose/last-run.txt
+out=${BERTH_BENCH_OUT:-/tmp/berth-compose-up.txt}
 
 cleanup() {
   set +e
