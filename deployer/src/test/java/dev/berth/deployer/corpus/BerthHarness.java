@@ -25,6 +25,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Berth's deployer without Kafka: a {@link StackApplier} on the local engine, its events recorded in
@@ -37,13 +39,20 @@ final class BerthHarness implements AutoCloseable {
 
     private final DockerEngine engine;
     private final RecordingPublisher publisher = new RecordingPublisher();
-    private final ExecutorService applying = Executors.newFixedThreadPool(8);
+    private final ExecutorService executor;
     private final StackApplier applier;
 
     BerthHarness(DeployerConfig config) {
         this.engine = new DockerEngine(config.dockerHost());
+        AtomicInteger threads = new AtomicInteger();
+        // As many threads as the deployer's own pool: independent services are applied at once.
+        this.executor = Executors.newFixedThreadPool(16, task -> {
+            Thread thread = new Thread(task, "corpus-apply-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
         this.applier = new StackApplier(
-                engine, publisher, config, CLOCK, SOURCE, CODEC.json(), new SimpleMeterRegistry(), applying);
+                engine, publisher, config, CLOCK, SOURCE, CODEC.json(), new SimpleMeterRegistry(), executor);
     }
 
     /** The configuration the corpus runs with: a work directory of its own and short gates. */
@@ -113,7 +122,13 @@ final class BerthHarness implements AutoCloseable {
 
     @Override
     public void close() {
-        applying.shutdownNow();
-        engine.close();
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            engine.close();
+        }
     }
 }
