@@ -45,7 +45,7 @@ final class ServiceReader {
             Set<String> secrets,
             Set<String> configs) {}
 
-    private static final Set<String> DEPLOY_KEYS = Set.of("resources", "replicas", "mode");
+    private static final Set<String> DEPLOY_KEYS = Set.of("resources", "replicas", "mode", "update_config");
 
     private final StackContext context;
     private final Declarations declarations;
@@ -137,6 +137,11 @@ final class ServiceReader {
                                 default -> " (the container shares another's network); publish them there";
                             });
         }
+        HealthCheck healthcheck = keys.containsKey("healthcheck")
+                ? healthcheck(keys.get("healthcheck").getValueNode(), where)
+                : null;
+        UpdatePolicy update = PolicyReader.update(deploy.get("update_config"), where);
+        GateSpec gate = PolicyReader.gate(keys.get("x-berth"), where, healthcheck);
         Set<String> volumes = new TreeSet<>();
         Set<String> secrets = new TreeSet<>();
         Set<String> configs = new TreeSet<>();
@@ -151,9 +156,7 @@ final class ServiceReader {
                 environments.environment(keys, where),
                 ports.stream().map(Ports.Published::mapping).toList(),
                 Ports.expose(keys.get("expose"), where),
-                keys.containsKey("healthcheck")
-                        ? healthcheck(keys.get("healthcheck").getValueNode(), where)
-                        : null,
+                healthcheck,
                 keyValues(keys.get("labels"), where + ": labels"),
                 dependsOn,
                 networkMode == null ? networks(keys.get("networks"), where) : Map.of(),
@@ -161,7 +164,9 @@ final class ServiceReader {
                 FileMounts.read(keys.get("secrets"), true, where, declarations.secrets(), secrets),
                 FileMounts.read(keys.get("configs"), false, where, declarations.configs(), configs),
                 replicas(keys.get("scale"), deploy.get("replicas"), where),
-                OptionsReader.options(keys, where, deploy.get("resources"), privileged, networkMode, pid));
+                OptionsReader.options(keys, where, deploy.get("resources"), privileged, networkMode, pid),
+                update,
+                gate);
         return new Read(spec, tuple, keys, ports, volumes, secrets, configs);
     }
 
@@ -351,7 +356,7 @@ final class ServiceReader {
             String key = entry.getKey();
             Node at = entry.getValue().getKeyNode();
             switch (key) {
-                case "resources", "replicas" -> {
+                case "resources", "replicas", "update_config" -> {
                     // read by the caller
                 }
                 case "mode" -> {
@@ -363,12 +368,12 @@ final class ServiceReader {
                                         + " (deploy.replicas) on one engine");
                     }
                 }
-                case "update_config", "rollback_config" ->
+                case "rollback_config" ->
                     throw error(
                             at,
-                            what + "." + key + " is not applied yet: Berth replaces containers stop-first, one at a"
-                                    + " time (rolling updates and rollbacks are issue 4); remove it until then, so the"
-                                    + " file says what Berth does");
+                            what + ".rollback_config is not supported by this version of Berth: a failed update puts"
+                                    + " the previous containers back as they were (restarted, not re-created), so"
+                                    + " there is nothing to configure; remove it");
                 case "restart_policy" ->
                     throw error(
                             at,

@@ -29,6 +29,9 @@ import org.jspecify.annotations.Nullable;
  * @param secrets file-based secrets mounted into the container
  * @param configs file-based configs mounted into the container
  * @param replicas how many containers run the service ({@code deploy.replicas} or {@code scale}, 1 by default)
+ * @param update how the service's replicas are replaced ({@code deploy.update_config}); not part of the
+ *     container's config
+ * @param gate Berth's gate of the service ({@code x-berth.gate}); not part of the container's config
  */
 public record ServiceSpec(
         String name,
@@ -47,7 +50,9 @@ public record ServiceSpec(
         List<FileMount> secrets,
         List<FileMount> configs,
         int replicas,
-        ContainerOptions options) {
+        ContainerOptions options,
+        UpdatePolicy update,
+        GateSpec gate) {
     public ServiceSpec {
         Objects.requireNonNull(name, "name");
         if (image == null && build == null) {
@@ -68,6 +73,54 @@ public record ServiceSpec(
         secrets = List.copyOf(secrets);
         configs = List.copyOf(configs);
         Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(update, "update");
+        Objects.requireNonNull(gate, "gate");
+    }
+
+    /** A service replaced with the default update policy and no gate of its own. */
+    public ServiceSpec(
+            String name,
+            @Nullable String image,
+            @Nullable BuildSpec build,
+            @Nullable List<String> entrypoint,
+            @Nullable List<String> command,
+            Map<String, String> environment,
+            List<PortMapping> ports,
+            List<String> expose,
+            @Nullable HealthCheck healthcheck,
+            Map<String, String> labels,
+            Map<String, Dependency> dependsOn,
+            Map<String, ServiceNetwork> networks,
+            List<Mount> volumes,
+            List<FileMount> secrets,
+            List<FileMount> configs,
+            int replicas,
+            ContainerOptions options) {
+        this(
+                name,
+                image,
+                build,
+                entrypoint,
+                command,
+                environment,
+                ports,
+                expose,
+                healthcheck,
+                labels,
+                dependsOn,
+                networks,
+                volumes,
+                secrets,
+                configs,
+                replicas,
+                options,
+                UpdatePolicy.DEFAULT,
+                GateSpec.NONE);
+    }
+
+    /** True when a replica publishes a fixed host port, so two of them cannot run at once. */
+    public boolean publishesFixedHostPort() {
+        return ports.stream().anyMatch(p -> p.hostPort() != null && p.hostPortEnd() == null);
     }
 
     /** The same service running {@code image} instead, as after the deployer built it. */
@@ -89,7 +142,9 @@ public record ServiceSpec(
                 secrets,
                 configs,
                 replicas,
-                options);
+                options,
+                update,
+                gate);
     }
 
     /**

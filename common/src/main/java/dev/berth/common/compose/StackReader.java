@@ -249,7 +249,9 @@ final class StackReader {
                 spec.secrets(),
                 spec.configs(),
                 spec.replicas(),
-                spec.options());
+                spec.options(),
+                spec.update(),
+                spec.gate());
     }
 
     private static Set<String> dependsOnNames(ServiceReader.Read read) {

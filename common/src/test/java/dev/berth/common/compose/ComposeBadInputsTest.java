@@ -473,11 +473,10 @@ class ComposeBadInputsTest {
     @Test
     void rollingUpdateSettingsAreNotSilentlyAccepted() {
         ComposeException e =
-                failure("services:\n  web:\n    image: a\n    deploy:\n      update_config: {order: start-first}\n");
+                failure("services:\n  web:\n    image: a\n    deploy:\n      rollback_config: {order: start-first}\n");
         assertThat(e.line()).isEqualTo(5);
         assertThat(e.detail())
-                .startsWith("service \"web\": deploy.update_config is not applied yet: Berth replaces containers"
-                        + " stop-first");
+                .startsWith("service \"web\": deploy.rollback_config is not supported by this version of Berth");
         assertThat(failure("services:\n  web:\n    image: a\n    deploy: {restart_policy: {condition: any}}\n")
                         .detail())
                 .contains("deploy.restart_policy is not applied yet (issue 4); use the service's restart key");

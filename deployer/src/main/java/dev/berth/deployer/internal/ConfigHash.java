@@ -33,12 +33,15 @@ final class ConfigHash {
      * SHA-256 (hex) of the normalised spec, the local image id its image resolves to (so a re-tagged
      * image replaces the container) and the engine names of the networks it joins (so a network that
      * is renamed or becomes external replaces it too). The replica count is left out: scaling a
-     * service adds or removes containers and leaves the others running.
+     * service adds or removes containers and leaves the others running; so are the update policy and
+     * Berth's gate, which say how containers are replaced, not what they run.
      */
     String of(ServiceSpec service, String imageId, Collection<String> networks) {
         try {
             ObjectNode spec = json.valueToTree(service);
             spec.remove("replicas");
+            spec.remove("update");
+            spec.remove("gate");
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             digest.update(json.writeValueAsBytes(spec));
             digest.update(("\n" + imageId).getBytes(StandardCharsets.UTF_8));

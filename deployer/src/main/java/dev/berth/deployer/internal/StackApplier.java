@@ -11,6 +11,7 @@ import dev.berth.common.compose.ComposeStack;
 import dev.berth.common.compose.HostVariables;
 import dev.berth.common.compose.PortMapping;
 import dev.berth.common.compose.ServiceSpec;
+import dev.berth.common.compose.UpdatePolicy;
 import dev.berth.common.event.BerthEvent;
 import dev.berth.common.event.DeploymentFailed;
 import dev.berth.common.event.DeploymentStarted;
@@ -65,6 +66,7 @@ public final class StackApplier {
     private static final Logger log = LoggerFactory.getLogger("dev.berth.deployer");
     private static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(10);
     private static final String OLD_SUFFIX = "-berth-old";
+    private static final String NEW_SUFFIX = "-berth-new";
 
     private final DockerEngine engine;
     private final EventPublisher publisher;
@@ -225,6 +227,25 @@ public final class StackApplier {
             return fail(d, failure(e), Result.Kind.FAILED);
         }
         if (!outcome.succeeded()) {
+            // A service whose failure_action is pause or continue asked to keep what passed: no whole-stack rollback.
+            Optional<String> keeps = outcome.failures().stream()
+                    .map(StepFailure::service)
+                    .filter(Objects::nonNull)
+                    .flatMap(name -> planned.desired().service(name).stream())
+                    .filter(spec -> spec.update().failureAction() != UpdatePolicy.FailureAction.ROLLBACK)
+                    .map(spec -> "service \"" + spec.name() + "\" has failure_action: "
+                            + spec.update().failureAction().name().toLowerCase(Locale.ROOT))
+                    .findFirst();
+            if (keeps.isPresent()) {
+                StepFailure failed = summary(outcome);
+                return fail(
+                        d,
+                        new StepFailure(
+                                failed.service(),
+                                failed.reason() + "; " + keeps.get() + ", so the stack was not rolled back",
+                                failed.evidence()),
+                        Result.Kind.GATE_FAILED);
+            }
             return rollBack(d, steps, outcome, lastGood);
         }
         succeed(d, changes, "deployed");
@@ -492,17 +513,21 @@ public final class StackApplier {
             // A dependency that did not change, waited for with service_healthy: it must be healthy now.
             for (ContainerInfo c :
                     step.current().stream().filter(ContainerInfo::running).toList()) {
-                gate.await(step.service(), c.id(), Gate.Kind.CHECK, clock.instant(), watch, watch.follow(c.id()));
+                gate.await(
+                        step.service(),
+                        c.id(),
+                        Gate.Kind.CHECK,
+                        clock.instant(),
+                        watch,
+                        watch.follow(c.id()),
+                        gate.rule(service));
                 watch.unfollow(c.id());
             }
             return;
         }
         Gate.Kind kind = oneShot ? Gate.Kind.COMPLETED : Gate.Kind.READY;
         step.remove().forEach(this::stopAndRemove);
-        Map<Integer, String> fresh = new TreeMap<>();
-        for (ContainerInfo old : step.replace()) {
-            fresh.put(Planner.number(old), replaceReplica(d, watch, step, old, kind));
-        }
+        Map<Integer, String> fresh = new TreeMap<>(replaceReplicas(d, watch, step, kind));
         fresh.putAll(createReplicas(d, watch, step, kind, progress));
         BerthEvent done;
         if (step.replicas() == 0) {
@@ -528,32 +553,151 @@ public final class StackApplier {
     }
 
     /**
-     * Replaces one replica, stop-first: the old container frees its name and ports but is kept aside,
-     * so it comes back as it was when the new one fails. Returns the new container's id.
+     * One replica being replaced: its old container, and the new one started for it.
+     *
+     * @param startFirst true when the new container runs beside the old one under a temporary name;
+     *     false when the old one was stopped and renamed aside first
      */
-    private String replaceReplica(Deployment d, ContainerWatch watch, Step step, ContainerInfo old, Gate.Kind kind)
+    private record Replacement(ContainerInfo old, int number, String created, Instant since, boolean startFirst) {}
+
+    /**
+     * Replaces a service's replicas as its {@code update_config} says: in batches of
+     * {@code parallelism}, {@code delay} apart, start-first when asked and no fixed host port stands in
+     * the way, else stop-first (the old container stopped and kept aside until the new one passes, so
+     * putting it back is a restart). A failure beyond {@code max_failure_ratio} rolls back the batch,
+     * pauses the update or, with {@code continue}, fails the step once every batch ran. Returns the new
+     * container ids by number.
+     */
+    private Map<Integer, String> replaceReplicas(Deployment d, ContainerWatch watch, Step step, Gate.Kind kind)
             throws StepFailure, InterruptedException {
-        int number = Planner.number(old);
-        engine.stop(old.id(), stopGrace(old));
-        engine.rename(old.id(), old.name() + OLD_SUFFIX);
-        String created = null;
-        try {
-            created = createAndStart(d, watch, step, number, List.of(old));
-            awaitGate(d, watch, step, created, number, kind, clock.instant());
-        } catch (StepFailure | BerthException | InterruptedException e) {
-            if (created != null) {
-                watch.unfollow(created);
-                engine.remove(created);
-            }
-            engine.rename(old.id(), old.name());
-            // Back as it was: a container that had stopped on its own is not started by a failed replace.
-            if (old.running()) {
-                engine.start(old.id());
-            }
-            throw asFailure(step, e);
+        ServiceSpec service = Objects.requireNonNull(step.desired());
+        UpdatePolicy policy = service.update();
+        List<ContainerInfo> olds = step.replace();
+        Map<Integer, String> fresh = new TreeMap<>();
+        if (olds.isEmpty()) {
+            return fresh;
         }
-        engine.remove(old.id());
-        return created;
+        boolean startFirst = policy.order() == UpdatePolicy.Order.START_FIRST && canStartFirst(service);
+        if (policy.order() == UpdatePolicy.Order.START_FIRST && !startFirst) {
+            info("replacing " + d.stack() + " " + step.service() + " stop-first: it publishes a fixed host port"
+                    + " (or uses the host's network), which two containers cannot share");
+        }
+        int total = olds.size();
+        int batch = policy.batchSize(total);
+        List<StepFailure> failed = new ArrayList<>();
+        for (int first = 0; first < total; first += batch) {
+            if (first > 0 && !policy.delay().isZero()) {
+                Thread.sleep(policy.delay().toMillis());
+            }
+            List<ContainerInfo> group = olds.subList(first, Math.min(first + batch, total));
+            List<ContainerInfo> aside = new ArrayList<>();
+            List<Replacement> started = new ArrayList<>();
+            Map<Replacement, StepFailure> failures = new LinkedHashMap<>();
+            try {
+                if (!startFirst) {
+                    // Stop-first: the old containers free their names and ports but are kept aside, so they
+                    // come back as they were when the new ones fail. All first, so the batch starts together.
+                    for (ContainerInfo old : group) {
+                        engine.stop(old.id(), stopGrace(old));
+                        engine.rename(old.id(), old.name() + OLD_SUFFIX);
+                        aside.add(old);
+                    }
+                }
+                for (ContainerInfo old : group) {
+                    int number = Planner.number(old);
+                    // Start-first: the new container runs beside the old one under a temporary name.
+                    String created = createAndStart(d, watch, step, number, List.of(old), startFirst ? NEW_SUFFIX : "");
+                    started.add(new Replacement(old, number, created, clock.instant(), startFirst));
+                    aside.remove(old);
+                }
+                // Started together: each one's gate counts from its own start.
+                for (Replacement r : started) {
+                    try {
+                        awaitGate(d, watch, step, r.created(), r.number(), kind, r.since());
+                    } catch (StepFailure f) {
+                        failures.put(r, f);
+                    }
+                }
+            } catch (BerthException | InterruptedException e) {
+                for (Replacement r : started) {
+                    revert(watch, r);
+                }
+                aside.forEach(this::restoreOld);
+                throw asFailure(step, e);
+            }
+            failed.addAll(failures.values());
+            boolean tolerated = policy.tolerates(failed.size(), total);
+            if (!tolerated && policy.failureAction() == UpdatePolicy.FailureAction.ROLLBACK) {
+                for (Replacement r : started) {
+                    revert(watch, r);
+                }
+                throw failed.get(0);
+            }
+            for (Replacement r : started) {
+                if (failures.containsKey(r)) {
+                    revert(watch, r);
+                } else {
+                    fresh.put(r.number(), finishReplacement(d, step, r));
+                }
+            }
+            if (!tolerated && policy.failureAction() == UpdatePolicy.FailureAction.PAUSE) {
+                StepFailure cause = failed.get(0);
+                throw new StepFailure(
+                        step.service(),
+                        "service \"" + step.service() + "\": update paused (failure_action: pause) after a replica"
+                                + " failed its gate: " + cause.reason() + "; " + fresh.size() + " of " + total
+                                + " replicas run the new revision, the others the previous one",
+                        cause.evidence());
+            }
+        }
+        if (!failed.isEmpty()) {
+            StepFailure cause = failed.get(0);
+            String counted = failed.size() + " of " + total + " replicas of \"" + step.service()
+                    + "\" failed their gate and run the previous revision";
+            if (!policy.tolerates(failed.size(), total)) {
+                throw new StepFailure(
+                        step.service(),
+                        "service \"" + step.service() + "\": " + counted + ", more than max_failure_ratio "
+                                + policy.maxFailureRatio() + " allows: " + cause.reason(),
+                        cause.evidence());
+            }
+            info(counted + ", within max_failure_ratio " + policy.maxFailureRatio() + ": " + cause.reason());
+        }
+        return fresh;
+    }
+
+    /** False when two containers of the service cannot run at once: a fixed host port, or the host's network. */
+    private static boolean canStartFirst(ServiceSpec service) {
+        return !service.publishesFixedHostPort()
+                && !"host".equals(service.options().networkMode());
+    }
+
+    /** The new container passed: the old one goes, and a start-first container takes the replica's name. */
+    private String finishReplacement(Deployment d, Step step, Replacement r) {
+        if (r.startFirst()) {
+            stopAndRemove(r.old());
+            engine.rename(r.created(), Planner.containerName(d.stack().project(), step.service(), r.number()));
+        } else {
+            engine.remove(r.old().id());
+        }
+        return r.created();
+    }
+
+    /** The new container failed: it goes, and the old one is as it was (restarted if it was stopped for it). */
+    private void revert(ContainerWatch watch, Replacement r) {
+        watch.unfollow(r.created());
+        engine.remove(r.created());
+        if (!r.startFirst()) {
+            restoreOld(r.old());
+        }
+    }
+
+    private void restoreOld(ContainerInfo old) {
+        engine.rename(old.id(), old.name());
+        // Back as it was: a container that had stopped on its own is not started by a failed replace.
+        if (old.running()) {
+            engine.start(old.id());
+        }
     }
 
     /**
@@ -567,7 +711,7 @@ public final class StackApplier {
         Map<Integer, Instant> since = new HashMap<>();
         try {
             for (int number : step.create()) {
-                created.put(number, createAndStart(d, watch, step, number, List.of()));
+                created.put(number, createAndStart(d, watch, step, number, List.of(), ""));
                 since.put(number, clock.instant());
             }
             progress.started();
@@ -585,10 +729,23 @@ public final class StackApplier {
         return created;
     }
 
-    /** @param previous the container this one replaces, whose anonymous volumes it keeps (as Compose does) */
+    /**
+     * @param previous the container this one replaces, whose anonymous volumes it keeps (as Compose does)
+     * @param suffix added to the replica's name while it runs beside the one it replaces; empty otherwise
+     */
     private String createAndStart(
-            Deployment d, ContainerWatch watch, Step step, int number, List<ContainerInfo> previous) {
-        String id = engine.create(d.requireResources().withVolumesOf(containerSpec(d, step, number), previous));
+            Deployment d, ContainerWatch watch, Step step, int number, List<ContainerInfo> previous, String suffix) {
+        ContainerSpec spec = containerSpec(d, step, number);
+        if (!suffix.isEmpty()) {
+            spec = new ContainerSpec(
+                    spec.name() + suffix,
+                    spec.service(),
+                    spec.labels(),
+                    spec.networks(),
+                    spec.networkMode(),
+                    spec.mounts());
+        }
+        String id = engine.create(d.requireResources().withVolumesOf(spec, previous));
         watch.follow(id);
         engine.start(id);
         return id;
@@ -598,7 +755,14 @@ public final class StackApplier {
             Deployment d, ContainerWatch watch, Step step, String id, int number, Gate.Kind kind, Instant since)
             throws StepFailure, InterruptedException {
         try {
-            Duration took = gate.await(step.service(), id, kind, since, watch, watch.follow(id));
+            Duration took = gate.await(
+                    step.service(),
+                    id,
+                    kind,
+                    since,
+                    watch,
+                    watch.follow(id),
+                    gate.rule(Objects.requireNonNull(step.desired())));
             String replica = step.replicas() > 1 ? step.service() + "-" + number : step.service();
             info((kind == Gate.Kind.COMPLETED ? "completed " : "healthy ") + d.stack() + " " + replica + " ("
                     + seconds(took) + " s)");

@@ -89,4 +89,19 @@ class ConfigHashTest {
         String withPort = WEB + "    ports: [\"127.0.0.1:8080:8080\"]\n";
         assertThat(hash.of(web(withPort), IMAGE_ID, NETWORK)).isNotEqualTo(h);
     }
+
+    @Test
+    void ignoresTheUpdatePolicyAndTheGate() {
+        String h = hash.of(web(WEB), IMAGE_ID, NETWORK);
+        String policed = WEB + """
+                    deploy:
+                      update_config: {order: start-first, parallelism: 2, failure_action: pause, monitor: 5s}
+                    x-berth:
+                      gate: {timeout: 1m, probe: {http: {port: 8080, path: /}}}
+                """;
+        ServiceSpec spec = web(policed);
+        assertThat(spec.update().parallelism()).isEqualTo(2);
+        assertThat(spec.gate().probe()).isNotNull();
+        assertThat(hash.of(spec, IMAGE_ID, NETWORK)).isEqualTo(h);
+    }
 }

@@ -795,6 +795,57 @@ public final class DockerEngine implements AutoCloseable {
                 log);
     }
 
+    /**
+     * Where this host reaches a container's TCP port: its address on each network it joins (on Linux a
+     * bridge address is reachable from the host), then the port published on the host, as
+     * {@code 127.0.0.1:<host port>}. Empty when the container is gone or has neither.
+     */
+    public List<java.net.InetSocketAddress> addresses(String id, int port) {
+        InspectContainerResponse inspected;
+        try {
+            inspected = call(
+                    "inspect container " + id,
+                    () -> client.inspectContainerCmd(id).exec());
+        } catch (NotFoundException e) {
+            return List.of();
+        }
+        List<java.net.InetSocketAddress> result = new ArrayList<>();
+        var settings = inspected.getNetworkSettings();
+        if (settings == null) {
+            return result;
+        }
+        if (settings.getNetworks() != null) {
+            for (ContainerNetwork network : new TreeMap<>(settings.getNetworks()).values()) {
+                String ip = network.getIpAddress();
+                if (ip != null && !ip.isEmpty()) {
+                    result.add(new java.net.InetSocketAddress(ip, port));
+                }
+            }
+        }
+        if (settings.getPorts() != null) {
+            Ports.Binding[] bindings = settings.getPorts().getBindings().get(ExposedPort.tcp(port));
+            if (bindings != null) {
+                for (Ports.Binding binding : bindings) {
+                    String hostPort = binding.getHostPortSpec();
+                    if (hostPort != null
+                            && !hostPort.isEmpty()
+                            && !String.valueOf(binding.getHostIp()).contains(":")) {
+                        result.add(new java.net.InetSocketAddress("127.0.0.1", Integer.parseInt(hostPort)));
+                        break;
+                    }
+                }
+            }
+        }
+        if ("host"
+                .equals(
+                        inspected.getHostConfig() == null
+                                ? null
+                                : inspected.getHostConfig().getNetworkMode())) {
+            result.add(new java.net.InetSocketAddress("127.0.0.1", port));
+        }
+        return result;
+    }
+
     /** The last {@code lines} lines of a container's output, best effort. */
     public String logTail(String id, int lines) throws InterruptedException {
         StringBuilder out = new StringBuilder();

@@ -1,0 +1,366 @@
+package dev.berth.deployer.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.common.Commit;
+import dev.berth.common.compose.HostVariables;
+import dev.berth.common.compose.StackFiles;
+import dev.berth.common.event.BerthEvent;
+import dev.berth.common.event.DeploymentFailed;
+import dev.berth.common.event.DeploymentSucceeded;
+import dev.berth.common.event.Envelope;
+import dev.berth.common.event.EventCodec;
+import dev.berth.common.event.EventPublisher;
+import dev.berth.common.event.StackChanged;
+import dev.berth.deployer.internal.docker.ContainerInfo;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code deploy.update_config} and the {@code x-berth} gate on the real engine: the order in which old
+ * and new containers run (read from the engine's own event log), batches and their delay, probes that
+ * fail with their evidence or pass, and what pause and continue leave behind.
+ */
+class PolicyIT extends EngineSupport {
+    private static final URI SOURCE = URI.create("/berth/policy-it");
+
+    private final List<Envelope> published = new ArrayList<>();
+    private ExecutorService executor;
+    private StackApplier applier;
+
+    @BeforeEach
+    void applier() {
+        executor = Executors.newFixedThreadPool(4);
+        EventPublisher publisher = new EventPublisher() {
+            @Override
+            public void publish(Envelope envelope) {
+                synchronized (published) {
+                    published.add(envelope);
+                }
+            }
+
+            @Override
+            public void close() {}
+        };
+        applier = new StackApplier(
+                engine,
+                publisher,
+                config(HostVariables.NONE)
+                        .withHealthTimeout(Duration.ofSeconds(30))
+                        .withMonitorPeriod(Duration.ofSeconds(1)),
+                CLOCK,
+                SOURCE,
+                new EventCodec().json(),
+                new SimpleMeterRegistry(),
+                executor);
+    }
+
+    @AfterEach
+    void stopExecutor() throws InterruptedException {
+        executor.shutdownNow();
+        executor.awaitTermination(10, TimeUnit.SECONDS);
+    }
+
+    /** Applies {@code compose} at a new commit; the events of that deployment. */
+    private List<BerthEvent> apply(String compose) throws InterruptedException {
+        StackChanged change = new StackChanged(
+                stack,
+                new Commit(randomSha(), "Erin", "policy test", Instant.now()),
+                "stacks/web/compose.yaml",
+                compose,
+                List.of(),
+                Map.of(),
+                StackFiles.EMPTY);
+        Envelope incoming = Envelope.newChain(SOURCE, CLOCK, change);
+        applier.apply(incoming, change);
+        synchronized (published) {
+            return published.stream()
+                    .filter(e -> e.chainId().equals(incoming.chainId()))
+                    .map(Envelope::event)
+                    .toList();
+        }
+    }
+
+    private static DeploymentSucceeded succeeded(List<BerthEvent> events) {
+        return events.stream()
+                .filter(DeploymentSucceeded.class::isInstance)
+                .map(DeploymentSucceeded.class::cast)
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no success among " + events));
+    }
+
+    private static DeploymentFailed failed(List<BerthEvent> events) {
+        return events.stream()
+                .filter(DeploymentFailed.class::isInstance)
+                .map(DeploymentFailed.class::cast)
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no failure among " + events));
+    }
+
+    /** The stack's containers by name. */
+    private Map<String, String> containers() {
+        Map<String, String> byName = new java.util.TreeMap<>();
+        for (ContainerInfo c : engine.containers(Labels.STACK, stack.key())) {
+            byName.put(c.name(), c.id());
+        }
+        return byName;
+    }
+
+    private String name(String service, int number) {
+        return stack.project() + "-" + service + "-" + number;
+    }
+
+    /** One lifecycle event of a container, as the engine logged it. */
+    record Seen(long nanos, String action, String id) {}
+
+    /** The engine's start and die events of the stack's containers since {@code since}, in order. */
+    private List<Seen> events(Instant since) {
+        String out = cli(
+                "events",
+                "--since",
+                String.valueOf(since.getEpochSecond() - 1),
+                "--until",
+                String.valueOf(Instant.now().getEpochSecond() + 1),
+                "--filter",
+                "type=container",
+                "--filter",
+                "label=" + Labels.STACK + "=" + stack.key(),
+                "--format",
+                "{{.TimeNano}} {{.Action}} {{.Actor.ID}}");
+        List<Seen> seen = new ArrayList<>();
+        for (String line : out.lines().toList()) {
+            String[] parts = line.split(" ");
+            if (parts.length == 3 && (parts[1].equals("start") || parts[1].equals("die"))) {
+                seen.add(new Seen(Long.parseLong(parts[0]), parts[1], parts[2]));
+            }
+        }
+        seen.sort(Comparator.comparingLong(Seen::nanos));
+        return seen;
+    }
+
+    private static long when(List<Seen> seen, String action, String id) {
+        return seen.stream()
+                .filter(s -> s.action().equals(action) && s.id().equals(id))
+                .mapToLong(Seen::nanos)
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no " + action + " of " + id + " in " + seen));
+    }
+
+    private static String sleeper(String version, String updateConfig, String extra) {
+        return """
+                services:
+                  web:
+                    image: busybox:1.35
+                    command: ["sleep", "300"]
+                    environment: {VERSION: "%s"}
+                    stop_grace_period: 1s
+                    deploy:
+                      update_config: %s
+                %s""".formatted(version, updateConfig, extra);
+    }
+
+    @Test
+    void startFirstRunsTheNewContainerBeforeTheOldOneStops() throws Exception {
+        assertThat(succeeded(apply(sleeper("1", "{order: start-first}", ""))).changed())
+                .containsExactly("create web");
+        String old = containers().get(name("web", 1));
+        Instant before = Instant.now();
+
+        assertThat(succeeded(apply(sleeper("2", "{order: start-first}", ""))).changed())
+                .containsExactly("replace web");
+
+        Map<String, String> after = containers();
+        assertThat(after).containsOnlyKeys(name("web", 1));
+        String fresh = after.get(name("web", 1));
+        assertThat(fresh).isNotEqualTo(old);
+        List<Seen> seen = events(before);
+        assertThat(when(seen, "start", fresh)).as("%s", seen).isLessThan(when(seen, "die", old));
+        JsonNode inspected = inspect(fresh);
+        assertThat(inspected.at("/Config/Env").toString()).contains("VERSION=2");
+        assertThat(inspected.at("/State/Running").asBoolean()).isTrue();
+    }
+
+    @Test
+    void aServiceWithAFixedHostPortGoesStopFirstEvenWhenAskedToStartFirst() throws Exception {
+        int port = freePort();
+        String ports = "    ports: [\"127.0.0.1:" + port + ":8080\"]\n";
+        apply(sleeper("1", "{order: start-first}", ports));
+        String old = containers().get(name("web", 1));
+        Instant before = Instant.now();
+
+        succeeded(apply(sleeper("2", "{order: start-first}", ports)));
+
+        String fresh = containers().get(name("web", 1));
+        assertThat(fresh).isNotEqualTo(old);
+        List<Seen> seen = events(before);
+        assertThat(when(seen, "die", old)).as("%s", seen).isLessThan(when(seen, "start", fresh));
+        assertThat(inspect(fresh)
+                        .at("/HostConfig/PortBindings/8080~1tcp/0/HostPort")
+                        .asText())
+                .isEqualTo(String.valueOf(port));
+    }
+
+    @Test
+    void replicasAreReplacedInBatchesOfParallelismWithTheDelayBetween() throws Exception {
+        String policy = "{parallelism: 2, delay: 2s}";
+        String scaled = "    scale: 4\n";
+        apply(sleeper("1", policy, scaled));
+        assertThat(containers()).hasSize(4);
+        Instant before = Instant.now();
+
+        succeeded(apply(sleeper("2", policy, scaled)));
+
+        Map<String, String> after = containers();
+        assertThat(after).hasSize(4);
+        List<Seen> seen = events(before);
+        List<Long> starts = after.values().stream()
+                .map(id -> when(seen, "start", id))
+                .sorted()
+                .toList();
+        Duration inBatch1 = Duration.ofNanos(starts.get(1) - starts.get(0));
+        Duration between = Duration.ofNanos(starts.get(2) - starts.get(1));
+        Duration inBatch2 = Duration.ofNanos(starts.get(3) - starts.get(2));
+        // A batch starts together; the next waits for the batch's gate (monitor 1 s) and the 2 s delay.
+        assertThat(inBatch1).as("%s", starts).isLessThan(Duration.ofSeconds(1));
+        assertThat(inBatch2).as("%s", starts).isLessThan(Duration.ofSeconds(1));
+        assertThat(between).as("%s", starts).isGreaterThanOrEqualTo(Duration.ofSeconds(3));
+    }
+
+    @Test
+    void anHttpProbeAnswered404FailsTheGateWithTheAnswerAsEvidence() throws Exception {
+        DeploymentFailed failure = failed(apply("""
+                services:
+                  web:
+                    image: busybox:1.35
+                    command: ["httpd", "-f", "-p", "8080", "-h", "/etc"]
+                    x-berth:
+                      gate:
+                        timeout: 4s
+                        probe:
+                          http: {port: 8080, path: /health}
+                          interval: 500ms
+                """));
+        assertThat(failure.service()).isEqualTo("web");
+        assertThat(failure.reason())
+                .isEqualTo("service \"web\" did not pass its probe (http :8080/health -> 200) within 4 s");
+        assertThat(failure.evidence())
+                .containsPattern("last probe GET http://[0-9.]+:8080/health: status 404 \\(expected 200\\)");
+        assertThat(containers()).isEmpty();
+    }
+
+    @Test
+    void aTcpProbeThatIsAcceptedPassesTheGate() throws Exception {
+        DeploymentSucceeded ok = succeeded(apply("""
+                services:
+                  db:
+                    image: busybox:1.35
+                    command: ["httpd", "-f", "-p", "5432"]
+                    x-berth:
+                      gate:
+                        timeout: 20s
+                        probe: {tcp: {port: 5432}, interval: 200ms}
+                """));
+        assertThat(ok.changed()).containsExactly("create db");
+        assertThat(containers()).containsOnlyKeys(name("db", 1));
+    }
+
+    /**
+     * Three replicas; in the new revision the first new container to start claims a lock in a shared
+     * volume and exits, the others run: exactly one replica fails its gate.
+     */
+    private static String oneFails(String version, String updateConfig) {
+        return """
+                services:
+                  web:
+                    image: busybox:1.35
+                    command: ["sh", "-c", "if [ $$VERSION = 2 ] && mkdir /shared/lock; then exit 3; fi; exec sleep 300"]
+                    environment: {VERSION: "%s"}
+                    stop_grace_period: 1s
+                    scale: 3
+                    volumes: [shared:/shared]
+                    deploy:
+                      update_config: %s
+                volumes:
+                  shared: {}
+                """.formatted(version, updateConfig);
+    }
+
+    @Test
+    void pauseStopsAtTheFailedReplicaAndLeavesTheOthersAsTheyWere() throws Exception {
+        String policy = "{failure_action: pause}";
+        apply(oneFails("1", policy));
+        Map<String, String> before = containers();
+        assertThat(before).hasSize(3);
+
+        DeploymentFailed failure = failed(apply(oneFails("2", policy)));
+
+        assertThat(failure.reason())
+                .startsWith("service \"web\": update paused (failure_action: pause) after a replica failed its gate:"
+                        + " service \"web\" exited with code 3")
+                .endsWith("0 of 3 replicas run the new revision, the others the previous one");
+        assertThat(failure.evidence()).contains("exit code: 3");
+        // The failed replica's old container is back, the others were never touched.
+        assertThat(containers()).isEqualTo(before);
+        for (String id : before.values()) {
+            assertThat(inspect(id).at("/State/Running").asBoolean()).isTrue();
+        }
+    }
+
+    @Test
+    void continueGoesOnAndSucceedsWithinTheFailureRatio() throws Exception {
+        String policy = "{failure_action: continue, max_failure_ratio: 0.5}";
+        apply(oneFails("1", policy));
+        Map<String, String> before = containers();
+
+        succeeded(apply(oneFails("2", policy)));
+
+        Map<String, String> after = containers();
+        assertThat(after).containsOnlyKeys(before.keySet());
+        // Replica 1 failed and runs the previous revision again; 2 and 3 were replaced.
+        assertThat(after.get(name("web", 1))).isEqualTo(before.get(name("web", 1)));
+        assertThat(after.get(name("web", 2))).isNotEqualTo(before.get(name("web", 2)));
+        assertThat(after.get(name("web", 3))).isNotEqualTo(before.get(name("web", 3)));
+        assertThat(inspect(after.get(name("web", 3))).at("/Config/Env").toString())
+                .contains("VERSION=2");
+    }
+
+    @Test
+    void continueFailsAtTheEndBeyondTheFailureRatio() throws Exception {
+        String policy = "{failure_action: continue}";
+        apply(oneFails("1", policy));
+        Map<String, String> before = containers();
+
+        DeploymentFailed failure = failed(apply(oneFails("2", policy)));
+
+        assertThat(failure.reason())
+                .startsWith("service \"web\": 1 of 3 replicas of \"web\" failed their gate and run the previous"
+                        + " revision, more than max_failure_ratio 0.0 allows");
+        Map<String, String> after = containers();
+        assertThat(after.get(name("web", 1))).isEqualTo(before.get(name("web", 1)));
+        assertThat(after.get(name("web", 3))).isNotEqualTo(before.get(name("web", 3)));
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
