@@ -180,8 +180,9 @@ class RollbackIT {
         JsonNode content = json(failed).at("/subject/content");
         assertThat(content.get("rolledBackTo").asText()).isEqualTo(good.commit().sha());
         assertThat(content.get("reason").asText())
-                .contains("gate of service \"web\" failed")
-                .contains("rolled back to " + good.commit().shortSha());
+                .contains("unhealthy")
+                .contains("the stack was rolled back to " + good.commit().shortSha());
+        assertThat(content.get("service").asText()).isEqualTo("web");
         List<KafkaFixture.Record> chain = chainOf(badChain);
         assertThat(count(chain, "deployment.failed") + count(chain, "deployment.succeeded"))
                 .isEqualTo(1);
