@@ -22,7 +22,6 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -126,32 +125,30 @@ class PolicyIT extends EngineSupport {
         return stack.project() + "-" + service + "-" + number;
     }
 
-    /** One lifecycle event of a container, as the engine logged it. */
+    /** One lifecycle event of a container, as the engine reported it, with when it arrived. */
     record Seen(long nanos, String action, String id) {}
 
-    /** The engine's start and die events of the stack's containers since {@code since}, in order. */
-    private List<Seen> events(Instant since) {
-        String out = cli(
-                "events",
-                "--since",
-                String.valueOf(since.getEpochSecond() - 1),
-                "--until",
-                String.valueOf(Instant.now().getEpochSecond() + 1),
-                "--filter",
-                "type=container",
-                "--filter",
-                "label=" + Labels.STACK + "=" + stack.key(),
-                "--format",
-                "{{.TimeNano}} {{.Action}} {{.Actor.ID}}");
-        List<Seen> seen = new ArrayList<>();
-        for (String line : out.lines().toList()) {
-            String[] parts = line.split(" ");
-            if (parts.length == 3 && (parts[1].equals("start") || parts[1].equals("die"))) {
-                seen.add(new Seen(Long.parseLong(parts[0]), parts[1], parts[2]));
+    /**
+     * Runs {@code action} while following the engine's event stream for the stack's containers; the
+     * start and die events it saw, in the order they arrived. (The engine's own event log is a ring
+     * buffer other tests on this machine fill, so the test listens live.)
+     */
+    private List<Seen> watching(Action action) throws Exception {
+        List<Seen> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (var subscription = engine.followContainers(Labels.STACK, stack.key(), e -> {
+            if (e.action().equals("start") || e.action().equals("die")) {
+                seen.add(new Seen(System.nanoTime(), e.action(), e.containerId()));
             }
+        })) {
+            action.run();
+            // Events of the last container may still be on their way.
+            org.awaitility.Awaitility.await().pollDelay(Duration.ofMillis(300)).until(() -> true);
         }
-        seen.sort(Comparator.comparingLong(Seen::nanos));
-        return seen;
+        return List.copyOf(seen);
+    }
+
+    interface Action {
+        void run() throws Exception;
     }
 
     private static long when(List<Seen> seen, String action, String id) {
@@ -180,16 +177,14 @@ class PolicyIT extends EngineSupport {
         assertThat(succeeded(apply(sleeper("1", "{order: start-first}", ""))).changed())
                 .containsExactly("create web");
         String old = containers().get(name("web", 1));
-        Instant before = Instant.now();
-
-        assertThat(succeeded(apply(sleeper("2", "{order: start-first}", ""))).changed())
-                .containsExactly("replace web");
+        List<Seen> seen = watching(() -> assertThat(succeeded(apply(sleeper("2", "{order: start-first}", "")))
+                        .changed())
+                .containsExactly("replace web"));
 
         Map<String, String> after = containers();
         assertThat(after).containsOnlyKeys(name("web", 1));
         String fresh = after.get(name("web", 1));
         assertThat(fresh).isNotEqualTo(old);
-        List<Seen> seen = events(before);
         assertThat(when(seen, "start", fresh)).as("%s", seen).isLessThan(when(seen, "die", old));
         JsonNode inspected = inspect(fresh);
         assertThat(inspected.at("/Config/Env").toString()).contains("VERSION=2");
@@ -202,13 +197,10 @@ class PolicyIT extends EngineSupport {
         String ports = "    ports: [\"127.0.0.1:" + port + ":8080\"]\n";
         apply(sleeper("1", "{order: start-first}", ports));
         String old = containers().get(name("web", 1));
-        Instant before = Instant.now();
-
-        succeeded(apply(sleeper("2", "{order: start-first}", ports)));
+        List<Seen> seen = watching(() -> succeeded(apply(sleeper("2", "{order: start-first}", ports))));
 
         String fresh = containers().get(name("web", 1));
         assertThat(fresh).isNotEqualTo(old);
-        List<Seen> seen = events(before);
         assertThat(when(seen, "die", old)).as("%s", seen).isLessThan(when(seen, "start", fresh));
         assertThat(inspect(fresh)
                         .at("/HostConfig/PortBindings/8080~1tcp/0/HostPort")
@@ -222,13 +214,10 @@ class PolicyIT extends EngineSupport {
         String scaled = "    scale: 4\n";
         apply(sleeper("1", policy, scaled));
         assertThat(containers()).hasSize(4);
-        Instant before = Instant.now();
-
-        succeeded(apply(sleeper("2", policy, scaled)));
+        List<Seen> seen = watching(() -> succeeded(apply(sleeper("2", policy, scaled))));
 
         Map<String, String> after = containers();
         assertThat(after).hasSize(4);
-        List<Seen> seen = events(before);
         List<Long> starts = after.values().stream()
                 .map(id -> when(seen, "start", id))
                 .sorted()
