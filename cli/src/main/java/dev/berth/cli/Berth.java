@@ -11,7 +11,14 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Berth.Version.class,
         description = "GitOps deployments for Docker Compose stacks: commit a stack, Berth deploys it.",
-        subcommands = {RunCommand.class, ValidateCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            RunCommand.class,
+            ValidateCommand.class,
+            HistoryCommand.class,
+            RollbackCommand.class,
+            RetryCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Berth {
     /** A failure the user can act on. */
     public static final int EXIT_FAILURE = 1;

@@ -6,10 +6,14 @@ import dev.berth.common.event.EventCodec;
 import dev.berth.common.event.EventPublisher;
 import dev.berth.common.event.StackChanged;
 import dev.berth.common.event.StackRemoved;
+import dev.berth.common.event.StackRetryRequested;
+import dev.berth.common.event.StackRollbackRequested;
 import dev.berth.common.kafka.EventConsumerLoop;
 import dev.berth.common.kafka.KafkaSettings;
+import dev.berth.common.kafka.KafkaStateStore;
 import dev.berth.common.kafka.ReceivedEvent;
 import dev.berth.common.kafka.Topics;
+import dev.berth.deployer.internal.RevisionKeeper;
 import dev.berth.deployer.internal.StackApplier;
 import dev.berth.deployer.internal.docker.DockerEngine;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -21,6 +25,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -46,6 +51,8 @@ public final class Deployer implements Service {
     private final DockerEngine engine;
     private final EventCodec codec = new EventCodec();
     private final StackApplier applier;
+    private final StackHistoryStore history;
+    private final RevisionKeeper keeper;
     private final EventConsumerLoop loop;
     private final ExecutorService applying;
 
@@ -58,6 +65,28 @@ public final class Deployer implements Service {
      */
     public Deployer(
             DeployerConfig config, KafkaSettings kafka, EventPublisher publisher, Clock clock, MeterRegistry registry) {
+        this(
+                config,
+                kafka,
+                publisher,
+                clock,
+                registry,
+                new KafkaStackHistoryStore(
+                        new KafkaStateStore(kafka, "berth-deployer-" + UUID.randomUUID()), new EventCodec()));
+    }
+
+    /**
+     * Builds a stopped worker that keeps its stacks' histories in {@code history}, which it reloads
+     * whenever the group gives it partitions, and closes when it stops.
+     */
+    public Deployer(
+            DeployerConfig config,
+            KafkaSettings kafka,
+            EventPublisher publisher,
+            Clock clock,
+            MeterRegistry registry,
+            StackHistoryStore history) {
+        this.history = Objects.requireNonNull(history, "history");
         this.config = Objects.requireNonNull(config, "config");
         Objects.requireNonNull(kafka, "kafka");
         Objects.requireNonNull(publisher, "publisher");
@@ -72,6 +101,7 @@ public final class Deployer implements Service {
                 codec.json(),
                 Objects.requireNonNull(registry, "registry"),
                 applying);
+        this.keeper = new RevisionKeeper(applier, history, clock);
         this.loop = new EventConsumerLoop(
                 "deployer",
                 kafka,
@@ -83,7 +113,9 @@ public final class Deployer implements Service {
                         // A deployment waits for health; the group must not evict a worker that waits.
                         ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
                         maxPollIntervalMs(config)),
-                this::handle);
+                this::handle,
+                // Stacks taken over from another worker: read what it wrote before acting on them.
+                history::refresh);
     }
 
     /**
@@ -118,9 +150,13 @@ public final class Deployer implements Service {
             return;
         }
         if (envelope.event() instanceof StackChanged change) {
-            applier.apply(envelope, change);
+            keeper.onChange(envelope, change);
         } else if (envelope.event() instanceof StackRemoved removal) {
             applier.remove(envelope, removal);
+        } else if (envelope.event() instanceof StackRollbackRequested rollback) {
+            keeper.onRollback(envelope, rollback);
+        } else if (envelope.event() instanceof StackRetryRequested retry) {
+            keeper.onRetry(envelope, retry);
         }
     }
 
@@ -154,6 +190,7 @@ public final class Deployer implements Service {
             stopped = applying.awaitTermination(5, TimeUnit.SECONDS) && stopped;
         }
         engine.close();
+        history.close();
         return stopped;
     }
 

@@ -16,10 +16,13 @@ import dev.berth.common.event.EventCodec;
 import dev.berth.common.event.EventType;
 import dev.berth.common.event.ServiceDeployed;
 import dev.berth.common.event.ServiceRemoved;
+import dev.berth.common.event.ServiceRolledBack;
 import dev.berth.common.event.ServiceUpgraded;
 import dev.berth.common.event.StackChanged;
 import dev.berth.common.event.StackInvalid;
 import dev.berth.common.event.StackRemoved;
+import dev.berth.common.event.StackRetryRequested;
+import dev.berth.common.event.StackRollbackRequested;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -43,6 +46,8 @@ class EventConformanceTest {
             "Alice",
             "Add shop\n\nwith a body",
             Instant.parse("2026-11-22T10:00:00Z"));
+    private static final Commit COMMAND =
+            new Commit("", "alice", "berth rollback dev/shop", Instant.parse("2026-11-22T10:00:00Z"));
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-22T10:00:01Z"), ZoneOffset.UTC);
 
     private final EventCodec codec = new EventCodec();
@@ -59,7 +64,10 @@ class EventConformanceTest {
                 new ServiceUpgraded(STACK, "d1", COMMIT, "web", "registry.local:5000/team/web@sha256:00ff", "abc"),
                 new ServiceRemoved(STACK, "d1", COMMIT, "old"),
                 new DeploymentSucceeded(STACK, "d1", COMMIT, List.of("create web"), Duration.ofMillis(1500)),
-                new DeploymentFailed(STACK, "d1", COMMIT, "web", "unhealthy", "exit 1", Duration.ofSeconds(2)));
+                new DeploymentFailed(STACK, "d1", COMMIT, "web", "unhealthy", "exit 1", Duration.ofSeconds(2)),
+                new ServiceRolledBack(STACK, "d1", COMMIT, "web", "busybox:1.35", "abc"),
+                new StackRollbackRequested(STACK, COMMAND, "0123456", "alice"),
+                new StackRetryRequested(STACK, COMMAND, "alice"));
     }
 
     @ParameterizedTest
@@ -78,7 +86,7 @@ class EventConformanceTest {
             assertThat(schemas.validate(envelope.type().ceType(), document)).isEmpty();
         } else {
             assertThat(envelope.type().ceType())
-                    .matches("dev\\.cdeventsx\\.berth-[a-z]+\\.[a-z]+\\.\\d+\\.\\d+\\.\\d+");
+                    .matches("dev\\.cdeventsx\\.berth-[a-z]+\\.[a-z]+(-[a-z]+)*\\.\\d+\\.\\d+\\.\\d+");
             assertThat(schemas.validateCustom(document)).isEmpty();
         }
     }
@@ -134,6 +142,25 @@ class EventConformanceTest {
         ((ObjectNode) document.get("context")).remove("timestamp");
 
         assertThat(schemas.validateCustom(document)).hasSize(2);
+    }
+
+    @Test
+    void aFailureRolledBackCarriesItsTarget() {
+        DeploymentFailed failed = new DeploymentFailed(
+                STACK, "d1", COMMIT, "web", "unhealthy", "", Duration.ofSeconds(2), "fedcba9876543210");
+        Envelope envelope = Envelope.newChain(URI.create("/berth/test"), CLOCK, failed);
+        assertThat(codec.decode(envelope.type().ceType(), codec.encode(envelope)))
+                .isEqualTo(envelope);
+        assertThat(codec.toCdEvent(envelope).at("/subject/content/rolledBackTo").asText())
+                .isEqualTo("fedcba9876543210");
+    }
+
+    @Test
+    void aRollbackWithoutTargetRoundTrips() {
+        Envelope envelope = Envelope.newChain(
+                URI.create("/berth/test"), CLOCK, new StackRollbackRequested(STACK, COMMAND, null, "alice"));
+        assertThat(codec.decode(envelope.type().ceType(), codec.encode(envelope)))
+                .isEqualTo(envelope);
     }
 
     @Test

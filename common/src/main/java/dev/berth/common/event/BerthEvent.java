@@ -17,7 +17,10 @@ public sealed interface BerthEvent
                 ServiceUpgraded,
                 ServiceRemoved,
                 DeploymentSucceeded,
-                DeploymentFailed {
+                DeploymentFailed,
+                ServiceRolledBack,
+                StackRollbackRequested,
+                StackRetryRequested {
 
     /** The stack this event is about; its key is the Kafka record key. */
     StackRef stack();

@@ -59,6 +59,8 @@ public final class EventCodec {
                 content.put("artifactId", Purl.ofImage(d.image()));
             } else if (event instanceof ServiceUpgraded u) {
                 content.put("artifactId", Purl.ofImage(u.image()));
+            } else if (event instanceof ServiceRolledBack r) {
+                content.put("artifactId", Purl.ofImage(r.image()));
             }
             root.set("customData", record);
             root.put("customDataContentType", "application/json");

@@ -21,7 +21,12 @@ public enum EventType {
     SERVICE_REMOVED("dev.cdevents.service.removed.0.3.0", ServiceRemoved.class, Topics.DEPLOYMENTS, true),
     DEPLOYMENT_SUCCEEDED(
             "dev.cdeventsx.berth-deployment.succeeded.0.1.0", DeploymentSucceeded.class, Topics.DEPLOYMENTS, false),
-    DEPLOYMENT_FAILED("dev.cdeventsx.berth-deployment.failed.0.1.0", DeploymentFailed.class, Topics.DEPLOYMENTS, false);
+    DEPLOYMENT_FAILED("dev.cdeventsx.berth-deployment.failed.0.1.0", DeploymentFailed.class, Topics.DEPLOYMENTS, false),
+    SERVICE_ROLLED_BACK("dev.cdevents.service.rolledback.0.3.0", ServiceRolledBack.class, Topics.DEPLOYMENTS, true),
+    STACK_ROLLBACK_REQUESTED(
+            "dev.cdeventsx.berth-stack.rollback-requested.0.1.0", StackRollbackRequested.class, Topics.CHANGES, false),
+    STACK_RETRY_REQUESTED(
+            "dev.cdeventsx.berth-stack.retry-requested.0.1.0", StackRetryRequested.class, Topics.CHANGES, false);
 
     /** The CDEvents specification version of every event's context. */
     public static final String CDEVENTS_SPEC_VERSION = "0.5.1";

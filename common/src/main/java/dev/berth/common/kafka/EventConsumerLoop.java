@@ -4,6 +4,7 @@ import dev.berth.common.RetriableBerthException;
 import dev.berth.common.Service;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -47,6 +49,7 @@ public final class EventConsumerLoop implements Service {
     private final KafkaConsumer<String, byte[]> consumer;
     private final List<String> topics;
     private final Handler handler;
+    private final Runnable onAssigned;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -64,9 +67,26 @@ public final class EventConsumerLoop implements Service {
             List<String> topics,
             Map<String, Object> extra,
             Handler handler) {
+        this(name, settings, groupId, topics, extra, handler, () -> {});
+    }
+
+    /**
+     * @param onAssigned run on the loop's thread when the group gives this member partitions (at its
+     *     start and after each rebalance), before any of their records is handled: where a handler
+     *     reloads the state that the previous owner of those partitions wrote
+     */
+    public EventConsumerLoop(
+            String name,
+            KafkaSettings settings,
+            String groupId,
+            List<String> topics,
+            Map<String, Object> extra,
+            Handler handler,
+            Runnable onAssigned) {
         this.name = Objects.requireNonNull(name, "name");
         this.topics = List.copyOf(topics);
         this.handler = Objects.requireNonNull(handler, "handler");
+        this.onAssigned = Objects.requireNonNull(onAssigned, "onAssigned");
         Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -100,7 +120,22 @@ public final class EventConsumerLoop implements Service {
 
     private void run() {
         try {
-            consumer.subscribe(topics);
+            consumer.subscribe(topics, new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    if (partitions.isEmpty()) {
+                        return;
+                    }
+                    try {
+                        onAssigned.run();
+                    } catch (RuntimeException e) {
+                        log.error("{}: could not prepare for partitions {}: {}", name, partitions, e.getMessage(), e);
+                    }
+                }
+            });
             while (!stopping.get()) {
                 ConsumerRecords<String, byte[]> records = consumer.poll(POLL_TIMEOUT);
                 polling = true;

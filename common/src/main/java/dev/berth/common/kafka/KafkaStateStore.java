@@ -43,7 +43,11 @@ public final class KafkaStateStore implements AutoCloseable {
                 new StringSerializer());
     }
 
-    /** Reads the whole topic, replacing what this store knew. */
+    /**
+     * Reads the whole topic to its end, so this store sees every value written before (by this
+     * process or another). Call it at start, and again when this process takes keys over from another
+     * owner (after a consumer-group rebalance).
+     */
     public void load() {
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(
                 settings.clientProperties(
@@ -94,6 +98,19 @@ public final class KafkaStateStore implements AutoCloseable {
             throw new RetriableBerthException("interrupted while writing " + key + " to " + Topics.STATE, e);
         } catch (ExecutionException | TimeoutException e) {
             throw new RetriableBerthException("could not write " + key + " to " + Topics.STATE + ": " + e, e);
+        }
+    }
+
+    /** Deletes a key (a tombstone, which compaction eventually drops) and waits until the broker has it. */
+    public void remove(String key) {
+        try {
+            producer.send(new ProducerRecord<>(Topics.STATE, key, null)).get(60, TimeUnit.SECONDS);
+            values.remove(key);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RetriableBerthException("interrupted while deleting " + key + " from " + Topics.STATE, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new RetriableBerthException("could not delete " + key + " from " + Topics.STATE + ": " + e, e);
         }
     }
 

@@ -20,6 +20,7 @@ import dev.berth.common.event.Envelope;
 import dev.berth.common.event.EventPublisher;
 import dev.berth.common.event.ServiceDeployed;
 import dev.berth.common.event.ServiceRemoved;
+import dev.berth.common.event.ServiceRolledBack;
 import dev.berth.common.event.ServiceUpgraded;
 import dev.berth.common.event.StackChanged;
 import dev.berth.common.event.StackRemoved;
@@ -36,6 +37,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -125,40 +127,66 @@ public final class StackApplier {
         }
     }
 
-    /** Brings the stack to the state {@code change} describes. */
-    public void apply(Envelope incoming, StackChanged change) throws InterruptedException {
+    /**
+     * How a deployment ended.
+     *
+     * @param reason the failure's reason (with the rollback's outcome), empty when it succeeded
+     */
+    public record Result(String deploymentId, Kind kind, String reason) {
+        /** The outcomes a history tells apart. */
+        public enum Kind {
+            /** Nothing had to change. */
+            UNCHANGED,
+            /** Every changed service passed its gate. */
+            SUCCEEDED,
+            /** Failed before any container was touched. */
+            FAILED,
+            /** A gate failed and the stack went back to the last good revision. */
+            ROLLED_BACK,
+            /** A gate failed and there was no good revision to go back to (or going back failed too). */
+            GATE_FAILED
+        }
+
+        public Result {
+            Objects.requireNonNull(deploymentId, "deploymentId");
+            Objects.requireNonNull(kind, "kind");
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+
+    /** Brings the stack to the state {@code change} describes, without a revision to roll back to. */
+    public Result apply(Envelope incoming, StackChanged change) throws InterruptedException {
+        return apply(incoming, change, null, UUID.randomUUID().toString());
+    }
+
+    /**
+     * Brings the stack to the state {@code change} describes. When a gate fails, every service this
+     * deployment changed goes back to {@code lastGood} (an ordinary apply of that desired state, one
+     * service at a time in reverse dependency order), each restored service is published as
+     * {@code service.rolledback}, and the one {@code deployment.failed} says so.
+     *
+     * @param lastGood the desired state of the last good revision; null when there is none
+     * @param deploymentId the id every event of this deployment carries
+     */
+    public Result apply(Envelope incoming, StackChanged change, @Nullable StackChanged lastGood, String deploymentId)
+            throws InterruptedException {
         engine.requireReachable();
         StackRef stack = change.stack();
-        Deployment d =
-                new Deployment(incoming, stack, UUID.randomUUID().toString(), change.commit(), clock.instant(), null);
-        ComposeStack desired;
-        List<Step> steps;
+        Deployment d = new Deployment(incoming, stack, deploymentId, change.commit(), clock.instant(), null);
+        Planned planned;
         try {
-            // Deployer mode: variables the environment and .env leave unset come from this host.
-            desired = parser.parse(
-                    change.composeFile(), change.compose(), change.variables(), change.files(), config.hostVariables());
-            d = d.with(StackResources.prepare(engine, config, clock, change, desired));
-            desired = d.requireResources().buildImages();
-            // One listing: the labels carry what the planner needs (service, number, config hash).
-            List<ContainerInfo> current = engine.containers(Labels.STACK, stack.key());
-            Map<String, String> hashes = hashes(desired, d.requireResources());
-            steps = Planner.plan(stack.project(), desired, hashes, current, completed(desired, current));
-            if (steps.stream()
-                    .anyMatch(s -> !s.create().isEmpty() || !s.replace().isEmpty())) {
-                checkPorts(stack, desired);
-            }
+            planned = plan(d, change);
         } catch (StepFailure f) {
-            fail(d, f);
-            return;
+            return fail(d, f, Result.Kind.FAILED);
         } catch (ComposeException e) {
-            fail(d, new StepFailure(null, e.getMessage(), ""));
-            return;
+            return fail(d, new StepFailure(null, e.getMessage(), ""), Result.Kind.FAILED);
         } catch (RetriableBerthException e) {
             throw e;
         } catch (BerthException e) {
-            fail(d, failure(e));
-            return;
+            return fail(d, failure(e), Result.Kind.FAILED);
         }
+        d = planned.deployment();
+        List<Step> steps = planned.steps();
         List<String> changes = steps.stream()
                 .filter(s -> s.action() != Step.Action.UNCHANGED)
                 .map(Step::describe)
@@ -167,39 +195,185 @@ public final class StackApplier {
             info("up to date " + stack + " @" + d.commit().shortSha() + " ("
                     + Duration.between(d.begin(), clock.instant()).toMillis() + " ms)");
             succeed(d, List.of(), "deployed");
-            return;
+            return new Result(d.id(), Result.Kind.UNCHANGED, "");
         }
         info("deploying " + stack + " @" + d.commit().shortSha() + ": " + String.join(", ", changes));
         publish(d, new DeploymentStarted(stack, d.id(), d.commit(), changes));
-        Set<String> oneShot = Planner.completionTargets(desired);
+        Set<String> oneShot = Planner.completionTargets(planned.desired());
         Deployment prepared = d;
+        Rollout.Outcome outcome;
         try (ContainerWatch watch = ContainerWatch.open(engine, stack)) {
             d.requireResources().createNetworksAndVolumes();
-            Rollout.Outcome outcome = new Rollout(
+            outcome = new Rollout(
                             executor,
                             (step, progress) ->
                                     applyStep(prepared, watch, step, oneShot.contains(step.service()), progress),
                             event -> publish(prepared, event))
                     .run(steps);
-            if (!outcome.succeeded()) {
-                fail(d, summary(outcome));
-                return;
-            }
-            // Services that left the stack go once the new ones are up, dependents first.
-            for (Step step : steps) {
-                if (step.action() == Step.Action.REMOVE) {
-                    step.remove().forEach(this::stopAndRemove);
-                    publish(d, new ServiceRemoved(stack, d.id(), d.commit(), step.service()));
+            if (outcome.succeeded()) {
+                // Services that left the stack go once the new ones are up, dependents first.
+                for (Step step : steps) {
+                    if (step.action() == Step.Action.REMOVE) {
+                        step.remove().forEach(this::stopAndRemove);
+                        publish(d, new ServiceRemoved(stack, d.id(), d.commit(), step.service()));
+                    }
                 }
+                StackResources.removeNetworks(
+                        engine, stack, d.requireResources().networkNames());
             }
-            StackResources.removeNetworks(engine, stack, d.requireResources().networkNames());
         } catch (RetriableBerthException e) {
             throw e;
         } catch (BerthException e) {
-            fail(d, failure(e));
-            return;
+            return fail(d, failure(e), Result.Kind.FAILED);
+        }
+        if (!outcome.succeeded()) {
+            return rollBack(d, steps, outcome, lastGood);
         }
         succeed(d, changes, "deployed");
+        return new Result(d.id(), Result.Kind.SUCCEEDED, "");
+    }
+
+    /** A parsed, prepared and planned deployment. */
+    private record Planned(Deployment deployment, ComposeStack desired, List<Step> steps) {}
+
+    /** Parses the change, prepares its resources (files, built images) and plans it against the engine. */
+    private Planned plan(Deployment d, StackChanged change) throws StepFailure, InterruptedException {
+        // Deployer mode: variables the environment and .env leave unset come from this host.
+        ComposeStack desired = parser.parse(
+                change.composeFile(), change.compose(), change.variables(), change.files(), config.hostVariables());
+        d = d.with(StackResources.prepare(engine, config, clock, change, desired));
+        desired = d.requireResources().buildImages();
+        // One listing: the labels carry what the planner needs (service, number, config hash).
+        List<ContainerInfo> current = engine.containers(Labels.STACK, d.stack().key());
+        Map<String, String> hashes = hashes(desired, d.requireResources());
+        List<Step> steps = Planner.plan(d.stack().project(), desired, hashes, current, completed(desired, current));
+        if (steps.stream().anyMatch(s -> !s.create().isEmpty() || !s.replace().isEmpty())) {
+            checkPorts(d.stack(), desired);
+        }
+        return new Planned(d, desired, steps);
+    }
+
+    /**
+     * After a failed gate: puts every service the deployment changed back to {@code lastGood}, then
+     * publishes the deployment's one failure. Without a last good revision, only the failed replicas
+     * were put back (by their own step).
+     */
+    private Result rollBack(Deployment d, List<Step> steps, Rollout.Outcome outcome, @Nullable StackChanged lastGood)
+            throws InterruptedException {
+        StepFailure failed = summary(outcome);
+        String gate = failed.service() == null ? "" : "gate of service \"" + failed.service() + "\" failed: ";
+        if (lastGood == null) {
+            return fail(
+                    d,
+                    new StepFailure(
+                            failed.service(),
+                            gate + failed.reason() + "; there was no good revision to roll back to, so only the failed"
+                                    + " service was put back as it was",
+                            failed.evidence()),
+                    Result.Kind.GATE_FAILED);
+        }
+        // What this deployment touched: its changed services, except those a failed dependency kept from starting.
+        List<String> touched = steps.stream()
+                .filter(s -> s.action() != Step.Action.UNCHANGED && s.action() != Step.Action.REMOVE)
+                .map(Step::service)
+                .filter(service -> !outcome.skipped().contains(service))
+                .toList();
+        String target = lastGood.commit().shortSha();
+        info("rolling back " + d.stack() + " @" + d.commit().shortSha() + " to @" + target + ": "
+                + String.join(", ", touched));
+        try {
+            restore(d, lastGood, touched);
+        } catch (StepFailure f) {
+            return fail(
+                    d,
+                    new StepFailure(
+                            failed.service(),
+                            gate + failed.reason() + "; rolling back to " + target + " failed too: " + f.reason(),
+                            failed.evidence() + (f.evidence().isEmpty() ? "" : "\n" + f.evidence())),
+                    Result.Kind.GATE_FAILED);
+        } catch (RetriableBerthException e) {
+            throw e;
+        } catch (BerthException e) {
+            return fail(
+                    d,
+                    new StepFailure(
+                            failed.service(),
+                            gate + failed.reason() + "; rolling back to " + target + " failed too: " + e.getMessage(),
+                            failed.evidence()),
+                    Result.Kind.GATE_FAILED);
+        }
+        return fail(
+                d,
+                new StepFailure(
+                        failed.service(),
+                        gate + failed.reason() + "; the stack was rolled back to " + target + " ("
+                                + lastGood.commit().subjectLine() + ")",
+                        failed.evidence()),
+                Result.Kind.ROLLED_BACK,
+                lastGood.commit().sha());
+    }
+
+    /**
+     * Applies the last good desired state again under the failed deployment's id: services the failed
+     * revision added go first, then the changed ones one at a time, dependents before their
+     * dependencies. A service whose containers still carry the old config hash is left alone.
+     * Publishes {@code service.rolledback} for each service in {@code touched}.
+     */
+    private void restore(Deployment failed, StackChanged lastGood, List<String> touched)
+            throws StepFailure, InterruptedException {
+        Deployment r =
+                new Deployment(failed.incoming(), failed.stack(), failed.id(), lastGood.commit(), failed.begin(), null);
+        Planned planned = plan(r, lastGood);
+        Deployment d = planned.deployment();
+        Set<String> oneShot = Planner.completionTargets(planned.desired());
+        List<Step> steps = planned.steps();
+        try (ContainerWatch watch = ContainerWatch.open(engine, d.stack())) {
+            d.requireResources().createNetworksAndVolumes();
+            for (Step step : steps) {
+                if (step.action() == Step.Action.REMOVE) {
+                    step.remove().forEach(this::stopAndRemove);
+                    publish(d, new ServiceRemoved(d.stack(), d.id(), d.commit(), step.service()));
+                }
+            }
+            Rollout.Progress quiet = new Rollout.Progress() {
+                @Override
+                public void started() {}
+
+                @Override
+                public void publish(BerthEvent event) {}
+            };
+            for (Step step : reversed(steps)) {
+                if (step.action() != Step.Action.UNCHANGED && step.action() != Step.Action.REMOVE) {
+                    applyStep(d, watch, step, oneShot.contains(step.service()), quiet);
+                }
+            }
+        }
+        List<ContainerInfo> now = engine.containers(Labels.STACK, d.stack().key());
+        for (Step step : reversed(steps)) {
+            ServiceSpec spec = step.desired();
+            if (!touched.contains(step.service()) || spec == null || spec.replicas() == 0) {
+                continue;
+            }
+            String container = now.stream()
+                    .filter(c -> c.label(Labels.SERVICE).equals(step.service()))
+                    .min(Comparator.comparingInt(Planner::number))
+                    .map(ContainerInfo::id)
+                    .orElse("");
+            publish(d, new ServiceRolledBack(d.stack(), d.id(), d.commit(), step.service(), imageOf(spec), container));
+        }
+        StackResources.removeNetworks(engine, d.stack(), d.requireResources().networkNames());
+    }
+
+    private static List<Step> reversed(List<Step> steps) {
+        List<Step> copy = new ArrayList<>(steps);
+        Collections.reverse(copy);
+        return copy;
+    }
+
+    /** Publishes a failure of a deployment that touched nothing (a rollback to an unknown revision). */
+    public Result reject(Envelope incoming, StackRef stack, Commit commit, String reason) {
+        Deployment d = new Deployment(incoming, stack, UUID.randomUUID().toString(), commit, clock.instant(), null);
+        return fail(d, new StepFailure(null, reason, ""), Result.Kind.FAILED);
     }
 
     /** Removes every container of the stack, dependents first, then its network. Named volumes stay. */
@@ -703,12 +877,20 @@ public final class StackApplier {
         record("succeeded", took);
     }
 
-    private void fail(Deployment d, StepFailure f) {
+    private Result fail(Deployment d, StepFailure f, Result.Kind kind) {
+        return fail(d, f, kind, null);
+    }
+
+    private Result fail(Deployment d, StepFailure f, Result.Kind kind, @Nullable String rolledBackTo) {
         Duration took = Duration.between(d.begin(), clock.instant());
-        publish(d, new DeploymentFailed(d.stack(), d.id(), d.commit(), f.service(), f.reason(), f.evidence(), took));
+        publish(
+                d,
+                new DeploymentFailed(
+                        d.stack(), d.id(), d.commit(), f.service(), f.reason(), f.evidence(), took, rolledBackTo));
         info("failed " + d.stack() + " @" + d.commit().shortSha() + ": " + f.reason()
                 + (f.evidence().isEmpty() ? "" : "\n" + f.evidence().indent(9).stripTrailing()));
         record("failed", took);
+        return new Result(d.id(), kind, f.reason());
     }
 
     /** {@code 1.4}, whatever the default locale. */
@@ -755,7 +937,8 @@ public final class StackApplier {
                     f.service(),
                     host.redact(f.reason()),
                     host.redact(f.evidence()),
-                    f.duration());
+                    f.duration(),
+                    f.rolledBackTo());
         }
         if (event instanceof DeploymentSucceeded s) {
             return new DeploymentSucceeded(
@@ -771,6 +954,10 @@ public final class StackApplier {
         }
         if (event instanceof ServiceUpgraded s) {
             return new ServiceUpgraded(
+                    s.stack(), s.deploymentId(), s.commit(), s.service(), host.redact(s.image()), s.containerId());
+        }
+        if (event instanceof ServiceRolledBack s) {
+            return new ServiceRolledBack(
                     s.stack(), s.deploymentId(), s.commit(), s.service(), host.redact(s.image()), s.containerId());
         }
         return event;

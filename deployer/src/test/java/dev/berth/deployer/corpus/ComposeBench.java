@@ -3,6 +3,7 @@ package dev.berth.deployer.corpus;
 import dev.berth.common.StackRef;
 import dev.berth.common.compose.ComposeParser;
 import dev.berth.common.compose.DotEnv;
+import dev.berth.common.compose.HostVariables;
 import dev.berth.common.compose.StackFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -47,7 +48,7 @@ public final class ComposeBench {
         StackFiles files = files(dir, "stacks/" + name + "/");
         StackRef stack = new StackRef("bench", name);
         int services = new ComposeParser()
-                .parse(composeFile, compose, variables)
+                .parse(composeFile, compose, variables, files, HostVariables.NONE)
                 .services()
                 .size();
         List<String> lines = new ArrayList<>();

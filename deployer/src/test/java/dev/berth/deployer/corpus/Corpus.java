@@ -21,9 +21,7 @@ final class Corpus {
      * Features the corpus uses that Berth does not apply yet, with why. A stack that needs one is skipped
      * by a JUnit assumption that names it. Empty once issue 3 is done.
      */
-    static final Map<String, String> PENDING = Map.ofEntries(Map.entry(
-            "host-variables",
-            "the parser's deployer mode (ComposeParser.parse(file, content, variables, files, host)) is not on main"));
+    static final Map<String, String> PENDING = Map.of();
 
     private Corpus() {}
 

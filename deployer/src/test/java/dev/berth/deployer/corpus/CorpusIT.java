@@ -55,7 +55,15 @@ class CorpusIT {
         Optional<String> skip = stack.deploySkip();
         assumeThat(skip).as("%s is parsed only: %s", stack, skip.orElse("")).isEmpty();
 
+        try (CorpusLock lock = CorpusLock.acquire()) {
+            run(stack, workDir);
+        }
+    }
+
+    private void run(CorpusStack stack, Path workDir) throws Exception {
         StackRef ref = new StackRef(ENVIRONMENT, stack.name());
+        // What a killed run may have left behind.
+        cleanUp(ref.project(), stack, Set.of(), Set.of());
         Set<String> images = new HashSet<>();
         Set<String> volumes = new HashSet<>();
         try (BerthHarness berth = new BerthHarness(
@@ -139,6 +147,7 @@ class CorpusIT {
             }
         } finally {
             cleanUp(ref.project(), stack, images, volumes);
+            DockerCli.removeQuietly("network", stack.preparedNetworks());
         }
     }
 
@@ -213,7 +222,10 @@ class CorpusIT {
         return volumes;
     }
 
-    /** Removes everything the project left: containers, networks, named volumes, built images. */
+    /**
+     * Removes everything the project left: containers, networks, named volumes, built images; not the
+     * external networks the stack was prepared with.
+     */
     static void cleanUp(String project, CorpusStack stack, Set<String> images, Set<String> mounted) {
         DockerCli.removeQuietly("container", DockerCli.containers(Map.of(Expectations.PROJECT_LABEL, project)));
         List<String> networks = new ArrayList<>(DockerCli.labelled("network", project));
@@ -222,7 +234,7 @@ class CorpusIT {
                 .fieldNames()
                 .forEachRemaining(n -> networks.add(n.replace("${PROJECT}", project)));
         networks.add(project + "_default");
-        networks.addAll(stack.preparedNetworks());
+        networks.removeAll(stack.preparedNetworks());
         DockerCli.removeQuietly(
                 "network",
                 networks.stream()

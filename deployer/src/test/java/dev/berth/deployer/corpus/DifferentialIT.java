@@ -57,8 +57,17 @@ class DifferentialIT {
         assumeThat(pending).as("%s", pending.orElse("")).isEmpty();
         CorpusIT.parseOrSkip(stack, CorpusStack.COMPOSE);
 
+        try (CorpusLock lock = CorpusLock.acquire()) {
+            run(stack, repo, workDir);
+        }
+    }
+
+    private void run(CorpusStack stack, Path repo, Path workDir) throws Exception {
         String composeProject = COMPOSE_PREFIX + stack.name();
         StackRef berthStack = new StackRef(ENVIRONMENT, stack.name());
+        // What a killed run may have left behind.
+        CorpusIT.cleanUp(composeProject, stack, Set.of(), Set.of());
+        CorpusIT.cleanUp(berthStack.project(), stack, Set.of(), Set.of());
         Path stackDir = copyRepository(stack, repo);
         Map<String, String> env = new HashMap<>(stack.environmentVariables());
         env.putAll(stack.hostVariableValues());
@@ -99,6 +108,7 @@ class DifferentialIT {
             }
         } finally {
             CorpusIT.cleanUp(berthStack.project(), stack, images, volumes);
+            DockerCli.removeQuietly("network", stack.preparedNetworks());
         }
 
         List<Difference> differences = compare(stack.name(), compose, berth);

@@ -105,7 +105,10 @@ final class Normalised {
         fields.put("Ulimits", byName(fields.get("Ulimits")));
         fields.put("CapAdd", capabilities(fields.get("CapAdd")));
         fields.put("CapDrop", capabilities(fields.get("CapDrop")));
-        if (id.startsWith(fields.get("Hostname").asText("-"))) {
+        // A generated hostname is a container id's prefix: its own, or that of the container whose network
+        // namespace it shares (network_mode: service:x).
+        String hostname = fields.get("Hostname").asText("-");
+        if (hostname.length() >= 12 && services.keySet().stream().anyMatch(i -> i.startsWith(hostname))) {
             fields.put("Hostname", NullNode.getInstance());
         }
         fields.put("Labels", labels(fields.get("Labels")));

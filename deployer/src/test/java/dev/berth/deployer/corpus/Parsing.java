@@ -13,7 +13,13 @@ final class Parsing {
 
     /** The stack parsed as the deployer parses it: deployer mode, with the host's variables. */
     static ComposeStack parse(CorpusStack stack, ComposePolicy policy, String composeFile) {
-        return new ComposeParser().parse(stack.repoPath(composeFile), stack.text(composeFile), stack.variables());
+        return new ComposeParser(policy)
+                .parse(
+                        stack.repoPath(composeFile),
+                        stack.text(composeFile),
+                        stack.variables(),
+                        stack.files(),
+                        stack.hostVariables());
     }
 
     /** Why the parser refuses the stack because Berth does not support something yet, if that is why. */

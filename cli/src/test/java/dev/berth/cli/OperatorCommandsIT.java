@@ -1,0 +1,140 @@
+package dev.berth.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.berth.common.Commit;
+import dev.berth.common.StackRef;
+import dev.berth.common.event.Envelope;
+import dev.berth.common.event.EventCodec;
+import dev.berth.common.event.StackChanged;
+import dev.berth.common.event.StackRetryRequested;
+import dev.berth.common.event.StackRollbackRequested;
+import dev.berth.common.kafka.KafkaStateStore;
+import dev.berth.common.kafka.TopicAdmin;
+import dev.berth.common.kafka.Topics;
+import dev.berth.deployer.KafkaStackHistoryStore;
+import dev.berth.deployer.StackHistory;
+import dev.berth.deployer.StackHistory.Revision;
+import dev.berth.deployer.StackHistory.Status;
+import dev.berth.testkit.KafkaFixture;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The operator commands against a real broker: they read berth.state and publish to berth.changes. */
+class OperatorCommandsIT {
+    private static final EventCodec CODEC = new EventCodec();
+    private static final String GOOD = "1111111111111111111111111111111111111111";
+    private static final String BAD = "2222222222222222222222222222222222222222";
+    private static KafkaFixture kafka;
+
+    @TempDir
+    Path dir;
+
+    private final StackRef stack =
+            new StackRef("oit", "s" + UUID.randomUUID().toString().substring(0, 8));
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    @BeforeAll
+    static void start() throws InterruptedException {
+        kafka = KafkaFixture.start();
+        new TopicAdmin(kafka.settings(), Clock.systemUTC()).awaitBrokerAndCreateTopics(line -> {});
+    }
+
+    @AfterAll
+    static void stop() {
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    private int run(String... args) {
+        out.getBuffer().setLength(0);
+        err.getBuffer().setLength(0);
+        var cli = Berth.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    /** What a deployer records after a good revision and a quarantined one. */
+    private void recordHistory() {
+        try (KafkaStackHistoryStore store =
+                new KafkaStackHistoryStore(new KafkaStateStore(kafka.settings(), "oit-" + UUID.randomUUID()), CODEC)) {
+            Instant t = Instant.parse("2026-11-22T10:00:00Z");
+            store.putDesired(new StackChanged(
+                    stack,
+                    new Commit(GOOD, "Erin", "good one", t),
+                    "stacks/x/compose.yaml",
+                    "services: {}",
+                    List.of()));
+            store.put(StackHistory.empty(stack)
+                    .record(new Revision(GOOD, "good one", Status.GOOD, "d1", t, ""))
+                    .record(new Revision(BAD, "bad one", Status.QUARANTINED, "d2", t.plusSeconds(60), "gate failed"))
+                    .withLastGood(GOOD)
+                    .withQuarantined(BAD));
+        }
+    }
+
+    private List<Envelope> commands() {
+        return kafka.readAll(Topics.CHANGES).stream()
+                .filter(r -> stack.key().equals(r.key()))
+                .map(r -> CODEC.decode(r.ceType(), r.value()))
+                .toList();
+    }
+
+    @Test
+    void historyRollbackAndRetry() throws Exception {
+        String servers = kafka.bootstrapServers();
+        assertThat(run("history", stack.key(), "--bootstrap-servers", servers)).isEqualTo(1);
+        assertThat(err.toString()).contains("has no history");
+        assertThat(run("retry", stack.key(), "--bootstrap-servers", servers)).isEqualTo(1);
+        assertThat(err.toString()).contains("no quarantined revision");
+
+        recordHistory();
+        // The address from a data directory, as `berth run` writes it.
+        Files.writeString(dir.resolve("bootstrap-servers"), servers + "\n");
+        assertThat(run("history", stack.key(), "--data-dir", dir.toString())).isZero();
+        assertThat(out.toString())
+                .contains("REVISION")
+                .contains("2222222   quarantined")
+                .contains("1111111   good")
+                .contains("gate failed")
+                .contains("last good: " + GOOD + "; quarantined: " + BAD);
+        assertThat(run("history", stack.key(), "--bootstrap-servers", servers, "--output", "json"))
+                .isZero();
+        assertThat(CODEC.json().readValue(out.toString(), StackHistory.class).quarantined())
+                .isEqualTo(BAD);
+
+        assertThat(run("rollback", stack.key(), "--to", "deadbeef", "--bootstrap-servers", servers))
+                .isEqualTo(1);
+        assertThat(err.toString()).contains("no revision \"deadbeef\"");
+        assertThat(commands()).isEmpty();
+
+        assertThat(run("rollback", stack.key(), "--to", "1111", "--actor", "alice", "--bootstrap-servers", servers))
+                .isZero();
+        assertThat(out.toString()).contains("rollback of " + stack + " to " + GOOD + " requested");
+        assertThat(run("retry", stack.key(), "--actor", "bob", "--bootstrap-servers", servers))
+                .isZero();
+        assertThat(commands())
+                .extracting(Envelope::event)
+                .containsExactly(
+                        new StackRollbackRequested(
+                                stack,
+                                ((StackRollbackRequested) commands().get(0).event()).commit(),
+                                GOOD,
+                                "alice"),
+                        new StackRetryRequested(
+                                stack, ((StackRetryRequested) commands().get(1).event()).commit(), "bob"));
+    }
+}
