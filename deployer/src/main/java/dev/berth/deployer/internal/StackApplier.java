@@ -262,6 +262,13 @@ public final class StackApplier {
             throws InterruptedException {
         StepFailure failed = summary(outcome);
         String gate = failed.service() == null ? "" : "gate of service \"" + failed.service() + "\" failed: ";
+        if (outcome.failures().stream().noneMatch(StepFailure::rollsBack)) {
+            // failure_action pause or continue: the update policy keeps what passed; nothing goes back.
+            return fail(
+                    d,
+                    new StepFailure(failed.service(), gate + failed.reason(), failed.evidence()),
+                    Result.Kind.GATE_FAILED);
+        }
         if (lastGood == null) {
             return fail(
                     d,
@@ -628,7 +635,8 @@ public final class StackApplier {
                         "service \"" + step.service() + "\": update paused (failure_action: pause) after a replica"
                                 + " failed its gate: " + cause.reason() + "; " + fresh.size() + " of " + total
                                 + " replicas run the new revision, the others the previous one",
-                        cause.evidence());
+                        cause.evidence(),
+                        false);
             }
         }
         if (!failed.isEmpty()) {
@@ -640,7 +648,8 @@ public final class StackApplier {
                         step.service(),
                         "service \"" + step.service() + "\": " + counted + ", more than max_failure_ratio "
                                 + policy.maxFailureRatio() + " allows: " + cause.reason(),
-                        cause.evidence());
+                        cause.evidence(),
+                        false);
             }
             info(counted + ", within max_failure_ratio " + policy.maxFailureRatio() + ": " + cause.reason());
         }

@@ -76,8 +76,16 @@ class PolicyIT extends EngineSupport {
         executor.awaitTermination(10, TimeUnit.SECONDS);
     }
 
-    /** Applies {@code compose} at a new commit; the events of that deployment. */
+    private @org.jspecify.annotations.Nullable StackChanged lastApplied;
+
+    /** Applies {@code compose} at a new commit, without a revision to roll back to; its events. */
     private List<BerthEvent> apply(String compose) throws InterruptedException {
+        return apply(compose, null);
+    }
+
+    /** Applies {@code compose} at a new commit, rolling back to {@code lastGood} on failure; its events. */
+    private List<BerthEvent> apply(String compose, @org.jspecify.annotations.Nullable StackChanged lastGood)
+            throws InterruptedException {
         StackChanged change = new StackChanged(
                 stack,
                 new Commit(randomSha(), "Erin", "policy test", Instant.now()),
@@ -87,7 +95,8 @@ class PolicyIT extends EngineSupport {
                 Map.of(),
                 StackFiles.EMPTY);
         Envelope incoming = Envelope.newChain(SOURCE, CLOCK, change);
-        applier.apply(incoming, change);
+        applier.apply(incoming, change, lastGood, java.util.UUID.randomUUID().toString());
+        lastApplied = change;
         synchronized (published) {
             return published.stream()
                     .filter(e -> e.chainId().equals(incoming.chainId()))
@@ -269,16 +278,18 @@ class PolicyIT extends EngineSupport {
         assertThat(containers()).containsOnlyKeys(name("db", 1));
     }
 
-    /**
-     * Three replicas; in the new revision the first new container to start claims a lock in a shared
-     * volume and exits, the others run: exactly one replica fails its gate.
-     */
-    private static String oneFails(String version, String updateConfig) {
+    /** In the new revision, the first new container to start claims a lock in a shared volume and exits. */
+    private static final String FIRST_FAILS = "mkdir /shared/a && exit 3";
+    /** In the new revision, the second new container to start exits; the first and third run. */
+    private static final String SECOND_FAILS = "mkdir /shared/a 2>/dev/null || { mkdir /shared/b && exit 3; }";
+
+    /** Three replicas sharing a volume; with version 2, {@code failing} decides which new containers exit. */
+    private static String replicas(String version, String updateConfig, String failing) {
         return """
                 services:
                   web:
                     image: busybox:1.35
-                    command: ["sh", "-c", "if [ $$VERSION = 2 ] && mkdir /shared/lock; then exit 3; fi; exec sleep 300"]
+                    command: ["sh", "-c", "if [ $$VERSION = 2 ]; then %s; fi; exec sleep 300"]
                     environment: {VERSION: "%s"}
                     stop_grace_period: 1s
                     scale: 3
@@ -287,26 +298,34 @@ class PolicyIT extends EngineSupport {
                       update_config: %s
                 volumes:
                   shared: {}
-                """.formatted(version, updateConfig);
+                """.formatted(failing, version, updateConfig);
     }
 
     @Test
-    void pauseStopsAtTheFailedReplicaAndLeavesTheOthersAsTheyWere() throws Exception {
+    void pauseKeepsWhatPassedStopsAtTheFailedReplicaAndDoesNotRollTheStackBack() throws Exception {
         String policy = "{failure_action: pause}";
-        apply(oneFails("1", policy));
+        apply(replicas("1", policy, SECOND_FAILS));
+        StackChanged good = lastApplied;
         Map<String, String> before = containers();
         assertThat(before).hasSize(3);
 
-        DeploymentFailed failure = failed(apply(oneFails("2", policy)));
+        DeploymentFailed failure = failed(apply(replicas("2", policy, SECOND_FAILS), good));
 
         assertThat(failure.reason())
-                .startsWith("service \"web\": update paused (failure_action: pause) after a replica failed its gate:"
+                .contains("service \"web\": update paused (failure_action: pause) after a replica failed its gate:"
                         + " service \"web\" exited with code 3")
-                .endsWith("0 of 3 replicas run the new revision, the others the previous one");
+                .endsWith("1 of 3 replicas run the new revision, the others the previous one");
+        assertThat(failure.reason()).doesNotContain("rolled back");
         assertThat(failure.evidence()).contains("exit code: 3");
-        // The failed replica's old container is back, the others were never touched.
-        assertThat(containers()).isEqualTo(before);
-        for (String id : before.values()) {
+        Map<String, String> after = containers();
+        assertThat(after).containsOnlyKeys(before.keySet());
+        // Replica 1 passed and stays new; 2 failed and its old container is back; 3 was never touched.
+        assertThat(after.get(name("web", 1))).isNotEqualTo(before.get(name("web", 1)));
+        assertThat(inspect(after.get(name("web", 1))).at("/Config/Env").toString())
+                .contains("VERSION=2");
+        assertThat(after.get(name("web", 2))).isEqualTo(before.get(name("web", 2)));
+        assertThat(after.get(name("web", 3))).isEqualTo(before.get(name("web", 3)));
+        for (String id : after.values()) {
             assertThat(inspect(id).at("/State/Running").asBoolean()).isTrue();
         }
     }
@@ -314,10 +333,10 @@ class PolicyIT extends EngineSupport {
     @Test
     void continueGoesOnAndSucceedsWithinTheFailureRatio() throws Exception {
         String policy = "{failure_action: continue, max_failure_ratio: 0.5}";
-        apply(oneFails("1", policy));
+        apply(replicas("1", policy, FIRST_FAILS));
         Map<String, String> before = containers();
 
-        succeeded(apply(oneFails("2", policy)));
+        succeeded(apply(replicas("2", policy, FIRST_FAILS)));
 
         Map<String, String> after = containers();
         assertThat(after).containsOnlyKeys(before.keySet());
@@ -332,13 +351,13 @@ class PolicyIT extends EngineSupport {
     @Test
     void continueFailsAtTheEndBeyondTheFailureRatio() throws Exception {
         String policy = "{failure_action: continue}";
-        apply(oneFails("1", policy));
+        apply(replicas("1", policy, FIRST_FAILS));
         Map<String, String> before = containers();
 
-        DeploymentFailed failure = failed(apply(oneFails("2", policy)));
+        DeploymentFailed failure = failed(apply(replicas("2", policy, FIRST_FAILS)));
 
         assertThat(failure.reason())
-                .startsWith("service \"web\": 1 of 3 replicas of \"web\" failed their gate and run the previous"
+                .contains("service \"web\": 1 of 3 replicas of \"web\" failed their gate and run the previous"
                         + " revision, more than max_failure_ratio 0.0 allows");
         Map<String, String> after = containers();
         assertThat(after.get(name("web", 1))).isEqualTo(before.get(name("web", 1)));
