@@ -648,7 +648,8 @@ public final class StackApplier {
                         "service \"" + step.service() + "\": update paused (failure_action: pause) after a replica"
                                 + " failed its gate: " + cause.reason() + "; " + fresh.size() + " of " + total
                                 + " replicas run the new revision, the others the previous one",
-                        cause.evidence());
+                        cause.evidence(),
+                        false);
             }
         }
         if (!failed.isEmpty()) {
@@ -660,7 +661,8 @@ public final class StackApplier {
                         step.service(),
                         "service \"" + step.service() + "\": " + counted + ", more than max_failure_ratio "
                                 + policy.maxFailureRatio() + " allows: " + cause.reason(),
-                        cause.evidence());
+                        cause.evidence(),
+                        false);
             }
             info(counted + ", within max_failure_ratio " + policy.maxFailureRatio() + ": " + cause.reason());
         }
