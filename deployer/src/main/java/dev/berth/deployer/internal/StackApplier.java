@@ -648,8 +648,7 @@ public final class StackApplier {
                         "service \"" + step.service() + "\": update paused (failure_action: pause) after a replica"
                                 + " failed its gate: " + cause.reason() + "; " + fresh.size() + " of " + total
                                 + " replicas run the new revision, the others the previous one",
-                        cause.evidence(),
-                        false);
+                        cause.evidence());
             }
         }
         if (!failed.isEmpty()) {
@@ -661,8 +660,7 @@ public final class StackApplier {
                         step.service(),
                         "service \"" + step.service() + "\": " + counted + ", more than max_failure_ratio "
                                 + policy.maxFailureRatio() + " allows: " + cause.reason(),
-                        cause.evidence(),
-                        false);
+                        cause.evidence());
             }
             info(counted + ", within max_failure_ratio " + policy.maxFailureRatio() + ": " + cause.reason());
         }
