@@ -1,0 +1,206 @@
+package dev.berth.watcher.internal.webhook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The receiver over real HTTP on an ephemeral loopback port. */
+class WebhookServerTest {
+    private static final byte[] SECRET = "s3cret-for-tests".getBytes(StandardCharsets.UTF_8);
+    private static final String REPO = "https://github.com/acme/config.git";
+    private static final String PUSH_MAIN =
+            "{\"ref\":\"refs/heads/main\",\"repository\":{\"clone_url\":\"" + REPO + "\"}}";
+
+    private final SignatureVerifier signer = new SignatureVerifier(SECRET, Clock.systemUTC());
+    private final AtomicInteger polls = new AtomicInteger();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private WebhookServer server;
+
+    @BeforeEach
+    void start() {
+        server = new WebhookServer(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                new SignatureVerifier(SECRET, Clock.systemUTC()),
+                "git@github.com:acme/config.git",
+                "main",
+                polls::incrementAndGet,
+                "test-webhook");
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop();
+    }
+
+    @Test
+    void aSignedGithubPushAnswers202AndPollsOnce() throws Exception {
+        HttpResponse<String> response = post("/hooks/git", PUSH_MAIN, github(PUSH_MAIN, "d-1"));
+        assertThat(response.statusCode()).isEqualTo(202);
+        assertThat(response.body()).startsWith("accepted");
+        assertThat(polls).hasValue(1);
+    }
+
+    @Test
+    void aReplayedDeliveryIsIgnored() throws Exception {
+        Map<String, String> headers = github(PUSH_MAIN, "d-2");
+        assertThat(post("/hooks/github", PUSH_MAIN, headers).statusCode()).isEqualTo(202);
+        HttpResponse<String> again = post("/hooks/github", PUSH_MAIN, headers);
+        assertThat(again.statusCode()).isEqualTo(202);
+        assertThat(again.body()).contains("ignored").contains("replayed");
+        assertThat(polls).hasValue(1);
+    }
+
+    @Test
+    void wrongOrMissingSignaturesAnswer401AndPollNothing() throws Exception {
+        Map<String, String> wrong = Map.of(
+                "X-Hub-Signature-256",
+                "sha256=" + "ab".repeat(32),
+                "X-GitHub-Delivery",
+                "d-3",
+                "X-GitHub-Event",
+                "push");
+        assertThat(post("/hooks/git", PUSH_MAIN, wrong).statusCode()).isEqualTo(401);
+        assertThat(post("/hooks/git", PUSH_MAIN, Map.of("X-GitHub-Event", "push"))
+                        .statusCode())
+                .isEqualTo(401);
+        assertThat(post("/hooks/gitlab", PUSH_MAIN, github(PUSH_MAIN, "d-4")).statusCode())
+                .isEqualTo(401);
+        assertThat(post("/hooks/git", PUSH_MAIN, Map.of("X-Gitlab-Token", "nope"))
+                        .statusCode())
+                .isEqualTo(401);
+        assertThat(polls).hasValue(0);
+    }
+
+    @Test
+    void eachProviderFormatPolls() throws Exception {
+        String gitlab =
+                "{\"ref\":\"refs/heads/main\",\"project\":{\"git_ssh_url\":\"git@github.com:acme/config.git\"}}";
+        assertThat(post(
+                                "/hooks/gitlab",
+                                gitlab,
+                                Map.of(
+                                        "X-Gitlab-Token",
+                                        new String(SECRET, StandardCharsets.UTF_8),
+                                        "X-Gitlab-Event",
+                                        "Push Hook"))
+                        .statusCode())
+                .isEqualTo(202);
+        assertThat(post(
+                                "/hooks/forgejo",
+                                PUSH_MAIN,
+                                Map.of("X-Forgejo-Signature", signer.sign(bytes(PUSH_MAIN)), "X-Forgejo-Event", "push"))
+                        .statusCode())
+                .isEqualTo(202);
+        String ts = Long.toString(System.currentTimeMillis() / 1000);
+        String generic = "{}";
+        assertThat(post(
+                                "/hooks/git",
+                                generic,
+                                Map.of(
+                                        "X-Berth-Timestamp",
+                                        ts,
+                                        "X-Berth-Signature",
+                                        "sha256=" + signer.sign(bytes(ts + "."), bytes(generic))))
+                        .statusCode())
+                .isEqualTo(202);
+        assertThat(polls).hasValue(3);
+    }
+
+    @Test
+    void anotherBranchRepositoryOrEventIsIgnored() throws Exception {
+        String other = PUSH_MAIN.replace("refs/heads/main", "refs/heads/feature");
+        HttpResponse<String> response = post("/hooks/git", other, github(other, "d-5"));
+        assertThat(response.statusCode()).isEqualTo(202);
+        assertThat(response.body()).startsWith("ignored");
+        String otherRepo = PUSH_MAIN.replace("acme/config", "acme/other");
+        assertThat(post("/hooks/git", otherRepo, github(otherRepo, "d-6")).body())
+                .startsWith("ignored");
+        Map<String, String> ping = new java.util.HashMap<>(github("{}", "d-7"));
+        ping.put("X-GitHub-Event", "ping");
+        assertThat(post("/hooks/git", "{}", ping).body()).startsWith("ignored");
+        assertThat(polls).hasValue(0);
+    }
+
+    @Test
+    void aBodyOverOneMebibyteIsRefusedWith413() throws Exception {
+        String big = "x".repeat(WebhookServer.MAX_BODY_BYTES + 1);
+        assertThat(post("/hooks/git", big, github(big, "d-8")).statusCode()).isEqualTo(413);
+        assertThat(polls).hasValue(0);
+    }
+
+    @Test
+    void aChunkedBodyOverOneMebibyteIsRefusedWithoutReadingItWhole() throws Exception {
+        HttpURLConnection connection =
+                (HttpURLConnection) URI.create("http://127.0.0.1:" + server.port() + "/hooks/git")
+                        .toURL()
+                        .openConnection();
+        connection.setDoOutput(true);
+        connection.setRequestMethod("POST");
+        connection.setChunkedStreamingMode(8192);
+        connection.setRequestProperty("X-Hub-Signature-256", "sha256=00");
+        byte[] chunk = new byte[64 * 1024];
+        try (OutputStream out = connection.getOutputStream()) {
+            for (int i = 0; i < 17; i++) {
+                out.write(chunk);
+            }
+        } catch (IOException e) {
+            // The server may close the connection once it has refused the body.
+        }
+        assertThat(connection.getResponseCode()).isEqualTo(413);
+        connection.disconnect();
+        assertThat(polls).hasValue(0);
+    }
+
+    @Test
+    void otherPathsAndMethodsAreRefused() throws Exception {
+        assertThat(post("/hooks/svn", PUSH_MAIN, github(PUSH_MAIN, "d-9")).statusCode())
+                .isEqualTo(404);
+        HttpResponse<String> get = http.send(
+                HttpRequest.newBuilder(uri("/hooks/git")).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(get.statusCode()).isEqualTo(405);
+        assertThat(polls).hasValue(0);
+    }
+
+    private Map<String, String> github(String body, String delivery) {
+        return Map.of(
+                "X-Hub-Signature-256",
+                "sha256=" + signer.sign(bytes(body)),
+                "X-GitHub-Delivery",
+                delivery + "-" + UUID.randomUUID(),
+                "X-GitHub-Event",
+                "push");
+    }
+
+    private HttpResponse<String> post(String path, String body, Map<String, String> headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(request::header);
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + server.port() + path);
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
