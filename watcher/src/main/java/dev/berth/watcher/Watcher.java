@@ -206,7 +206,9 @@ public final class Watcher implements Service {
                 source.url(),
                 config.branch(),
                 this::pollNow,
-                "berth-watcher-webhook-" + config.environment());
+                "berth-watcher-webhook-" + config.environment(),
+                registry,
+                config.environment());
         try {
             server.start();
         } catch (BerthException e) {

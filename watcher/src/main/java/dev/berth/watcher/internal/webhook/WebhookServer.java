@@ -6,6 +6,8 @@ import dev.berth.common.BerthException;
 import dev.berth.watcher.internal.webhook.SignatureVerifier.Outcome;
 import dev.berth.watcher.internal.webhook.SignatureVerifier.Provider;
 import dev.berth.watcher.internal.webhook.SignatureVerifier.Verdict;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,6 +41,8 @@ public final class WebhookServer {
     private final String branch;
     private final Runnable pollNow;
     private final String threadName;
+    private final MeterRegistry registry;
+    private final String environment;
     private @Nullable HttpServer server;
     private @Nullable ExecutorService executor;
 
@@ -46,6 +50,8 @@ public final class WebhookServer {
      * @param sourceUrl the watched repository's URL or path, matched against the push's repository
      * @param branch the watched branch; a push for another one is ignored
      * @param pollNow asks the watcher to poll now; must not block
+     * @param registry counts requests as {@code berth.watcher.webhooks} by {@code outcome}: {@code
+     *     polled}, {@code ignored}, {@code replayed}, {@code refused}, {@code too-large}
      */
     public WebhookServer(
             InetSocketAddress bindAddress,
@@ -53,13 +59,17 @@ public final class WebhookServer {
             String sourceUrl,
             String branch,
             Runnable pollNow,
-            String threadName) {
+            String threadName,
+            MeterRegistry registry,
+            String environment) {
         this.bindAddress = Objects.requireNonNull(bindAddress, "bindAddress");
         this.verifier = Objects.requireNonNull(verifier, "verifier");
         this.sourceUrl = Objects.requireNonNull(sourceUrl, "sourceUrl");
         this.branch = Objects.requireNonNull(branch, "branch");
         this.pollNow = Objects.requireNonNull(pollNow, "pollNow");
         this.threadName = Objects.requireNonNull(threadName, "threadName");
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.environment = Objects.requireNonNull(environment, "environment");
     }
 
     /** Starts listening. @throws BerthException when the address cannot be bound */
@@ -125,6 +135,7 @@ public final class WebhookServer {
             Optional<byte[]> body = readBounded(exchange);
             if (body.isEmpty()) {
                 log.warn("push webhook from {} refused: body over 1 MiB", remote(exchange));
+                count("too-large");
                 respond(exchange, 413, "body over 1 MiB\n");
                 return;
             }
@@ -133,6 +144,7 @@ public final class WebhookServer {
                 case VALID -> accept(exchange, body.get());
                 case REPLAYED -> {
                     log.info("push webhook from {} ignored: {}", remote(exchange), verdict.reason());
+                    count("replayed");
                     respond(exchange, 202, "ignored: replayed delivery\n");
                 }
                 default -> {
@@ -143,6 +155,7 @@ public final class WebhookServer {
                                     ? "unsigned"
                                     : verdict.provider().pathName(),
                             verdict.reason());
+                    count("refused");
                     respond(
                             exchange,
                             401,
@@ -157,23 +170,36 @@ public final class WebhookServer {
     private void accept(HttpExchange exchange, byte[] body) throws IOException {
         String event = firstOf(exchange, "X-GitHub-Event", "X-Gitlab-Event", "X-Gitea-Event", "X-Forgejo-Event");
         if (event != null && !event.toLowerCase(Locale.ROOT).contains("push")) {
+            count("ignored");
             respond(exchange, 202, "ignored: event " + event + " is not a push\n");
             return;
         }
         PushPayload push = PushPayload.parse(body, exchange.getRequestHeaders().getFirst("Content-Type"));
         if (!push.isFor(sourceUrl)) {
             log.info("push webhook for {} ignored: not the watched repository", push.repositoryUrls());
+            count("ignored");
             respond(exchange, 202, "ignored: not the watched repository\n");
             return;
         }
         if (push.ref() != null && !push.branch().map(branch::equals).orElse(false)) {
             log.debug("push webhook for {} ignored: not branch {}", push.ref(), branch);
+            count("ignored");
             respond(exchange, 202, "ignored: " + push.ref() + " is not the watched branch\n");
             return;
         }
         pollNow.run();
+        count("polled");
         log.info("push webhook: polling now");
         respond(exchange, 202, "accepted: polling now\n");
+    }
+
+    private void count(String outcome) {
+        Counter.builder("berth.watcher.webhooks")
+                .description("Push webhook requests by outcome")
+                .tag("environment", environment)
+                .tag("outcome", outcome)
+                .register(registry)
+                .increment();
     }
 
     /** The body, or empty when it holds more than {@link #MAX_BODY_BYTES}; never reads more than that. */

@@ -2,6 +2,7 @@ package dev.berth.watcher.internal.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
@@ -29,6 +30,7 @@ class WebhookServerTest {
 
     private final SignatureVerifier signer = new SignatureVerifier(SECRET, Clock.systemUTC());
     private final AtomicInteger polls = new AtomicInteger();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final HttpClient http = HttpClient.newHttpClient();
     private WebhookServer server;
 
@@ -40,7 +42,9 @@ class WebhookServerTest {
                 "git@github.com:acme/config.git",
                 "main",
                 polls::incrementAndGet,
-                "test-webhook");
+                "test-webhook",
+                registry,
+                "dev");
         server.start();
     }
 
@@ -55,6 +59,11 @@ class WebhookServerTest {
         assertThat(response.statusCode()).isEqualTo(202);
         assertThat(response.body()).startsWith("accepted");
         assertThat(polls).hasValue(1);
+        assertThat(registry.get("berth.watcher.webhooks")
+                        .tag("outcome", "polled")
+                        .counter()
+                        .count())
+                .isEqualTo(1.0);
     }
 
     @Test
@@ -86,6 +95,11 @@ class WebhookServerTest {
                         .statusCode())
                 .isEqualTo(401);
         assertThat(polls).hasValue(0);
+        assertThat(registry.get("berth.watcher.webhooks")
+                        .tag("outcome", "refused")
+                        .counter()
+                        .count())
+                .isEqualTo(4.0);
     }
 
     @Test
