@@ -16,6 +16,7 @@ import dev.berth.notifier.Notifier;
 import dev.berth.notifier.NotifierConfig;
 import dev.berth.watcher.Watcher;
 import dev.berth.watcher.WatcherConfig;
+import dev.berth.watcher.WebhookConfig;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -63,7 +64,44 @@ final class AllInOne implements AutoCloseable {
             @Nullable String dockerHost,
             ComposePolicy policy,
             HostVariables hostVariables,
-            @Nullable Path secretsFile) {
+            @Nullable Path secretsFile,
+            @Nullable WebhookConfig webhook) {
+        /** Settings without push webhooks. */
+        Settings(
+                String repository,
+                String branch,
+                String environment,
+                Duration pollInterval,
+                @Nullable String bootstrapServers,
+                List<URI> webhooks,
+                List<URI> slackWebhooks,
+                Path dataDir,
+                Duration healthTimeout,
+                Duration kafkaStartupTimeout,
+                int opsPort,
+                @Nullable String dockerHost,
+                ComposePolicy policy,
+                HostVariables hostVariables,
+                @Nullable Path secretsFile) {
+            this(
+                    repository,
+                    branch,
+                    environment,
+                    pollInterval,
+                    bootstrapServers,
+                    webhooks,
+                    slackWebhooks,
+                    dataDir,
+                    healthTimeout,
+                    kafkaStartupTimeout,
+                    opsPort,
+                    dockerHost,
+                    policy,
+                    hostVariables,
+                    secretsFile,
+                    null);
+        }
+
         Settings {
             webhooks = List.copyOf(webhooks);
             slackWebhooks = List.copyOf(slackWebhooks);
@@ -104,7 +142,8 @@ final class AllInOne implements AutoCloseable {
                     settings.pollInterval(),
                     settings.dataDir(),
                     WatcherConfig.DEFAULT_STACKS_PATH,
-                    settings.policy());
+                    settings.policy(),
+                    settings.webhook());
             Watcher.checkRepository(watcherConfig);
             deployerConfig = DeployerConfig.defaults()
                     .withEnvironment(settings.environment())

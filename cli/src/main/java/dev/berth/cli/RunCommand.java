@@ -2,6 +2,7 @@ package dev.berth.cli;
 
 import dev.berth.common.compose.ComposePolicy;
 import dev.berth.common.compose.HostVariables;
+import dev.berth.watcher.WebhookConfig;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -124,6 +125,25 @@ final class RunCommand implements Callable<Integer> {
     @Nullable
     Path secretsFile;
 
+    @Option(
+            names = "--webhook-listen",
+            paramLabel = "<host:port>",
+            description = "Where to take push webhooks (POST /hooks/git), which make the watcher poll at once"
+                    + " (default with --webhook-secret-file: 127.0.0.1:9418).")
+    @Nullable
+    String webhookListen;
+
+    @Option(
+            names = "--webhook-secret-file",
+            paramLabel = "<file>",
+            description = {
+                "A file holding the push webhook secret: the HMAC key of GitHub, Gitea, Forgejo and generic"
+                        + " signatures, or GitLab's token. Enables push webhooks.",
+                "Never logged."
+            })
+    @Nullable
+    Path webhookSecretFile;
+
     @Mixin
     PolicyOptions policyOptions = new PolicyOptions();
 
@@ -132,6 +152,7 @@ final class RunCommand implements Callable<Integer> {
         // Bad input fails here, before anything starts.
         ComposePolicy policy = policyOptions.policy();
         HostVariables hostVariables = HostSecrets.load(secretsFile, System.getenv());
+        WebhookConfig webhook = WebhookOptions.load(webhookListen, webhookSecretFile);
         Path dir =
                 dataDir != null ? dataDir : DataDirs.defaultDataDir(System.getenv(), System.getProperty("user.home"));
         String docker = dockerHost != null ? dockerHost : System.getenv("DOCKER_HOST");
@@ -150,7 +171,8 @@ final class RunCommand implements Callable<Integer> {
                 docker,
                 policy,
                 hostVariables,
-                secretsFile);
+                secretsFile,
+                webhook);
         try (AllInOne pipeline = new AllInOne(settings)) {
             pipeline.start();
             Runtime.getRuntime().addShutdownHook(new Thread(pipeline::stop, "berth-shutdown"));

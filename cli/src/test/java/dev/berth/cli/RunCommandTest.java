@@ -71,6 +71,48 @@ class RunCommandTest {
     @Test
     void helpNamesTheNewFlags() {
         assertThat(run("--help")).isZero();
-        assertThat(out.toString()).contains("--allow=<allowance>").contains("--secrets-file=<file>");
+        assertThat(out.toString())
+                .contains("--allow=<allowance>")
+                .contains("--secrets-file=<file>")
+                .contains("--webhook-listen=<host:port>")
+                .contains("--webhook-secret-file=<file>");
+    }
+
+    @Test
+    void aBadWebhookListenAddressIsAUsageError() throws IOException {
+        Path secret = dir.resolve("hook.secret");
+        Files.writeString(secret, "hunter2-hook\n");
+        assertThat(run("--webhook-listen", "127.0.0.1:99999", "--webhook-secret-file", secret.toString()))
+                .isEqualTo(2);
+        assertThat(err.toString())
+                .contains("--webhook-listen: \"127.0.0.1:99999\" is not an address and port: give one like"
+                        + " 127.0.0.1:9418")
+                .doesNotContain("hunter2");
+    }
+
+    @Test
+    void aWebhookListenAddressWithoutSecretFileIsAUsageError() {
+        assertThat(run("--webhook-listen", "127.0.0.1:9418")).isEqualTo(2);
+        assertThat(err.toString()).contains("--webhook-listen needs --webhook-secret-file");
+    }
+
+    @Test
+    void aMissingOrEmptyWebhookSecretFileIsAUsageError() throws IOException {
+        Path missing = dir.resolve("missing.secret");
+        assertThat(run("--webhook-secret-file", missing.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("webhook secret file " + missing + " does not exist");
+
+        Path empty = dir.resolve("empty.secret");
+        Files.writeString(empty, "  \n");
+        assertThat(run("--webhook-secret-file", empty.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("webhook secret file " + empty + " is empty");
+    }
+
+    @Test
+    void aWebhookSecretFileOfSeveralLinesIsAUsageErrorThatDoesNotShowThem() throws IOException {
+        Path secret = dir.resolve("two.secret");
+        Files.writeString(secret, "hunter2-one\nhunter2-two\n");
+        assertThat(run("--webhook-secret-file", secret.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("holds more than one line").doesNotContain("hunter2");
     }
 }

@@ -22,9 +22,12 @@ import dev.berth.watcher.internal.StackPaths;
 import dev.berth.watcher.internal.git.CommitFiles;
 import dev.berth.watcher.internal.git.GitMirror;
 import dev.berth.watcher.internal.git.GitSource;
+import dev.berth.watcher.internal.webhook.SignatureVerifier;
+import dev.berth.watcher.internal.webhook.WebhookServer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,6 +39,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -71,6 +75,10 @@ import org.slf4j.LoggerFactory;
  * commit was published, so a failed publish is retried at the next poll (delivery is at least once).
  * An unreachable source or a missing branch is logged as one WARN line per poll; nothing is
  * published then.
+ *
+ * <p>With {@link WatcherConfig#webhook()} set, it also serves push webhooks ({@code POST /hooks/git}) on
+ * one thread, {@code berth-watcher-webhook-<environment>}: a correctly signed push for its repository
+ * and branch calls {@link #pollNow()}; see {@link WebhookConfig}.
  *
  * <p>Polls run on one thread, {@code berth-watcher-poll-<environment>}. The methods of this class
  * are thread-safe. The watcher owns its mirror and thread; the caller owns the publisher, the state
@@ -108,6 +116,7 @@ public final class Watcher implements Service {
     private volatile boolean ready;
     private @Nullable ScheduledExecutorService executor;
     private @Nullable GitMirror mirror;
+    private @Nullable WebhookServer webhookServer;
 
     public Watcher(
             WatcherConfig config,
@@ -184,6 +193,41 @@ public final class Watcher implements Service {
                 config.environment());
         pollQueued.set(true);
         scheduler.scheduleWithFixedDelay(this::poll, 0, config.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+        WebhookConfig webhook = config.webhook();
+        if (webhook != null) {
+            startWebhook(webhook);
+        }
+    }
+
+    private void startWebhook(WebhookConfig webhook) {
+        WebhookServer server = new WebhookServer(
+                new InetSocketAddress(webhook.host(), webhook.port()),
+                new SignatureVerifier(webhook.secretBytes(), clock),
+                source.url(),
+                config.branch(),
+                this::pollNow,
+                "berth-watcher-webhook-" + config.environment(),
+                registry,
+                config.environment());
+        try {
+            server.start();
+        } catch (BerthException e) {
+            stop();
+            throw e;
+        }
+        webhookServer = server;
+        log.info(
+                "push webhooks for environment {}: POST http://{}:{}/hooks/git (GitHub, GitLab, Gitea, Forgejo or"
+                        + " generic signatures)",
+                config.environment(),
+                webhook.host(),
+                server.port());
+    }
+
+    /** The port push webhooks are served on, when {@link WatcherConfig#webhook()} is set and it started. */
+    public synchronized OptionalInt webhookPort() {
+        WebhookServer server = webhookServer;
+        return server == null ? OptionalInt.empty() : OptionalInt.of(server.port());
     }
 
     /** Asks for a poll now (a push webhook arrived); coalesced with one already waiting. */
@@ -207,6 +251,10 @@ public final class Watcher implements Service {
         }
         lifecycle = State.STOPPED;
         ready = false;
+        WebhookServer server = webhookServer;
+        if (server != null) {
+            server.stop();
+        }
         ScheduledExecutorService e = Objects.requireNonNull(executor);
         // Runs after a poll in progress, on the poll thread, so the mirror is never closed under it.
         e.execute(this::closeMirror);

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What one {@link Watcher} follows: a branch of a repository, the directory of stacks in it and the
@@ -21,6 +22,7 @@ import java.util.regex.Pattern;
  * @param stacksPath the repository directory whose subdirectories are stacks, such as {@code stacks};
  *     {@code ""} for the repository root
  * @param policy what stacks may ask of the host; a stack that asks for more is published as invalid
+ * @param webhook where to take push webhooks that make the watcher poll at once; null for none
  */
 public record WatcherConfig(
         String repository,
@@ -29,7 +31,8 @@ public record WatcherConfig(
         Duration pollInterval,
         Path dataDir,
         String stacksPath,
-        ComposePolicy policy) {
+        ComposePolicy policy,
+        @Nullable WebhookConfig webhook) {
     public static final String DEFAULT_BRANCH = "main";
     public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(10);
     public static final Duration MIN_POLL_INTERVAL = Duration.ofSeconds(1);
@@ -37,6 +40,18 @@ public record WatcherConfig(
 
     // Simplified git check-ref-format: no control characters, spaces or ~^:?*[\, no "..", no "@{".
     private static final Pattern BAD_BRANCH = Pattern.compile("[\\x00-\\x20\\x7f~^:?*\\[\\\\]|\\.\\.|@\\{|//");
+
+    /** A config without push webhooks. */
+    public WatcherConfig(
+            String repository,
+            String branch,
+            String environment,
+            Duration pollInterval,
+            Path dataDir,
+            String stacksPath,
+            ComposePolicy policy) {
+        this(repository, branch, environment, pollInterval, dataDir, stacksPath, policy, null);
+    }
 
     public WatcherConfig {
         Objects.requireNonNull(repository, "repository");
@@ -80,19 +95,23 @@ public record WatcherConfig(
     }
 
     public WatcherConfig withBranch(String branch) {
-        return new WatcherConfig(repository, branch, environment, pollInterval, dataDir, stacksPath, policy);
+        return new WatcherConfig(repository, branch, environment, pollInterval, dataDir, stacksPath, policy, webhook);
     }
 
     public WatcherConfig withPollInterval(Duration pollInterval) {
-        return new WatcherConfig(repository, branch, environment, pollInterval, dataDir, stacksPath, policy);
+        return new WatcherConfig(repository, branch, environment, pollInterval, dataDir, stacksPath, policy, webhook);
     }
 
     public WatcherConfig withStacksPath(String stacksPath) {
-        return new WatcherConfig(repository, branch, environment, pollInterval, dataDir, stacksPath, policy);
+        return new WatcherConfig(repository, branch, environment, pollInterval, dataDir, stacksPath, policy, webhook);
     }
 
     public WatcherConfig withPolicy(ComposePolicy policy) {
-        return new WatcherConfig(repository, branch, environment, pollInterval, dataDir, stacksPath, policy);
+        return new WatcherConfig(repository, branch, environment, pollInterval, dataDir, stacksPath, policy, webhook);
+    }
+
+    public WatcherConfig withWebhook(@Nullable WebhookConfig webhook) {
+        return new WatcherConfig(repository, branch, environment, pollInterval, dataDir, stacksPath, policy, webhook);
     }
 
     private static String normalizeStacksPath(String path) {
