@@ -15,6 +15,7 @@ import dev.berth.common.kafka.ReceivedEvent;
 import dev.berth.common.kafka.Topics;
 import dev.berth.deployer.internal.RevisionKeeper;
 import dev.berth.deployer.internal.StackApplier;
+import dev.berth.deployer.internal.Takeover;
 import dev.berth.deployer.internal.docker.DockerEngine;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetAddress;
@@ -101,7 +102,7 @@ public final class Deployer implements Service {
                 codec.json(),
                 Objects.requireNonNull(registry, "registry"),
                 applying);
-        this.keeper = new RevisionKeeper(applier, history, clock);
+        this.keeper = new RevisionKeeper(applier, history, new Takeover(engine), clock);
         this.loop = new EventConsumerLoop(
                 "deployer",
                 kafka,

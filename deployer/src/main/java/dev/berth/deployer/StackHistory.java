@@ -1,5 +1,6 @@
 package dev.berth.deployer;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.berth.common.StackRef;
 import java.time.Instant;
@@ -51,9 +52,19 @@ public record StackHistory(
      * @param subject the commit message's first line
      * @param deploymentId the deployment that applied it
      * @param reason why it ended so (empty for a good one)
+     * @param terminalWritten whether the deployment's one terminal event ({@code deployment.succeeded} or
+     *     {@code deployment.failed}) was published; null in histories written before the marker existed,
+     *     where an entry still {@code applied} is taken as not written and any other as written
      */
     public record Revision(
-            String revision, String subject, Status status, String deploymentId, Instant time, String reason) {
+            String revision,
+            String subject,
+            Status status,
+            String deploymentId,
+            Instant time,
+            String reason,
+            @Nullable Boolean terminalWritten) {
+        @JsonCreator
         public Revision {
             Objects.requireNonNull(revision, "revision");
             Objects.requireNonNull(subject, "subject");
@@ -63,8 +74,26 @@ public record StackHistory(
             Objects.requireNonNull(reason, "reason");
         }
 
+        /** An entry whose terminal event was written unless it is still {@code applied}. */
+        public Revision(
+                String revision, String subject, Status status, String deploymentId, Instant time, String reason) {
+            this(revision, subject, status, deploymentId, time, reason, status != Status.APPLIED);
+        }
+
+        /**
+         * True when the deployment has not ended as far as this history knows: its terminal event is not
+         * written, so the deployer that ran it stopped mid-way (a crash, a kill, a rebalance).
+         */
+        public boolean inFlight() {
+            return terminalWritten == null ? status == Status.APPLIED : !terminalWritten;
+        }
+
         Revision with(Status next, Instant at, String why) {
-            return new Revision(revision, subject, next, deploymentId, at, why);
+            return new Revision(revision, subject, next, deploymentId, at, why, terminalWritten);
+        }
+
+        Revision with(Status next, Instant at, String why, boolean written) {
+            return new Revision(revision, subject, next, deploymentId, at, why, written);
         }
     }
 
@@ -113,16 +142,29 @@ public record StackHistory(
         return new StackHistory(stack, lastGood, quarantined, next.subList(0, Math.min(MAX_REVISIONS, next.size())));
     }
 
-    /** This history with the newest entry of {@code deploymentId} changed to {@code status}. */
+    /**
+     * This history with the newest entry of {@code deploymentId} changed to {@code status}, its terminal
+     * event written (the applier publishes it before the outcome is recorded).
+     */
     public StackHistory mark(String deploymentId, Status status, Instant at, String reason) {
+        return mark(deploymentId, status, at, reason, true);
+    }
+
+    /** This history with the newest entry of {@code deploymentId} changed to {@code status}. */
+    public StackHistory mark(String deploymentId, Status status, Instant at, String reason, boolean terminalWritten) {
         List<Revision> next = new ArrayList<>(revisions);
         for (int i = 0; i < next.size(); i++) {
             if (next.get(i).deploymentId().equals(deploymentId)) {
-                next.set(i, next.get(i).with(status, at, reason));
+                next.set(i, next.get(i).with(status, at, reason, terminalWritten));
                 break;
             }
         }
         return new StackHistory(stack, lastGood, quarantined, next);
+    }
+
+    /** The deployments this history saw start but not end, newest first. */
+    public List<Revision> inFlight() {
+        return revisions.stream().filter(Revision::inFlight).toList();
     }
 
     public StackHistory withLastGood(@Nullable String sha) {

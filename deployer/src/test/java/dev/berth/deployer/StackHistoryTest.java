@@ -78,4 +78,30 @@ class StackHistoryTest {
         assertThat(codec.json().readValue(json, StackHistory.class)).isEqualTo(history);
         assertThat(json).contains("\"status\":\"good\"").contains("\"stack\":\"dev/shop\"");
     }
+
+    @Test
+    void anEntryIsInFlightUntilItsTerminalEventIsWritten() {
+        StackHistory history =
+                StackHistory.empty(STACK).record(rev("one", Status.GOOD)).record(rev("two", Status.APPLIED));
+        assertThat(history.inFlight()).extracting(Revision::revision).containsExactly("two");
+        history = history.mark("d-two", Status.FAILED, T.plusSeconds(5), "interrupted", false);
+        assertThat(history.inFlight()).extracting(Revision::revision).containsExactly("two");
+        history = history.mark("d-two", Status.FAILED, T.plusSeconds(6), "interrupted", true);
+        assertThat(history.inFlight()).isEmpty();
+        assertThat(history.revisions().get(0).terminalWritten()).isTrue();
+    }
+
+    @Test
+    void readsHistoriesWrittenBeforeTheTerminalMarker() throws Exception {
+        EventCodec codec = new EventCodec();
+        String json = "{\"stack\":\"dev/shop\",\"lastGood\":\"one\",\"revisions\":["
+                + "{\"revision\":\"two\",\"subject\":\"s\",\"status\":\"applied\",\"deploymentId\":\"d2\","
+                + "\"time\":\"2026-11-22T10:00:05Z\",\"reason\":\"\"},"
+                + "{\"revision\":\"one\",\"subject\":\"s\",\"status\":\"good\",\"deploymentId\":\"d1\","
+                + "\"time\":\"2026-11-22T10:00:00Z\",\"reason\":\"\"}]}";
+        StackHistory history = codec.json().readValue(json, StackHistory.class);
+        assertThat(history.inFlight()).extracting(Revision::deploymentId).containsExactly("d2");
+        String again = codec.json().writeValueAsString(history.mark("d2", Status.FAILED, T, "interrupted"));
+        assertThat(codec.json().readValue(again, StackHistory.class).inFlight()).isEmpty();
+    }
 }

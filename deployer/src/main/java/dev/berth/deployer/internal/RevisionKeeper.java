@@ -1,5 +1,6 @@
 package dev.berth.deployer.internal;
 
+import dev.berth.common.Commit;
 import dev.berth.common.StackRef;
 import dev.berth.common.event.Envelope;
 import dev.berth.common.event.StackChanged;
@@ -10,12 +11,14 @@ import dev.berth.deployer.StackHistory.Revision;
 import dev.berth.deployer.StackHistory.Status;
 import dev.berth.deployer.StackHistoryStore;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,16 +34,19 @@ public final class RevisionKeeper {
 
     private final StackApplier applier;
     private final StackHistoryStore store;
+    private final Takeover takeover;
     private final Clock clock;
 
-    public RevisionKeeper(StackApplier applier, StackHistoryStore store, Clock clock) {
+    public RevisionKeeper(StackApplier applier, StackHistoryStore store, Takeover takeover, Clock clock) {
         this.applier = Objects.requireNonNull(applier, "applier");
         this.store = Objects.requireNonNull(store, "store");
+        this.takeover = Objects.requireNonNull(takeover, "takeover");
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     /** A change from the watcher: applied unless it is the quarantined revision. */
     public void onChange(Envelope incoming, StackChanged change) throws InterruptedException {
+        recover(incoming, change.stack());
         StackHistory history = store.history(change.stack());
         String sha = change.commit().sha();
         if (history.isQuarantined(sha)) {
@@ -62,6 +68,7 @@ public final class RevisionKeeper {
     /** {@code berth rollback}: applies the requested revision (or the last good one before the current). */
     public void onRollback(Envelope incoming, StackRollbackRequested request) throws InterruptedException {
         StackRef stack = request.stack();
+        recover(incoming, stack);
         StackHistory history = store.history(stack);
         String wanted = request.targetRevision();
         Optional<Revision> target = wanted == null ? history.previousGood(history.lastGood()) : history.find(wanted);
@@ -108,6 +115,7 @@ public final class RevisionKeeper {
     /** {@code berth retry}: clears the quarantine and applies the quarantined revision again. */
     public void onRetry(Envelope incoming, StackRetryRequested request) throws InterruptedException {
         StackRef stack = request.stack();
+        recover(incoming, stack);
         StackHistory history = store.history(stack);
         String quarantined = history.quarantined();
         if (quarantined == null) {
@@ -132,6 +140,89 @@ public final class RevisionKeeper {
         }
         log.info("retry of {} @{} requested by {}", stack, shortSha(quarantined), request.actor());
         deploy(incoming, desired.get(), history, "retry requested by " + request.actor());
+    }
+
+    /**
+     * Ends what a deployer that stopped mid-way (killed, crashed, or that lost the stack in a rebalance)
+     * left of this stack, before this worker acts on it: the deployments its history saw start but not
+     * end, and containers kept aside or temporary. Deterministically: the aside containers are put back,
+     * the last good revision is applied again (the interrupted revision itself when there is none), and
+     * each interrupted deployment gets its one terminal event, a {@code deployment.failed} saying it was
+     * interrupted and what was done, unless the history says it was written. Each step is recorded first,
+     * so a worker that stops here too leaves the next one the same decision. Does nothing on a stack that
+     * ended cleanly.
+     */
+    void recover(Envelope incoming, StackRef stack) throws InterruptedException {
+        StackHistory history = store.history(stack);
+        List<Revision> open = history.inFlight();
+        if (open.isEmpty() && !takeover.unsettled(stack)) {
+            return;
+        }
+        long began = System.nanoTime();
+        @Nullable Revision newest = open.isEmpty() ? null : open.get(0);
+        @Nullable
+        String target = history.lastGood() != null ? history.lastGood() : newest == null ? null : newest.revision();
+        log.info(
+                "takeover of {}: {} left in flight, {}; going back to {}",
+                stack,
+                open.isEmpty()
+                        ? "no deployment"
+                        : open.stream()
+                                .map(r -> "deployment " + r.deploymentId() + " of @" + shortSha(r.revision()))
+                                .collect(Collectors.joining(", ")),
+                "putting back what it kept aside",
+                target == null ? "nothing (no revision known)" : "@" + shortSha(target));
+        for (Revision r : open) {
+            if (r.status() == Status.APPLIED) {
+                history = history.mark(
+                        r.deploymentId(), Status.FAILED, clock.instant(), "interrupted: being taken over", false);
+            }
+        }
+        if (!open.isEmpty()) {
+            store.put(history);
+        }
+        List<String> done = new ArrayList<>(takeover.settle(stack));
+        Optional<StackChanged> desired = target == null ? Optional.empty() : store.desired(stack, target);
+        if (desired.isPresent()) {
+            StackApplier.Result result =
+                    deploy(incoming, desired.get(), history, "restoring the stack after an interrupted deployment");
+            done.add(
+                    switch (result.kind()) {
+                        case UNCHANGED -> "the stack already ran @" + shortSha(target);
+                        case SUCCEEDED ->
+                            "the stack was brought back to @" + shortSha(target) + " by deployment "
+                                    + result.deploymentId();
+                        default ->
+                            "bringing the stack back to @" + shortSha(target) + " failed (deployment "
+                                    + result.deploymentId() + "): " + result.reason();
+                    });
+        } else if (target != null) {
+            done.add("the desired state of @" + shortSha(target) + " is no longer kept, so the stack was left as"
+                    + " it is");
+        }
+        history = store.history(stack);
+        for (Revision r : open) {
+            Optional<Revision> now = history.revisions().stream()
+                    .filter(e -> e.deploymentId().equals(r.deploymentId()))
+                    .findFirst();
+            if (now.isEmpty() || !now.get().inFlight()) {
+                continue;
+            }
+            String reason = "deployment " + r.deploymentId() + " of @" + shortSha(r.revision()) + " was interrupted:"
+                    + " the deployer applying it stopped before it ended; the worker that took the stack over "
+                    + (done.isEmpty() ? "found nothing to undo" : String.join("; ", done));
+            Commit commit = store.desired(stack, r.revision())
+                    .map(StackChanged::commit)
+                    .orElseGet(() -> new Commit(r.revision(), "", r.subject(), r.time()));
+            applier.interrupted(incoming, stack, commit, r.deploymentId(), reason);
+            history = history.mark(r.deploymentId(), Status.FAILED, clock.instant(), reason, true);
+            store.put(history);
+        }
+        log.info(
+                "takeover of {} ended in {} ms: {}",
+                stack,
+                (System.nanoTime() - began) / 1_000_000,
+                done.isEmpty() ? "nothing to undo" : String.join("; ", done));
     }
 
     /** Applies a desired state, recording it before (applied) and after (how it ended). */

@@ -396,6 +396,15 @@ public final class StackApplier {
         return fail(d, new StepFailure(null, reason, ""), Result.Kind.FAILED);
     }
 
+    /**
+     * Publishes the one terminal event of a deployment whose deployer stopped before it ended (found by the
+     * worker that took the stack over): a {@code deployment.failed} under its own id.
+     */
+    public Result interrupted(Envelope incoming, StackRef stack, Commit commit, String deploymentId, String reason) {
+        Deployment d = new Deployment(incoming, stack, deploymentId, commit, clock.instant(), null);
+        return fail(d, new StepFailure(null, reason, ""), Result.Kind.FAILED);
+    }
+
     /** Removes every container of the stack, dependents first, then its network. Named volumes stay. */
     public void remove(Envelope incoming, StackRemoved removal) throws InterruptedException {
         engine.requireReachable();
