@@ -1,0 +1,450 @@
+package dev.berth.deployer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.github.dockerjava.api.model.Container;
+import dev.berth.common.Commit;
+import dev.berth.common.StackRef;
+import dev.berth.common.event.BerthEvent;
+import dev.berth.common.event.DeploymentFailed;
+import dev.berth.common.event.DeploymentStarted;
+import dev.berth.common.event.DeploymentSucceeded;
+import dev.berth.common.event.Envelope;
+import dev.berth.common.event.EventCodec;
+import dev.berth.common.event.StackChanged;
+import dev.berth.common.kafka.KafkaEventPublisher;
+import dev.berth.common.kafka.TopicAdmin;
+import dev.berth.common.kafka.Topics;
+import dev.berth.testkit.DockerFixture;
+import dev.berth.testkit.KafkaFixture;
+import dev.berth.testkit.Stacks;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Crash safety on a real broker and engine: a deployer in a child process is killed with SIGKILL at a
+ * random point of a rollout, and the worker that takes the stack over (the same group restarted, or
+ * the other member of a two-deployer group) ends it. Runs {@code -Dberth.crash.runs} times (5 by
+ * default), with delays drawn from {@code -Dberth.crash.seed} (printed). Every run must end with the
+ * stack on the new or the previous good revision, nothing kept aside or orphaned, and exactly one
+ * terminal event for every deployment that started.
+ */
+class CrashIT {
+    private static final Logger log = LoggerFactory.getLogger(CrashIT.class);
+    private static final Clock CLOCK = Clock.systemUTC();
+    private static final EventCodec CODEC = new EventCodec();
+    private static final Path LOGS = Path.of("target", "crash-it");
+    private static KafkaFixture kafka;
+    private static KafkaEventPublisher publisher;
+    private static DockerFixture docker;
+    private static final Set<String> USED_STACKS = ConcurrentHashMap.newKeySet();
+    private static final List<Child> CHILDREN = new CopyOnWriteArrayList<>();
+    private static final List<String> FIGURES = new CopyOnWriteArrayList<>();
+
+    private final String environment = "crash" + UUID.randomUUID().toString().substring(0, 6);
+    private final String group = "berth-crash-" + UUID.randomUUID();
+    private int revision;
+
+    @BeforeAll
+    static void start() throws IOException, InterruptedException {
+        kafka = KafkaFixture.start();
+        new TopicAdmin(kafka.settings(), CLOCK).awaitBrokerAndCreateTopics(line -> {});
+        publisher = new KafkaEventPublisher(kafka.settings(), "crash-it", CODEC);
+        docker = new DockerFixture();
+        Files.createDirectories(LOGS);
+    }
+
+    @AfterAll
+    static void stop() {
+        CHILDREN.forEach(Child::kill);
+        FIGURES.forEach(line -> log.info("crash figures: {}", line));
+        if (publisher != null) {
+            publisher.close();
+        }
+        if (docker != null) {
+            USED_STACKS.forEach(docker::removeStack);
+            docker.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    @AfterEach
+    void killChildren() {
+        CHILDREN.forEach(Child::kill);
+        CHILDREN.clear();
+    }
+
+    /** A deployer process and what it logged, each line with the moment the test read it. */
+    private static final class Child {
+        final String name;
+        final Process process;
+        final List<Line> lines = new CopyOnWriteArrayList<>();
+
+        record Line(long nanos, String text) {}
+
+        Child(String name, Process process) {
+            this.name = name;
+            this.process = process;
+            Thread reader = new Thread(this::read, "crash-it-" + name);
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        private void read() {
+            Path file = LOGS.resolve(name + ".log");
+            try (BufferedReader in =
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    lines.add(new Line(System.nanoTime(), line));
+                    Files.writeString(file, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                }
+            } catch (IOException e) {
+                // the process is gone
+            }
+        }
+
+        Optional<Line> first(String text) {
+            return lines.stream().filter(l -> l.text().contains(text)).findFirst();
+        }
+
+        void kill() {
+            process.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private Child child(String name) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process process = new ProcessBuilder(
+                        java,
+                        "-Xmx256m",
+                        "-XX:TieredStopAtLevel=1",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        CrashChild.class.getName(),
+                        kafka.bootstrapServers(),
+                        group,
+                        environment)
+                .redirectErrorStream(true)
+                .start();
+        Child child = new Child(environment + "-" + name, process);
+        CHILDREN.add(child);
+        return child;
+    }
+
+    private StackChanged changeOf(StackRef stack, String compose) {
+        String sha = (UUID.randomUUID().toString() + UUID.randomUUID())
+                .replace("-", "")
+                .substring(0, 40);
+        Commit commit = new Commit(sha, "Erin", "rev " + ++revision, Instant.now());
+        return new StackChanged(stack, commit, "stacks/x/compose.yaml", compose, List.of());
+    }
+
+    /** A web server that becomes healthy only {@code seconds} after it starts. */
+    private static String slowWebServer(int port, String greeting, int seconds) {
+        return """
+                services:
+                  web:
+                    image: busybox:1.35
+                    command: ["sh", "-c", "mkdir -p /www; env | grep ^GREETING > /www/index.html; (sleep %d; touch /www/ready) & trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait"]
+                    environment:
+                      GREETING: %s
+                    ports:
+                      - "127.0.0.1:%d:8080"
+                    healthcheck:
+                      test: ["CMD-SHELL", "test -f /www/ready"]
+                      interval: 1s
+                      timeout: 2s
+                      retries: 2
+                      start_period: 30s
+                """.formatted(seconds, greeting, port);
+    }
+
+    private static void publish(BerthEvent event) {
+        publisher.publish(Envelope.newChain(URI.create("/test"), CLOCK, event));
+    }
+
+    /** The deployment events of one stack, in the order they were published (one partition per stack). */
+    private static List<BerthEvent> deployments(StackRef stack) {
+        return kafka.readAll(Topics.DEPLOYMENTS).stream()
+                .map(r -> CODEC.decode(r.ceType(), r.value()).event())
+                .filter(e -> e.stack().equals(stack))
+                .filter(e -> e instanceof DeploymentStarted
+                        || e instanceof DeploymentSucceeded
+                        || e instanceof DeploymentFailed)
+                .toList();
+    }
+
+    private static String idOf(BerthEvent e) {
+        if (e instanceof DeploymentStarted s) {
+            return s.deploymentId();
+        }
+        if (e instanceof DeploymentSucceeded s) {
+            return s.deploymentId();
+        }
+        return ((DeploymentFailed) e).deploymentId();
+    }
+
+    private static String shaOf(BerthEvent e) {
+        if (e instanceof DeploymentStarted s) {
+            return s.commit().sha();
+        }
+        if (e instanceof DeploymentSucceeded s) {
+            return s.commit().sha();
+        }
+        return ((DeploymentFailed) e).commit().sha();
+    }
+
+    private static boolean terminal(BerthEvent e) {
+        return e instanceof DeploymentSucceeded || e instanceof DeploymentFailed;
+    }
+
+    /** Publishes the change and waits for the stack's first terminal event for it. */
+    private static BerthEvent deploy(StackChanged change) {
+        publish(change);
+        return await().atMost(Duration.ofSeconds(120))
+                .until(
+                        () -> deployments(change.stack()).stream()
+                                .filter(e -> terminal(e)
+                                        && shaOf(e).equals(change.commit().sha()))
+                                .findFirst()
+                                .orElse(null),
+                        Objects::nonNull);
+    }
+
+    /** What one run saw. */
+    private record Run(int number, long delayMs, String outcome, long takeoverMs) {}
+
+    /**
+     * Brings a stack to a good revision, publishes a slow-to-become-healthy one, kills the stack's owner
+     * {@code delayMs} after that deployment started, and checks the end state once its successor has
+     * taken the stack over.
+     */
+    private Run crashRun(int number, long delayMs, Owner owners, Successor successors) throws Exception {
+        StackRef stack =
+                new StackRef(environment, "s" + UUID.randomUUID().toString().substring(0, 8));
+        USED_STACKS.add(stack.key());
+        try {
+            int port = Stacks.freePort();
+            StackChanged good = changeOf(stack, Stacks.webServer(port, "one", Stacks.HEALTHY));
+            assertThat(deploy(good)).isInstanceOf(DeploymentSucceeded.class);
+            Child owner = owners.of(stack);
+            StackChanged slow = changeOf(stack, slowWebServer(port, "two", 6));
+            publish(slow);
+            DeploymentStarted started = await().atMost(Duration.ofSeconds(60))
+                    .until(
+                            () -> deployments(stack).stream()
+                                    .filter(e -> e instanceof DeploymentStarted
+                                            && shaOf(e).equals(slow.commit().sha()))
+                                    .map(DeploymentStarted.class::cast)
+                                    .findFirst()
+                                    .orElse(null),
+                            Objects::nonNull);
+            await().pollDelay(Duration.ofMillis(delayMs))
+                    .atMost(Duration.ofMillis(delayMs + 1000))
+                    .until(() -> true);
+            owner.kill();
+            long killed = System.nanoTime();
+            Child successor = successors.after(owner);
+            // The change whose offset the killed worker never committed comes again: the successor takes
+            // the stack over before acting on it, then applies (or, if already there, skips) it.
+            await().atMost(Duration.ofSeconds(180))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> {
+                        List<BerthEvent> events = deployments(stack);
+                        Set<String> ended = events.stream()
+                                .filter(CrashIT::terminal)
+                                .map(CrashIT::idOf)
+                                .collect(Collectors.toSet());
+                        boolean allEnded = events.stream()
+                                .filter(e -> e instanceof DeploymentStarted)
+                                .allMatch(e -> ended.contains(idOf(e)));
+                        boolean redelivered = events.stream()
+                                .anyMatch(e -> terminal(e)
+                                        && shaOf(e).equals(slow.commit().sha())
+                                        && !idOf(e).equals(started.deploymentId()));
+                        return allEnded && redelivered;
+                    });
+            List<BerthEvent> events = deployments(stack);
+            // Exactly one terminal event per deployment id; every started one ended.
+            Map<String, Long> terminals = events.stream()
+                    .filter(CrashIT::terminal)
+                    .collect(Collectors.groupingBy(CrashIT::idOf, Collectors.counting()));
+            assertThat(terminals)
+                    .allSatisfy((id, count) ->
+                            assertThat(count).as("terminal events of %s", id).isEqualTo(1L));
+            assertThat(terminals.keySet())
+                    .containsAll(events.stream()
+                            .filter(e -> e instanceof DeploymentStarted)
+                            .map(CrashIT::idOf)
+                            .toList());
+            List<Container> containers = docker.containers(stack.key());
+            assertThat(containers)
+                    .as("one replica of web, nothing kept aside or orphaned")
+                    .hasSize(1)
+                    .allSatisfy(c -> assertThat(c.getNames()[0]).isEqualTo("/" + stack.project() + "-web-1"))
+                    .allSatisfy(c -> assertThat(c.getState()).isEqualTo("running"));
+            String runs = containers.get(0).getLabels().get("berth.revision");
+            assertThat(runs).isIn(good.commit().sha(), slow.commit().sha());
+            Optional<Child.Line> decision = successor.first("takeover of " + stack);
+            long takeoverMs =
+                    decision.map(l -> (l.nanos() - killed) / 1_000_000).orElse(-1L);
+            String interrupted = events.stream()
+                    .filter(e ->
+                            e instanceof DeploymentFailed f && f.deploymentId().equals(started.deploymentId()))
+                    .map(e -> ((DeploymentFailed) e).reason())
+                    .findFirst()
+                    .orElse("(the killed deployment had ended)");
+            String outcome = runs.equals(slow.commit().sha()) ? "new" : "previous";
+            log.info(
+                    "crash run {}: killed {} ms into deployment {}, takeover decision {} ms after the kill, stack on"
+                            + " the {} revision; {}",
+                    number,
+                    delayMs,
+                    started.deploymentId(),
+                    takeoverMs,
+                    outcome,
+                    interrupted);
+            return new Run(number, delayMs, outcome, takeoverMs);
+        } finally {
+            docker.removeStack(stack.key());
+        }
+    }
+
+    private static String summary(String name, long seed, List<Run> runs) {
+        List<Long> takeovers = runs.stream()
+                .map(Run::takeoverMs)
+                .filter(ms -> ms >= 0)
+                .sorted()
+                .collect(Collectors.toCollection(ArrayList::new));
+        Collections.sort(takeovers);
+        long median = takeovers.isEmpty() ? -1 : takeovers.get(takeovers.size() / 2);
+        long max = takeovers.isEmpty() ? -1 : takeovers.get(takeovers.size() - 1);
+        return name + ": seed " + seed + ", runs " + runs.size() + ", new "
+                + runs.stream().filter(r -> r.outcome().equals("new")).count() + ", previous "
+                + runs.stream().filter(r -> r.outcome().equals("previous")).count()
+                + ", takeover (kill to decision) median " + median + " ms, max " + max + " ms, delays "
+                + runs.stream().map(r -> r.delayMs() + "").collect(Collectors.joining(","));
+    }
+
+    private static long seed() {
+        long seed = Long.getLong("berth.crash.seed", System.nanoTime());
+        log.info("crash seed {} (rerun with -Dberth.crash.seed={})", seed, seed);
+        return seed;
+    }
+
+    @Test
+    void aDeployerKilledMidRolloutIsTakenOverWhenTheGroupRestarts() throws Exception {
+        int count = Integer.getInteger("berth.crash.runs", 5);
+        long seed = seed();
+        Random random = new Random(seed);
+        List<Run> runs = new ArrayList<>();
+        Child[] current = {child("r0")};
+        for (int i = 1; i <= count; i++) {
+            int n = i;
+            runs.add(crashRun(i, random.nextInt(4001), stack -> current[0], killed -> {
+                current[0] = child("r" + n);
+                return current[0];
+            }));
+        }
+        FIGURES.add(summary("restart", seed, runs));
+    }
+
+    @Test
+    void withTwoDeployersKillingTheOwnerMovesTheStackToTheOther() throws Exception {
+        int count = Math.max(1, Integer.getInteger("berth.crash.runs", 5) / 5);
+        long seed = seed();
+        Random random = new Random(seed);
+        List<Run> runs = new ArrayList<>();
+        List<Child> members = new ArrayList<>(List.of(child("a0"), child("b0")));
+        for (int i = 1; i <= count; i++) {
+            if (members.size() < 2) {
+                members.add(child("m" + i));
+            }
+            awaitMembers(2);
+            runs.add(crashRun(
+                    i,
+                    random.nextInt(4001),
+                    stack -> members.stream()
+                            .filter(m -> m.first("deploying " + stack + " ").isPresent())
+                            .findFirst()
+                            .orElseThrow(),
+                    killed -> {
+                        members.remove(killed);
+                        return members.get(0);
+                    }));
+        }
+        FIGURES.add(summary("two deployers", seed, runs));
+    }
+
+    /** Who owns a stack once its first revision is deployed. */
+    private interface Owner {
+        Child of(StackRef stack);
+    }
+
+    /** The worker that takes the stack over once {@code killed} is dead. */
+    private interface Successor {
+        Child after(Child killed) throws IOException;
+    }
+
+    private void awaitMembers(int members) {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        try (Admin admin = Admin.create(props)) {
+            await().atMost(Duration.ofSeconds(90))
+                    .pollInterval(Duration.ofMillis(500))
+                    .ignoreExceptions()
+                    .until(() -> {
+                        ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group))
+                                .all()
+                                .get()
+                                .get(group);
+                        return d.members().size() == members
+                                && d.members().stream()
+                                        .allMatch(m -> !m.assignment()
+                                                .topicPartitions()
+                                                .isEmpty());
+                    });
+        }
+    }
+}
