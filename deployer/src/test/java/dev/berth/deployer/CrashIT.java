@@ -327,6 +327,7 @@ class CrashIT {
             String runs = containers.get(0).getLabels().get("berth.revision");
             assertThat(runs).isIn(good.commit().sha(), slow.commit().sha());
             Optional<Child.Line> decision = successor.first("takeover of " + stack);
+            assertThat(decision).as("the successor's takeover of the stack").isPresent();
             long takeoverMs =
                     decision.map(l -> (l.nanos() - killed) / 1_000_000).orElse(-1L);
             String interrupted = events.stream()
