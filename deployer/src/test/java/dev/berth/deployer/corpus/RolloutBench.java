@@ -58,7 +58,8 @@ import org.jspecify.annotations.Nullable;
  * </ol>
  *
  * Writes one line per run to the output file: {@code run cold_start_ms pass_decision_ms fail_decision_ms
- * rollback_to_healthy_ms rollback_restart_to_healthy_ms berth_gap_ms compose_gap_ms}. Arguments: {@code
+ * rollback_to_healthy_ms rollback_restart_to_healthy_ms berth_gap_ms compose_gap_ms cold_create_to_healthy_ms};
+ * the events of the failed and the restored container are appended to {@code <output>.events}. Arguments: {@code
  * <runs> <output file> <work directory>}. Everything created is removed, also on failure.
  */
 public final class RolloutBench {
@@ -139,7 +140,8 @@ public final class RolloutBench {
         URI uri = URI.create("http://127.0.0.1:" + port + "/");
         List<String> lines = new ArrayList<>();
         try {
-            for (int run = 1; run <= runs; run++) {
+            for (int i = 1; i <= runs; i++) {
+                int run = i;
                 String p = stack.project();
                 // A: a cold deployment.
                 long t0 = System.currentTimeMillis() * 1_000_000L;
@@ -149,6 +151,8 @@ public final class RolloutBench {
                 Event aStart =
                         await(events, e -> e.project().equals(p) && e.action().equals("start") && e.timeNano() >= t0);
                 Event aHealthy = await(events, after(aStart, "health_status: healthy"));
+                Event aCreate = await(
+                        events, e -> e.id().equals(aStart.id()) && e.action().equals("create"));
                 long deployedAt = publisher.all().stream()
                         .filter(e -> e.chainId().equals(aEnv.chainId()) && e.event() instanceof ServiceDeployed)
                         .map(e -> nanos(e.time()))
@@ -198,6 +202,19 @@ public final class RolloutBench {
                         events,
                         e -> e.id().equals(bId) && e.action().equals("start") && e.timeNano() >= unhealthy.timeNano());
                 Event bHealthy = await(events, after(bRestart, "health_status: healthy"));
+                List<String> trace = new ArrayList<>();
+                for (Event e : events) {
+                    if ((e.id().equals(cCreate.id()) || e.id().equals(bId)) && e.timeNano() >= t1) {
+                        trace.add(run + " " + ms(e.timeNano() - cCreate.timeNano()) + " ms "
+                                + (e.id().equals(bId) ? "old " : "new ") + e.action());
+                    }
+                }
+                Files.write(
+                        Path.of(output + ".events"),
+                        trace,
+                        StandardCharsets.UTF_8,
+                        java.nio.file.StandardOpenOption.CREATE,
+                        java.nio.file.StandardOpenOption.APPEND);
                 long fail = killed.timeNano() - unhealthy.timeNano();
                 long rollback = bHealthy.timeNano() - killed.timeNano();
                 long restartToHealthy = bHealthy.timeNano() - bRestart.timeNano();
@@ -216,7 +233,8 @@ public final class RolloutBench {
                 compose(dcDir, dcProject, "b" + run, "down", "-t", "1");
 
                 lines.add(run + " " + ms(cold) + " " + ms(pass) + " " + ms(fail) + " " + ms(rollback) + " "
-                        + ms(restartToHealthy) + " " + berthGap + " " + dcGap);
+                        + ms(restartToHealthy) + " " + berthGap + " " + dcGap + " "
+                        + ms(aHealthy.timeNano() - aCreate.timeNano()));
                 Files.write(output, lines, StandardCharsets.UTF_8);
             }
         } finally {
