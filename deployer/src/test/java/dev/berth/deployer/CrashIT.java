@@ -337,6 +337,18 @@ class CrashIT {
                     .findFirst()
                     .orElse("(the killed deployment had ended)");
             String outcome = runs.equals(slow.commit().sha()) ? "new" : "previous";
+            if (outcome.equals("new")) {
+                // The same change once more (as a redelivery would bring it): an empty plan, no deployment.
+                long before = events.size();
+                publish(slow);
+                List<BerthEvent> after = await().atMost(Duration.ofSeconds(60))
+                        .until(() -> deployments(stack), list -> list.size() > before);
+                assertThat(after.subList((int) before, after.size()))
+                        .singleElement()
+                        .isInstanceOf(DeploymentSucceeded.class);
+                assertThat(((DeploymentSucceeded) after.get((int) before)).changed())
+                        .isEmpty();
+            }
             log.info(
                     "crash run {}: killed {} ms into deployment {}, takeover decision {} ms after the kill, stack on"
                             + " the {} revision; {}",
