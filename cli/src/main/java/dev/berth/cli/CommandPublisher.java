@@ -26,9 +26,9 @@ final class CommandPublisher {
         }
     }
 
-    /** The command's own commit: its author is the actor. */
-    static Commit commit(String actor, String what, Clock clock) {
-        return new Commit("", actor, what, clock.instant());
+    /** The command's own commit: its author is the actor, its sha the revision it is about. */
+    static Commit commit(String sha, String actor, String what, Clock clock) {
+        return new Commit(sha, actor, what, clock.instant());
     }
 
     /** Publishes a command to berth.changes, keyed by its stack; returns its chain id. */

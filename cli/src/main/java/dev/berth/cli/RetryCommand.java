@@ -60,7 +60,8 @@ final class RetryCommand implements Callable<Integer> {
         Clock clock = Clock.systemUTC();
         String chain = CommandPublisher.publish(
                 settings,
-                new StackRetryRequested(ref, CommandPublisher.commit(who, "berth retry " + ref, clock), who),
+                new StackRetryRequested(
+                        ref, CommandPublisher.commit(quarantined, who, "berth retry " + ref, clock), who),
                 clock);
         PrintWriter out = spec.commandLine().getOut();
         out.println("retry of " + ref + " @" + quarantined + " requested (chain " + chain + ")");

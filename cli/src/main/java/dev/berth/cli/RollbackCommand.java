@@ -74,7 +74,10 @@ final class RollbackCommand implements Callable<Integer> {
         String chain = CommandPublisher.publish(
                 settings,
                 new StackRollbackRequested(
-                        ref, CommandPublisher.commit(who, "berth rollback " + ref + " --to " + sha, clock), sha, who),
+                        ref,
+                        CommandPublisher.commit(sha, who, "berth rollback " + ref + " --to " + sha, clock),
+                        sha,
+                        who),
                 clock);
         PrintWriter out = spec.commandLine().getOut();
         out.println("rollback of " + ref + " to " + sha + " requested (chain " + chain + ")");

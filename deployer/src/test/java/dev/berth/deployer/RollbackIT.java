@@ -99,11 +99,15 @@ class RollbackIT {
     }
 
     private StackChanged changeOf(String compose) {
+        return changeOf(stack, compose);
+    }
+
+    private StackChanged changeOf(StackRef target, String compose) {
         String sha = (UUID.randomUUID().toString() + UUID.randomUUID())
                 .replace("-", "")
                 .substring(0, 40);
         Commit commit = new Commit(sha, "Erin", "rev " + ++revision, Instant.now());
-        return new StackChanged(stack, commit, "stacks/x/compose.yaml", compose, List.of());
+        return new StackChanged(target, commit, "stacks/x/compose.yaml", compose, List.of());
     }
 
     private Envelope publish(BerthEvent event) {
@@ -180,8 +184,9 @@ class RollbackIT {
         JsonNode content = json(failed).at("/subject/content");
         assertThat(content.get("rolledBackTo").asText()).isEqualTo(good.commit().sha());
         assertThat(content.get("reason").asText())
-                .contains("gate of service \"web\" failed")
-                .contains("rolled back to " + good.commit().shortSha());
+                .contains("unhealthy")
+                .contains("the stack was rolled back to " + good.commit().shortSha());
+        assertThat(content.get("service").asText()).isEqualTo("web");
         List<KafkaFixture.Record> chain = chainOf(badChain);
         assertThat(count(chain, "deployment.failed") + count(chain, "deployment.succeeded"))
                 .isEqualTo(1);
@@ -292,6 +297,47 @@ class RollbackIT {
         Envelope previous = publish(new StackRollbackRequested(stack, command("berth rollback"), null, "ops"));
         assertThat(outcome(previous).ceType()).contains("succeeded");
         assertThat(get(port)).isEqualTo("GREETING=two");
+    }
+
+    @Test
+    void aDeployerThatTakesTheStackOverKeepsItsQuarantine() throws Exception {
+        StackRef other = new StackRef("tko", "s" + UUID.randomUUID().toString().substring(0, 8));
+        USED_STACKS.add(other.key());
+        DeployerConfig config = DeployerConfig.defaults()
+                .withEnvironment("tko")
+                .withHealthTimeout(Duration.ofSeconds(20))
+                .withMonitorPeriod(Duration.ofSeconds(1));
+        Deployer first = new Deployer(config, kafka.settings(), publisher, CLOCK, new SimpleMeterRegistry());
+        Deployer second = null;
+        try {
+            first.start();
+            int port = Stacks.freePort();
+            StackChanged good = changeOf(other, Stacks.webServer(port, "one", Stacks.HEALTHY));
+            assertThat(outcome(publish(good)).ceType()).contains("succeeded");
+            StackChanged bad = changeOf(other, Stacks.webServer(port, "two", UNHEALTHY));
+            assertThat(outcome(publish(bad)).ceType()).contains("deployment.failed");
+            first.stop();
+            assertThat(first.awaitStop(Duration.ofSeconds(30))).isTrue();
+
+            // Another worker of the group takes the stack over: it must know the revision is quarantined.
+            second = new Deployer(config, kafka.settings(), publisher, CLOCK, new SimpleMeterRegistry());
+            second.start();
+            Envelope again = publish(bad);
+            Envelope retry = publish(new StackRetryRequested(other, command("berth retry"), "ops"));
+            // The retry is handled after the repeated change (same partition): by then that one was skipped.
+            assertThat(outcome(retry).ceType()).contains("deployment.failed");
+            assertThat(chainOf(again)).isEmpty();
+            assertThat(chainOf(retry).get(0).ceType()).contains("deployment.started");
+            assertThat(get(port)).isEqualTo("GREETING=one");
+        } finally {
+            first.stop();
+            first.awaitStop(Duration.ofSeconds(30));
+            if (second != null) {
+                second.stop();
+                second.awaitStop(Duration.ofSeconds(30));
+            }
+            docker.removeStack(other.key());
+        }
     }
 
     /** a ← b ← c (each waits for the previous one healthy); b's health check is {@code bTest}. */

@@ -40,7 +40,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -360,9 +359,6 @@ class WatcherIT {
     }
 
     @Test
-    @Disabled("needs common: berth.changes and berth.audit created with max.message.bytes above"
-            + " StackFiles.MAX_TOTAL_BYTES in base64 (about 11 MiB) and the producer's max.request.size to match;"
-            + " until then a change over about 750 KiB of files fails to publish at every poll")
     void aChangeWithSeveralMebibytesOfFilesIsPublished() {
         byte[] data = new byte[3 * 1024 * 1024];
         new java.util.Random(42).nextBytes(data);

@@ -3,13 +3,18 @@ package dev.berth.common.compose;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Variables the deployer's own host provides (its process environment, its secrets file) for stacks
  * that use a variable neither their environment nor their {@code .env} sets, as Compose reads the
  * shell. The values are secrets: {@link #toString()} names no value, and {@link #redact} hides every
- * value in a text before it reaches an event, a log line or a notification. Immutable; thread-safe.
+ * value a stack has taken (through {@link #get}) in a text before it reaches an event, a log line or a
+ * notification. Values no stack takes are not hidden: with the whole process environment as host
+ * variables, hiding {@code USER=root} would garble every "root" in a message. Thread-safe; the values
+ * never change, the set of taken names only grows.
  */
 public final class HostVariables {
     /** No host variables. */
@@ -21,23 +26,30 @@ public final class HostVariables {
     static final String MASK = "***";
 
     private final Map<String, String> values;
+    private final Set<String> taken = ConcurrentHashMap.newKeySet();
 
     public HostVariables(Map<String, String> values) {
         this.values = Collections.unmodifiableMap(new TreeMap<>(values));
     }
 
+    /** A variable's value; a value handed out is hidden by {@link #redact} from then on. */
     public Optional<String> get(String name) {
-        return Optional.ofNullable(values.get(name));
+        String value = values.get(name);
+        if (value != null) {
+            taken.add(name);
+        }
+        return Optional.ofNullable(value);
     }
 
     public int size() {
         return values.size();
     }
 
-    /** {@code text} with every host value of at least four characters replaced by {@code ***}. */
+    /** {@code text} with every taken value of at least four characters replaced by {@code ***}. */
     public String redact(String text) {
         String result = text;
-        for (String value : values.values()) {
+        for (String name : taken) {
+            String value = values.get(name);
             if (value.length() >= MIN_REDACTED_LENGTH && result.contains(value)) {
                 result = result.replace(value, MASK);
             }

@@ -11,7 +11,7 @@ import org.jspecify.annotations.Nullable;
  * with its changes.
  *
  * @param commit the command itself: its author is the actor, its sha the target revision (empty when
- *     none was named)
+ *     none was resolved)
  * @param targetRevision the revision (a commit sha, or a unique prefix of one) to go back to; null for
  *     the last good revision before the current one
  * @param actor who asked

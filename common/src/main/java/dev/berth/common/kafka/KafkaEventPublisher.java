@@ -24,15 +24,7 @@ public final class KafkaEventPublisher implements EventPublisher {
     public KafkaEventPublisher(KafkaSettings settings, String clientId, EventCodec codec) {
         this.codec = codec;
         this.producer = new KafkaProducer<>(
-                settings.clientProperties(
-                        clientId,
-                        Map.of(
-                                ProducerConfig.ACKS_CONFIG,
-                                "all",
-                                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                                true,
-                                ProducerConfig.LINGER_MS_CONFIG,
-                                5)),
+                settings.producerProperties(clientId, Map.of(ProducerConfig.LINGER_MS_CONFIG, 5)),
                 new StringSerializer(),
                 new ByteArraySerializer());
     }

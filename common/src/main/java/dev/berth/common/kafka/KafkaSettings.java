@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * How a service reaches Kafka and how Berth's topics are created.
@@ -27,6 +28,12 @@ public record KafkaSettings(
     public static final short DEFAULT_REPLICATION_FACTOR = 1;
     public static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofMinutes(2);
 
+    /**
+     * The largest record Berth writes: a {@code stack.changed} carries the stack's files (up to 8 MiB,
+     * base64 in JSON), and {@code berth.state} keeps the last good one. Topics and producers allow it.
+     */
+    public static final int MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
     public KafkaSettings {
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
         if (bootstrapServers.isBlank() || !bootstrapServers.contains(":")) {
@@ -41,6 +48,20 @@ public record KafkaSettings(
         }
         Objects.requireNonNull(startupTimeout, "startupTimeout");
         clientOverrides = Map.copyOf(clientOverrides);
+    }
+
+    /**
+     * Producer properties: acknowledged by every in-sync replica, idempotent, records up to
+     * {@link #MAX_RECORD_BYTES} compressed with lz4, with {@code extra} on top.
+     */
+    public Properties producerProperties(String clientId, Map<String, Object> extra) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, MAX_RECORD_BYTES);
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        props.putAll(extra);
+        return clientProperties(clientId, props);
     }
 
     /** Client properties for a client named {@code clientId}, with {@code extra} on top of the defaults. */

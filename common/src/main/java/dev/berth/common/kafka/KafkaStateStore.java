@@ -13,7 +13,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -36,9 +35,7 @@ public final class KafkaStateStore implements AutoCloseable {
         this.settings = settings;
         this.clientId = clientId;
         this.producer = new KafkaProducer<>(
-                settings.clientProperties(
-                        clientId + "-state-writer",
-                        Map.of(ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true)),
+                settings.producerProperties(clientId + "-state-writer", Map.of()),
                 new StringSerializer(),
                 new StringSerializer());
     }

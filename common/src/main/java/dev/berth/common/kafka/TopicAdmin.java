@@ -5,6 +5,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -14,7 +16,10 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 
@@ -26,6 +31,8 @@ public final class TopicAdmin {
     private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(15);
     private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(3);
+    // Record batches are compressed, so this leaves room above the largest record a producer sends.
+    private static final String MAX_MESSAGE_BYTES = String.valueOf(KafkaSettings.MAX_RECORD_BYTES + 1024 * 1024);
 
     private final KafkaSettings settings;
     private final Clock clock;
@@ -81,21 +88,41 @@ public final class TopicAdmin {
                 continue;
             }
             NewTopic newTopic = new NewTopic(topic, settings.partitions(), settings.replicationFactor());
+            Map<String, String> configs =
+                    new HashMap<>(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, MAX_MESSAGE_BYTES));
             if (topic.equals(Topics.STATE)) {
-                newTopic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+                configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
             }
-            missing.add(newTopic);
+            missing.add(newTopic.configs(configs));
         }
-        if (missing.isEmpty()) {
-            return;
-        }
-        try {
-            admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            // Another service created them at the same time: that is what we wanted.
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw e;
+        if (!missing.isEmpty()) {
+            try {
+                admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                // Another service created them at the same time: that is what we wanted.
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw e;
+                }
             }
+        }
+        allowLargeRecords(admin, existing);
+    }
+
+    /** Topics made by an earlier version of Berth take records as large as this one writes. */
+    private static void allowLargeRecords(Admin admin, Set<String> existing)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        Map<ConfigResource, Collection<AlterConfigOp>> changes = new HashMap<>();
+        for (String topic : Topics.ALL) {
+            if (existing.contains(topic)) {
+                changes.put(
+                        new ConfigResource(ConfigResource.Type.TOPIC, topic),
+                        List.of(new AlterConfigOp(
+                                new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, MAX_MESSAGE_BYTES),
+                                AlterConfigOp.OpType.SET)));
+            }
+        }
+        if (!changes.isEmpty()) {
+            admin.incrementalAlterConfigs(changes).all().get(30, TimeUnit.SECONDS);
         }
     }
 }

@@ -156,7 +156,7 @@ public final class StackApplier {
 
     /** Brings the stack to the state {@code change} describes, without a revision to roll back to. */
     public Result apply(Envelope incoming, StackChanged change) throws InterruptedException {
-        return apply(incoming, change, null, UUID.randomUUID().toString());
+        return apply(incoming, change, null, UUID.randomUUID().toString(), false);
     }
 
     /**
@@ -169,6 +169,17 @@ public final class StackApplier {
      * @param deploymentId the id every event of this deployment carries
      */
     public Result apply(Envelope incoming, StackChanged change, @Nullable StackChanged lastGood, String deploymentId)
+            throws InterruptedException {
+        return apply(incoming, change, lastGood, deploymentId, true);
+    }
+
+    /** @param tracked false without a history: a failure then says nothing about rolling back */
+    private Result apply(
+            Envelope incoming,
+            StackChanged change,
+            @Nullable StackChanged lastGood,
+            String deploymentId,
+            boolean tracked)
             throws InterruptedException {
         engine.requireReachable();
         StackRef stack = change.stack();
@@ -227,6 +238,16 @@ public final class StackApplier {
             return fail(d, failure(e), Result.Kind.FAILED);
         }
         if (!outcome.succeeded()) {
+            // Without a history, or when a failed service's failure_action (pause, continue) asked to keep
+            // what passed, there is no whole-stack rollback: the failed replicas were put back by their step.
+            boolean keeps = outcome.failures().stream()
+                    .map(StepFailure::service)
+                    .filter(Objects::nonNull)
+                    .flatMap(name -> planned.desired().service(name).stream())
+                    .anyMatch(spec -> spec.update().failureAction() != UpdatePolicy.FailureAction.ROLLBACK);
+            if (!tracked || keeps) {
+                return fail(d, summary(outcome), Result.Kind.GATE_FAILED);
+            }
             return rollBack(d, steps, outcome, lastGood);
         }
         succeed(d, changes, "deployed");
@@ -261,20 +282,12 @@ public final class StackApplier {
     private Result rollBack(Deployment d, List<Step> steps, Rollout.Outcome outcome, @Nullable StackChanged lastGood)
             throws InterruptedException {
         StepFailure failed = summary(outcome);
-        String gate = failed.service() == null ? "" : "gate of service \"" + failed.service() + "\" failed: ";
-        if (outcome.failures().stream().noneMatch(StepFailure::rollsBack)) {
-            // failure_action pause or continue: the update policy keeps what passed; nothing goes back.
-            return fail(
-                    d,
-                    new StepFailure(failed.service(), gate + failed.reason(), failed.evidence()),
-                    Result.Kind.GATE_FAILED);
-        }
         if (lastGood == null) {
             return fail(
                     d,
                     new StepFailure(
                             failed.service(),
-                            gate + failed.reason() + "; there was no good revision to roll back to, so only the failed"
+                            failed.reason() + "; there was no good revision to roll back to, so only the failed"
                                     + " service was put back as it was",
                             failed.evidence()),
                     Result.Kind.GATE_FAILED);
@@ -295,7 +308,7 @@ public final class StackApplier {
                     d,
                     new StepFailure(
                             failed.service(),
-                            gate + failed.reason() + "; rolling back to " + target + " failed too: " + f.reason(),
+                            failed.reason() + "; rolling back to " + target + " failed too: " + f.reason(),
                             failed.evidence() + (f.evidence().isEmpty() ? "" : "\n" + f.evidence())),
                     Result.Kind.GATE_FAILED);
         } catch (RetriableBerthException e) {
@@ -305,7 +318,7 @@ public final class StackApplier {
                     d,
                     new StepFailure(
                             failed.service(),
-                            gate + failed.reason() + "; rolling back to " + target + " failed too: " + e.getMessage(),
+                            failed.reason() + "; rolling back to " + target + " failed too: " + e.getMessage(),
                             failed.evidence()),
                     Result.Kind.GATE_FAILED);
         }
@@ -313,7 +326,7 @@ public final class StackApplier {
                 d,
                 new StepFailure(
                         failed.service(),
-                        gate + failed.reason() + "; the stack was rolled back to " + target + " ("
+                        failed.reason() + "; the stack was rolled back to " + target + " ("
                                 + lastGood.commit().subjectLine() + ")",
                         failed.evidence()),
                 Result.Kind.ROLLED_BACK,
@@ -635,8 +648,7 @@ public final class StackApplier {
                         "service \"" + step.service() + "\": update paused (failure_action: pause) after a replica"
                                 + " failed its gate: " + cause.reason() + "; " + fresh.size() + " of " + total
                                 + " replicas run the new revision, the others the previous one",
-                        cause.evidence(),
-                        false);
+                        cause.evidence());
             }
         }
         if (!failed.isEmpty()) {
@@ -648,8 +660,7 @@ public final class StackApplier {
                         step.service(),
                         "service \"" + step.service() + "\": " + counted + ", more than max_failure_ratio "
                                 + policy.maxFailureRatio() + " allows: " + cause.reason(),
-                        cause.evidence(),
-                        false);
+                        cause.evidence());
             }
             info(counted + ", within max_failure_ratio " + policy.maxFailureRatio() + ": " + cause.reason());
         }

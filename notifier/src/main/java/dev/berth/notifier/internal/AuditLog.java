@@ -30,15 +30,8 @@ public final class AuditLog implements AutoCloseable {
 
     public AuditLog(KafkaSettings kafka, String clientId) {
         this.producer = new KafkaProducer<>(
-                kafka.clientProperties(
-                        clientId,
-                        Map.of(
-                                ProducerConfig.ACKS_CONFIG,
-                                "all",
-                                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                                true,
-                                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
-                                (int) SEND_TIMEOUT.toMillis())),
+                kafka.producerProperties(
+                        clientId, Map.of(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) SEND_TIMEOUT.toMillis())),
                 new StringSerializer(),
                 new ByteArraySerializer());
     }
