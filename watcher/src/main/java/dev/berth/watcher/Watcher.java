@@ -120,6 +120,7 @@ public final class Watcher implements Service {
     private final AtomicBoolean pollQueued = new AtomicBoolean();
     private final Counter polls;
     private final Counter pollErrors;
+    private final Counter fetches;
     private final Timer pollTimer;
     private final MeterRegistry registry;
 
@@ -151,6 +152,10 @@ public final class Watcher implements Service {
                 .register(registry);
         this.pollErrors = Counter.builder("berth.watcher.poll.errors")
                 .description("Polls that could not fetch, find the branch or publish")
+                .tag("environment", config.environment())
+                .register(registry);
+        this.fetches = Counter.builder("berth.watcher.fetches")
+                .description("Fetches into the mirror: polls that found the branch moved or gone")
                 .tag("environment", config.environment())
                 .register(registry);
         this.pollTimer = Timer.builder("berth.watcher.poll")
@@ -336,6 +341,7 @@ public final class Watcher implements Service {
         // An ls-remote costs one round trip; a fetch only follows when the branch moved (or vanished).
         Optional<String> remoteHead = mirror.remoteHead(config.branch(), FETCH_TIMEOUT);
         if (remoteHead.isEmpty() || !remoteHead.equals(mirror.head(config.branch()))) {
+            fetches.increment();
             mirror.fetch(FETCH_TIMEOUT);
         }
         Optional<String> head = mirror.head(config.branch());
