@@ -353,6 +353,28 @@ class WatcherIT {
     }
 
     @Test
+    void anOptionalSharedEnvFileThatAppearsRepublishesItsUsers() {
+        String optional = "services:\n  api:\n    image: busybox:1.35\n    env_file:\n"
+                + "      - path: ../../shared/extra.env\n        required: false\n";
+        repo.write("stacks/api/compose.yaml", optional).write("stacks/db/compose.yaml", API);
+        repo.commit("Alice", "two stacks");
+        Watcher watcher = startWatcher();
+        awaitRecords(Topics.CHANGES, 2);
+        repo.write("stacks/db/compose.yaml", API.replace("3600", "60"));
+        repo.commit("Bob", "db changes, so what api uses is remembered");
+        awaitRecords(Topics.CHANGES, 3);
+
+        repo.write("shared/extra.env", "EXTRA=1\n");
+        String added = repo.commit("Carol", "the optional file appears");
+        StackChanged api =
+                (StackChanged) decode(awaitRecords(Topics.CHANGES, 4).get(3)).event();
+        assertThat(api.stack()).isEqualTo(stack("api"));
+        assertThat(api.commit().sha()).isEqualTo(added);
+        awaitPolls(watcher, 2);
+        assertThat(records(Topics.CHANGES)).hasSize(4);
+    }
+
+    @Test
     void anIdlePollAsksForTheHeadAndDoesNotFetch() {
         repo.write("stacks/web/compose.yaml", WEB);
         repo.commit("Alice", "Add web");
