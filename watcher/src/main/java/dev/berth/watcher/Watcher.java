@@ -56,15 +56,19 @@ import org.slf4j.LoggerFactory;
 /**
  * Follows one branch of a config repository and publishes what changed in its stacks.
  *
- * <p>Every poll interval (and on {@link #pollNow()}) it fetches the source into a bare mirror under
- * {@code <dataDir>/mirrors/}, compares the branch's tree with the tree of the commit it published
+ * <p>Every poll interval (and on {@link #pollNow()}) it asks the source for the branch's head (an
+ * {@code ls-remote}; a local repository's ref is read directly) and, only when it moved, fetches the
+ * source into a bare mirror under {@code <dataDir>/mirrors/}; it then compares the branch's tree with the tree of the commit it published
  * last (its cursor, kept in {@code berth.state}), and publishes, for each stack with a changed path,
  * in name order: {@link StackChanged} with the validated compose document, its {@code .env} variables
  * and the files it uses, {@link StackRemoved} when the stack's compose file is gone, or
  * {@link StackInvalid} when it does not parse. A stack has a changed path when one is in its directory
  * or is (or lies under) a path its compose file uses outside it, such as a shared {@code env_file} or
- * an {@code extends} base: to know those, every other stack is parsed at the new commit (and, when it no
- * longer parses there, at the old one). The first poll of a source, or one whose cursor commit is no
+ * an {@code extends} base: to know those, the watcher remembers, per stack, the paths outside its
+ * directory that its last parse used, for as long as the directory's tree is unchanged, so a commit
+ * parses only the stacks it touches (the first commit after a start, or after an unexpected base,
+ * parses every stack once; one that no longer parses is judged by what it used at the old commit).
+ * The first poll of a source, or one whose cursor commit is no
  * longer in the mirror, treats every stack at the head as changed.
  *
  * <p>Stacks are parsed in watcher mode with the configured policy: a variable neither the
@@ -105,10 +109,18 @@ public final class Watcher implements Service {
     private final ComposeParser parser;
     /** The host variables last logged per stack; used on the poll thread only. */
     private final Map<StackRef, Set<String>> hostVariablesLogged = new HashMap<>();
+    /**
+     * Per stack, the paths outside its directory it used when last parsed, valid at commit {@link
+     * #usesAt} for as long as its directory's tree id is unchanged; poll thread only.
+     */
+    private final Map<String, Uses> uses = new HashMap<>();
+
+    private @Nullable String usesAt;
 
     private final AtomicBoolean pollQueued = new AtomicBoolean();
     private final Counter polls;
     private final Counter pollErrors;
+    private final Counter fetches;
     private final Timer pollTimer;
     private final MeterRegistry registry;
 
@@ -140,6 +152,10 @@ public final class Watcher implements Service {
                 .register(registry);
         this.pollErrors = Counter.builder("berth.watcher.poll.errors")
                 .description("Polls that could not fetch, find the branch or publish")
+                .tag("environment", config.environment())
+                .register(registry);
+        this.fetches = Counter.builder("berth.watcher.fetches")
+                .description("Fetches into the mirror: polls that found the branch moved or gone")
                 .tag("environment", config.environment())
                 .register(registry);
         this.pollTimer = Timer.builder("berth.watcher.poll")
@@ -322,7 +338,12 @@ public final class Watcher implements Service {
     }
 
     private boolean pollOnce(GitMirror mirror) {
-        mirror.fetch(FETCH_TIMEOUT);
+        // An ls-remote costs one round trip; a fetch only follows when the branch moved (or vanished).
+        Optional<String> remoteHead = mirror.remoteHead(config.branch(), FETCH_TIMEOUT);
+        if (remoteHead.isEmpty() || !remoteHead.equals(mirror.head(config.branch()))) {
+            fetches.increment();
+            mirror.fetch(FETCH_TIMEOUT);
+        }
         Optional<String> head = mirror.head(config.branch());
         if (head.isEmpty()) {
             log.warn(
@@ -340,6 +361,13 @@ public final class Watcher implements Service {
         String base = cursor.filter(mirror::hasCommit).orElse(null);
         CommitFiles files = mirror.filesAt(sha);
         CommitFiles baseFiles = base == null ? null : mirror.filesAt(base);
+        // The paths each stack uses are known for the commit published last; any other base starts over.
+        if (base == null || !base.equals(usesAt)) {
+            uses.clear();
+        }
+        usesAt = null;
+        Map<String, String> directoryIds = files.subdirectoryIds(config.stacksPath());
+        uses.keySet().retainAll(directoryIds.keySet());
         SortedMap<String, List<String>> changed;
         List<String> changedPaths;
         if (baseFiles == null) {
@@ -355,7 +383,7 @@ public final class Watcher implements Service {
         } else {
             changedPaths = mirror.changedPaths(baseFiles.sha(), sha, "");
             changed = new TreeMap<>(stackPaths.byStack(changedPaths));
-            for (String name : stacksUsing(changedPaths, files, baseFiles, changed.keySet())) {
+            for (String name : stacksUsing(changedPaths, files, baseFiles, directoryIds, changed.keySet())) {
                 changed.put(name, List.of());
             }
         }
@@ -374,40 +402,74 @@ public final class Watcher implements Service {
                     config.stacksPath().isEmpty() ? "the repository root" : config.stacksPath() + "/");
         }
         for (Map.Entry<String, List<String>> entry : changed.entrySet()) {
-            scan(files, baseFiles, entry.getKey(), entry.getValue(), changedPaths, commit);
+            scan(files, baseFiles, entry.getKey(), entry.getValue(), changedPaths, commit, directoryIds);
         }
         state.put(cursorKey, sha);
+        usesAt = sha;
         return true;
     }
 
     /**
      * The stacks, besides {@code changedStacks}, that use a changed path outside their own directory (a
-     * shared {@code env_file}, an {@code extends} base, a bind-mounted directory), found by parsing
-     * every other stack at the new commit; a stack that no longer parses there is judged by what it
-     * used at the base commit and by the file its error names, so it is reported invalid.
+     * shared {@code env_file}, an {@code extends} base, a bind-mounted directory). What a stack uses is
+     * remembered from its last parse while its directory is unchanged (none of those paths changed
+     * either, or it would have been parsed again), so a commit parses only the stacks it changes; a
+     * stack not known yet is parsed at the new commit, and one that no longer parses there is judged
+     * by what it used at the base commit and by the file its error names, so it is reported invalid.
+     * A commit that adds a file parses every stack again: the file may be an optional {@code env_file}
+     * that was missing, which no parse records as used.
      */
     private List<String> stacksUsing(
-            List<String> changedPaths, CommitFiles files, CommitFiles baseFiles, Set<String> changedStacks) {
+            List<String> changedPaths,
+            CommitFiles files,
+            CommitFiles baseFiles,
+            Map<String, String> directoryIds,
+            Set<String> changedStacks) {
         if (changedPaths.isEmpty()) {
             return List.of();
         }
+        // An optional env_file that is missing is not among the paths a parse used; a file that appears
+        // could be one, so a commit that adds a file checks every stack again.
+        boolean fileAdded = changedPaths.stream().anyMatch(p -> files.isFile(p) && !baseFiles.isFile(p));
         List<String> result = new ArrayList<>();
-        for (String name : files.subdirectories(config.stacksPath())) {
+        for (Map.Entry<String, String> directory : directoryIds.entrySet()) {
+            String name = directory.getKey();
             if (changedStacks.contains(name) || !isStackName(name)) {
                 continue;
             }
-            Set<String> used = new TreeSet<>();
-            boolean parsed = pathsUsed(files, name, used);
-            if (!parsed) {
-                pathsUsed(baseFiles, name, used);
+            Uses known = fileAdded ? null : uses.get(name);
+            Set<String> used;
+            if (known != null && known.directoryId().equals(directory.getValue())) {
+                used = known.paths();
+            } else {
+                Set<String> found = new TreeSet<>();
+                boolean parsed = pathsUsed(files, name, found);
+                if (!parsed) {
+                    pathsUsed(baseFiles, name, found);
+                }
+                used = outside(name, found);
+                uses.put(name, new Uses(directory.getValue(), used));
             }
             List<String> hits = covered(changedPaths, used);
             if (!hits.isEmpty()) {
                 log.debug("{} uses {}, changed", stackPaths.directory(name), String.join(", ", hits));
                 result.add(name);
+                // Parsed again by scan, which records what it uses now.
+                uses.remove(name);
             }
         }
         return result;
+    }
+
+    /** The paths a stack uses at one version of its directory, outside that directory. */
+    private record Uses(String directoryId, Set<String> paths) {}
+
+    /** The used paths outside the stack's own directory (changes inside it change its tree id). */
+    private Set<String> outside(String name, Set<String> used) {
+        String directory = stackPaths.directory(name);
+        return used.stream()
+                .filter(p -> !p.equals(directory) && !p.startsWith(directory + "/"))
+                .collect(Collectors.toUnmodifiableSet());
     }
 
     private static boolean isStackName(String name) {
@@ -456,7 +518,9 @@ public final class Watcher implements Service {
             String name,
             List<String> ownChangedPaths,
             List<String> changedPaths,
-            Commit commit) {
+            Commit commit,
+            Map<String, String> directoryIds) {
+        uses.remove(name);
         String directory = stackPaths.directory(name);
         StackRef stack;
         try {
@@ -496,6 +560,11 @@ public final class Watcher implements Service {
             event = new StackChanged(
                     stack, commit, file, parsed.text(), List.copyOf(paths), parsed.variables(), stackFiles);
             hostVariables = parsed.stack().hostVariables();
+            String directoryId = directoryIds.get(name);
+            if (directoryId != null) {
+                uses.put(
+                        name, new Uses(directoryId, outside(name, parsed.stack().usedPaths())));
+            }
         } catch (ComposeException e) {
             event = new StackInvalid(stack, commit, e.file(), e.line(), e.column(), e.detail());
         }

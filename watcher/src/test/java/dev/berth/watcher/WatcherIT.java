@@ -313,6 +313,87 @@ class WatcherIT {
     }
 
     @Test
+    void whatAStackUsesIsRememberedUntilItsDirectoryChanges() {
+        String usesA = "services:\n  api:\n    image: busybox:1.35\n    env_file: ../../shared/a.env\n";
+        repo.write("shared/a.env", "A=1\n")
+                .write("shared/b.env", "B=1\n")
+                .write("stacks/api/compose.yaml", usesA)
+                .write("stacks/db/compose.yaml", API);
+        repo.commit("Alice", "two stacks");
+        Watcher watcher = startWatcher();
+        awaitRecords(Topics.CHANGES, 2);
+
+        repo.write("stacks/api/compose.yaml", usesA.replace("a.env", "b.env"));
+        repo.commit("Bob", "api uses b.env");
+        awaitRecords(Topics.CHANGES, 3);
+
+        repo.write("shared/a.env", "A=2\n");
+        repo.commit("Carol", "a.env, used by nobody now");
+        awaitPolls(watcher, 2);
+        assertThat(records(Topics.CHANGES)).hasSize(3);
+
+        repo.write("shared/b.env", "B=2\n");
+        String bChange = repo.commit("Dan", "b.env");
+        StackChanged api =
+                (StackChanged) decode(awaitRecords(Topics.CHANGES, 4).get(3)).event();
+        assertThat(api.stack()).isEqualTo(stack("api"));
+        assertThat(api.commit().sha()).isEqualTo(bChange);
+
+        repo.write("stacks/db/compose.yaml", API.replace("api:\n", "db:\n") + "    env_file: ../../shared/a.env\n");
+        repo.commit("Erin", "db uses a.env");
+        awaitRecords(Topics.CHANGES, 5);
+        repo.write("shared/a.env", "A=3\n");
+        String aChange = repo.commit("Frank", "a.env again");
+        StackChanged db =
+                (StackChanged) decode(awaitRecords(Topics.CHANGES, 6).get(5)).event();
+        assertThat(db.stack()).isEqualTo(stack("db"));
+        assertThat(db.commit().sha()).isEqualTo(aChange);
+        awaitPolls(watcher, 2);
+        assertThat(records(Topics.CHANGES)).hasSize(6);
+    }
+
+    @Test
+    void anOptionalSharedEnvFileThatAppearsRepublishesItsUsers() {
+        String optional = "services:\n  api:\n    image: busybox:1.35\n    env_file:\n"
+                + "      - path: ../../shared/extra.env\n        required: false\n";
+        repo.write("stacks/api/compose.yaml", optional).write("stacks/db/compose.yaml", API);
+        repo.commit("Alice", "two stacks");
+        Watcher watcher = startWatcher();
+        awaitRecords(Topics.CHANGES, 2);
+        repo.write("stacks/db/compose.yaml", API.replace("3600", "60"));
+        repo.commit("Bob", "db changes, so what api uses is remembered");
+        awaitRecords(Topics.CHANGES, 3);
+
+        repo.write("shared/extra.env", "EXTRA=1\n");
+        String added = repo.commit("Carol", "the optional file appears");
+        StackChanged api =
+                (StackChanged) decode(awaitRecords(Topics.CHANGES, 4).get(3)).event();
+        assertThat(api.stack()).isEqualTo(stack("api"));
+        assertThat(api.commit().sha()).isEqualTo(added);
+        awaitPolls(watcher, 2);
+        assertThat(records(Topics.CHANGES)).hasSize(4);
+    }
+
+    @Test
+    void anIdlePollAsksForTheHeadAndDoesNotFetch() {
+        repo.write("stacks/web/compose.yaml", WEB);
+        repo.commit("Alice", "Add web");
+        Watcher watcher = startWatcher();
+        awaitRecords(Topics.CHANGES, 1);
+        awaitPolls(watcher, 1);
+        double fetches = counter(watcher, "berth.watcher.fetches");
+        assertThat(fetches).isEqualTo(1);
+
+        awaitPolls(watcher, 2);
+        assertThat(counter(watcher, "berth.watcher.fetches")).isEqualTo(fetches);
+
+        repo.write("stacks/web/compose.yaml", WEB_V2);
+        repo.commit("Alice", "Sleep longer");
+        awaitRecords(Topics.CHANGES, 2);
+        assertThat(counter(watcher, "berth.watcher.fetches")).isEqualTo(fetches + 1);
+    }
+
+    @Test
     void aSharedFileThatBreaksAStackMakesItInvalid() {
         repo.write("shared/common.env", "GREETING=hello\n")
                 .write(

@@ -256,9 +256,27 @@ class PolicyIT extends EngineSupport {
                 """));
         assertThat(failure.service()).isEqualTo("web");
         assertThat(failure.reason())
-                .isEqualTo("service \"web\" did not pass its probe (http :8080/health -> 200) within 4 s");
+                .contains("service \"web\" did not pass its probe (http :8080/health -> 200) within 4 s");
         assertThat(failure.evidence())
                 .containsPattern("last probe GET http://[0-9.]+:8080/health: status 404 \\(expected 200\\)");
+        assertThat(containers()).isEmpty();
+    }
+
+    @Test
+    void aContainerThatDiesWithinTheMonitorPeriodAfterTurningHealthyFailsItsGate() throws Exception {
+        DeploymentFailed failure = failed(apply("""
+                services:
+                  web:
+                    image: busybox:1.35
+                    command: ["sh", "-c", "sleep 3; echo giving up; exit 4"]
+                    healthcheck: {test: "true", interval: 1s}
+                    deploy:
+                      update_config: {monitor: 8s}
+                """));
+        assertThat(failure.reason())
+                .containsPattern(
+                        "service \"web\" exited with code 4 [0-9.]+ s after passing its gate \\(monitor 8.0 s\\)");
+        assertThat(failure.evidence()).contains("exit code: 4").contains("giving up");
         assertThat(containers()).isEmpty();
     }
 

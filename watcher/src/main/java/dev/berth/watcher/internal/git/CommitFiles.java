@@ -10,6 +10,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -164,22 +165,30 @@ public final class CommitFiles implements RepoFiles {
 
     /** The names of the directories directly in the directory {@code path}, in tree order. */
     public List<String> subdirectories(String path) {
+        return List.copyOf(subdirectoryIds(path).keySet());
+    }
+
+    /**
+     * The directories directly in the directory {@code path}, in tree order, each with its tree's id
+     * (hex): equal ids mean equal contents, at any commit.
+     */
+    public Map<String, String> subdirectoryIds(String path) {
         String normalized = normalize(path);
         Optional<Entry> entry = entry(normalized);
         if (normalized == null
                 || entry.isEmpty()
                 || !FileMode.TREE.equals(entry.get().mode())) {
-            return List.of();
+            return Map.of();
         }
         try (TreeWalk walk = new TreeWalk(repository)) {
             walk.addTree(entry.get().id());
-            List<String> names = new ArrayList<>();
+            Map<String, String> ids = new LinkedHashMap<>();
             while (walk.next()) {
                 if (FileMode.TREE.equals(walk.getFileMode(0))) {
-                    names.add(walk.getNameString());
+                    ids.put(walk.getNameString(), walk.getObjectId(0).name());
                 }
             }
-            return names;
+            return ids;
         } catch (IOException e) {
             throw mirror.failure("list " + (normalized.isEmpty() ? "the root" : normalized) + " at " + sha, e);
         }

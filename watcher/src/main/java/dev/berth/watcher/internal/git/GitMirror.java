@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.eclipse.jgit.api.Git;
@@ -22,6 +23,7 @@ import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.lib.RepositoryCache;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
@@ -31,6 +33,7 @@ import org.eclipse.jgit.treewalk.TreeWalk;
 import org.eclipse.jgit.treewalk.filter.AndTreeFilter;
 import org.eclipse.jgit.treewalk.filter.PathFilter;
 import org.eclipse.jgit.treewalk.filter.TreeFilter;
+import org.eclipse.jgit.util.FS;
 import org.eclipse.jgit.util.FileUtils;
 
 /**
@@ -116,6 +119,51 @@ public final class GitMirror implements AutoCloseable {
             // JGit reports some transport failures as JGitInternalException, which is unchecked.
             throw new RetriableBerthException(
                     "could not fetch " + source.display() + ": " + withoutUrl(describe(e)), e);
+        }
+    }
+
+    /**
+     * The source's head of {@code branch} right now, asked without fetching (an {@code ls-remote});
+     * empty when the source has no such branch. A local repository's ref is read directly.
+     *
+     * @throws RetriableBerthException when the source cannot be reached or read
+     */
+    public Optional<String> remoteHead(String branch, Duration timeout) {
+        Path local = source.localPath();
+        if (local != null) {
+            return localHead(local, branch);
+        }
+        try {
+            Map<String, Ref> refs = Git.lsRemoteRepository()
+                    .setRemote(source.url())
+                    .setHeads(true)
+                    .setTimeout((int) Math.max(1, timeout.toSeconds()))
+                    .callAsMap();
+            Ref ref = refs.get(Constants.R_HEADS + branch);
+            return ref == null || ref.getObjectId() == null
+                    ? Optional.empty()
+                    : Optional.of(ref.getObjectId().name());
+        } catch (GitAPIException | org.eclipse.jgit.api.errors.JGitInternalException e) {
+            throw new RetriableBerthException(
+                    "could not ask " + source.display() + " for branch " + branch + ": " + withoutUrl(describe(e)), e);
+        }
+    }
+
+    private Optional<String> localHead(Path local, String branch) {
+        java.io.File gitDir = RepositoryCache.FileKey.resolve(local.toFile(), FS.DETECTED);
+        if (gitDir == null) {
+            throw new RetriableBerthException("could not read branch " + branch + " of " + source.display()
+                    + ": it is no longer a git repository; restore it or give --repo another repository");
+        }
+        try (Repository remote =
+                new FileRepositoryBuilder().setGitDir(gitDir).setMustExist(true).build()) {
+            Ref ref = remote.exactRef(Constants.R_HEADS + branch);
+            return ref == null || ref.getObjectId() == null
+                    ? Optional.empty()
+                    : Optional.of(ref.getObjectId().name());
+        } catch (IOException | IllegalArgumentException e) {
+            throw new RetriableBerthException(
+                    "could not read branch " + branch + " of " + source.display() + ": " + describe(e), e);
         }
     }
 

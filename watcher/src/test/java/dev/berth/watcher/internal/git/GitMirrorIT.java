@@ -67,6 +67,30 @@ class GitMirrorIT {
     }
 
     @Test
+    void remoteHeadReadsTheSourcesBranchWithoutFetching() {
+        repo.write("stacks/web/compose.yaml", "a");
+        String first = repo.commit("Alice", "one");
+
+        for (String source : new String[] {repo.path().toString(), repo.fileUrl()}) {
+            try (GitMirror mirror = GitMirror.open(GitSource.parse(source), "main", mirrors)) {
+                assertThat(mirror.remoteHead("main", TIMEOUT)).contains(first);
+                assertThat(mirror.remoteHead("nope", TIMEOUT)).isEmpty();
+                assertThat(mirror.head("main")).as("nothing fetched").isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void remoteHeadOfARepositoryThatIsGoneIsRetriable() throws Exception {
+        Path gone = Files.createTempDirectory(mirrors, "gone-");
+        try (GitMirror mirror = GitMirror.open(GitSource.parse(gone.toString()), "main", mirrors)) {
+            assertThatThrownBy(() -> mirror.remoteHead("main", TIMEOUT))
+                    .isInstanceOf(RetriableBerthException.class)
+                    .hasMessageContaining("no longer a git repository");
+        }
+    }
+
+    @Test
     void commitFilesReadTextOnlyFromUtf8FilesUpTo1MiB() {
         repo.write("stacks/web/compose.yaml", "x".repeat(1024 * 1024))
                 .write("stacks/big/compose.yaml", "x".repeat(1024 * 1024 + 1))
