@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
 import dev.berth.common.compose.ComposePolicy;
 import dev.berth.common.compose.HostVariables;
@@ -101,7 +102,9 @@ class PipelineIT {
     }
 
     private Container awaitRunning(String revision) {
+        // A container listed a moment ago may be gone by its inspect: a failed one being removed.
         return await().atMost(Duration.ofSeconds(90))
+                .ignoreException(NotFoundException.class)
                 .until(
                         () -> docker.containers(key).stream()
                                 .filter(c -> revision.equals(c.getLabels().get("berth.revision")))
