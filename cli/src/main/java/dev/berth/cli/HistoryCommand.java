@@ -4,11 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.berth.common.BerthException;
 import dev.berth.common.StackRef;
 import dev.berth.common.event.EventCodec;
-import dev.berth.common.kafka.KafkaStateStore;
-import dev.berth.deployer.KafkaStackHistoryStore;
 import dev.berth.deployer.StackHistory;
 import java.io.PrintWriter;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -53,12 +50,7 @@ final class HistoryCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         StackRef ref = KafkaOptions.stack(stack);
         EventCodec codec = new EventCodec();
-        StackHistory history;
-        try (KafkaStackHistoryStore store = new KafkaStackHistoryStore(
-                new KafkaStateStore(kafka.connect(), "berth-cli-" + UUID.randomUUID()), codec)) {
-            store.refresh();
-            history = store.history(ref);
-        }
+        StackHistory history = CommandPublisher.history(kafka.connect(), ref);
         PrintWriter out = spec.commandLine().getOut();
         if (output == Output.json) {
             try {
