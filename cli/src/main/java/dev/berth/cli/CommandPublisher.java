@@ -13,6 +13,7 @@ import dev.berth.deployer.StackHistory;
 import java.net.URI;
 import java.time.Clock;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /** What the rollback and retry commands share: reading a stack's history and publishing a command. */
 final class CommandPublisher {
@@ -24,6 +25,11 @@ final class CommandPublisher {
             store.refresh();
             return store.history(stack);
         }
+    }
+
+    /** Who asks: {@code --actor}, else the user's login name. */
+    static String actor(@Nullable String given) {
+        return given != null ? given : System.getProperty("user.name", "unknown");
     }
 
     /** The command's own commit: its author is the actor, its sha the revision it is about. */

@@ -56,7 +56,7 @@ final class RetryCommand implements Callable<Integer> {
                             + "` lists its revisions");
             return Berth.EXIT_FAILURE;
         }
-        String who = actor != null ? actor : System.getProperty("user.name", "unknown");
+        String who = CommandPublisher.actor(actor);
         Clock clock = Clock.systemUTC();
         String chain = CommandPublisher.publish(
                 settings,

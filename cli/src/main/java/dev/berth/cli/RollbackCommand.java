@@ -68,7 +68,7 @@ final class RollbackCommand implements Callable<Integer> {
                             + "; `berth history " + ref + "` lists its revisions");
             return Berth.EXIT_FAILURE;
         }
-        String who = actor != null ? actor : System.getProperty("user.name", "unknown");
+        String who = CommandPublisher.actor(actor);
         Clock clock = Clock.systemUTC();
         String sha = target.get().revision();
         String chain = CommandPublisher.publish(
