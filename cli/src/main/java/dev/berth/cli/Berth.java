@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             HistoryCommand.class,
             RollbackCommand.class,
             RetryCommand.class,
+            StatusCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Berth {

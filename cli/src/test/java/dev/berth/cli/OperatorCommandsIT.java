@@ -16,6 +16,7 @@ import dev.berth.deployer.KafkaStackHistoryStore;
 import dev.berth.deployer.StackHistory;
 import dev.berth.deployer.StackHistory.Revision;
 import dev.berth.deployer.StackHistory.Status;
+import dev.berth.testkit.DockerFixture;
 import dev.berth.testkit.KafkaFixture;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -24,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -83,6 +85,40 @@ class OperatorCommandsIT {
                     .record(new Revision(BAD, "bad one", Status.QUARANTINED, "d2", t.plusSeconds(60), "gate failed"))
                     .withLastGood(GOOD)
                     .withQuarantined(BAD));
+        }
+    }
+
+    @Test
+    void statusJoinsHistoryAndLiveHealth() throws Exception {
+        String servers = kafka.bootstrapServers();
+        recordHistory();
+        try (DockerFixture docker = new DockerFixture()) {
+            try {
+                // One container of the stack on its good revision, running without a healthcheck.
+                docker.runLabelled(
+                        Map.of("berth.stack", stack.key(), "berth.revision", GOOD, "berth.service", "web"),
+                        List.of("sleep", "300"));
+                assertThat(run("status", "--bootstrap-servers", servers, "--environment", stack.environment()))
+                        .isZero();
+                assertThat(out.toString())
+                        .contains("ENVIRONMENT")
+                        .containsPattern(stack.name() + " +1111111 +running 1/1 +quarantined 2222222 ");
+                // The last deployment was quarantined: a monitoring script's --check says so.
+                assertThat(run("status", "--bootstrap-servers", servers, "--check", "-e", stack.environment()))
+                        .isEqualTo(StatusCommand.EXIT_ATTENTION);
+                assertThat(run("status", "--bootstrap-servers", servers, "-o", "json", "-e", stack.environment()))
+                        .isZero();
+                var rows = CODEC.json().readTree(out.toString());
+                assertThat(rows).hasSize(1);
+                assertThat(rows.get(0).get("health").asText()).isEqualTo("running 1/1");
+                assertThat(rows.get(0).get("lastDeployment").get("status").asText())
+                        .isEqualTo("quarantined");
+            } finally {
+                docker.removeStack(stack.key());
+            }
+            assertThat(run("status", "--bootstrap-servers", servers, "-e", stack.environment()))
+                    .isZero();
+            assertThat(out.toString()).containsPattern(stack.name() + " +1111111 +absent ");
         }
     }
 
