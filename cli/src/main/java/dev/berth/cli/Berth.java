@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             RollbackCommand.class,
             RetryCommand.class,
             StatusCommand.class,
+            DiffCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Berth {

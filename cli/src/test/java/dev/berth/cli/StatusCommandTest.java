@@ -28,7 +28,7 @@ class StatusCommandTest {
 
     private static StackHealth health(StackRef stack, int containers, int running, int healthy, int unhealthy) {
         return new StackHealth(
-                stack, new TreeSet<>(Set.of("b".repeat(40))), containers, running, healthy, unhealthy, 0, 0);
+                stack, new TreeSet<>(Set.of("b".repeat(40))), containers, running, healthy, unhealthy, 0, 0, Map.of());
     }
 
     @Test
@@ -58,9 +58,9 @@ class StatusCommandTest {
         assertThat(health(SHOP, 3, 3, 3, 0).summary()).isEqualTo("healthy 3/3");
         assertThat(health(SHOP, 3, 3, 1, 1).summary()).isEqualTo("unhealthy 1/3");
         assertThat(health(SHOP, 2, 1, 0, 0).summary()).isEqualTo("degraded 1/2");
-        assertThat(new StackHealth(SHOP, new TreeSet<>(), 3, 2, 0, 0, 0, 1).summary())
+        assertThat(new StackHealth(SHOP, new TreeSet<>(), 3, 2, 0, 0, 0, 1, Map.of()).summary())
                 .isEqualTo("running 2/2");
-        assertThat(new StackHealth(SHOP, new TreeSet<>(), 2, 2, 1, 0, 1, 0).summary())
+        assertThat(new StackHealth(SHOP, new TreeSet<>(), 2, 2, 1, 0, 1, 0, Map.of()).summary())
                 .isEqualTo("starting 1/2");
     }
 

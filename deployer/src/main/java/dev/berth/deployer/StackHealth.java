@@ -19,6 +19,7 @@ import org.jspecify.annotations.Nullable;
  * @param unhealthy how many report {@code unhealthy}, or restart
  * @param starting how many run and report {@code starting}
  * @param completed how many stopped with exit code 0 (one-shot services that are done)
+ * @param services how many containers each service has, those kept aside for a rollback not counted
  */
 public record StackHealth(
         StackRef stack,
@@ -28,9 +29,11 @@ public record StackHealth(
         int healthy,
         int unhealthy,
         int starting,
-        int completed) {
+        int completed,
+        Map<String, Integer> services) {
     public StackHealth {
         Objects.requireNonNull(stack, "stack");
+        services = Map.copyOf(services);
         revisions = java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(revisions));
     }
 

@@ -38,8 +38,12 @@ public final class LiveStacks {
             int unhealthy = 0;
             int starting = 0;
             int completed = 0;
+            Map<String, Integer> services = new TreeMap<>();
             for (ContainerInfo c : containers) {
                 revisions.add(c.label(Labels.REVISION));
+                if (!c.name().endsWith(Takeover.OLD_SUFFIX)) {
+                    services.merge(c.label(Labels.SERVICE), 1, Integer::sum);
+                }
                 ContainerState state;
                 try {
                     state = engine.state(c.id());
@@ -64,7 +68,15 @@ public final class LiveStacks {
             result.put(
                     stack,
                     new StackHealth(
-                            stack, revisions, containers.size(), running, healthy, unhealthy, starting, completed));
+                            stack,
+                            revisions,
+                            containers.size(),
+                            running,
+                            healthy,
+                            unhealthy,
+                            starting,
+                            completed,
+                            services));
         });
         return result;
     }
