@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
             HistoryCommand.class,
             RollbackCommand.class,
             RetryCommand.class,
+            StatusCommand.class,
+            DiffCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Berth {
@@ -25,7 +27,15 @@ public final class Berth {
     /** Bad usage or bad input. */
     public static final int EXIT_USAGE = 2;
 
+    /** The logging configuration of {@code BERTH_LOG_FORMAT=json}: one JSON object per line. */
+    static final String JSON_LOGGING = "logback-json.xml";
+
     public static void main(String[] args) {
+        // Before the first logger exists: logback reads this property once, when it starts.
+        if ("json".equalsIgnoreCase(System.getenv("BERTH_LOG_FORMAT"))
+                && System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", JSON_LOGGING);
+        }
         System.exit(commandLine().execute(args));
     }
 

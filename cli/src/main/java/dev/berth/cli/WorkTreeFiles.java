@@ -1,6 +1,10 @@
 package dev.berth.cli;
 
 import dev.berth.common.compose.ComposeException;
+import dev.berth.common.compose.ComposeFiles;
+import dev.berth.common.compose.ComposeParser;
+import dev.berth.common.compose.ComposeStack;
+import dev.berth.common.compose.DotEnv;
 import dev.berth.common.compose.RepoFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,8 +16,11 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
@@ -92,6 +99,51 @@ final class WorkTreeFiles implements RepoFiles {
             }
         }
         return false;
+    }
+
+    /**
+     * The stack in {@code directory} (a repository path such as {@code stacks/web}) parsed as the watcher
+     * parses it: with its {@code .env}, a variable neither sets left to the deployer's host.
+     *
+     * @return empty when the directory has no compose file
+     * @throws ComposeException when the stack is not valid
+     */
+    Optional<ComposeStack> parseStack(ComposeParser parser, String directory) {
+        Optional<String> composeFile = ComposeFiles.NAMES.stream()
+                .map(n -> directory + "/" + n)
+                .filter(this::isFile)
+                .findFirst();
+        if (composeFile.isEmpty()) {
+            return Optional.empty();
+        }
+        String text = text(composeFile.get()).orElseThrow();
+        String envFile = directory + "/" + DotEnv.FILE_NAME;
+        Optional<String> env = text(envFile);
+        Map<String, String> variables = env.isPresent() ? DotEnv.parse(envFile, env.get()) : Map.of();
+        return Optional.of(parser.parse(composeFile.get(), text, variables, this, null));
+    }
+
+    /**
+     * The contents of every regular file under the given repository paths (directories whole),
+     * symbolic links and absolute paths left out, as the watcher collects a stack's files.
+     */
+    Map<String, byte[]> regularFiles(Collection<String> roots) {
+        Map<String, byte[]> files = new TreeMap<>();
+        for (String rootPath : roots) {
+            Path start = resolve(rootPath);
+            if (start == null || isSymlink(rootPath) || !Files.exists(start, LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            try (Stream<Path> walk = Files.walk(start)) {
+                for (Path file : walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
+                        .toList()) {
+                    files.put(root.relativize(file).toString().replace('\\', '/'), Files.readAllBytes(file));
+                }
+            } catch (IOException | UncheckedIOException e) {
+                throw new ComposeException(rootPath, 0, 0, "could not read: " + e.getMessage());
+            }
+        }
+        return files;
     }
 
     /** The file of a repository path, or null when the path would leave the repository. */

@@ -3,6 +3,8 @@ package dev.berth.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.model.Container;
 import dev.berth.testkit.DockerFixture;
 import dev.berth.testkit.GitRepos;
@@ -22,7 +24,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -72,9 +76,15 @@ class AllInOneIT {
         final List<String> lines = Collections.synchronizedList(new ArrayList<>());
 
         Berth(String... args) throws IOException {
+            this(Map.of(), args);
+        }
+
+        Berth(Map<String, String> environment, String... args) throws IOException {
             List<String> command = new ArrayList<>(List.of("java", "-jar", JAR.toString()));
             command.addAll(List.of(args));
-            process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            builder.environment().putAll(environment);
+            process = builder.start();
             processes.add(process);
             Thread reader = new Thread(
                     () -> {
@@ -125,6 +135,10 @@ class AllInOneIT {
     }
 
     private Berth run(String... extra) throws IOException {
+        return run(Map.of(), extra);
+    }
+
+    private Berth run(Map<String, String> environment, String... extra) throws IOException {
         List<String> args = new ArrayList<>(List.of(
                 "run",
                 "--repo",
@@ -142,7 +156,7 @@ class AllInOneIT {
                 "--webhook",
                 receiver.url("/hook").toString()));
         args.addAll(List.of(extra));
-        return new Berth(args.toArray(String[]::new));
+        return new Berth(environment, args.toArray(String[]::new));
     }
 
     private static HttpResponse<String> get(int port, String path) throws Exception {
@@ -203,6 +217,47 @@ class AllInOneIT {
         assertThat(docker.containers(key))
                 .singleElement()
                 .satisfies(c -> assertThat(c.getLabels()).containsEntry("berth.revision", second));
+    }
+
+    @Test
+    void jsonLogsCarryTheStackAndTheChainAndMetricsTheConsumerLag() throws Exception {
+        int port = Stacks.freePort();
+        repo.write("stacks/" + stack + "/compose.yaml", Stacks.webServer(port, "one", Stacks.HEALTHY));
+        String sha = repo.commit("Alice", "Add " + stack);
+
+        Berth berth = run(Map.of("BERTH_LOG_FORMAT", "json"));
+        ObjectMapper json = new ObjectMapper();
+        // Every line is one JSON object (the JSON escapes '/', so lines are read, not searched).
+        Callable<List<JsonNode>> lines = () -> {
+            List<JsonNode> nodes = new ArrayList<>();
+            for (String line : berth.output().lines().toList()) {
+                nodes.add(json.readTree(line));
+            }
+            return nodes;
+        };
+        String deployed = "deployed " + key + " @" + sha.substring(0, 7);
+        await().atMost(Duration.ofSeconds(120))
+                .until(() -> lines.call().stream()
+                        .anyMatch(n -> n.path("formattedMessage").asText().startsWith(deployed)));
+        assertThat(lines.call())
+                .allSatisfy(n -> assertThat(n.path("level").asText()).isNotEmpty());
+        assertThat(lines.call())
+                .filteredOn(n -> n.path("formattedMessage").asText().startsWith(deployed))
+                .singleElement()
+                .satisfies(line -> {
+                    assertThat(line.path("mdc").path("stack").asText()).isEqualTo(key);
+                    assertThat(line.path("mdc").path("environment").asText()).isEqualTo(ENV);
+                    assertThat(line.path("mdc").path("chain").asText()).isNotEmpty();
+                });
+        int ops = lines.call().stream()
+                .map(n -> Pattern.compile("ops: http://127.0.0.1:(\\d+)/health")
+                        .matcher(n.path("formattedMessage").asText()))
+                .filter(Matcher::find)
+                .map(m -> Integer.parseInt(m.group(1)))
+                .findFirst()
+                .orElseThrow();
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> get(ops, "/metrics").body().contains("kafka_consumer_fetch_manager_records_lag_max"));
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.common.Commit;
 import dev.berth.common.StackRef;
+import dev.berth.common.compose.StackFiles;
 import dev.berth.common.event.Envelope;
 import dev.berth.common.event.EventCodec;
 import dev.berth.common.event.StackChanged;
@@ -16,14 +17,17 @@ import dev.berth.deployer.KafkaStackHistoryStore;
 import dev.berth.deployer.StackHistory;
 import dev.berth.deployer.StackHistory.Revision;
 import dev.berth.deployer.StackHistory.Status;
+import dev.berth.testkit.DockerFixture;
 import dev.berth.testkit.KafkaFixture;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -83,6 +87,119 @@ class OperatorCommandsIT {
                     .record(new Revision(BAD, "bad one", Status.QUARANTINED, "d2", t.plusSeconds(60), "gate failed"))
                     .withLastGood(GOOD)
                     .withQuarantined(BAD));
+        }
+    }
+
+    @Test
+    void statusJoinsHistoryAndLiveHealth() throws Exception {
+        String servers = kafka.bootstrapServers();
+        recordHistory();
+        try (DockerFixture docker = new DockerFixture()) {
+            try {
+                // One container of the stack on its good revision, running without a healthcheck.
+                docker.runLabelled(
+                        Map.of("berth.stack", stack.key(), "berth.revision", GOOD, "berth.service", "web"),
+                        List.of("sleep", "300"));
+                assertThat(run("status", "--bootstrap-servers", servers, "--environment", stack.environment()))
+                        .isZero();
+                assertThat(out.toString())
+                        .contains("ENVIRONMENT")
+                        .containsPattern(stack.name() + " +1111111 +running 1/1 +quarantined 2222222 ");
+                // The last deployment was quarantined: a monitoring script's --check says so.
+                assertThat(run("status", "--bootstrap-servers", servers, "--check", "-e", stack.environment()))
+                        .isEqualTo(StatusCommand.EXIT_ATTENTION);
+                assertThat(run("status", "--bootstrap-servers", servers, "-o", "json", "-e", stack.environment()))
+                        .isZero();
+                // Other tests of this class leave stacks of the same environment behind.
+                var row = java.util.stream.StreamSupport.stream(
+                                CODEC.json().readTree(out.toString()).spliterator(), false)
+                        .filter(r -> r.get("stack").asText().equals(stack.key()))
+                        .findFirst()
+                        .orElseThrow();
+                assertThat(row.get("health").asText()).isEqualTo("running 1/1");
+                assertThat(row.get("lastDeployment").get("status").asText()).isEqualTo("quarantined");
+            } finally {
+                docker.removeStack(stack.key());
+            }
+            assertThat(run("status", "--bootstrap-servers", servers, "-e", stack.environment()))
+                    .isZero();
+            assertThat(out.toString()).containsPattern(stack.name() + " +1111111 +absent ");
+        }
+    }
+
+    @Test
+    void diffComparesTheWorkTreeWithWhatRuns() throws Exception {
+        String servers = kafka.bootstrapServers();
+        String file = "stacks/" + stack.name() + "/compose.yaml";
+        String running = "services:\n  web:\n    image: busybox:1.35\n    command: [sleep, \"300\"]\n";
+        try (KafkaStackHistoryStore store =
+                new KafkaStackHistoryStore(new KafkaStateStore(kafka.settings(), "oit-" + UUID.randomUUID()), CODEC)) {
+            Instant t = Instant.parse("2026-11-22T10:00:00Z");
+            store.putDesired(new StackChanged(
+                    stack,
+                    new Commit(GOOD, "Erin", "good one", t),
+                    file,
+                    running,
+                    List.of(),
+                    Map.of(),
+                    new StackFiles(Map.of(file, running.getBytes(StandardCharsets.UTF_8)))));
+            store.put(StackHistory.empty(stack)
+                    .record(new Revision(GOOD, "good one", Status.GOOD, "d1", t, ""))
+                    .withLastGood(GOOD));
+        }
+        Path compose = dir.resolve(file);
+        Files.createDirectories(compose.getParent());
+        try (DockerFixture docker = new DockerFixture()) {
+            try {
+                docker.runLabelled(
+                        Map.of("berth.stack", stack.key(), "berth.revision", GOOD, "berth.service", "web"),
+                        List.of("sleep", "300"));
+                Files.writeString(
+                        compose,
+                        "services:\n  web:\n    image: busybox:1.35\n    command: [sleep, \"600\"]\n"
+                                + "  worker:\n    image: busybox:1.35\n");
+                assertThat(run(
+                                "diff",
+                                stack.key(),
+                                "--repo",
+                                dir.toString(),
+                                "--bootstrap-servers",
+                                servers,
+                                "--exit-code"))
+                        .as(err.toString())
+                        .isEqualTo(DiffCommand.EXIT_CHANGES);
+                assertThat(out.toString())
+                        .contains(stack + ": 1111111 runs")
+                        .containsPattern("~ web +recreate +1 -> 1 container")
+                        .contains("command: [\"sleep\",\"300\"] → [\"sleep\",\"600\"]")
+                        .containsPattern("\\+ worker +create +0 -> 1 container");
+
+                Files.writeString(compose, running);
+                assertThat(run(
+                                "diff",
+                                stack.key(),
+                                "--repo",
+                                dir.toString(),
+                                "--bootstrap-servers",
+                                servers,
+                                "--exit-code"))
+                        .isZero();
+                assertThat(out.toString())
+                        .containsPattern("= web +unchanged +1 running")
+                        .contains("no changes");
+                // Without --repo: the newest revision Berth recorded, which is what runs.
+                assertThat(run("diff", stack.key(), "--bootstrap-servers", servers, "-o", "json"))
+                        .isZero();
+                assertThat(CODEC.json()
+                                .readTree(out.toString())
+                                .get("services")
+                                .get(0)
+                                .get("action")
+                                .asText())
+                        .isEqualTo("UNCHANGED");
+            } finally {
+                docker.removeStack(stack.key());
+            }
         }
     }
 

@@ -117,6 +117,7 @@ public final class Deployer implements Service {
                 this::handle,
                 // Stacks taken over from another worker: read what it wrote before acting on them.
                 history::refresh);
+        loop.bindTo(registry);
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.berth.common.StackRef;
 import dev.berth.common.event.EventCodec;
 import dev.berth.common.event.StackChanged;
 import dev.berth.common.kafka.KafkaStateStore;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -17,6 +18,9 @@ import java.util.Optional;
  * start and again by {@link #refresh()}. Thread-safe; closes the state store it is given.
  */
 public final class KafkaStackHistoryStore implements StackHistoryStore {
+    private static final String HISTORY_PREFIX = "stack/";
+    private static final String DESIRED = "/desired/";
+
     private final KafkaStateStore state;
     private final ObjectMapper json;
 
@@ -28,11 +32,19 @@ public final class KafkaStackHistoryStore implements StackHistoryStore {
 
     /** The key of a stack's history in {@code berth.state}. */
     public static String historyKey(StackRef stack) {
-        return "stack/" + stack.key();
+        return HISTORY_PREFIX + stack.key();
+    }
+
+    /** Every stack's history this store sees, ordered by stack. */
+    public List<StackHistory> histories() {
+        return state.keys(HISTORY_PREFIX).stream()
+                .filter(key -> !key.contains(DESIRED))
+                .map(key -> read(state.get(key).orElseThrow(), StackHistory.class, key))
+                .toList();
     }
 
     static String desiredKey(StackRef stack, String sha) {
-        return historyKey(stack) + "/desired/" + sha;
+        return historyKey(stack) + DESIRED + sha;
     }
 
     @Override

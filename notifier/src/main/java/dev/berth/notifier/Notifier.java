@@ -98,6 +98,7 @@ public final class Notifier implements Service {
                 List.of(Topics.CHANGES, Topics.DEPLOYMENTS),
                 Map.of(),
                 this::handle);
+        loop.bindTo(registry);
     }
 
     private void handle(ReceivedEvent record) throws InterruptedException {

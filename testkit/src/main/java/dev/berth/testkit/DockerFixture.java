@@ -80,6 +80,22 @@ public final class DockerFixture implements AutoCloseable {
                 .toList();
     }
 
+    /**
+     * Starts a {@code busybox:1.35} container with these labels running {@code command}, as a stand-in
+     * for one Berth deployed; {@link #removeStack} removes it with the stack it is labelled with.
+     *
+     * @return the container's id
+     */
+    public String runLabelled(Map<String, String> labels, List<String> command) {
+        String id = client.createContainerCmd("busybox:1.35")
+                .withLabels(labels)
+                .withCmd(command)
+                .exec()
+                .getId();
+        client.startContainerCmd(id).exec();
+        return id;
+    }
+
     /** Removes the stack's containers (forcibly) and networks; never fails on what is already gone. */
     public void removeStack(String stackKey) {
         for (Container c : containers(stackKey)) {

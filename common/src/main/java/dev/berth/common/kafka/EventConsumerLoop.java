@@ -1,7 +1,11 @@
 package dev.berth.common.kafka;
 
+import dev.berth.common.LogContext;
 import dev.berth.common.RetriableBerthException;
 import dev.berth.common.Service;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
@@ -34,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * that throws {@link RetriableBerthException} gets the same record again after a backoff; any other
  * exception is logged and the record is skipped, so one poison record cannot stall a stack forever.
  */
-public final class EventConsumerLoop implements Service {
+public final class EventConsumerLoop implements Service, MeterBinder {
     /** Handles one record; runs on the loop's thread. */
     @FunctionalInterface
     public interface Handler {
@@ -104,6 +108,15 @@ public final class EventConsumerLoop implements Service {
         return name;
     }
 
+    /**
+     * Registers the consumer's own metrics, among them {@code kafka.consumer.fetch.manager.records.lag.max}:
+     * how far this member is behind its partitions.
+     */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        new KafkaClientMetrics(consumer).bindTo(registry);
+    }
+
     @Override
     public void start() {
         if (stopping.get() || !started.compareAndSet(false, true)) {
@@ -167,8 +180,12 @@ public final class EventConsumerLoop implements Service {
                 return false;
             }
             TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-            try {
-                handler.handle(toEvent(record));
+            ReceivedEvent event = toEvent(record);
+            try (LogContext context = LogContext.forEvent(
+                    event.key(),
+                    event.headers().get(CloudEventHeaders.CHAIN_ID),
+                    event.headers().get(CloudEventHeaders.ID))) {
+                handler.handle(event);
             } catch (RetriableBerthException e) {
                 if (stopping.get()) {
                     log.warn(

@@ -85,6 +85,14 @@ public final class KafkaStateStore implements AutoCloseable {
         return Optional.ofNullable(values.get(key));
     }
 
+    /** The keys this store sees that start with {@code prefix}, sorted. */
+    public List<String> keys(String prefix) {
+        return values.keySet().stream()
+                .filter(k -> k.startsWith(prefix))
+                .sorted()
+                .toList();
+    }
+
     /** Writes a value and waits until the broker has it. */
     public void put(String key, String value) {
         try {

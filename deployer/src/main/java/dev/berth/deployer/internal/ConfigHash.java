@@ -38,10 +38,7 @@ final class ConfigHash {
      */
     String of(ServiceSpec service, String imageId, Collection<String> networks) {
         try {
-            ObjectNode spec = json.valueToTree(service);
-            spec.remove("replicas");
-            spec.remove("update");
-            spec.remove("gate");
+            ObjectNode spec = SpecFields.of(json, service);
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             digest.update(json.writeValueAsBytes(spec));
             digest.update(("\n" + imageId).getBytes(StandardCharsets.UTF_8));

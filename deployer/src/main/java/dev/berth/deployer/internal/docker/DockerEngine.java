@@ -148,12 +148,25 @@ public final class DockerEngine implements AutoCloseable {
 
     /** Every container, running or not, carrying {@code label=value}. */
     public List<ContainerInfo> containers(String label, String value) {
-        List<Container> found = call(
+        return info(call(
                 "list containers",
                 () -> client.listContainersCmd()
                         .withShowAll(true)
                         .withLabelFilter(Map.of(label, value))
-                        .exec());
+                        .exec()));
+    }
+
+    /** Every container, running or not, carrying {@code label} whatever its value. */
+    public List<ContainerInfo> containers(String label) {
+        return info(call(
+                "list containers",
+                () -> client.listContainersCmd()
+                        .withShowAll(true)
+                        .withLabelFilter(List.of(label))
+                        .exec()));
+    }
+
+    private static List<ContainerInfo> info(List<Container> found) {
         List<ContainerInfo> result = new ArrayList<>();
         for (Container c : found) {
             String name = c.getNames() == null || c.getNames().length == 0

@@ -1,0 +1,115 @@
+package dev.berth.deployer.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.common.compose.ComposeStack;
+import dev.berth.common.compose.ServiceSpec;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * A service spec as the config hash sees it, and the differences between two such specs, field by
+ * field: what {@code berth diff} shows as the reason a container would be recreated. Pure.
+ */
+public final class SpecFields {
+    /** Longer values are cut, so a line stays readable. */
+    private static final int MAX_VALUE = 60;
+
+    private SpecFields() {}
+
+    /**
+     * The spec without what says how containers are replaced rather than what they run: the replica
+     * count, the update policy and Berth's gate.
+     */
+    public static ObjectNode of(ObjectMapper json, ServiceSpec service) {
+        ObjectNode spec = json.valueToTree(service);
+        spec.remove("replicas");
+        spec.remove("update");
+        spec.remove("gate");
+        return spec;
+    }
+
+    /** One line per changed field: {@code image: "nginx:1.25" → "nginx:1.27"}, {@code environment.LOG: added "x"}. */
+    public static List<String> differences(ObjectMapper json, ServiceSpec before, ServiceSpec after) {
+        List<String> lines = new ArrayList<>();
+        diff("", of(json, before), of(json, after), lines);
+        return lines;
+    }
+
+    private static void diff(String path, JsonNode before, JsonNode after, List<String> lines) {
+        if (before.equals(after)) {
+            return;
+        }
+        if (before.isObject() && after.isObject()) {
+            TreeSet<String> names = new TreeSet<>();
+            before.fieldNames().forEachRemaining(names::add);
+            after.fieldNames().forEachRemaining(names::add);
+            for (String name : names) {
+                String child = path.isEmpty() ? name : path + "." + name;
+                JsonNode b = before.path(name);
+                JsonNode a = after.path(name);
+                if (isAbsent(b) && !isAbsent(a)) {
+                    lines.add(child + ": added " + show(a));
+                } else if (!isAbsent(b) && isAbsent(a)) {
+                    lines.add(child + ": removed (was " + show(b) + ")");
+                } else {
+                    diff(child, b, a, lines);
+                }
+            }
+            return;
+        }
+        lines.add(path + ": " + show(before) + " → " + show(after));
+    }
+
+    private static boolean isAbsent(JsonNode node) {
+        return node.isMissingNode() || node.isNull() || (node.isContainerNode() && node.isEmpty());
+    }
+
+    private static String show(JsonNode node) {
+        String text = node.toString();
+        return text.length() > MAX_VALUE ? text.substring(0, MAX_VALUE - 1) + "…" : text;
+    }
+
+    /** Whether {@code path} is {@code root} or lies under it. */
+    static boolean under(String path, String root) {
+        return path.equals(root) || path.startsWith(root.endsWith("/") ? root : root + "/");
+    }
+
+    /** The repository paths a service's containers read: bind sources, secret and config files, its build context. */
+    public static List<String> readPaths(ComposeStack stack, ServiceSpec service) {
+        List<String> paths = new ArrayList<>();
+        for (ServiceSpec.Mount m : service.volumes()) {
+            if (m.type() == ServiceSpec.Mount.Type.BIND && m.source() != null && !m.hostPath()) {
+                paths.add(m.source());
+            }
+        }
+        addFiles(service.secrets(), stack.secrets(), paths);
+        addFiles(service.configs(), stack.configs(), paths);
+        if (service.build() != null) {
+            paths.add(service.build().context());
+        }
+        return paths;
+    }
+
+    private static void addFiles(
+            List<ServiceSpec.FileMount> mounts, Map<String, ComposeStack.FileSource> sources, List<String> paths) {
+        for (ServiceSpec.FileMount mount : mounts) {
+            ComposeStack.FileSource source = sources.get(mount.source());
+            if (source != null && source.file() != null) {
+                paths.add(source.file());
+            }
+        }
+    }
+
+    /** The changed paths that lie under one of {@code roots}. */
+    public static List<String> touched(List<String> roots, Collection<String> changed) {
+        return changed.stream()
+                .filter(p -> roots.stream().anyMatch(r -> under(p, r)))
+                .sorted()
+                .toList();
+    }
+}
