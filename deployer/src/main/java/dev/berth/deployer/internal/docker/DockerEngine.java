@@ -148,11 +148,20 @@ public final class DockerEngine implements AutoCloseable {
 
     /** Every container, running or not, carrying {@code label=value}. */
     public List<ContainerInfo> containers(String label, String value) {
+        return list(label + "=" + value);
+    }
+
+    /** Every container, running or not, carrying {@code label}, whatever its value. */
+    public List<ContainerInfo> containers(String label) {
+        return list(label);
+    }
+
+    private List<ContainerInfo> list(String labelFilter) {
         List<Container> found = call(
                 "list containers",
                 () -> client.listContainersCmd()
                         .withShowAll(true)
-                        .withLabelFilter(Map.of(label, value))
+                        .withLabelFilter(List.of(labelFilter))
                         .exec());
         List<ContainerInfo> result = new ArrayList<>();
         for (Container c : found) {
