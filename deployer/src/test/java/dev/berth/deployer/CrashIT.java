@@ -13,6 +13,7 @@ import dev.berth.common.event.DeploymentSucceeded;
 import dev.berth.common.event.Envelope;
 import dev.berth.common.event.EventCodec;
 import dev.berth.common.event.StackChanged;
+import dev.berth.common.event.StackRemoved;
 import dev.berth.common.kafka.KafkaEventPublisher;
 import dev.berth.common.kafka.TopicAdmin;
 import dev.berth.common.kafka.Topics;
@@ -526,6 +527,46 @@ class CrashIT {
             }));
         }
         FIGURES.add(summary("restart", seed, runs));
+    }
+
+    @Test
+    void aStackRemovedRightAfterAnInterruptedDeploymentStillEndsThatDeployment() throws Exception {
+        StackRef stack =
+                new StackRef(environment, "s" + UUID.randomUUID().toString().substring(0, 8));
+        USED_STACKS.add(stack.key());
+        try {
+            int port = Stacks.freePort();
+            Child owner = child("x0");
+            assertThat(deploy(changeOf(stack, STOP_FIRST.good().at(port)))).isInstanceOf(DeploymentSucceeded.class);
+            StackChanged slow = changeOf(stack, STOP_FIRST.slow().at(port));
+            publish(slow);
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> deployments(stack).stream()
+                            .anyMatch(e -> e instanceof DeploymentStarted
+                                    && shaOf(e).equals(slow.commit().sha())));
+            owner.kill();
+            // The stack's directory is deleted while nobody runs it: the removal queues behind the change.
+            publish(new StackRemoved(stack, new Commit("f".repeat(40), "Erin", "remove it", Instant.now())));
+            Child successor = child("x1");
+            await().atMost(Duration.ofSeconds(180))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> docker.containers(stack.key()).isEmpty()
+                            && successor.first("removed " + stack + " ").isPresent());
+            List<BerthEvent> events = deployments(stack);
+            Map<String, Long> terminals = events.stream()
+                    .filter(CrashIT::terminal)
+                    .collect(Collectors.groupingBy(CrashIT::idOf, Collectors.counting()));
+            assertThat(terminals)
+                    .allSatisfy((id, count) ->
+                            assertThat(count).as("terminal events of %s", id).isEqualTo(1L));
+            assertThat(terminals.keySet())
+                    .containsAll(events.stream()
+                            .filter(e -> e instanceof DeploymentStarted)
+                            .map(CrashIT::idOf)
+                            .toList());
+        } finally {
+            docker.removeStack(stack.key());
+        }
     }
 
     @Test
