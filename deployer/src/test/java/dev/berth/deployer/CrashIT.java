@@ -570,6 +570,62 @@ class CrashIT {
     }
 
     @Test
+    void aDeployerKilledWhileRemovingAStackLeavesTheRemovalToItsSuccessor() throws Exception {
+        StackRef stack =
+                new StackRef(environment, "s" + UUID.randomUUID().toString().substring(0, 8));
+        USED_STACKS.add(stack.key());
+        try {
+            Child owner = child("y0");
+            // PID 1 without a TERM handler: each stop takes the whole grace period, a window to kill in.
+            String slowToStop = """
+                    services:
+                      web:
+                        image: busybox:1.35
+                        command: ["sh", "-c", "sleep 100000"]
+                        stop_grace_period: 8s
+                    """;
+            assertThat(deploy(changeOf(stack, slowToStop))).isInstanceOf(DeploymentSucceeded.class);
+            Commit removing = new Commit("e".repeat(40), "Erin", "remove it", Instant.now());
+            publish(new StackRemoved(stack, removing));
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> deployments(stack).stream()
+                            .anyMatch(e -> e instanceof DeploymentStarted && shaOf(e).equals(removing.sha())));
+            await().pollDelay(Duration.ofSeconds(1))
+                    .atMost(Duration.ofSeconds(2))
+                    .until(() -> true);
+            owner.kill();
+            Child successor = child("y1");
+            await().atMost(Duration.ofSeconds(180))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> docker.containers(stack.key()).isEmpty()
+                            && successor.first("removed " + stack + " ").isPresent());
+            assertThat(successor.first("takeover of " + stack))
+                    .hasValueSatisfying(line -> assertThat(line.text()).contains("the stack was being removed"));
+            List<BerthEvent> events = deployments(stack);
+            Map<String, Long> terminals = events.stream()
+                    .filter(CrashIT::terminal)
+                    .collect(Collectors.groupingBy(CrashIT::idOf, Collectors.counting()));
+            assertThat(terminals)
+                    .allSatisfy((id, count) ->
+                            assertThat(count).as("terminal events of %s", id).isEqualTo(1L));
+            List<String> started = events.stream()
+                    .filter(e -> e instanceof DeploymentStarted)
+                    .map(CrashIT::idOf)
+                    .toList();
+            assertThat(terminals.keySet()).containsAll(started);
+            // The killed removal ended as interrupted, and nothing was brought back before the second one.
+            assertThat(events.stream()
+                            .filter(e -> e instanceof DeploymentStarted)
+                            .map(CrashIT::shaOf)
+                            .filter(sha -> !sha.equals(removing.sha()))
+                            .count())
+                    .isEqualTo(1);
+        } finally {
+            docker.removeStack(stack.key());
+        }
+    }
+
+    @Test
     void withTwoDeployersKillingTheOwnerMovesTheStackToTheOther() throws Exception {
         int count = Math.max(1, Integer.getInteger("berth.crash.runs", 3) / 5);
         long seed = seed();

@@ -155,9 +155,24 @@ public final class RevisionKeeper {
      * stack; the removal's terminal event is written with the stack's history.
      */
     public void onRemoval(Envelope incoming, StackRemoved removal) throws InterruptedException {
-        recover(incoming, removal.stack(), BEFORE_RECORD);
-        StackApplier.Result result = applier.remove(incoming, removal, StackApplier.Terminal.RETURN);
-        store.commit(store.history(removal.stack()), result.requireTerminal());
+        StackRef stack = removal.stack();
+        recover(incoming, stack, BEFORE_RECORD);
+        String id = UUID.randomUUID().toString();
+        Commit commit = removal.commit();
+        // In flight until its terminal event is written: a worker killed mid-removal leaves it to the next.
+        StackHistory history = store.history(stack)
+                .record(new Revision(
+                        commit.sha(),
+                        commit.subjectLine(),
+                        Status.REMOVED,
+                        id,
+                        clock.instant(),
+                        "stack removed",
+                        false));
+        store.put(history);
+        StackApplier.Result result = applier.remove(incoming, removal, id, StackApplier.Terminal.RETURN);
+        store.commit(
+                history.mark(id, Status.REMOVED, clock.instant(), "stack removed", true), result.requireTerminal());
     }
 
     /**
@@ -205,8 +220,12 @@ public final class RevisionKeeper {
         }
         long began = System.nanoTime();
         @Nullable Revision newest = open.isEmpty() ? null : open.get(0);
+        // An interrupted removal is finished by its redelivered record: nothing to bring back first.
+        boolean removing = newest != null && newest.status() == Status.REMOVED;
         @Nullable
-        String target = history.lastGood() != null ? history.lastGood() : newest == null ? null : newest.revision();
+        String target = removing
+                ? null
+                : history.lastGood() != null ? history.lastGood() : newest == null ? null : newest.revision();
         log.info(
                 "takeover of {} ({}): {} left in flight, {}; going back to {}",
                 stack,
@@ -217,7 +236,9 @@ public final class RevisionKeeper {
                                 .map(r -> "deployment " + r.deploymentId() + " of @" + shortSha(r.revision()))
                                 .collect(Collectors.joining(", ")),
                 "putting back what it kept aside",
-                target == null ? "nothing (no revision known)" : "@" + shortSha(target));
+                removing
+                        ? "nothing (the stack was being removed)"
+                        : target == null ? "nothing (no revision known)" : "@" + shortSha(target));
         for (Revision r : open) {
             if (r.status() == Status.APPLIED) {
                 history = history.mark(
@@ -254,14 +275,22 @@ public final class RevisionKeeper {
             if (now.isEmpty() || !now.get().inFlight()) {
                 continue;
             }
-            String reason = "deployment " + r.deploymentId() + " of @" + shortSha(r.revision()) + " was interrupted:"
+            String what = r.status() == Status.REMOVED
+                    ? "the removal " + r.deploymentId() + " of the stack (@" + shortSha(r.revision()) + ")"
+                    : "deployment " + r.deploymentId() + " of @" + shortSha(r.revision());
+            String reason = what + " was interrupted:"
                     + " the deployer applying it stopped before it ended; the worker that took the stack over "
                     + (done.isEmpty() ? "found nothing to undo" : String.join("; ", done));
             Commit commit = store.desired(stack, r.revision())
                     .map(StackChanged::commit)
                     .orElseGet(() -> new Commit(r.revision(), "", r.subject(), r.time()));
             StackApplier.Result result = applier.interrupted(incoming, stack, commit, r.deploymentId(), reason);
-            history = history.mark(r.deploymentId(), Status.FAILED, clock.instant(), reason, true);
+            history = history.mark(
+                    r.deploymentId(),
+                    r.status() == Status.REMOVED ? Status.REMOVED : Status.FAILED,
+                    clock.instant(),
+                    reason,
+                    true);
             // The event and its marker in one transaction: a worker killed here leaves both or neither.
             store.commit(history, result.requireTerminal());
         }

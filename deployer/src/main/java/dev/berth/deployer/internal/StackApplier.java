@@ -453,18 +453,18 @@ public final class StackApplier {
 
     /** Removes every container of the stack, dependents first, then its network. Named volumes stay. */
     public void remove(Envelope incoming, StackRemoved removal) throws InterruptedException {
-        remove(incoming, removal, Terminal.PUBLISH);
+        remove(incoming, removal, UUID.randomUUID().toString(), Terminal.PUBLISH);
     }
 
     /**
-     * Removes every container of the stack, dependents first, then its network; the terminal event is
-     * published or handed back as {@code terminal} says.
+     * Removes every container of the stack, dependents first, then its network, as deployment
+     * {@code deploymentId}; the terminal event is published or handed back as {@code terminal} says.
      */
-    public Result remove(Envelope incoming, StackRemoved removal, Terminal terminal) throws InterruptedException {
+    public Result remove(Envelope incoming, StackRemoved removal, String deploymentId, Terminal terminal)
+            throws InterruptedException {
         engine.requireReachable();
         StackRef stack = removal.stack();
-        Deployment d = new Deployment(
-                incoming, stack, UUID.randomUUID().toString(), removal.commit(), clock.instant(), terminal);
+        Deployment d = new Deployment(incoming, stack, deploymentId, removal.commit(), clock.instant(), terminal);
         List<Step> steps = Planner.plan(
                 stack.project(), new ComposeStack(List.of()), Map.of(), engine.containers(Labels.STACK, stack.key()));
         List<String> changes = steps.stream().map(Step::describe).toList();
