@@ -204,7 +204,7 @@ public final class KafkaTransactions implements AutoCloseable {
     private void abort(int partition, KafkaProducer<String, byte[]> producer) {
         try {
             producer.abortTransaction();
-        } catch (KafkaException e) {
+        } catch (KafkaException | IllegalStateException e) {
             // Still this member's partition: the next write starts a new producer (which aborts what is open).
             producers.remove(partition, producer);
             producer.close(Duration.ZERO);
