@@ -1,6 +1,8 @@
 package dev.berth.deployer;
 
+import dev.berth.common.BerthException;
 import dev.berth.common.Service;
+import dev.berth.common.StackRef;
 import dev.berth.common.event.Envelope;
 import dev.berth.common.event.EventCodec;
 import dev.berth.common.event.EventPublisher;
@@ -11,6 +13,7 @@ import dev.berth.common.event.StackRollbackRequested;
 import dev.berth.common.kafka.EventConsumerLoop;
 import dev.berth.common.kafka.KafkaSettings;
 import dev.berth.common.kafka.KafkaStateStore;
+import dev.berth.common.kafka.KafkaTransactions;
 import dev.berth.common.kafka.ReceivedEvent;
 import dev.berth.common.kafka.Topics;
 import dev.berth.deployer.internal.RevisionKeeper;
@@ -23,16 +26,22 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +63,8 @@ public final class Deployer implements Service {
     private final StackApplier applier;
     private final StackHistoryStore history;
     private final RevisionKeeper keeper;
+    private final Takeover takeover;
+    private final URI source;
     private final EventConsumerLoop loop;
     private final ExecutorService applying;
 
@@ -73,11 +84,15 @@ public final class Deployer implements Service {
                 clock,
                 registry,
                 new KafkaStackHistoryStore(
-                        new KafkaStateStore(kafka, "berth-deployer-" + UUID.randomUUID()), new EventCodec()));
+                        new KafkaStateStore(kafka, "berth-deployer-" + UUID.randomUUID()),
+                        new EventCodec(),
+                        // One transactional id per partition of berth.changes, shared by the group: the
+                        // worker given a partition fences the one that had it.
+                        new KafkaTransactions(kafka, config.groupId(), Topics.CHANGES)));
     }
 
     /**
-     * Builds a stopped worker that keeps its stacks' histories in {@code history}, which it reloads
+     * Builds a stopped worker that keeps its stacks' histories in {@code history}, which it takes over
      * whenever the group gives it partitions, and closes when it stops.
      */
     public Deployer(
@@ -93,16 +108,18 @@ public final class Deployer implements Service {
         Objects.requireNonNull(publisher, "publisher");
         this.engine = new DockerEngine(config.dockerHost());
         this.applying = applyExecutor();
+        this.source = URI.create("/berth/deployer/" + hostName());
         this.applier = new StackApplier(
                 engine,
                 publisher,
                 config,
                 Objects.requireNonNull(clock, "clock"),
-                URI.create("/berth/deployer/" + hostName()),
+                source,
                 codec.json(),
                 Objects.requireNonNull(registry, "registry"),
                 applying);
-        this.keeper = new RevisionKeeper(applier, history, new Takeover(engine), clock);
+        this.takeover = new Takeover(engine);
+        this.keeper = new RevisionKeeper(applier, history, takeover, clock);
         this.loop = new EventConsumerLoop(
                 "deployer",
                 kafka,
@@ -115,9 +132,58 @@ public final class Deployer implements Service {
                         ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
                         maxPollIntervalMs(config)),
                 this::handle,
-                // Stacks taken over from another worker: read what it wrote before acting on them.
-                history::refresh);
+                new EventConsumerLoop.Rebalance() {
+                    @Override
+                    public void assigned(Collection<TopicPartition> partitions) throws InterruptedException {
+                        takeOver(partitions);
+                    }
+
+                    @Override
+                    public void revoked(Collection<TopicPartition> partitions) {
+                        history.giveUp(numbers(partitions));
+                    }
+                });
         loop.bindTo(registry);
+    }
+
+    private static Set<Integer> numbers(Collection<TopicPartition> partitions) {
+        return partitions.stream().map(TopicPartition::partition).collect(Collectors.toSet());
+    }
+
+    /**
+     * The group gave this worker partitions: fence their previous owner and read what it wrote, then end
+     * at once what it left in flight on those partitions' stacks (found in their histories and by the
+     * labels of containers kept aside), instead of waiting for each stack's next record.
+     */
+    private void takeOver(Collection<TopicPartition> partitions) throws InterruptedException {
+        Set<Integer> given = numbers(partitions);
+        history.takeOver(given);
+        Set<StackRef> stacks = new TreeSet<>(Comparator.comparing(StackRef::key));
+        stacks.addAll(history.stacks(given));
+        for (String key : takeover.unsettledStacks()) {
+            try {
+                StackRef stack = StackRef.parse(key);
+                if (given.contains(history.partitionOf(stack))) {
+                    stacks.add(stack);
+                }
+            } catch (BerthException e) {
+                log.warn("a container labelled berth.stack={} is not Berth's: {}", key, e.getMessage());
+            }
+        }
+        for (StackRef stack : stacks) {
+            if (!config.applies(stack.environment())) {
+                continue;
+            }
+            try {
+                keeper.recoverOnAssignment(stack, source);
+            } catch (BerthException e) {
+                // The stack's next record runs the same recovery first.
+                log.warn(
+                        "takeover of {} at assignment failed, retried before its next record: {}",
+                        stack,
+                        e.getMessage());
+            }
+        }
     }
 
     /**
@@ -154,7 +220,7 @@ public final class Deployer implements Service {
         if (envelope.event() instanceof StackChanged change) {
             keeper.onChange(envelope, change);
         } else if (envelope.event() instanceof StackRemoved removal) {
-            applier.remove(envelope, removal);
+            keeper.onRemoval(envelope, removal);
         } else if (envelope.event() instanceof StackRollbackRequested rollback) {
             keeper.onRollback(envelope, rollback);
         } else if (envelope.event() instanceof StackRetryRequested retry) {

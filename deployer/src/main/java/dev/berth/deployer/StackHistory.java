@@ -42,7 +42,13 @@ public record StackHistory(
         QUARANTINED,
         /** Was running until an operator rolled the stack back to an earlier revision. */
         @JsonProperty("rolledback")
-        ROLLEDBACK
+        ROLLEDBACK,
+        /**
+         * Not a revision of the stack: its removal (its directory was deleted), under the removing
+         * commit's sha; in flight until its terminal event is written.
+         */
+        @JsonProperty("removed")
+        REMOVED
     }
 
     /**

@@ -13,6 +13,7 @@ import dev.berth.common.event.DeploymentSucceeded;
 import dev.berth.common.event.Envelope;
 import dev.berth.common.event.EventCodec;
 import dev.berth.common.event.StackChanged;
+import dev.berth.common.event.StackRemoved;
 import dev.berth.common.kafka.KafkaEventPublisher;
 import dev.berth.common.kafka.TopicAdmin;
 import dev.berth.common.kafka.Topics;
@@ -57,8 +58,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Crash safety on a real broker and engine: a deployer in a child process is killed with SIGKILL at a
  * random point of a rollout, and the worker that takes the stack over (the same group restarted, or
- * the other member of a two-deployer group) ends it. Runs {@code -Dberth.crash.runs} times (5 by
- * default), with delays drawn from {@code -Dberth.crash.seed} (printed). Every run must end with the
+ * the other member of a two-deployer group) ends it. Runs {@code -Dberth.crash.runs} times (3 by
+ * default, one per scenario: a stop-first service, a start-first one, three services in a
+ * {@code depends_on} chain), with delays drawn from {@code -Dberth.crash.seed} (printed). Every run must end with the
  * stack on the new or the previous good revision, nothing kept aside or orphaned, and exactly one
  * terminal event for every deployment that started.
  */
@@ -180,6 +182,98 @@ class CrashIT {
         return new StackChanged(stack, commit, "stacks/x/compose.yaml", compose, List.of());
     }
 
+    /**
+     * What a run deploys: a good revision, then a slow one that the deployer is killed in, and the
+     * services the stack must run in the end.
+     *
+     * @param maxDelayMs kills fall between 0 and this many ms after the slow deployment started
+     */
+    private record Scenario(String name, Compose good, Compose slow, List<String> services, int maxDelayMs) {}
+
+    /** A compose document for a host port. */
+    private interface Compose {
+        String at(int port);
+    }
+
+    /** One web service with a fixed host port: replaced stop-first, the old container kept aside. */
+    private static final Scenario STOP_FIRST = new Scenario(
+            "stop-first",
+            port -> Stacks.webServer(port, "one", Stacks.HEALTHY),
+            port -> slowWebServer(port, "two", 6),
+            List.of("web"),
+            4000);
+
+    /** One service without host port asking for start-first: the new container runs beside the old one. */
+    private static final Scenario START_FIRST = new Scenario(
+            "start-first",
+            port -> services(worker("web", "one", 0, List.of(), true)),
+            port -> services(worker("web", "two", 6, List.of(), true)),
+            List.of("web"),
+            4000);
+
+    /**
+     * Three services, each waiting for the previous one's health ({@code depends_on: service_healthy}),
+     * all changed by the slow revision: a kill can fall in any of their replacements.
+     */
+    private static final Scenario MULTI_SERVICE = new Scenario(
+            "multi-service",
+            port -> services(
+                    worker("db", "one", 0, List.of(), false),
+                    worker("app", "one", 0, List.of("db"), true),
+                    webService(port, "one", 0, List.of("app"))),
+            port -> services(
+                    worker("db", "two", 3, List.of(), false),
+                    worker("app", "two", 3, List.of("db"), true),
+                    webService(port, "two", 3, List.of("app"))),
+            List.of("app", "db", "web"),
+            9000);
+
+    private static final List<Scenario> SCENARIOS = List.of(STOP_FIRST, START_FIRST, MULTI_SERVICE);
+
+    private static String services(String... services) {
+        return "services:\n" + String.join("", services);
+    }
+
+    private static String dependsOn(List<String> on) {
+        StringBuilder b = new StringBuilder(on.isEmpty() ? "" : "    depends_on:\n");
+        on.forEach(d -> b.append("      ").append(d).append(":\n        condition: service_healthy\n"));
+        return b.toString();
+    }
+
+    /** Healthy once /tmp/ready exists. */
+    private static String health() {
+        return "    healthcheck:\n"
+                + "      test: [\"CMD-SHELL\", \"test -f /tmp/ready\"]\n"
+                + "      interval: 1s\n"
+                + "      timeout: 2s\n"
+                + "      retries: 2\n"
+                + "      start_period: 30s\n";
+    }
+
+    /** A service without ports that becomes healthy {@code seconds} after it starts. */
+    private static String worker(String name, String greeting, int seconds, List<String> on, boolean startFirst) {
+        return "  " + name + ":\n"
+                + "    image: busybox:1.35\n"
+                + "    command: [\"sh\", \"-c\", \"mkdir -p /tmp; (sleep " + seconds
+                + "; touch /tmp/ready) & trap 'exit 0' TERM; sleep 100000 & wait\"]\n"
+                + "    environment:\n      GREETING: " + greeting + "\n"
+                + health()
+                + dependsOn(on)
+                + (startFirst ? "    deploy:\n      update_config:\n        order: start-first\n" : "");
+    }
+
+    /** A web server on a fixed host port that becomes healthy {@code seconds} after it starts. */
+    private static String webService(int port, String greeting, int seconds, List<String> on) {
+        return "  web:\n"
+                + "    image: busybox:1.35\n"
+                + "    command: [\"sh\", \"-c\", \"mkdir -p /www; env | grep ^GREETING > /www/index.html; mkdir -p /tmp; (sleep "
+                + seconds + "; touch /tmp/ready) & trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait\"]\n"
+                + "    environment:\n      GREETING: " + greeting + "\n"
+                + "    ports:\n      - \"127.0.0.1:" + port + ":8080\"\n"
+                + health()
+                + dependsOn(on);
+    }
+
     /** A web server that becomes healthy only {@code seconds} after it starts. */
     private static String slowWebServer(int port, String greeting, int seconds) {
         return """
@@ -253,23 +347,24 @@ class CrashIT {
     }
 
     /** What one run saw. */
-    private record Run(int number, long delayMs, String outcome, long takeoverMs) {}
+    private record Run(int number, String scenario, long delayMs, String outcome, long takeoverMs, long recoveryMs) {}
 
     /**
      * Brings a stack to a good revision, publishes a slow-to-become-healthy one, kills the stack's owner
      * {@code delayMs} after that deployment started, and checks the end state once its successor has
      * taken the stack over.
      */
-    private Run crashRun(int number, long delayMs, Owner owners, Successor successors) throws Exception {
+    private Run crashRun(int number, Scenario scenario, long delayMs, Owner owners, Successor successors)
+            throws Exception {
         StackRef stack =
                 new StackRef(environment, "s" + UUID.randomUUID().toString().substring(0, 8));
         USED_STACKS.add(stack.key());
         try {
             int port = Stacks.freePort();
-            StackChanged good = changeOf(stack, Stacks.webServer(port, "one", Stacks.HEALTHY));
+            StackChanged good = changeOf(stack, scenario.good().at(port));
             assertThat(deploy(good)).isInstanceOf(DeploymentSucceeded.class);
             Child owner = owners.of(stack);
-            StackChanged slow = changeOf(stack, slowWebServer(port, "two", 6));
+            StackChanged slow = changeOf(stack, scenario.slow().at(port));
             publish(slow);
             DeploymentStarted started = await().atMost(Duration.ofSeconds(60))
                     .until(
@@ -319,17 +414,29 @@ class CrashIT {
                             .map(CrashIT::idOf)
                             .toList());
             List<Container> containers = docker.containers(stack.key());
-            assertThat(containers)
-                    .as("one replica of web, nothing kept aside or orphaned")
-                    .hasSize(1)
-                    .allSatisfy(c -> assertThat(c.getNames()[0]).isEqualTo("/" + stack.project() + "-web-1"))
-                    .allSatisfy(c -> assertThat(c.getState()).isEqualTo("running"));
-            String runs = containers.get(0).getLabels().get("berth.revision");
+            assertThat(containers.stream().map(c -> c.getNames()[0]).sorted())
+                    .as("one replica of each service, nothing kept aside or orphaned")
+                    .containsExactlyElementsOf(scenario.services().stream()
+                            .map(service -> "/" + stack.project() + "-" + service + "-1")
+                            .toList());
+            assertThat(containers).allSatisfy(c -> assertThat(c.getState()).isEqualTo("running"));
+            Set<String> revisions = containers.stream()
+                    .map(c -> c.getLabels().get("berth.revision"))
+                    .collect(Collectors.toSet());
+            assertThat(revisions).as("the whole stack on one revision").hasSize(1);
+            String runs = revisions.iterator().next();
             assertThat(runs).isIn(good.commit().sha(), slow.commit().sha());
             Optional<Child.Line> decision = successor.first("takeover of " + stack);
             assertThat(decision).as("the successor's takeover of the stack").isPresent();
+            // It ended what the killed owner left as soon as the group gave it the partition, before the
+            // redelivered change.
+            assertThat(decision.get().text()).contains("(at partition assignment)");
             long takeoverMs =
                     decision.map(l -> (l.nanos() - killed) / 1_000_000).orElse(-1L);
+            long recoveryMs = successor
+                    .first("takeover of " + stack + " ended in ")
+                    .map(l -> Long.parseLong(l.text().replaceAll(".* ended in (\\d+) ms.*", "$1")))
+                    .orElse(-1L);
             String interrupted = events.stream()
                     .filter(e ->
                             e instanceof DeploymentFailed f && f.deploymentId().equals(started.deploymentId()))
@@ -350,34 +457,52 @@ class CrashIT {
                         .isEmpty();
             }
             log.info(
-                    "crash run {}: killed {} ms into deployment {}, takeover decision {} ms after the kill, stack on"
-                            + " the {} revision; {}",
+                    "crash run {} ({}): killed {} ms into deployment {}, takeover decision {} ms after the kill,"
+                            + " recovery {} ms, stack on the {} revision; {}",
                     number,
+                    scenario.name(),
                     delayMs,
                     started.deploymentId(),
                     takeoverMs,
+                    recoveryMs,
                     outcome,
                     interrupted);
-            return new Run(number, delayMs, outcome, takeoverMs);
+            return new Run(number, scenario.name(), delayMs, outcome, takeoverMs, recoveryMs);
         } finally {
             docker.removeStack(stack.key());
         }
     }
 
     private static String summary(String name, long seed, List<Run> runs) {
-        List<Long> takeovers = runs.stream()
-                .map(Run::takeoverMs)
-                .filter(ms -> ms >= 0)
-                .sorted()
-                .collect(Collectors.toCollection(ArrayList::new));
-        Collections.sort(takeovers);
-        long median = takeovers.isEmpty() ? -1 : takeovers.get(takeovers.size() / 2);
-        long max = takeovers.isEmpty() ? -1 : takeovers.get(takeovers.size() - 1);
-        return name + ": seed " + seed + ", runs " + runs.size() + ", new "
+        List<Long> takeovers = sorted(runs.stream().map(Run::takeoverMs).toList());
+        List<Long> recoveries = sorted(runs.stream().map(Run::recoveryMs).toList());
+        return name + ": seed " + seed + ", runs " + runs.size() + " ("
+                + SCENARIOS.stream()
+                        .map(s -> s.name() + " "
+                                + runs.stream()
+                                        .filter(r -> r.scenario().equals(s.name()))
+                                        .count())
+                        .collect(Collectors.joining(", "))
+                + "), new "
                 + runs.stream().filter(r -> r.outcome().equals("new")).count() + ", previous "
                 + runs.stream().filter(r -> r.outcome().equals("previous")).count()
-                + ", takeover (kill to decision) median " + median + " ms, max " + max + " ms, delays "
+                + ", takeover (kill to decision) median " + median(takeovers) + " ms, max " + max(takeovers)
+                + " ms, recovery median " + median(recoveries) + " ms, max " + max(recoveries) + " ms, delays "
                 + runs.stream().map(r -> r.delayMs() + "").collect(Collectors.joining(","));
+    }
+
+    private static List<Long> sorted(List<Long> values) {
+        List<Long> copy = values.stream().filter(ms -> ms >= 0).collect(Collectors.toCollection(ArrayList::new));
+        Collections.sort(copy);
+        return copy;
+    }
+
+    private static long median(List<Long> sorted) {
+        return sorted.isEmpty() ? -1 : sorted.get(sorted.size() / 2);
+    }
+
+    private static long max(List<Long> sorted) {
+        return sorted.isEmpty() ? -1 : sorted.get(sorted.size() - 1);
     }
 
     private static long seed() {
@@ -388,14 +513,15 @@ class CrashIT {
 
     @Test
     void aDeployerKilledMidRolloutIsTakenOverWhenTheGroupRestarts() throws Exception {
-        int count = Integer.getInteger("berth.crash.runs", 5);
+        int count = Integer.getInteger("berth.crash.runs", 3);
         long seed = seed();
         Random random = new Random(seed);
         List<Run> runs = new ArrayList<>();
         Child[] current = {child("r0")};
         for (int i = 1; i <= count; i++) {
             int n = i;
-            runs.add(crashRun(i, random.nextInt(4001), stack -> current[0], killed -> {
+            Scenario scenario = SCENARIOS.get((i - 1) % SCENARIOS.size());
+            runs.add(crashRun(i, scenario, random.nextInt(scenario.maxDelayMs() + 1), stack -> current[0], killed -> {
                 current[0] = child("r" + n);
                 return current[0];
             }));
@@ -404,8 +530,104 @@ class CrashIT {
     }
 
     @Test
+    void aStackRemovedRightAfterAnInterruptedDeploymentStillEndsThatDeployment() throws Exception {
+        StackRef stack =
+                new StackRef(environment, "s" + UUID.randomUUID().toString().substring(0, 8));
+        USED_STACKS.add(stack.key());
+        try {
+            int port = Stacks.freePort();
+            Child owner = child("x0");
+            assertThat(deploy(changeOf(stack, STOP_FIRST.good().at(port)))).isInstanceOf(DeploymentSucceeded.class);
+            StackChanged slow = changeOf(stack, STOP_FIRST.slow().at(port));
+            publish(slow);
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> deployments(stack).stream()
+                            .anyMatch(e -> e instanceof DeploymentStarted
+                                    && shaOf(e).equals(slow.commit().sha())));
+            owner.kill();
+            // The stack's directory is deleted while nobody runs it: the removal queues behind the change.
+            publish(new StackRemoved(stack, new Commit("f".repeat(40), "Erin", "remove it", Instant.now())));
+            Child successor = child("x1");
+            await().atMost(Duration.ofSeconds(180))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> docker.containers(stack.key()).isEmpty()
+                            && successor.first("removed " + stack + " ").isPresent());
+            List<BerthEvent> events = deployments(stack);
+            Map<String, Long> terminals = events.stream()
+                    .filter(CrashIT::terminal)
+                    .collect(Collectors.groupingBy(CrashIT::idOf, Collectors.counting()));
+            assertThat(terminals)
+                    .allSatisfy((id, count) ->
+                            assertThat(count).as("terminal events of %s", id).isEqualTo(1L));
+            assertThat(terminals.keySet())
+                    .containsAll(events.stream()
+                            .filter(e -> e instanceof DeploymentStarted)
+                            .map(CrashIT::idOf)
+                            .toList());
+        } finally {
+            docker.removeStack(stack.key());
+        }
+    }
+
+    @Test
+    void aDeployerKilledWhileRemovingAStackLeavesTheRemovalToItsSuccessor() throws Exception {
+        StackRef stack =
+                new StackRef(environment, "s" + UUID.randomUUID().toString().substring(0, 8));
+        USED_STACKS.add(stack.key());
+        try {
+            Child owner = child("y0");
+            // PID 1 without a TERM handler: each stop takes the whole grace period, a window to kill in.
+            String slowToStop = """
+                    services:
+                      web:
+                        image: busybox:1.35
+                        command: ["sh", "-c", "sleep 100000"]
+                        stop_grace_period: 8s
+                    """;
+            assertThat(deploy(changeOf(stack, slowToStop))).isInstanceOf(DeploymentSucceeded.class);
+            Commit removing = new Commit("e".repeat(40), "Erin", "remove it", Instant.now());
+            publish(new StackRemoved(stack, removing));
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> deployments(stack).stream()
+                            .anyMatch(e -> e instanceof DeploymentStarted && shaOf(e).equals(removing.sha())));
+            await().pollDelay(Duration.ofSeconds(1))
+                    .atMost(Duration.ofSeconds(2))
+                    .until(() -> true);
+            owner.kill();
+            Child successor = child("y1");
+            await().atMost(Duration.ofSeconds(180))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> docker.containers(stack.key()).isEmpty()
+                            && successor.first("removed " + stack + " ").isPresent());
+            assertThat(successor.first("takeover of " + stack))
+                    .hasValueSatisfying(line -> assertThat(line.text()).contains("the stack was being removed"));
+            List<BerthEvent> events = deployments(stack);
+            Map<String, Long> terminals = events.stream()
+                    .filter(CrashIT::terminal)
+                    .collect(Collectors.groupingBy(CrashIT::idOf, Collectors.counting()));
+            assertThat(terminals)
+                    .allSatisfy((id, count) ->
+                            assertThat(count).as("terminal events of %s", id).isEqualTo(1L));
+            List<String> started = events.stream()
+                    .filter(e -> e instanceof DeploymentStarted)
+                    .map(CrashIT::idOf)
+                    .toList();
+            assertThat(terminals.keySet()).containsAll(started);
+            // The killed removal ended as interrupted, and nothing was brought back before the second one.
+            assertThat(events.stream()
+                            .filter(e -> e instanceof DeploymentStarted)
+                            .map(CrashIT::shaOf)
+                            .filter(sha -> !sha.equals(removing.sha()))
+                            .count())
+                    .isEqualTo(1);
+        } finally {
+            docker.removeStack(stack.key());
+        }
+    }
+
+    @Test
     void withTwoDeployersKillingTheOwnerMovesTheStackToTheOther() throws Exception {
-        int count = Math.max(1, Integer.getInteger("berth.crash.runs", 5) / 5);
+        int count = Math.max(1, Integer.getInteger("berth.crash.runs", 3) / 5);
         long seed = seed();
         Random random = new Random(seed);
         List<Run> runs = new ArrayList<>();
@@ -415,9 +637,12 @@ class CrashIT {
                 members.add(child("m" + i));
             }
             awaitMembers(2);
+            // The multi-service stack first: the one most likely to be caught between two services.
+            Scenario scenario = SCENARIOS.get((SCENARIOS.size() - i % SCENARIOS.size()) % SCENARIOS.size());
             runs.add(crashRun(
                     i,
-                    random.nextInt(4001),
+                    scenario,
+                    random.nextInt(scenario.maxDelayMs() + 1),
                     stack -> members.stream()
                             .filter(m -> m.first("deploying " + stack + " ").isPresent())
                             .findFirst()

@@ -45,6 +45,21 @@ public final class EventConsumerLoop implements Service, MeterBinder {
         void handle(ReceivedEvent event) throws InterruptedException;
     }
 
+    /**
+     * Told which partitions the group gives this member and takes from it; runs on the loop's thread,
+     * inside a poll, before any record of a newly given partition is handled.
+     */
+    public interface Rebalance {
+        /**
+         * The group gave this member {@code partitions} (at its start and after each rebalance): where a
+         * handler takes over what the previous owner of those partitions left, before their records come.
+         */
+        void assigned(Collection<TopicPartition> partitions) throws InterruptedException;
+
+        /** The group took {@code partitions} from this member (or this member lost them). */
+        default void revoked(Collection<TopicPartition> partitions) {}
+    }
+
     private static final Logger log = LoggerFactory.getLogger(EventConsumerLoop.class);
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(500);
     private static final Duration RETRY_BACKOFF = Duration.ofSeconds(2);
@@ -53,7 +68,7 @@ public final class EventConsumerLoop implements Service, MeterBinder {
     private final KafkaConsumer<String, byte[]> consumer;
     private final List<String> topics;
     private final Handler handler;
-    private final Runnable onAssigned;
+    private final Rebalance rebalance;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -71,13 +86,14 @@ public final class EventConsumerLoop implements Service, MeterBinder {
             List<String> topics,
             Map<String, Object> extra,
             Handler handler) {
-        this(name, settings, groupId, topics, extra, handler, () -> {});
+        this(name, settings, groupId, topics, extra, handler, partitions -> {});
     }
 
     /**
-     * @param onAssigned run on the loop's thread when the group gives this member partitions (at its
-     *     start and after each rebalance), before any of their records is handled: where a handler
-     *     reloads the state that the previous owner of those partitions wrote
+     * @param rebalance told on the loop's thread when the group gives this member partitions (at its
+     *     start and after each rebalance), before any of their records is handled, and when it takes
+     *     them: where a handler reloads the state that the previous owner of those partitions wrote and
+     *     finishes what it left
      */
     public EventConsumerLoop(
             String name,
@@ -86,11 +102,11 @@ public final class EventConsumerLoop implements Service, MeterBinder {
             List<String> topics,
             Map<String, Object> extra,
             Handler handler,
-            Runnable onAssigned) {
+            Rebalance rebalance) {
         this.name = Objects.requireNonNull(name, "name");
         this.topics = List.copyOf(topics);
         this.handler = Objects.requireNonNull(handler, "handler");
-        this.onAssigned = Objects.requireNonNull(onAssigned, "onAssigned");
+        this.rebalance = Objects.requireNonNull(rebalance, "rebalance");
         Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -135,15 +151,27 @@ public final class EventConsumerLoop implements Service, MeterBinder {
         try {
             consumer.subscribe(topics, new ConsumerRebalanceListener() {
                 @Override
-                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
-
-                @Override
-                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                     if (partitions.isEmpty()) {
                         return;
                     }
                     try {
-                        onAssigned.run();
+                        rebalance.revoked(partitions);
+                    } catch (RuntimeException e) {
+                        log.error("{}: could not let partitions {} go: {}", name, partitions, e.getMessage(), e);
+                    }
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    if (partitions.isEmpty() || stopping.get()) {
+                        return;
+                    }
+                    try {
+                        rebalance.assigned(partitions);
+                    } catch (InterruptedException e) {
+                        // Stopping: the loop ends at its next check; the flag stays for the waits after.
+                        Thread.currentThread().interrupt();
                     } catch (RuntimeException e) {
                         log.error("{}: could not prepare for partitions {}: {}", name, partitions, e.getMessage(), e);
                     }

@@ -5,10 +5,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -17,6 +19,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A key-value view of the compacted {@code berth.state} topic: {@link #load()} reads it to the end
@@ -85,12 +88,21 @@ public final class KafkaStateStore implements AutoCloseable {
         return Optional.ofNullable(values.get(key));
     }
 
-    /** The keys this store sees that start with {@code prefix}, sorted. */
-    public List<String> keys(String prefix) {
-        return values.keySet().stream()
-                .filter(k -> k.startsWith(prefix))
-                .sorted()
-                .toList();
+    /** The keys this view holds that start with {@code prefix}. */
+    public Set<String> keys(String prefix) {
+        return values.keySet().stream().filter(k -> k.startsWith(prefix)).collect(Collectors.toUnmodifiableSet());
+    }
+
+    /**
+     * Takes into this view a value written by other means, such as a {@link KafkaTransactions} write
+     * that was committed; null deletes the key.
+     */
+    public void remember(String key, @Nullable String value) {
+        if (value == null) {
+            values.remove(key);
+        } else {
+            values.put(key, value);
+        }
     }
 
     /** Writes a value and waits until the broker has it. */

@@ -2,14 +2,17 @@ package dev.berth.deployer.internal;
 
 import dev.berth.common.Commit;
 import dev.berth.common.StackRef;
+import dev.berth.common.event.BerthEvent;
 import dev.berth.common.event.Envelope;
 import dev.berth.common.event.StackChanged;
+import dev.berth.common.event.StackRemoved;
 import dev.berth.common.event.StackRetryRequested;
 import dev.berth.common.event.StackRollbackRequested;
 import dev.berth.deployer.StackHistory;
 import dev.berth.deployer.StackHistory.Revision;
 import dev.berth.deployer.StackHistory.Status;
 import dev.berth.deployer.StackHistoryStore;
+import java.net.URI;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -31,6 +34,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class RevisionKeeper {
     private static final Logger log = LoggerFactory.getLogger("dev.berth.deployer");
+    private static final String BEFORE_RECORD = "before its next record";
 
     private final StackApplier applier;
     private final StackHistoryStore store;
@@ -46,7 +50,7 @@ public final class RevisionKeeper {
 
     /** A change from the watcher: applied unless it is the quarantined revision. */
     public void onChange(Envelope incoming, StackChanged change) throws InterruptedException {
-        recover(incoming, change.stack());
+        recover(incoming, change.stack(), BEFORE_RECORD);
         StackHistory history = store.history(change.stack());
         String sha = change.commit().sha();
         if (history.isQuarantined(sha)) {
@@ -68,12 +72,12 @@ public final class RevisionKeeper {
     /** {@code berth rollback}: applies the requested revision (or the last good one before the current). */
     public void onRollback(Envelope incoming, StackRollbackRequested request) throws InterruptedException {
         StackRef stack = request.stack();
-        recover(incoming, stack);
+        recover(incoming, stack, BEFORE_RECORD);
         StackHistory history = store.history(stack);
         String wanted = request.targetRevision();
         Optional<Revision> target = wanted == null ? history.previousGood(history.lastGood()) : history.find(wanted);
         if (target.isEmpty()) {
-            applier.reject(
+            reject(
                     incoming,
                     stack,
                     request.commit(),
@@ -82,18 +86,20 @@ public final class RevisionKeeper {
                                     + stack + "` lists its revisions"
                             : "stack " + stack + " has no revision \"" + wanted + "\" in its history (the last "
                                     + StackHistory.MAX_REVISIONS + " are kept); `berth history " + stack
-                                    + "` lists them: nothing was changed");
+                                    + "` lists them: nothing was changed",
+                    history);
             return;
         }
         String sha = target.get().revision();
         Optional<StackChanged> desired = store.desired(stack, sha);
         if (desired.isEmpty()) {
-            applier.reject(
+            reject(
                     incoming,
                     stack,
                     request.commit(),
                     "stack " + stack + ": the desired state of revision " + sha + " is no longer kept, so it cannot"
-                            + " be applied again; revert the commit in the repository instead: nothing was changed");
+                            + " be applied again; revert the commit in the repository instead: nothing was changed",
+                    history);
             return;
         }
         String current = history.lastGood();
@@ -115,31 +121,85 @@ public final class RevisionKeeper {
     /** {@code berth retry}: clears the quarantine and applies the quarantined revision again. */
     public void onRetry(Envelope incoming, StackRetryRequested request) throws InterruptedException {
         StackRef stack = request.stack();
-        recover(incoming, stack);
+        recover(incoming, stack, BEFORE_RECORD);
         StackHistory history = store.history(stack);
         String quarantined = history.quarantined();
         if (quarantined == null) {
-            applier.reject(
+            reject(
                     incoming,
                     stack,
                     request.commit(),
-                    "stack " + stack + " has no quarantined revision to retry: nothing was changed");
+                    "stack " + stack + " has no quarantined revision to retry: nothing was changed",
+                    history);
             return;
         }
         Optional<StackChanged> desired = store.desired(stack, quarantined);
         history = history.withQuarantined(null);
         if (desired.isEmpty()) {
-            store.put(history);
-            applier.reject(
+            reject(
                     incoming,
                     stack,
                     request.commit(),
                     "stack " + stack + ": the quarantine of " + shortSha(quarantined) + " is cleared, but its desired"
-                            + " state is no longer kept; the next commit applies");
+                            + " state is no longer kept; the next commit applies",
+                    history);
             return;
         }
         log.info("retry of {} @{} requested by {}", stack, shortSha(quarantined), request.actor());
         deploy(incoming, desired.get(), history, "retry requested by " + request.actor());
+    }
+
+    /**
+     * A stack removal from the watcher: ends what a stopped deployer left of the stack first (so an
+     * interrupted deployment still gets its one terminal event), then removes every container of the
+     * stack; the removal's terminal event is written with the stack's history.
+     */
+    public void onRemoval(Envelope incoming, StackRemoved removal) throws InterruptedException {
+        StackRef stack = removal.stack();
+        recover(incoming, stack, BEFORE_RECORD);
+        String id = UUID.randomUUID().toString();
+        Commit commit = removal.commit();
+        // In flight until its terminal event is written: a worker killed mid-removal leaves it to the next.
+        StackHistory history = store.history(stack)
+                .record(new Revision(
+                        commit.sha(),
+                        commit.subjectLine(),
+                        Status.REMOVED,
+                        id,
+                        clock.instant(),
+                        "stack removed",
+                        false));
+        store.put(history);
+        StackApplier.Result result = applier.remove(incoming, removal, id, StackApplier.Terminal.RETURN);
+        store.commit(
+                history.mark(id, Status.REMOVED, clock.instant(), "stack removed", true), result.requireTerminal());
+    }
+
+    /**
+     * Ends what a deployer that stopped mid-way left of a stack this worker was just given (at partition
+     * assignment, before any of the stack's records arrives), when it left anything: in-flight entries in
+     * its history, or containers kept aside. The chain of events it publishes is a new one, starting from
+     * the interrupted revision's change.
+     */
+    public void recoverOnAssignment(StackRef stack, URI source) throws InterruptedException {
+        StackHistory history = store.history(stack);
+        List<Revision> open = history.inFlight();
+        if (open.isEmpty() && !takeover.unsettled(stack)) {
+            return;
+        }
+        String sha = !open.isEmpty() ? open.get(0).revision() : history.lastGood();
+        BerthEvent cause = sha == null
+                ? new StackRemoved(stack, new Commit("0".repeat(40), "", "takeover", clock.instant()))
+                : store.desired(stack, sha)
+                        .orElseGet(() -> new StackChanged(
+                                stack, new Commit(sha, "", "takeover", clock.instant()), "", "", List.of()));
+        recover(Envelope.newChain(source, clock, cause), stack, "at partition assignment");
+    }
+
+    /** Writes the failure of a request that touched nothing, with the stack's history. */
+    private void reject(Envelope incoming, StackRef stack, Commit commit, String reason, StackHistory history) {
+        StackApplier.Result result = applier.reject(incoming, stack, commit, reason);
+        store.commit(history, result.requireTerminal());
     }
 
     /**
@@ -152,7 +212,7 @@ public final class RevisionKeeper {
      * so a worker that stops here too leaves the next one the same decision. Does nothing on a stack that
      * ended cleanly.
      */
-    void recover(Envelope incoming, StackRef stack) throws InterruptedException {
+    void recover(Envelope incoming, StackRef stack, String when) throws InterruptedException {
         StackHistory history = store.history(stack);
         List<Revision> open = history.inFlight();
         if (open.isEmpty() && !takeover.unsettled(stack)) {
@@ -160,18 +220,25 @@ public final class RevisionKeeper {
         }
         long began = System.nanoTime();
         @Nullable Revision newest = open.isEmpty() ? null : open.get(0);
+        // An interrupted removal is finished by its redelivered record: nothing to bring back first.
+        boolean removing = newest != null && newest.status() == Status.REMOVED;
         @Nullable
-        String target = history.lastGood() != null ? history.lastGood() : newest == null ? null : newest.revision();
+        String target = removing
+                ? null
+                : history.lastGood() != null ? history.lastGood() : newest == null ? null : newest.revision();
         log.info(
-                "takeover of {}: {} left in flight, {}; going back to {}",
+                "takeover of {} ({}): {} left in flight, {}; going back to {}",
                 stack,
+                when,
                 open.isEmpty()
                         ? "no deployment"
                         : open.stream()
                                 .map(r -> "deployment " + r.deploymentId() + " of @" + shortSha(r.revision()))
                                 .collect(Collectors.joining(", ")),
                 "putting back what it kept aside",
-                target == null ? "nothing (no revision known)" : "@" + shortSha(target));
+                removing
+                        ? "nothing (the stack was being removed)"
+                        : target == null ? "nothing (no revision known)" : "@" + shortSha(target));
         for (Revision r : open) {
             if (r.status() == Status.APPLIED) {
                 history = history.mark(
@@ -208,15 +275,24 @@ public final class RevisionKeeper {
             if (now.isEmpty() || !now.get().inFlight()) {
                 continue;
             }
-            String reason = "deployment " + r.deploymentId() + " of @" + shortSha(r.revision()) + " was interrupted:"
+            String what = r.status() == Status.REMOVED
+                    ? "the removal " + r.deploymentId() + " of the stack (@" + shortSha(r.revision()) + ")"
+                    : "deployment " + r.deploymentId() + " of @" + shortSha(r.revision());
+            String reason = what + " was interrupted:"
                     + " the deployer applying it stopped before it ended; the worker that took the stack over "
                     + (done.isEmpty() ? "found nothing to undo" : String.join("; ", done));
             Commit commit = store.desired(stack, r.revision())
                     .map(StackChanged::commit)
                     .orElseGet(() -> new Commit(r.revision(), "", r.subject(), r.time()));
-            applier.interrupted(incoming, stack, commit, r.deploymentId(), reason);
-            history = history.mark(r.deploymentId(), Status.FAILED, clock.instant(), reason, true);
-            store.put(history);
+            StackApplier.Result result = applier.interrupted(incoming, stack, commit, r.deploymentId(), reason);
+            history = history.mark(
+                    r.deploymentId(),
+                    r.status() == Status.REMOVED ? Status.REMOVED : Status.FAILED,
+                    clock.instant(),
+                    reason,
+                    true);
+            // The event and its marker in one transaction: a worker killed here leaves both or neither.
+            store.commit(history, result.requireTerminal());
         }
         log.info(
                 "takeover of {} ended in {} ms: {}",
@@ -240,7 +316,7 @@ public final class RevisionKeeper {
         StackChanged restore = lastGood == null || lastGood.equals(sha)
                 ? null
                 : store.desired(stack, lastGood).orElse(null);
-        StackApplier.Result result = applier.apply(incoming, change, restore, id);
+        StackApplier.Result result = applier.apply(incoming, change, restore, id, StackApplier.Terminal.RETURN);
         StackHistory after = switch (result.kind()) {
             case UNCHANGED, SUCCEEDED ->
                 history.mark(id, Status.GOOD, clock.instant(), why).withLastGood(sha);
@@ -253,7 +329,8 @@ public final class RevisionKeeper {
             // A redelivered or repeated change: nothing happened, so nothing to add to the history.
             after = before.withLastGood(sha);
         }
-        store.put(after);
+        // The outcome and its terminal event in one transaction: never one without the other.
+        store.commit(after, result.requireTerminal());
         prune(before, after);
         return result;
     }

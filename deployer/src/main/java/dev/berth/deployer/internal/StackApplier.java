@@ -67,6 +67,7 @@ public final class StackApplier {
     private static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(10);
     private static final String OLD_SUFFIX = "-berth-old";
     private static final String NEW_SUFFIX = "-berth-new";
+    private static final String FAILED_SUFFIX = "-berth-failed";
 
     private final DockerEngine engine;
     private final EventPublisher publisher;
@@ -117,9 +118,14 @@ public final class StackApplier {
             String id,
             Commit commit,
             Instant begin,
-            @Nullable StackResources resources) {
+            @Nullable StackResources resources,
+            Terminal terminal) {
+        Deployment(Envelope incoming, StackRef stack, String id, Commit commit, Instant begin, Terminal terminal) {
+            this(incoming, stack, id, commit, begin, null, terminal);
+        }
+
         Deployment with(StackResources prepared) {
-            return new Deployment(incoming, stack, id, commit, begin, prepared);
+            return new Deployment(incoming, stack, id, commit, begin, prepared, terminal);
         }
 
         StackResources requireResources() {
@@ -127,12 +133,29 @@ public final class StackApplier {
         }
     }
 
+    /** What becomes of a deployment's terminal event ({@code deployment.succeeded} or {@code deployment.failed}). */
+    public enum Terminal {
+        /** Published by the applier as the deployment ends. */
+        PUBLISH,
+        /**
+         * Handed back in {@link Result#terminal()}, unpublished: the caller writes it together with the
+         * deployment's history entry, in one transaction.
+         */
+        RETURN
+    }
+
     /**
      * How a deployment ended.
      *
      * @param reason the failure's reason (with the rollback's outcome), empty when it succeeded
+     * @param terminal the deployment's terminal event when the caller asked for it back ({@link
+     *     Terminal#RETURN}) instead of its publication; null when it was published
      */
-    public record Result(String deploymentId, Kind kind, String reason) {
+    public record Result(
+            String deploymentId,
+            Kind kind,
+            String reason,
+            @Nullable Envelope terminal) {
         /** The outcomes a history tells apart. */
         public enum Kind {
             /** Nothing had to change. */
@@ -152,11 +175,16 @@ public final class StackApplier {
             Objects.requireNonNull(kind, "kind");
             Objects.requireNonNull(reason, "reason");
         }
+
+        /** The terminal event handed back; fails when it was published instead. */
+        public Envelope requireTerminal() {
+            return Objects.requireNonNull(terminal, "the terminal event was asked for back (Terminal.RETURN)");
+        }
     }
 
     /** Brings the stack to the state {@code change} describes, without a revision to roll back to. */
     public Result apply(Envelope incoming, StackChanged change) throws InterruptedException {
-        return apply(incoming, change, null, UUID.randomUUID().toString(), false);
+        return apply(incoming, change, null, UUID.randomUUID().toString(), false, Terminal.PUBLISH);
     }
 
     /**
@@ -170,7 +198,21 @@ public final class StackApplier {
      */
     public Result apply(Envelope incoming, StackChanged change, @Nullable StackChanged lastGood, String deploymentId)
             throws InterruptedException {
-        return apply(incoming, change, lastGood, deploymentId, true);
+        return apply(incoming, change, lastGood, deploymentId, true, Terminal.PUBLISH);
+    }
+
+    /**
+     * As {@link #apply(Envelope, StackChanged, StackChanged, String)}, with the terminal event published
+     * or handed back as {@code terminal} says.
+     */
+    public Result apply(
+            Envelope incoming,
+            StackChanged change,
+            @Nullable StackChanged lastGood,
+            String deploymentId,
+            Terminal terminal)
+            throws InterruptedException {
+        return apply(incoming, change, lastGood, deploymentId, true, terminal);
     }
 
     /** @param tracked false without a history: a failure then says nothing about rolling back */
@@ -179,11 +221,12 @@ public final class StackApplier {
             StackChanged change,
             @Nullable StackChanged lastGood,
             String deploymentId,
-            boolean tracked)
+            boolean tracked,
+            Terminal terminal)
             throws InterruptedException {
         engine.requireReachable();
         StackRef stack = change.stack();
-        Deployment d = new Deployment(incoming, stack, deploymentId, change.commit(), clock.instant(), null);
+        Deployment d = new Deployment(incoming, stack, deploymentId, change.commit(), clock.instant(), terminal);
         Planned planned;
         try {
             planned = plan(d, change);
@@ -205,8 +248,7 @@ public final class StackApplier {
         if (changes.isEmpty()) {
             info("up to date " + stack + " @" + d.commit().shortSha() + " ("
                     + Duration.between(d.begin(), clock.instant()).toMillis() + " ms)");
-            succeed(d, List.of(), "deployed");
-            return new Result(d.id(), Result.Kind.UNCHANGED, "");
+            return succeed(d, List.of(), "deployed", Result.Kind.UNCHANGED);
         }
         info("deploying " + stack + " @" + d.commit().shortSha() + ": " + String.join(", ", changes));
         publish(d, new DeploymentStarted(stack, d.id(), d.commit(), changes));
@@ -250,8 +292,7 @@ public final class StackApplier {
             }
             return rollBack(d, steps, outcome, lastGood);
         }
-        succeed(d, changes, "deployed");
-        return new Result(d.id(), Result.Kind.SUCCEEDED, "");
+        return succeed(d, changes, "deployed", Result.Kind.SUCCEEDED);
     }
 
     /** A parsed, prepared and planned deployment. */
@@ -341,8 +382,8 @@ public final class StackApplier {
      */
     private void restore(Deployment failed, StackChanged lastGood, List<String> touched)
             throws StepFailure, InterruptedException {
-        Deployment r =
-                new Deployment(failed.incoming(), failed.stack(), failed.id(), lastGood.commit(), failed.begin(), null);
+        Deployment r = new Deployment(
+                failed.incoming(), failed.stack(), failed.id(), lastGood.commit(), failed.begin(), failed.terminal());
         Planned planned = plan(r, lastGood);
         Deployment d = planned.deployment();
         Set<String> oneShot = Planner.completionTargets(planned.desired());
@@ -390,27 +431,40 @@ public final class StackApplier {
         return copy;
     }
 
-    /** Publishes a failure of a deployment that touched nothing (a rollback to an unknown revision). */
+    /**
+     * The failure of a deployment that touched nothing (a rollback to an unknown revision), handed back
+     * unpublished in {@link Result#terminal()}.
+     */
     public Result reject(Envelope incoming, StackRef stack, Commit commit, String reason) {
-        Deployment d = new Deployment(incoming, stack, UUID.randomUUID().toString(), commit, clock.instant(), null);
+        Deployment d =
+                new Deployment(incoming, stack, UUID.randomUUID().toString(), commit, clock.instant(), Terminal.RETURN);
         return fail(d, new StepFailure(null, reason, ""), Result.Kind.FAILED);
     }
 
     /**
-     * Publishes the one terminal event of a deployment whose deployer stopped before it ended (found by the
-     * worker that took the stack over): a {@code deployment.failed} under its own id.
+     * The one terminal event of a deployment whose deployer stopped before it ended (found by the worker
+     * that took the stack over): a {@code deployment.failed} under its own id, handed back unpublished in
+     * {@link Result#terminal()}.
      */
     public Result interrupted(Envelope incoming, StackRef stack, Commit commit, String deploymentId, String reason) {
-        Deployment d = new Deployment(incoming, stack, deploymentId, commit, clock.instant(), null);
+        Deployment d = new Deployment(incoming, stack, deploymentId, commit, clock.instant(), Terminal.RETURN);
         return fail(d, new StepFailure(null, reason, ""), Result.Kind.FAILED);
     }
 
     /** Removes every container of the stack, dependents first, then its network. Named volumes stay. */
     public void remove(Envelope incoming, StackRemoved removal) throws InterruptedException {
+        remove(incoming, removal, UUID.randomUUID().toString(), Terminal.PUBLISH);
+    }
+
+    /**
+     * Removes every container of the stack, dependents first, then its network, as deployment
+     * {@code deploymentId}; the terminal event is published or handed back as {@code terminal} says.
+     */
+    public Result remove(Envelope incoming, StackRemoved removal, String deploymentId, Terminal terminal)
+            throws InterruptedException {
         engine.requireReachable();
         StackRef stack = removal.stack();
-        Deployment d =
-                new Deployment(incoming, stack, UUID.randomUUID().toString(), removal.commit(), clock.instant(), null);
+        Deployment d = new Deployment(incoming, stack, deploymentId, removal.commit(), clock.instant(), terminal);
         List<Step> steps = Planner.plan(
                 stack.project(), new ComposeStack(List.of()), Map.of(), engine.containers(Labels.STACK, stack.key()));
         List<String> changes = steps.stream().map(Step::describe).toList();
@@ -423,7 +477,7 @@ public final class StackApplier {
             publish(d, new ServiceRemoved(stack, d.id(), d.commit(), step.service()));
         }
         StackResources.removeNetworks(engine, stack, Set.of());
-        succeed(d, changes, "removed");
+        return succeed(d, changes, "removed", Result.Kind.SUCCEEDED);
     }
 
     /**
@@ -693,13 +747,22 @@ public final class StackApplier {
         return r.created();
     }
 
-    /** The new container failed: it goes, and the old one is as it was (restarted if it was stopped for it). */
+    /**
+     * The new container failed: it goes, and the old one is as it was (restarted if it was stopped for
+     * it). Stop-first, the old one is back before the failed one is removed: the failed one is killed
+     * (freeing its ports) and renamed out of the way, the old one takes its name back and starts, and
+     * only then is the failed one removed, so the service is down for a kill, two renames and a start.
+     */
     private void revert(ContainerWatch watch, Replacement r) {
         watch.unfollow(r.created());
-        engine.remove(r.created());
-        if (!r.startFirst()) {
-            restoreOld(r.old());
+        if (r.startFirst()) {
+            engine.remove(r.created());
+            return;
         }
+        engine.stop(r.created(), Duration.ZERO);
+        engine.rename(r.created(), r.old().name() + FAILED_SUFFIX);
+        restoreOld(r.old());
+        engine.remove(r.created());
     }
 
     private void restoreOld(ContainerInfo old) {
@@ -897,13 +960,24 @@ public final class StackApplier {
     }
 
     /** Publishes the success; logs {@code <verb> dev/demo @1a2b3c4 in 1.2 s} unless nothing changed. */
-    private void succeed(Deployment d, List<String> changes, String verb) {
+    private Result succeed(Deployment d, List<String> changes, String verb, Result.Kind kind) {
         Duration took = Duration.between(d.begin(), clock.instant());
-        publish(d, new DeploymentSucceeded(d.stack(), d.id(), d.commit(), changes, took));
+        @Nullable
+        Envelope terminal = terminal(d, new DeploymentSucceeded(d.stack(), d.id(), d.commit(), changes, took));
         if (!changes.isEmpty() || verb.equals("removed")) {
             info(verb + " " + d.stack() + " @" + d.commit().shortSha() + " in " + seconds(took) + " s");
         }
         record("succeeded", took);
+        return new Result(d.id(), kind, "", terminal);
+    }
+
+    /** Publishes a terminal event, or returns it unpublished when the caller writes it. */
+    private @Nullable Envelope terminal(Deployment d, BerthEvent event) {
+        if (d.terminal() == Terminal.PUBLISH) {
+            publish(d, event);
+            return null;
+        }
+        return d.incoming().follow(source, clock, redact(config.hostVariables(), event));
     }
 
     private Result fail(Deployment d, StepFailure f, Result.Kind kind) {
@@ -912,14 +986,15 @@ public final class StackApplier {
 
     private Result fail(Deployment d, StepFailure f, Result.Kind kind, @Nullable String rolledBackTo) {
         Duration took = Duration.between(d.begin(), clock.instant());
-        publish(
+        @Nullable
+        Envelope terminal = terminal(
                 d,
                 new DeploymentFailed(
                         d.stack(), d.id(), d.commit(), f.service(), f.reason(), f.evidence(), took, rolledBackTo));
         info("failed " + d.stack() + " @" + d.commit().shortSha() + ": " + f.reason()
                 + (f.evidence().isEmpty() ? "" : "\n" + f.evidence().indent(9).stripTrailing()));
         record("failed", took);
-        return new Result(d.id(), kind, f.reason());
+        return new Result(d.id(), kind, f.reason(), terminal);
     }
 
     /** {@code 1.4}, whatever the default locale. */

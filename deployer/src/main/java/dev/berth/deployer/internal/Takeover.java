@@ -12,12 +12,14 @@ import java.util.stream.Collectors;
 /**
  * What a deployment left on the engine when the deployer running it stopped mid-way: the containers a
  * stop-first replacement kept aside ({@code <name>-berth-old}, stopped) and the temporary ones of a
- * start-first replacement ({@code <name>-berth-new}). {@link #settle} puts them back as they were before
+ * start-first replacement ({@code <name>-berth-new}), and a failed new one being removed after the
+ * old one came back ({@code <name>-berth-failed}). {@link #settle} puts them back as they were before
  * the replacement, so that applying a revision afterwards starts from whole replicas. Thread-safe.
  */
 public final class Takeover {
     static final String OLD_SUFFIX = "-berth-old";
     static final String NEW_SUFFIX = "-berth-new";
+    static final String FAILED_SUFFIX = "-berth-failed";
 
     private final DockerEngine engine;
 
@@ -28,6 +30,14 @@ public final class Takeover {
     /** True when some container of the stack is kept aside or temporary. */
     public boolean unsettled(StackRef stack) {
         return engine.containers(Labels.STACK, stack.key()).stream().anyMatch(Takeover::aside);
+    }
+
+    /** The stacks (keys {@code env/stack}) of which some container is kept aside or temporary. */
+    public Set<String> unsettledStacks() {
+        return engine.containers(Labels.STACK).stream()
+                .filter(Takeover::aside)
+                .map(c -> c.label(Labels.STACK))
+                .collect(Collectors.toSet());
     }
 
     /**
@@ -42,6 +52,9 @@ public final class Takeover {
             if (c.name().endsWith(NEW_SUFFIX)) {
                 engine.remove(c.id());
                 done.add("removed the temporary " + c.name());
+            } else if (c.name().endsWith(FAILED_SUFFIX)) {
+                engine.remove(c.id());
+                done.add("removed the failed " + c.name());
             }
         }
         Set<String> names = containers.stream().map(ContainerInfo::name).collect(Collectors.toSet());
@@ -64,6 +77,8 @@ public final class Takeover {
     }
 
     private static boolean aside(ContainerInfo c) {
-        return c.name().endsWith(OLD_SUFFIX) || c.name().endsWith(NEW_SUFFIX);
+        return c.name().endsWith(OLD_SUFFIX)
+                || c.name().endsWith(NEW_SUFFIX)
+                || c.name().endsWith(FAILED_SUFFIX);
     }
 }

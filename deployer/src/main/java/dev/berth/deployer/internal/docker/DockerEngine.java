@@ -148,25 +148,21 @@ public final class DockerEngine implements AutoCloseable {
 
     /** Every container, running or not, carrying {@code label=value}. */
     public List<ContainerInfo> containers(String label, String value) {
-        return info(call(
-                "list containers",
-                () -> client.listContainersCmd()
-                        .withShowAll(true)
-                        .withLabelFilter(Map.of(label, value))
-                        .exec()));
+        return list(label + "=" + value);
     }
 
-    /** Every container, running or not, carrying {@code label} whatever its value. */
+    /** Every container, running or not, carrying {@code label}, whatever its value. */
     public List<ContainerInfo> containers(String label) {
-        return info(call(
+        return list(label);
+    }
+
+    private List<ContainerInfo> list(String labelFilter) {
+        List<Container> found = call(
                 "list containers",
                 () -> client.listContainersCmd()
                         .withShowAll(true)
-                        .withLabelFilter(List.of(label))
-                        .exec()));
-    }
-
-    private static List<ContainerInfo> info(List<Container> found) {
+                        .withLabelFilter(List.of(labelFilter))
+                        .exec());
         List<ContainerInfo> result = new ArrayList<>();
         for (Container c : found) {
             String name = c.getNames() == null || c.getNames().length == 0
