@@ -22,6 +22,7 @@ import dev.berth.watcher.internal.StackPaths;
 import dev.berth.watcher.internal.git.CommitFiles;
 import dev.berth.watcher.internal.git.GitMirror;
 import dev.berth.watcher.internal.git.GitSource;
+import dev.berth.watcher.internal.git.GitTransport;
 import dev.berth.watcher.internal.webhook.SignatureVerifier;
 import dev.berth.watcher.internal.webhook.WebhookServer;
 import io.micrometer.core.instrument.Counter;
@@ -192,8 +193,10 @@ public final class Watcher implements Service {
         }
         source.requireLocalRepository();
         state.load();
+        GitTransport transport =
+                GitTransport.of(source, config.credentials(), config.dataDir().resolve("ssh"));
         GitMirror opened =
-                GitMirror.open(source, config.branch(), config.dataDir().resolve("mirrors"));
+                GitMirror.open(source, config.branch(), config.dataDir().resolve("mirrors"), transport);
         mirror = opened;
         String threadName = "berth-watcher-poll-" + config.environment();
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, r -> new Thread(r, threadName));
