@@ -57,7 +57,7 @@ import org.slf4j.LoggerFactory;
  * <p>Every poll interval (and on {@link #pollNow()}) it asks the source for the branch's head (an
  * {@code ls-remote}, with {@link WatcherConfig#credentials()}; a local repository's ref is read
  * directly) and, only when it moved, fetches the source into a bare mirror under {@code
- * <dataDir>/mirrors/}. The {@link ChangeDetector} then diffs the tree of the commit published last (the
+ * <dataDir>/mirrors/<environment>/}. The {@link ChangeDetector} then diffs the tree of the commit published last (the
  * cursor, kept in {@code berth.state} under {@link #cursorKey}) with the new one and returns the
  * changed, removed and invalid stacks' events; they and the new cursor are published as one batch.
  *
@@ -259,8 +259,13 @@ public final class Watcher implements Service {
         source.requireLocalRepository();
         GitTransport transport =
                 GitTransport.of(source, config.credentials(), config.dataDir().resolve("ssh"));
-        GitMirror opened =
-                GitMirror.open(source, config.branch(), config.dataDir().resolve("mirrors"), transport);
+        GitMirror opened = GitMirror.open(
+                source,
+                config.branch(),
+                // One mirror per environment: environments that share a repository and branch (a
+                // directory each) never fetch into the same directory at once.
+                config.dataDir().resolve("mirrors").resolve(config.environment()),
+                transport);
         mirror = opened;
         String threadName = "berth-watcher-poll-" + config.environment();
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, r -> new Thread(r, threadName));
@@ -517,48 +522,58 @@ public final class Watcher implements Service {
         cancelNextPoll();
         polls.increment();
         Timer.Sample sample = Timer.start(registry);
-        Duration next = config.pollInterval();
-        boolean ok = false;
+        Outcome outcome = new Outcome(false, config.pollInterval());
         try {
-            Optional<String> head = readHead();
-            if (head.isPresent()) {
-                sourceWorks(head.get());
-                ok = publishChanges(head.get());
-            } else {
-                next = sourceFails("branch " + config.branch() + " not found in " + source.display()
-                        + ": nothing published, nothing removed; push the branch or give the environment an"
-                        + " existing branch");
-            }
+            outcome = pollOnce();
         } catch (PublisherFencedException e) {
             log.warn("{}: standing by", e.getMessage());
             deactivate("fenced by another instance");
             return;
-        } catch (SourceException e) {
-            next = sourceFails(e.getMessage());
         } catch (BerthException e) {
-            log.warn("{}; trying again in {}", e.getMessage(), seconds(next));
+            log.warn("{}; trying again in {}", e.getMessage(), seconds(outcome.next()));
         } catch (RuntimeException e) {
             log.error(
                     "poll of {} branch {} failed unexpectedly; trying again in {}",
                     source.display(),
                     config.branch(),
-                    seconds(next),
+                    seconds(outcome.next()),
                     e);
         } finally {
             sample.stop(pollTimer);
         }
-        if (!ok) {
+        if (!outcome.ok()) {
             pollErrors.increment();
             if (publisher == null && active) {
-                // A failed transaction leaves the producer unusable: the next poll opens a new one.
+                // A failed transaction leaves the producer unusable: become active again with a new one.
                 active = false;
-                schedule(this::activate, next);
                 ready = false;
+                schedule(this::activate, outcome.next());
                 return;
             }
         }
-        ready = ok && running() && active;
-        schedule(this::poll, next);
+        ready = outcome.ok() && running() && active;
+        schedule(this::poll, outcome.next());
+    }
+
+    /** Whether a poll worked, and when the next one is due. */
+    private record Outcome(boolean ok, Duration next) {}
+
+    private Outcome pollOnce() {
+        Optional<String> head;
+        try {
+            head = readHead();
+        } catch (SourceException e) {
+            return new Outcome(false, sourceFails(e.getMessage()));
+        }
+        if (head.isEmpty()) {
+            return new Outcome(
+                    false,
+                    sourceFails("branch " + config.branch() + " not found in " + source.display()
+                            + ": nothing published, nothing removed; push the branch or give the environment an"
+                            + " existing branch"));
+        }
+        sourceWorks(head.get());
+        return new Outcome(publishChanges(head.get()), config.pollInterval());
     }
 
     /** A failure of the source itself (as opposed to Kafka's). */
