@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
 public final class SourcePoll {
     private static final Logger log = LoggerFactory.getLogger(SourcePoll.class);
     private static final Duration FETCH_TIMEOUT = Duration.ofSeconds(60);
+    /** The author of the commit a {@link SourceFailed} carries. */
+    static final String ACTOR = "berth-watcher";
 
     /**
      * What a poll came to.
@@ -91,11 +93,10 @@ public final class SourcePoll {
         try {
             head = readHead(mirror);
         } catch (BerthException e) {
-            return sourceFails(mirror, publisher, e.getMessage());
+            return sourceFails(publisher, e.getMessage());
         }
         if (head.isEmpty()) {
             return sourceFails(
-                    mirror,
                     publisher,
                     "branch " + config.branch() + " not found in " + source.display()
                             + ": nothing published, nothing removed; push the branch or give the environment an"
@@ -132,14 +133,14 @@ public final class SourcePoll {
         return mirror.head(config.branch());
     }
 
-    private Outcome sourceFails(GitMirror mirror, AtomicPublisher publisher, String reason) {
+    private Outcome sourceFails(AtomicPublisher publisher, String reason) {
         SourceHealth.Failure failure = health.failed(reason);
         log.warn("{} (attempt {}); trying again in {}", reason, failure.failures(), seconds(failure.retryIn()));
         boolean publisherFailed = false;
         if (failure.publishError()) {
             SourceFailed failed = new SourceFailed(
                     config.environment(),
-                    lastCommit(mirror),
+                    failureCommit(reason),
                     source.safeUrl(),
                     config.branch(),
                     reason,
@@ -149,13 +150,14 @@ public final class SourcePoll {
         return new Outcome(false, failure.retryIn(), publisherFailed);
     }
 
-    private Commit lastCommit(GitMirror mirror) {
+    /**
+     * The commit a failure event carries: the sha published last ({@code ""} when none), with the
+     * watcher as its author, so the audit trail names {@value #ACTOR} as the actor and not the last
+     * committer.
+     */
+    private Commit failureCommit(String reason) {
         String c = cursor;
-        if (c != null && mirror.hasCommit(c)) {
-            return mirror.commit(c);
-        }
-        return new Commit(
-                c == null ? "" : c, "berth", "no commit of " + source.safeUrl() + " read yet", clock.instant());
+        return new Commit(c == null ? "" : c, ACTOR, reason, clock.instant());
     }
 
     /**
