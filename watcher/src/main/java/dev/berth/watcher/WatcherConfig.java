@@ -18,11 +18,13 @@ import org.jspecify.annotations.Nullable;
  * @param branch the branch to follow, such as {@code main}
  * @param environment the environment every stack of this source belongs to
  * @param pollInterval how often to fetch; at least {@link #MIN_POLL_INTERVAL}
- * @param dataDir Berth's data directory; mirrors live under {@code <dataDir>/mirrors/}
+ * @param dataDir Berth's data directory; mirrors live under {@code <dataDir>/mirrors/<environment>/}, the SSH client's home is {@code <dataDir>/ssh}
  * @param stacksPath the repository directory whose subdirectories are stacks, such as {@code stacks};
  *     {@code ""} for the repository root
  * @param policy what stacks may ask of the host; a stack that asks for more is published as invalid
  * @param webhook where to take push webhooks that make the watcher poll at once; null for none
+ * @param credentials how to authenticate to the repository; {@link GitCredentials#none()} by default
+ * @param retry backoff and error threshold for a remote that fails; {@link RetryPolicy#DEFAULT} by default
  */
 public record WatcherConfig(
         String repository,
@@ -32,7 +34,9 @@ public record WatcherConfig(
         Path dataDir,
         String stacksPath,
         ComposePolicy policy,
-        @Nullable WebhookConfig webhook) {
+        @Nullable WebhookConfig webhook,
+        GitCredentials credentials,
+        RetryPolicy retry) {
     public static final String DEFAULT_BRANCH = "main";
     public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(10);
     public static final Duration MIN_POLL_INTERVAL = Duration.ofSeconds(1);
@@ -51,6 +55,29 @@ public record WatcherConfig(
             String stacksPath,
             ComposePolicy policy) {
         this(repository, branch, environment, pollInterval, dataDir, stacksPath, policy, null);
+    }
+
+    /** A config without credentials and with the default retry policy. */
+    public WatcherConfig(
+            String repository,
+            String branch,
+            String environment,
+            Duration pollInterval,
+            Path dataDir,
+            String stacksPath,
+            ComposePolicy policy,
+            @Nullable WebhookConfig webhook) {
+        this(
+                repository,
+                branch,
+                environment,
+                pollInterval,
+                dataDir,
+                stacksPath,
+                policy,
+                webhook,
+                GitCredentials.none(),
+                RetryPolicy.DEFAULT);
     }
 
     public WatcherConfig {
@@ -80,6 +107,8 @@ public record WatcherConfig(
         }
         stacksPath = normalizeStacksPath(stacksPath);
         Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(credentials, "credentials");
+        Objects.requireNonNull(retry, "retry");
     }
 
     /** A config with the default branch, poll interval and stacks path. */
@@ -95,23 +124,101 @@ public record WatcherConfig(
     }
 
     public WatcherConfig withBranch(String branch) {
-        return new WatcherConfig(repository, branch, environment, pollInterval, dataDir, stacksPath, policy, webhook);
+        return new WatcherConfig(
+                repository,
+                branch,
+                environment,
+                pollInterval,
+                dataDir,
+                stacksPath,
+                policy,
+                webhook,
+                credentials,
+                retry);
     }
 
     public WatcherConfig withPollInterval(Duration pollInterval) {
-        return new WatcherConfig(repository, branch, environment, pollInterval, dataDir, stacksPath, policy, webhook);
+        return new WatcherConfig(
+                repository,
+                branch,
+                environment,
+                pollInterval,
+                dataDir,
+                stacksPath,
+                policy,
+                webhook,
+                credentials,
+                retry);
     }
 
     public WatcherConfig withStacksPath(String stacksPath) {
-        return new WatcherConfig(repository, branch, environment, pollInterval, dataDir, stacksPath, policy, webhook);
+        return new WatcherConfig(
+                repository,
+                branch,
+                environment,
+                pollInterval,
+                dataDir,
+                stacksPath,
+                policy,
+                webhook,
+                credentials,
+                retry);
     }
 
     public WatcherConfig withPolicy(ComposePolicy policy) {
-        return new WatcherConfig(repository, branch, environment, pollInterval, dataDir, stacksPath, policy, webhook);
+        return new WatcherConfig(
+                repository,
+                branch,
+                environment,
+                pollInterval,
+                dataDir,
+                stacksPath,
+                policy,
+                webhook,
+                credentials,
+                retry);
     }
 
     public WatcherConfig withWebhook(@Nullable WebhookConfig webhook) {
-        return new WatcherConfig(repository, branch, environment, pollInterval, dataDir, stacksPath, policy, webhook);
+        return new WatcherConfig(
+                repository,
+                branch,
+                environment,
+                pollInterval,
+                dataDir,
+                stacksPath,
+                policy,
+                webhook,
+                credentials,
+                retry);
+    }
+
+    public WatcherConfig withCredentials(GitCredentials credentials) {
+        return new WatcherConfig(
+                repository,
+                branch,
+                environment,
+                pollInterval,
+                dataDir,
+                stacksPath,
+                policy,
+                webhook,
+                credentials,
+                retry);
+    }
+
+    public WatcherConfig withRetry(RetryPolicy retry) {
+        return new WatcherConfig(
+                repository,
+                branch,
+                environment,
+                pollInterval,
+                dataDir,
+                stacksPath,
+                policy,
+                webhook,
+                credentials,
+                retry);
     }
 
     private static String normalizeStacksPath(String path) {
