@@ -93,7 +93,9 @@ public final class Deployer implements Service {
 
     /**
      * Builds a stopped worker that keeps its stacks' histories in {@code history}, which it takes over
-     * whenever the group gives it partitions, and closes when it stops.
+     * whenever the group gives it partitions, and closes when it stops. The store must write in
+     * transactions (a {@link KafkaStackHistoryStore} given {@link KafkaTransactions} of the worker's
+     * group on {@code berth.changes}): terminal events are written with the history.
      */
     public Deployer(
             DeployerConfig config,

@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -91,7 +92,7 @@ public final class KafkaStackHistoryStore implements StackHistoryStore {
     public void commit(StackHistory history, Envelope terminal) {
         if (transactions == null) {
             throw new IllegalStateException(
-                    "this history store was built without transactions: it cannot write" + " a terminal event");
+                    "this history store was built without transactions: it cannot write a terminal event");
         }
         write(history.stack(), historyKey(history.stack()), write(history), terminal);
     }
@@ -156,9 +157,9 @@ public final class KafkaStackHistoryStore implements StackHistoryStore {
                 .map(key -> key.substring(PREFIX.length()))
                 .flatMap(key -> {
                     try {
-                        return java.util.stream.Stream.of(StackRef.parse(key));
+                        return Stream.of(StackRef.parse(key));
                     } catch (BerthException e) {
-                        return java.util.stream.Stream.empty();
+                        return Stream.empty();
                     }
                 })
                 .filter(stack -> partitions.contains(partitionOf(stack)))

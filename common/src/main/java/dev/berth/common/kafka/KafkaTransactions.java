@@ -7,6 +7,7 @@ import dev.berth.common.event.EventCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -70,7 +71,7 @@ public final class KafkaTransactions implements AutoCloseable {
 
         /** An event, on its type's topic, keyed by its subject, in CloudEvents binary mode. */
         public static Write event(Envelope envelope, EventCodec codec) {
-            Map<String, String> headers = new java.util.HashMap<>();
+            Map<String, String> headers = new HashMap<>();
             CloudEventHeaders.of(envelope)
                     .forEach(h -> headers.put(h.key(), new String(h.value(), StandardCharsets.UTF_8)));
             return new Write(envelope.type().topic(), envelope.subject(), codec.encode(envelope), headers);
