@@ -211,17 +211,13 @@ public final class Notifier implements Service {
     public void stop() {
         audit.stop();
         dispatchers.forEach(ChannelDispatcher::stop);
-        if (!started.get()) {
+        if (started.compareAndSet(false, true) && closed.compareAndSet(false, true)) {
             // Never started: nothing will run the loops' finally blocks.
-            awaitQuietly();
-        }
-    }
-
-    private void awaitQuietly() {
-        try {
-            awaitStop(Duration.ZERO);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            audit.closeUnstarted();
+            dispatchers.forEach(ChannelDispatcher::closeUnstarted);
+            producer.close(Duration.ZERO);
+            ledgerProducer.close(Duration.ZERO);
+            http.shutdownNow();
         }
     }
 

@@ -190,6 +190,11 @@ public final class AuditLoop implements Runnable {
         }
     }
 
+    /** Closes the consumer of a loop that never ran. */
+    public void closeUnstarted() {
+        consumer.close(Duration.ZERO);
+    }
+
     public boolean awaitStop(Duration timeout) throws InterruptedException {
         return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
