@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
             RetryCommand.class,
             StatusCommand.class,
             DiffCommand.class,
+            NotificationsCommand.class,
+            AuditCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Berth {
