@@ -30,9 +30,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The root {@code docker-compose.yml} as operators run it: the image built from the Dockerfile, the
- * pipeline brought up by docker-compose (Kafka, watcher, two deployers with the Docker socket, the
- * notifier), a commit to a config repository mounted into the watcher, the stack deployed by a
+ * The root {@code docker-compose.yml} with its production override, as operators run it: the image
+ * built from the Dockerfile, the pipeline brought up by docker-compose (Kafka, watcher, two deployers
+ * with the Docker socket, the notifier; read-only, without capabilities, memory-limited, secrets
+ * from files), a commit to a config repository mounted into the watcher, the stack deployed by a
  * containerised deployer and reported by the containerised notifier to a webhook receiver on the
  * compose network, and every service's {@code /metrics} parsed as Prometheus text.
  *
@@ -48,6 +49,7 @@ class ComposeStackIT {
     private static final String IMAGE = "berth:it-" + ID;
     private static final String STACK_PROJECT = ENV + "-demo";
     private static final Duration COMPOSE_TIMEOUT = Duration.ofMinutes(4);
+    private static final String SECRET = "s3cret-" + UUID.randomUUID();
 
     private static final Map<String, String> env = new HashMap<>();
     private static final Map<String, Integer> opsPorts = new LinkedHashMap<>();
@@ -77,6 +79,10 @@ class ComposeStackIT {
         Path deployerDir = Files.createDirectories(work.resolve("deployer"));
         // The containers run as uid 10001: they read the repository and write the deployers' files.
         Files.setPosixFilePermissions(deployerDir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path secrets = Files.createDirectories(work.resolve("secrets"));
+        Files.writeString(secrets.resolve("host-variables.env"), "IT_GREETING=" + SECRET + "\n");
+        Files.writeString(secrets.resolve("slack-webhooks.txt"), "# none in this test\n");
+        Files.writeString(secrets.resolve("grafana-admin-password"), "unused\n");
         Path sink = Files.createDirectories(work.resolve("sink/cgi-bin"));
         Files.writeString(sink.resolve("hook"), """
                 #!/bin/sh
@@ -101,6 +107,8 @@ class ComposeStackIT {
                         services:
                           web:
                             image: busybox:1.35
+                            environment:
+                              GREETING: ${IT_GREETING}
                             command: ["sh", "-c", "mkdir -p /www && echo ok > /www/index.html; trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait"]
                             healthcheck:
                               test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"]
@@ -126,6 +134,7 @@ class ComposeStackIT {
                 "DOCKER_GID",
                 run(Duration.ofSeconds(10), Map.of(), "stat", "-c", "%g", "/var/run/docker.sock")
                         .strip());
+        env.put("BERTH_SECRETS_DIR", secrets.toString());
         env.put("BERTH_WEBHOOKS", "http://webhook-sink:8080/cgi-bin/hook");
         env.put("BERTH_KAFKA_PORT", String.valueOf(freePort()));
         env.put("BERTH_WATCHER_PORT", String.valueOf(opsPorts.get("watcher")));
@@ -195,14 +204,25 @@ class ComposeStackIT {
                                     "{{.Names}}"))
                             .contains(STACK_PROJECT + "-web-1"));
             String deployerLogs = compose("logs", "--no-color", "deployer-1", "deployer-2");
-            assertThat(deployerLogs).contains("deployed " + ENV + "/demo @");
+            assertThat(deployerLogs).contains("deployed " + ENV + "/demo @").doesNotContain(SECRET);
+            // The variable came from the secrets file the production override mounts.
+            assertThat(run(
+                            Duration.ofSeconds(20),
+                            Map.of(),
+                            "docker",
+                            "inspect",
+                            "--format",
+                            "{{json .Config.Env}}",
+                            STACK_PROJECT + "-web-1"))
+                    .contains("GREETING=" + SECRET);
 
             // Reported by the notifier container to the webhook receiver, as CloudEvents.
             await().atMost(Duration.ofMinutes(1))
                     .pollInterval(Duration.ofSeconds(1))
                     .untilAsserted(() -> assertThat(get(sinkPort, "/hooks.log").body())
                             .contains("dev.cdeventsx.berth-deployment.succeeded.0.1.0")
-                            .contains(ENV + "/demo"));
+                            .contains(ENV + "/demo")
+                            .doesNotContain(SECRET));
 
             // Every service is healthy, ready, and serves Prometheus text.
             await().atMost(Duration.ofMinutes(1))
@@ -250,6 +270,27 @@ class ComposeStackIT {
                     e.getMessage() + "\n--- docker-compose logs ---\n" + compose("logs", "--no-color", "--tail", "60"),
                     e);
         }
+    }
+
+    @Test
+    void theComposeFilesAreValidAloneAndWithTheMonitoringProfile() {
+        String base = ROOT.resolve("docker-compose.yml").toString();
+        String prod = ROOT.resolve("docker-compose.prod.yml").toString();
+        assertThat(run(COMPOSE_TIMEOUT, env, "docker-compose", "-f", base, "config", "--services"))
+                .contains("kafka", "watcher", "deployer-1", "deployer-2", "notifier");
+        assertThat(run(
+                        COMPOSE_TIMEOUT,
+                        env,
+                        "docker-compose",
+                        "-f",
+                        base,
+                        "-f",
+                        prod,
+                        "--profile",
+                        "monitoring",
+                        "config",
+                        "--services"))
+                .contains("kafka", "watcher", "deployer-1", "deployer-2", "notifier", "prometheus", "grafana");
     }
 
     private HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
@@ -307,6 +348,8 @@ class ComposeStackIT {
                 PROJECT,
                 "-f",
                 ROOT.resolve("docker-compose.yml").toString(),
+                "-f",
+                ROOT.resolve("docker-compose.prod.yml").toString(),
                 "-f",
                 work.resolve("it.yml").toString()));
         command.addAll(Arrays.asList(args));
