@@ -4,6 +4,7 @@ import dev.berth.common.kafka.KafkaSettings;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
@@ -40,6 +41,13 @@ final class ServiceOptions {
     String opsListen = DEFAULT_OPS_LISTEN;
 
     @Option(
+            names = "--kafka-property",
+            paramLabel = "<key=value>",
+            description = "A Kafka client setting for every client of this service (repeatable), such as"
+                    + " session.timeout.ms=10000 for a faster takeover when a deployer dies.")
+    Map<String, String> kafkaProperties = new LinkedHashMap<>();
+
+    @Option(
             names = "--data-dir",
             paramLabel = "<dir>",
             description = "Where this service keeps its files (default: $BERTH_DATA_DIR, else"
@@ -53,7 +61,7 @@ final class ServiceOptions {
                 KafkaSettings.DEFAULT_PARTITIONS,
                 KafkaSettings.DEFAULT_REPLICATION_FACTOR,
                 kafkaStartupTimeout,
-                Map.of());
+                Map.copyOf(kafkaProperties));
     }
 
     Path dataDir() {

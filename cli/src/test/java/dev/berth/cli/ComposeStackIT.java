@@ -25,9 +25,13 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The root {@code docker-compose.yml} with its production override, as operators run it: the image
@@ -35,12 +39,14 @@ import org.junit.jupiter.api.Test;
  * with the Docker socket, the notifier; read-only, without capabilities, memory-limited, secrets
  * from files), a commit to a config repository mounted into the watcher, the stack deployed by a
  * containerised deployer and reported by the containerised notifier to a webhook receiver on the
- * compose network, and every service's {@code /metrics} parsed as Prometheus text.
+ * compose network, and every service's {@code /metrics} parsed as Prometheus text; then a deployer
+ * container killed during a rollout, which the other one finishes.
  *
  * <p>Skipped without docker-compose or without the base images (see {@code .ci/stand-in-jdk.sh}).
  * Everything it creates (containers, networks, volumes, the deployed stack, the image tag) is
  * removed afterwards, also on failure.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ComposeStackIT {
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
     private static final String ID = UUID.randomUUID().toString().substring(0, 8);
@@ -50,6 +56,20 @@ class ComposeStackIT {
     private static final String STACK_PROJECT = ENV + "-demo";
     private static final Duration COMPOSE_TIMEOUT = Duration.ofMinutes(4);
     private static final String SECRET = "s3cret-" + UUID.randomUUID();
+
+    private static final String STACK = """
+                        services:
+                          web:
+                            image: busybox:1.35
+                            environment:
+                              GREETING: ${IT_GREETING}
+                            command: ["sh", "-c", "mkdir -p /www && echo ok > /www/index.html; trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait"]
+                            healthcheck:
+                              test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"]
+                              interval: 1s
+                              timeout: 2s
+                              retries: 10
+                        """;
 
     private static final Map<String, String> env = new HashMap<>();
     private static final Map<String, Integer> opsPorts = new LinkedHashMap<>();
@@ -93,6 +113,11 @@ class ComposeStackIT {
         Files.setPosixFilePermissions(sink.resolve("hook"), PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.writeString(work.resolve("it.yml"), """
                 services:
+                  # A killed deployer stays down: the other one must finish its rollout.
+                  deployer-1:
+                    restart: "no"
+                  deployer-2:
+                    restart: "no"
                   webhook-sink:
                     image: busybox:1.35
                     command: ["sh", "-c", "mkdir -p /www/cgi-bin && cp /hook /www/cgi-bin/hook && touch /www/hooks.log && exec httpd -f -p 8080 -h /www"]
@@ -103,19 +128,7 @@ class ComposeStackIT {
                 """.formatted(sink.resolve("hook")));
 
         repo = GitRepos.create(work.resolve("repo"));
-        repo.write("stacks/demo/compose.yaml", """
-                        services:
-                          web:
-                            image: busybox:1.35
-                            environment:
-                              GREETING: ${IT_GREETING}
-                            command: ["sh", "-c", "mkdir -p /www && echo ok > /www/index.html; trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait"]
-                            healthcheck:
-                              test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"]
-                              interval: 1s
-                              timeout: 2s
-                              retries: 10
-                        """).commit("Ops Person", "Add the demo stack");
+        repo.write("stacks/demo/compose.yaml", STACK).commit("Ops Person", "Add the demo stack");
 
         run(Duration.ofMinutes(5), Map.of(), "docker", "build", "-q", "-t", IMAGE, ROOT.toString());
         imageBuilt = true;
@@ -186,6 +199,7 @@ class ComposeStackIT {
     }
 
     @Test
+    @Order(1)
     void theComposeRunPipelineDeploysReportsAndExposesMetrics() throws Exception {
         try {
             // Deployed by one of the deployer containers, healthy on the engine.
@@ -267,12 +281,118 @@ class ComposeStackIT {
                             .doesNotContain("unhealthy"));
         } catch (AssertionError | RuntimeException e) {
             throw new AssertionError(
-                    e.getMessage() + "\n--- docker-compose logs ---\n" + compose("logs", "--no-color", "--tail", "60"),
+                    e.getMessage() + "\n--- docker-compose logs ---\n"
+                            + compose(
+                                    "logs",
+                                    "--no-color",
+                                    "--tail",
+                                    "60",
+                                    "watcher",
+                                    "deployer-1",
+                                    "deployer-2",
+                                    "notifier"),
                     e);
         }
     }
 
     @Test
+    @Order(2)
+    void aDeployerKilledDuringARolloutIsTakenOverByTheOther() {
+        try {
+            awaitWebOn(null);
+            // The new revision's container turns healthy 15 s after it starts: the kill lands mid-gate.
+            String sha = repo.write(
+                            "stacks/demo/compose.yaml",
+                            STACK.replace("mkdir -p /www", "sleep 15; mkdir -p /www")
+                                    .replace("retries: 10", "retries: 10\n      start_period: 40s"))
+                    .commit("Ops Person", "A slow start");
+            String deploying = "deploying " + ENV + "/demo @" + sha.substring(0, 7);
+            String deployed = "deployed " + ENV + "/demo @" + sha.substring(0, 7);
+            Map<String, String> ids =
+                    Map.of("deployer-1", container("deployer-1"), "deployer-2", container("deployer-2"));
+            String[] victim = new String[1];
+            await().atMost(Duration.ofMinutes(1))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> {
+                        for (String deployer : List.of("deployer-1", "deployer-2")) {
+                            if (run(Duration.ofSeconds(20), Map.of(), "docker", "logs", ids.get(deployer))
+                                    .contains(deploying)) {
+                                victim[0] = deployer;
+                                return true;
+                            }
+                        }
+                        return false;
+                    });
+            run(Duration.ofSeconds(20), Map.of(), "docker", "kill", ids.get(victim[0]));
+            String survivor = victim[0].equals("deployer-1") ? "deployer-2" : "deployer-1";
+
+            // After the group notices (session.timeout.ms=10000), the survivor finishes what was left
+            // in flight, then applies the redelivered change.
+            await().atMost(Duration.ofMinutes(2))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .untilAsserted(
+                            () -> assertThat(run(Duration.ofSeconds(20), Map.of(), "docker", "logs", ids.get(survivor)))
+                                    .contains("takeover of " + ENV + "/demo")
+                                    .contains(deployed));
+            assertThat(run(Duration.ofSeconds(20), Map.of(), "docker", "logs", ids.get(victim[0])))
+                    .doesNotContain(deployed);
+            awaitWebOn(sha);
+            // The notifier reported the interrupted deployment as failed, and the finished one.
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .untilAsserted(() -> assertThat(get(sinkPort, "/hooks.log").body())
+                            .contains("was interrupted")
+                            .contains("dev.cdeventsx.berth-deployment.failed.0.1.0"));
+        } catch (AssertionError | RuntimeException e) {
+            throw new AssertionError(
+                    e.getMessage() + "\n--- docker-compose logs ---\n"
+                            + compose(
+                                    "logs",
+                                    "--no-color",
+                                    "--tail",
+                                    "40",
+                                    "watcher",
+                                    "deployer-1",
+                                    "deployer-2",
+                                    "notifier"),
+                    e);
+        }
+    }
+
+    /** The container id of a compose service. */
+    private static String container(String service) {
+        return compose("ps", "-q", service).strip();
+    }
+
+    /** Waits until the stack's one container is healthy, on {@code sha} when given. */
+    private static void awaitWebOn(@Nullable String sha) {
+        await().atMost(Duration.ofMinutes(3))
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> {
+                    String state = run(
+                            Duration.ofSeconds(20),
+                            Map.of(),
+                            "docker",
+                            "ps",
+                            "--filter",
+                            "label=com.docker.compose.project=" + STACK_PROJECT,
+                            "--filter",
+                            "health=healthy",
+                            "--format",
+                            "{{.Names}} {{.Label \"berth.revision\"}}");
+                    assertThat(state).contains(STACK_PROJECT + "-web-1 ");
+                    if (sha != null) {
+                        assertThat(state.lines().filter(l -> l.startsWith(STACK_PROJECT + "-web-1 ")))
+                                .singleElement()
+                                .satisfies(l -> assertThat(sha)
+                                        .startsWith(
+                                                l.substring(l.indexOf(' ') + 1).strip()));
+                    }
+                });
+    }
+
+    @Test
+    @Order(0)
     void theComposeFilesAreValidAloneAndWithTheMonitoringProfile() {
         String base = ROOT.resolve("docker-compose.yml").toString();
         String prod = ROOT.resolve("docker-compose.prod.yml").toString();
