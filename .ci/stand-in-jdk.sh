@@ -8,7 +8,7 @@
 set -euo pipefail
 image=eclipse-temurin:17-jdk
 docker image inspect "$image" >/dev/null 2>&1 && { echo "stand-in-jdk: $image present"; exit 0; }
-docker pull -q "$image" >/dev/null 2>&1 && { echo "stand-in-jdk: $image pulled"; exit 0; }
+timeout 60 docker pull -q "$image" >/dev/null 2>&1 && { echo "stand-in-jdk: $image pulled"; exit 0; }
 docker image inspect eclipse-temurin:17-jre >/dev/null 2>&1 ||
   { echo "stand-in-jdk: eclipse-temurin:17-jre is missing: run ../shared/env/offline-images.sh first" >&2; exit 1; }
 jdk=${JDK17_HOME:-}
