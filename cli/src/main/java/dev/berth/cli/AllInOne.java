@@ -17,9 +17,6 @@ import dev.berth.notifier.NotifierConfig;
 import dev.berth.watcher.Watcher;
 import dev.berth.watcher.WatcherConfig;
 import dev.berth.watcher.WebhookConfig;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -202,9 +199,7 @@ final class AllInOne implements AutoCloseable {
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), settings.opsPort()),
                 registry,
                 () -> deployer.isReady() && watcher.isReady() && notifier.isReady());
-        new JvmMemoryMetrics().bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
+        ServiceProcess.bindJvmMetrics(registry);
         for (Service service : List.of(notifier, deployer, watcher, ops)) {
             service.start();
             started.add(service);

@@ -13,6 +13,9 @@ import picocli.CommandLine.Command;
         description = "GitOps deployments for Docker Compose stacks: commit a stack, Berth deploys it.",
         subcommands = {
             RunCommand.class,
+            WatcherCommand.class,
+            DeployerCommand.class,
+            NotifierCommand.class,
             ValidateCommand.class,
             HistoryCommand.class,
             RollbackCommand.class,

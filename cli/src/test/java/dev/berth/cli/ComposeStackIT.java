@@ -1,0 +1,561 @@
+package dev.berth.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.berth.testkit.GitRepos;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The root {@code docker-compose.yml} with its production override, as operators run it: the image
+ * built from the Dockerfile, the pipeline brought up by docker-compose (Kafka, watcher, two deployers
+ * with the Docker socket, the notifier; read-only, without capabilities, memory-limited, secrets
+ * from files), a commit to a config repository mounted into the watcher, the stack deployed by a
+ * containerised deployer and reported by the containerised notifier to a webhook receiver on the
+ * compose network, and every service's {@code /metrics} parsed as Prometheus text; then a deployer
+ * container killed during a rollout, which the other one finishes.
+ *
+ * <p>Skipped without docker-compose or without the base images (see {@code .ci/stand-in-jdk.sh}).
+ * Everything it creates (containers, networks, volumes, the deployed stack, the image tag) is
+ * removed afterwards, also on failure.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ComposeStackIT {
+    private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+    private static final String ID = UUID.randomUUID().toString().substring(0, 8);
+    private static final String PROJECT = "berthit" + ID;
+    private static final String ENV = "it" + ID;
+    private static final String IMAGE = "berth:it-" + ID;
+    private static final String STACK_PROJECT = ENV + "-demo";
+    private static final Duration COMPOSE_TIMEOUT = Duration.ofMinutes(4);
+    private static final String SECRET = "s3cret-" + UUID.randomUUID();
+
+    private static final String STACK = """
+                        services:
+                          web:
+                            image: busybox:1.35
+                            environment:
+                              GREETING: ${IT_GREETING}
+                            command: ["sh", "-c", "mkdir -p /www && echo ok > /www/index.html; trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait"]
+                            healthcheck:
+                              test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"]
+                              interval: 1s
+                              timeout: 2s
+                              retries: 10
+                        """;
+
+    private static final Map<String, String> env = new HashMap<>();
+    private static final Map<String, Integer> opsPorts = new LinkedHashMap<>();
+    private static Path work;
+    private static GitRepos repo;
+    private static int sinkPort;
+    private static boolean imageBuilt;
+    private static boolean composeStarted;
+
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @BeforeAll
+    static void bringUp() throws Exception {
+        assumeTrue(succeeds("docker-compose", "version"), "docker-compose is not installed");
+        assumeTrue(succeeds("docker", "info"), "no Docker Engine answers");
+        assumeTrue(Files.isRegularFile(ROOT.resolve("cli/target/berth.jar")), "cli/target/berth.jar is not built");
+        assumeTrue(
+                succeeds("bash", ROOT.resolve(".ci/stand-in-jdk.sh").toString()),
+                "eclipse-temurin:17-jdk can neither be pulled nor stood in for");
+        for (String image : List.of("busybox:1.35", "apache/kafka:4.3.1")) {
+            assumeTrue(succeeds("docker", "image", "inspect", image), image + " is not present");
+        }
+
+        work = ROOT.resolve("cli/target/compose-it-" + ID);
+        Files.createDirectories(work);
+        Path deployerDir = Files.createDirectories(work.resolve("deployer"));
+        // The containers run as uid 10001: they read the repository and write the deployers' files.
+        Files.setPosixFilePermissions(deployerDir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path secrets = Files.createDirectories(work.resolve("secrets"));
+        Files.writeString(secrets.resolve("host-variables.env"), "IT_GREETING=" + SECRET + "\n");
+        Files.writeString(secrets.resolve("slack-webhooks.txt"), "# none in this test\n");
+        Files.writeString(secrets.resolve("grafana-admin-password"), "unused\n");
+        Path sink = Files.createDirectories(work.resolve("sink/cgi-bin"));
+        Files.writeString(sink.resolve("hook"), """
+                #!/bin/sh
+                head -c "${CONTENT_LENGTH:-0}" >> /www/hooks.log
+                echo >> /www/hooks.log
+                printf 'Content-Type: text/plain\\r\\n\\r\\nok\\n'
+                """);
+        Files.setPosixFilePermissions(sink.resolve("hook"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.writeString(work.resolve("it.yml"), """
+                services:
+                  # A killed deployer stays down: the other one must finish its rollout.
+                  deployer-1:
+                    restart: "no"
+                  deployer-2:
+                    restart: "no"
+                  webhook-sink:
+                    image: busybox:1.35
+                    command: ["sh", "-c", "mkdir -p /www/cgi-bin && cp /hook /www/cgi-bin/hook && touch /www/hooks.log && exec httpd -f -p 8080 -h /www"]
+                    volumes:
+                      - %s:/hook:ro
+                    ports:
+                      - "127.0.0.1:${IT_SINK_PORT}:8080"
+                """.formatted(sink.resolve("hook")));
+
+        repo = GitRepos.create(work.resolve("repo"));
+        repo.write("stacks/demo/compose.yaml", STACK).commit("Ops Person", "Add the demo stack");
+
+        run(Duration.ofMinutes(5), Map.of(), "docker", "build", "-q", "-t", IMAGE, ROOT.toString());
+        imageBuilt = true;
+
+        for (String service : List.of("watcher", "deployer-1", "deployer-2", "notifier")) {
+            opsPorts.put(service, freePort());
+        }
+        sinkPort = freePort();
+        env.put("COMPOSE_PROJECT_NAME", PROJECT);
+        env.put("BERTH_IMAGE", IMAGE);
+        env.put("BERTH_ENVIRONMENT", ENV);
+        env.put("BERTH_CONFIG_REPO_DIR", repo.path().toString());
+        env.put("BERTH_POLL_INTERVAL", "1s");
+        env.put("BERTH_DEPLOYER_DIR", deployerDir.toString());
+        env.put(
+                "DOCKER_GID",
+                run(Duration.ofSeconds(10), Map.of(), "stat", "-c", "%g", "/var/run/docker.sock")
+                        .strip());
+        env.put("BERTH_SECRETS_DIR", secrets.toString());
+        env.put("BERTH_WEBHOOKS", "http://webhook-sink:8080/cgi-bin/hook");
+        env.put("BERTH_KAFKA_PORT", String.valueOf(freePort()));
+        env.put("BERTH_WATCHER_PORT", String.valueOf(opsPorts.get("watcher")));
+        env.put("BERTH_DEPLOYER_1_PORT", String.valueOf(opsPorts.get("deployer-1")));
+        env.put("BERTH_DEPLOYER_2_PORT", String.valueOf(opsPorts.get("deployer-2")));
+        env.put("BERTH_NOTIFIER_PORT", String.valueOf(opsPorts.get("notifier")));
+        env.put("IT_SINK_PORT", String.valueOf(sinkPort));
+        composeStarted = true;
+        compose("up", "-d");
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        List<String> problems = new ArrayList<>();
+        if (composeStarted) {
+            attempt(problems, () -> compose("down", "--volumes", "--remove-orphans", "--timeout", "5"));
+        }
+        // The stack the containerised deployer created on the engine.
+        attempt(problems, () -> removeLabelled("container", "rm", "-f", "-v"));
+        attempt(problems, () -> removeLabelled("network", "rm"));
+        attempt(problems, () -> removeLabelled("volume", "rm", "-f"));
+        if (imageBuilt) {
+            // Files the deployers wrote belong to uid 10001: remove them as that user.
+            attempt(
+                    problems,
+                    () -> run(
+                            Duration.ofMinutes(1),
+                            Map.of(),
+                            "docker",
+                            "run",
+                            "--rm",
+                            "--entrypoint",
+                            "rm",
+                            "-v",
+                            work.resolve("deployer") + ":/d",
+                            IMAGE,
+                            "-rf",
+                            "/d/deployer-1",
+                            "/d/deployer-2"));
+            attempt(problems, () -> run(Duration.ofMinutes(1), Map.of(), "docker", "rmi", IMAGE));
+        }
+        if (repo != null) {
+            repo.close();
+        }
+        if (work != null) {
+            attempt(problems, () -> run(Duration.ofMinutes(1), Map.of(), "rm", "-rf", work.toString()));
+        }
+        assertThat(problems).as("clean-up").isEmpty();
+    }
+
+    @Test
+    @Order(1)
+    void theComposeRunPipelineDeploysReportsAndExposesMetrics() throws Exception {
+        try {
+            // Deployed by one of the deployer containers, healthy on the engine.
+            await().atMost(Duration.ofMinutes(3))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .untilAsserted(() -> assertThat(run(
+                                    Duration.ofSeconds(20),
+                                    Map.of(),
+                                    "docker",
+                                    "ps",
+                                    "--filter",
+                                    "label=com.docker.compose.project=" + STACK_PROJECT,
+                                    "--filter",
+                                    "health=healthy",
+                                    "--format",
+                                    "{{.Names}}"))
+                            .contains(STACK_PROJECT + "-web-1"));
+            String deployerLogs = compose("logs", "--no-color", "deployer-1", "deployer-2");
+            assertThat(deployerLogs).contains("deployed " + ENV + "/demo @").doesNotContain(SECRET);
+            // The variable came from the secrets file the production override mounts.
+            assertThat(run(
+                            Duration.ofSeconds(20),
+                            Map.of(),
+                            "docker",
+                            "inspect",
+                            "--format",
+                            "{{json .Config.Env}}",
+                            STACK_PROJECT + "-web-1"))
+                    .contains("GREETING=" + SECRET);
+
+            // Reported by the notifier container to the webhook receiver, as CloudEvents.
+            await().atMost(Duration.ofMinutes(1))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .untilAsserted(() -> assertThat(get(sinkPort, "/hooks.log").body())
+                            .contains("dev.cdeventsx.berth-deployment.succeeded.0.1.0")
+                            .contains(ENV + "/demo")
+                            .doesNotContain(SECRET));
+
+            // Every service is healthy, ready, and serves Prometheus text.
+            await().atMost(Duration.ofMinutes(1))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .untilAsserted(() -> {
+                        for (var entry : opsPorts.entrySet()) {
+                            assertThat(get(entry.getValue(), "/health").statusCode())
+                                    .as(entry.getKey() + " /health")
+                                    .isEqualTo(200);
+                            assertThat(get(entry.getValue(), "/ready").statusCode())
+                                    .as(entry.getKey() + " /ready")
+                                    .isEqualTo(200);
+                        }
+                    });
+            Map<String, Map<String, Double>> metrics = new LinkedHashMap<>();
+            for (var entry : opsPorts.entrySet()) {
+                HttpResponse<String> response = get(entry.getValue(), "/metrics");
+                assertThat(response.statusCode()).isEqualTo(200);
+                assertThat(response.headers().firstValue("Content-Type").orElse(""))
+                        .startsWith("text/plain");
+                metrics.put(entry.getKey(), PrometheusText.parse(entry.getKey(), response.body()));
+            }
+            metrics.forEach((service, samples) -> assertThat(samples)
+                    .as(service)
+                    .containsKey("jvm_memory_used_bytes{area=\"heap\",id=\"Tenured Gen\"}"));
+            assertThat(metrics.get("watcher")).containsKey("berth_watcher_polls_total{environment=\"" + ENV + "\"}");
+            double succeeded = metrics.get("deployer-1")
+                            .getOrDefault("berth_deployments_total{outcome=\"succeeded\"}", 0.0)
+                    + metrics.get("deployer-2").getOrDefault("berth_deployments_total{outcome=\"succeeded\"}", 0.0);
+            assertThat(succeeded).isEqualTo(1.0);
+            double delivered = metrics.get("notifier").entrySet().stream()
+                    .filter(e -> e.getKey().startsWith("berth_notifications_delivered_total"))
+                    .mapToDouble(Map.Entry::getValue)
+                    .sum();
+            assertThat(delivered).as("notifications delivered").isPositive();
+
+            // The images' own health checks pass (they run wget inside each container).
+            await().atMost(Duration.ofSeconds(40))
+                    .pollInterval(Duration.ofSeconds(2))
+                    .untilAsserted(() -> assertThat(compose("ps"))
+                            .doesNotContain("health: starting")
+                            .doesNotContain("unhealthy"));
+        } catch (AssertionError | RuntimeException e) {
+            throw new AssertionError(
+                    e.getMessage() + "\n--- docker-compose logs ---\n"
+                            + compose(
+                                    "logs",
+                                    "--no-color",
+                                    "--tail",
+                                    "60",
+                                    "watcher",
+                                    "deployer-1",
+                                    "deployer-2",
+                                    "notifier"),
+                    e);
+        }
+    }
+
+    @Test
+    @Order(2)
+    void aDeployerKilledDuringARolloutIsTakenOverByTheOther() {
+        try {
+            awaitWebOn(null);
+            // The new revision's container turns healthy 15 s after it starts: the kill lands mid-gate.
+            String sha = repo.write(
+                            "stacks/demo/compose.yaml",
+                            STACK.replace("mkdir -p /www", "sleep 15; mkdir -p /www")
+                                    .replace("retries: 10", "retries: 10\n      start_period: 40s"))
+                    .commit("Ops Person", "A slow start");
+            String deploying = "deploying " + ENV + "/demo @" + sha.substring(0, 7);
+            String deployed = "deployed " + ENV + "/demo @" + sha.substring(0, 7);
+            Map<String, String> ids =
+                    Map.of("deployer-1", container("deployer-1"), "deployer-2", container("deployer-2"));
+            String[] victim = new String[1];
+            await().atMost(Duration.ofMinutes(1))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> {
+                        for (String deployer : List.of("deployer-1", "deployer-2")) {
+                            if (run(Duration.ofSeconds(20), Map.of(), "docker", "logs", ids.get(deployer))
+                                    .contains(deploying)) {
+                                victim[0] = deployer;
+                                return true;
+                            }
+                        }
+                        return false;
+                    });
+            run(Duration.ofSeconds(20), Map.of(), "docker", "kill", ids.get(victim[0]));
+            String survivor = victim[0].equals("deployer-1") ? "deployer-2" : "deployer-1";
+
+            // After the group notices (session.timeout.ms=10000), the survivor finishes what was left
+            // in flight, then applies the redelivered change.
+            await().atMost(Duration.ofMinutes(2))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .untilAsserted(
+                            () -> assertThat(run(Duration.ofSeconds(20), Map.of(), "docker", "logs", ids.get(survivor)))
+                                    .contains("takeover of " + ENV + "/demo")
+                                    .contains(deployed));
+            assertThat(run(Duration.ofSeconds(20), Map.of(), "docker", "logs", ids.get(victim[0])))
+                    .doesNotContain(deployed);
+            awaitWebOn(sha);
+            // The notifier reported the interrupted deployment as failed, and the finished one.
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .untilAsserted(() -> assertThat(get(sinkPort, "/hooks.log").body())
+                            .contains("was interrupted")
+                            .contains("dev.cdeventsx.berth-deployment.failed.0.1.0"));
+        } catch (AssertionError | RuntimeException e) {
+            throw new AssertionError(
+                    e.getMessage() + "\n--- docker-compose logs ---\n"
+                            + compose(
+                                    "logs",
+                                    "--no-color",
+                                    "--tail",
+                                    "40",
+                                    "watcher",
+                                    "deployer-1",
+                                    "deployer-2",
+                                    "notifier"),
+                    e);
+        }
+    }
+
+    /** The container id of a compose service. */
+    private static String container(String service) {
+        return compose("ps", "-q", service).strip();
+    }
+
+    /** Waits until the stack's one container is healthy, on {@code sha} when given. */
+    private static void awaitWebOn(@Nullable String sha) {
+        await().atMost(Duration.ofMinutes(3))
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> {
+                    String state = run(
+                            Duration.ofSeconds(20),
+                            Map.of(),
+                            "docker",
+                            "ps",
+                            "--filter",
+                            "label=com.docker.compose.project=" + STACK_PROJECT,
+                            "--filter",
+                            "health=healthy",
+                            "--format",
+                            "{{.Names}} {{.Label \"berth.revision\"}}");
+                    assertThat(state).contains(STACK_PROJECT + "-web-1 ");
+                    if (sha != null) {
+                        assertThat(state.lines().filter(l -> l.startsWith(STACK_PROJECT + "-web-1 ")))
+                                .singleElement()
+                                .satisfies(l -> assertThat(sha)
+                                        .startsWith(
+                                                l.substring(l.indexOf(' ') + 1).strip()));
+                    }
+                });
+    }
+
+    @Test
+    @Order(0)
+    void theComposeFilesAreValidAloneAndWithTheMonitoringProfile() {
+        String base = ROOT.resolve("docker-compose.yml").toString();
+        String prod = ROOT.resolve("docker-compose.prod.yml").toString();
+        assertThat(run(COMPOSE_TIMEOUT, env, "docker-compose", "-f", base, "config", "--services"))
+                .contains("kafka", "watcher", "deployer-1", "deployer-2", "notifier");
+        assertThat(run(
+                        COMPOSE_TIMEOUT,
+                        env,
+                        "docker-compose",
+                        "-f",
+                        base,
+                        "-f",
+                        prod,
+                        "--profile",
+                        "monitoring",
+                        "config",
+                        "--services"))
+                .contains("kafka", "watcher", "deployer-1", "deployer-2", "notifier", "prometheus", "grafana");
+    }
+
+    private HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .timeout(Duration.ofSeconds(5))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The Prometheus text exposition format (0.0.4), checked line by line; samples by name and labels. */
+    static final class PrometheusText {
+        private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
+        private static final Pattern SAMPLE = Pattern.compile(
+                "(" + NAME + ")(\\{(?:[a-zA-Z_][a-zA-Z0-9_]*=\"(?:[^\"\\\\\\n]|\\\\[\\\\\"n])*\",?)*\\})?"
+                        + " ([-+]?(?:[0-9]*\\.?[0-9]+(?:[eE][-+]?[0-9]+)?|NaN|\\+Inf|-Inf|Inf))( -?[0-9]+)?");
+        private static final Pattern TYPE =
+                Pattern.compile("# TYPE (" + NAME + ") (counter|gauge|histogram|summary|untyped)");
+        private static final Pattern HELP = Pattern.compile("# HELP (" + NAME + ") .*");
+
+        static Map<String, Double> parse(String source, String text) {
+            Map<String, Double> samples = new LinkedHashMap<>();
+            String[] lines = text.split("\n", -1);
+            for (int i = 0; i < lines.length; i++) {
+                String line = lines[i];
+                String where = source + " /metrics line " + (i + 1) + ": " + line;
+                if (line.isEmpty()) {
+                    assertThat(i).as(where + " (empty line only at the end)").isEqualTo(lines.length - 1);
+                } else if (line.startsWith("# TYPE")) {
+                    assertThat(TYPE.matcher(line).matches()).as(where).isTrue();
+                } else if (line.startsWith("# HELP")) {
+                    assertThat(HELP.matcher(line).matches()).as(where).isTrue();
+                } else if (!line.startsWith("#")) {
+                    var m = SAMPLE.matcher(line);
+                    assertThat(m.matches()).as(where).isTrue();
+                    String key =
+                            m.group(1) + (m.group(2) == null ? "" : m.group(2).replace(",}", "}"));
+                    String value = m.group(3);
+                    samples.put(
+                            key,
+                            value.endsWith("Inf")
+                                    ? (value.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY)
+                                    : Double.parseDouble(value));
+                }
+            }
+            assertThat(samples).as(source + " /metrics samples").isNotEmpty();
+            return samples;
+        }
+    }
+
+    private static String compose(String... args) {
+        List<String> command = new ArrayList<>(List.of(
+                "docker-compose",
+                "-p",
+                PROJECT,
+                "-f",
+                ROOT.resolve("docker-compose.yml").toString(),
+                "-f",
+                ROOT.resolve("docker-compose.prod.yml").toString(),
+                "-f",
+                work.resolve("it.yml").toString()));
+        command.addAll(Arrays.asList(args));
+        return run(COMPOSE_TIMEOUT, env, command.toArray(String[]::new));
+    }
+
+    private static void removeLabelled(String kind, String... remove) {
+        String ids = run(
+                Duration.ofSeconds(30),
+                Map.of(),
+                "docker",
+                kind,
+                "ls",
+                kind.equals("container") ? "-aq" : "-q",
+                "--filter",
+                "label=com.docker.compose.project=" + STACK_PROJECT);
+        List<String> list = ids.lines().filter(s -> !s.isBlank()).toList();
+        if (!list.isEmpty()) {
+            List<String> command = new ArrayList<>(List.of("docker", kind));
+            command.addAll(Arrays.asList(remove));
+            command.addAll(list);
+            run(Duration.ofMinutes(1), Map.of(), command.toArray(String[]::new));
+        }
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    private static void attempt(List<String> problems, Step step) {
+        try {
+            step.run();
+        } catch (Exception | AssertionError e) {
+            problems.add(e.getMessage());
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static boolean succeeds(String... command) {
+        try {
+            run(Duration.ofMinutes(5), Map.of(), command);
+            return true;
+        } catch (IllegalStateException e) {
+            return false;
+        }
+    }
+
+    /** Runs a command, returns its output (stdout and stderr), throws naming it when it fails. */
+    private static String run(Duration timeout, Map<String, String> extraEnv, String... command) {
+        Path log;
+        Process process;
+        try {
+            log = Files.createTempFile("berth-compose-it-", ".log");
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .redirectInput(
+                            ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+            builder.environment().putAll(extraEnv);
+            process = builder.start();
+        } catch (IOException e) {
+            throw new IllegalStateException(String.join(" ", command) + ": " + e.getMessage(), e);
+        }
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                throw new IllegalStateException(String.join(" ", command) + ": timed out after " + timeout);
+            }
+            String output = Files.readString(log, StandardCharsets.UTF_8);
+            Files.deleteIfExists(log);
+            if (process.exitValue() != 0) {
+                throw new IllegalStateException(
+                        String.join(" ", command) + ": exit " + process.exitValue() + "\n" + output);
+            }
+            return output;
+        } catch (IOException e) {
+            throw new IllegalStateException(String.join(" ", command) + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+            throw new IllegalStateException(String.join(" ", command) + ": interrupted", e);
+        }
+    }
+}
