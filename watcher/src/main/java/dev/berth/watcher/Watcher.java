@@ -591,7 +591,9 @@ public final class Watcher implements Service {
                 .orElseThrow(() -> new ComposeException(composeFile, 0, 0, "not a regular file"));
         String envFile = stackPaths.file(name, DotEnv.FILE_NAME);
         Optional<String> env = files.text(envFile);
-        Map<String, String> variables = env.isPresent() ? DotEnv.parse(envFile, env.get()) : Map.of();
+        Map<String, String> variables = new TreeMap<>(env.isPresent() ? DotEnv.parse(envFile, env.get()) : Map.of());
+        // The environment's own variables win over the stack's .env, as the shell does in Compose.
+        variables.putAll(config.variables());
         return new Parsed(text, variables, parser.parse(composeFile, text, variables, files, null));
     }
 
