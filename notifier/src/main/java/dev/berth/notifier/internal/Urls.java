@@ -19,6 +19,20 @@ public final class Urls {
         return origin(url) + "/…";
     }
 
+    /**
+     * Any URL, valid or not, reduced to what is safe to print: the origin, or for a string that is not
+     * an absolute URL the text before its first {@code /}, followed by {@code /…} when a path was cut.
+     */
+    public static String redacted(URI url) {
+        if (url.getScheme() != null && url.getHost() != null) {
+            String path = url.getRawPath();
+            return origin(url) + (path == null || path.isEmpty() ? "" : "/…");
+        }
+        String raw = url.toString();
+        int slash = raw.indexOf('/', raw.indexOf("://") < 0 ? 0 : raw.indexOf("://") + 3);
+        return slash < 0 ? raw : raw.substring(0, slash) + "/…";
+    }
+
     private static String origin(URI url) {
         return url.getScheme() + "://" + url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort());
     }
