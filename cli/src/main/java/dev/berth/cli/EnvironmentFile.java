@@ -2,11 +2,15 @@ package dev.berth.cli;
 
 import dev.berth.common.compose.ComposePolicy;
 import dev.berth.common.compose.UpdatePolicy;
+import dev.berth.notifier.ChannelType;
+import dev.berth.notifier.EventKind;
+import dev.berth.notifier.Severity;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -64,8 +68,7 @@ record EnvironmentFile(
      * @param pollInterval how often to look for new commits
      * @param credentials how to authenticate to the repository
      */
-    record Source(
-            String repository, String branch, String stacksPath, Duration pollInterval, Credentials credentials) {
+    record Source(String repository, String branch, String stacksPath, Duration pollInterval, Credentials credentials) {
         Source {
             Objects.requireNonNull(repository, "repository");
             Objects.requireNonNull(branch, "branch");
@@ -97,7 +100,8 @@ record EnvironmentFile(
          * @param knownHosts the {@code known_hosts} file the server's host key must be in
          * @param passphrase null when the key has none
          */
-        record SshKey(SecretRef key, Path knownHosts, @Nullable SecretRef passphrase) implements Credentials {}
+        record SshKey(
+                SecretRef key, Path knownHosts, @Nullable SecretRef passphrase) implements Credentials {}
     }
 
     /**
@@ -145,47 +149,43 @@ record EnvironmentFile(
         }
     }
 
-    /** The kinds of channel a notification goes to. */
-    enum ChannelType {
-        SLACK("slack"),
-        TEAMS("teams"),
-        DISCORD("discord"),
-        MATTERMOST("mattermost"),
-        WEBHOOK("webhook");
-
-        final String key;
-
-        ChannelType(String key) {
-            this.key = key;
-        }
-    }
-
     /**
      * {@code notifications.channels.<name>}.
      *
      * @param url the channel's URL: written in the file, or a secret (chat webhook URLs are credentials)
-     * @param secret the generic webhook's HMAC key; null for none
+     * @param signingSecret the generic webhook's HMAC key; null for none
+     * @param headers extra request headers, each written in the file or a secret
      */
-    record Channel(String name, ChannelType type, Value url, @Nullable SecretRef secret, Where where) {}
-
-    /** The severities a route may ask for at least. */
-    enum Severity {
-        INFO,
-        WARNING,
-        ERROR
+    record Channel(
+            String name,
+            ChannelType type,
+            Value url,
+            @Nullable SecretRef signingSecret,
+            Map<String, Value> headers,
+            Where where) {
+        Channel {
+            headers = Map.copyOf(headers);
+        }
     }
 
     /**
      * {@code notifications.routes[i]}.
      *
-     * @param events the event kinds it routes ({@link EnvironmentFileReader#EVENTS})
-     * @param severity the least severity it routes
+     * @param name the route's name in the file (by default {@code route-<n>}, counted from 1)
+     * @param events the event kinds it routes; empty for every kind
+     * @param minSeverity the least severity it routes
      * @param channels names of this file's channels
      * @param template a Mustache template overriding the channel's default; null for the default
      */
-    record Route(List<String> events, Severity severity, List<String> channels, @Nullable String template, Where where) {
+    record Route(
+            String name,
+            Set<EventKind> events,
+            Severity minSeverity,
+            List<String> channels,
+            @Nullable String template,
+            Where where) {
         Route {
-            events = List.copyOf(events);
+            events = Set.copyOf(events);
             channels = List.copyOf(channels);
         }
     }

@@ -4,13 +4,11 @@ import static dev.berth.common.compose.Nodes.error;
 import static dev.berth.common.compose.Nodes.scalar;
 
 import dev.berth.cli.EnvironmentFile.Channel;
-import dev.berth.cli.EnvironmentFile.ChannelType;
 import dev.berth.cli.EnvironmentFile.Credentials;
 import dev.berth.cli.EnvironmentFile.Deploy;
 import dev.berth.cli.EnvironmentFile.Docker;
 import dev.berth.cli.EnvironmentFile.Notifications;
 import dev.berth.cli.EnvironmentFile.Route;
-import dev.berth.cli.EnvironmentFile.Severity;
 import dev.berth.cli.EnvironmentFile.Source;
 import dev.berth.cli.EnvironmentFile.Value;
 import dev.berth.cli.EnvironmentFile.Where;
@@ -21,6 +19,11 @@ import dev.berth.common.compose.ComposePolicy;
 import dev.berth.common.compose.Nodes;
 import dev.berth.common.compose.UpdatePolicy;
 import dev.berth.common.compose.Yaml;
+import dev.berth.notifier.ChannelConfig;
+import dev.berth.notifier.ChannelType;
+import dev.berth.notifier.EventKind;
+import dev.berth.notifier.RouteConfig;
+import dev.berth.notifier.Severity;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -32,6 +35,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -62,10 +66,6 @@ final class EnvironmentFileReader {
     static final String DEFAULT_BRANCH = "main";
     static final String DEFAULT_STACKS_PATH = "stacks";
 
-    /** The event kinds a route may name. */
-    static final List<String> EVENTS =
-            List.of("succeeded", "failed", "rolled-back", "invalid", "drift", "watcher-error", "started");
-
     /** The file names environment files may have. */
     static final List<String> EXTENSIONS = List.of(".yaml", ".yml");
 
@@ -80,8 +80,8 @@ final class EnvironmentFileReader {
     private static final Set<String> UPDATE_KEYS =
             Set.of("order", "parallelism", "delay", "monitor", "failure_action", "max_failure_ratio");
     private static final Set<String> NOTIFICATION_KEYS = Set.of("channels", "routes");
-    private static final Set<String> CHANNEL_KEYS = Set.of("type", "url", "secret");
-    private static final Set<String> ROUTE_KEYS = Set.of("events", "severity", "channels", "template");
+    private static final Set<String> CHANNEL_KEYS = Set.of("type", "url", "signing_secret", "headers");
+    private static final Set<String> ROUTE_KEYS = Set.of("name", "events", "min_severity", "channels", "template");
     private static final Set<String> SECRET_KEYS = Set.of("secret", "file");
     private static final Pattern VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern DOCKER_HOST = Pattern.compile("(unix|tcp|npipe|ssh)://.+");
@@ -179,9 +179,8 @@ final class EnvironmentFileReader {
                                 + " use push webhooks for faster detection");
             }
         }
-        Credentials credentials = keys.containsKey("credentials")
-                ? credentials(keys.get("credentials"))
-                : new Credentials.None();
+        Credentials credentials =
+                keys.containsKey("credentials") ? credentials(keys.get("credentials")) : new Credentials.None();
         Source result;
         try {
             // The watcher's own checks (branch name, stacks path), reported at their lines.
@@ -232,8 +231,7 @@ final class EnvironmentFileReader {
         SecretRef key = pathOrSecret(keys.get("ssh_key"), what + ".ssh_key");
         SecretRef passphrase =
                 keys.containsKey("passphrase") ? secret(keys.get("passphrase"), what + ".passphrase") : null;
-        return new Credentials.SshKey(
-                key, Path.of(nonEmpty(knownHosts, what + ".known_hosts")), passphrase);
+        return new Credentials.SshKey(key, Path.of(nonEmpty(knownHosts, what + ".known_hosts")), passphrase);
     }
 
     private static void refuse(Map<String, NodeTuple> keys, String what, String context, String... others) {
@@ -282,7 +280,6 @@ final class EnvironmentFileReader {
         if (keys.containsKey("host") && keys.containsKey("hosts")) {
             throw error(keys.get("hosts").getKeyNode(), "docker: give host or hosts, not both");
         }
-        List<NodeTuple> values = new ArrayList<>();
         List<Node> nodes = new ArrayList<>();
         if (keys.containsKey("host")) {
             nodes.add(keys.get("host").getValueNode());
@@ -296,7 +293,6 @@ final class EnvironmentFileReader {
                                 + " per engine, each with its own file");
             }
         }
-        values.clear();
         List<String> hosts = new ArrayList<>();
         for (Node node : nodes) {
             String host = scalar(node, "docker.host").strip();
@@ -415,7 +411,14 @@ final class EnvironmentFileReader {
         if (routesTuple != null && !Nodes.isNull(routesTuple.getValueNode())) {
             List<Node> items = Nodes.sequence(routesTuple.getValueNode(), "notifications.routes");
             for (int i = 0; i < items.size(); i++) {
-                routes.add(route(items.get(i), "notifications.routes[" + i + "]", channels));
+                Route route = route(items.get(i), i, channels);
+                if (routes.stream().anyMatch(r -> r.name().equals(route.name()))) {
+                    throw error(
+                            items.get(i),
+                            "notifications.routes[" + i + "]: the route name \"" + route.name() + "\" is used twice:"
+                                    + " give each route its own name");
+                }
+                routes.add(route);
             }
         }
         return new Notifications(channels, routes);
@@ -423,37 +426,56 @@ final class EnvironmentFileReader {
 
     private static Channel channel(String name, NodeTuple tuple) {
         String what = "notifications.channels." + name;
-        try {
-            StackRef.requireName("channel", name);
-        } catch (BerthException e) {
-            throw error(tuple.getKeyNode(), "notifications.channels: " + e.getMessage());
+        if (!ChannelConfig.NAME.matcher(name).matches()) {
+            throw error(
+                    tuple.getKeyNode(),
+                    "notifications.channels: \"" + name + "\" is not a channel name: use letters, digits, '.', '_'"
+                            + " and '-', starting with a letter or digit");
         }
         Map<String, NodeTuple> keys = keys(tuple.getValueNode(), what, CHANNEL_KEYS);
         NodeTuple typeTuple = require(keys, "type", tuple.getKeyNode(), what, "type: slack");
-        ChannelType type = choice(typeTuple, what + ".type", ChannelType.class);
-        NodeTuple urlTuple = require(keys, "url", tuple.getKeyNode(), what, "url: {secret: SLACK_WEBHOOK_URL}");
-        Value url;
-        if (isSecretRef(urlTuple.getValueNode())) {
-            url = new Value.Secret(secret(urlTuple, what + ".url"));
-        } else {
-            String text = nonEmpty(urlTuple, what + ".url");
-            checkHttpUrl(urlTuple.getValueNode(), text, what + ".url");
-            url = new Value.Plain(text);
+        ChannelType type;
+        try {
+            type = ChannelType.parse(what + ".type", scalar(typeTuple.getValueNode(), what + ".type"));
+        } catch (BerthException e) {
+            throw error(typeTuple.getValueNode(), e.getMessage());
         }
-        SecretRef secret = null;
-        if (keys.containsKey("secret")) {
+        NodeTuple urlTuple = require(keys, "url", tuple.getKeyNode(), what, "url: {secret: SLACK_WEBHOOK_URL}");
+        Value url = plainOrSecret(urlTuple, what + ".url");
+        if (url instanceof Value.Plain plain) {
+            checkHttpUrl(urlTuple.getValueNode(), plain.value(), what + ".url");
+        }
+        SecretRef signingSecret = null;
+        if (keys.containsKey("signing_secret")) {
             if (type != ChannelType.WEBHOOK) {
                 throw error(
-                        keys.get("secret").getKeyNode(),
-                        what + ".secret signs generic webhooks only (type: webhook): remove it for a "
-                                + type.key + " channel");
+                        keys.get("signing_secret").getKeyNode(),
+                        what + ".signing_secret signs generic webhooks only (type: webhook): remove it for a "
+                                + type.key() + " channel, whose URL is its credential");
             }
-            secret = secret(keys.get("secret"), what + ".secret");
+            signingSecret = secret(keys.get("signing_secret"), what + ".signing_secret");
         }
-        return new Channel(name, type, url, secret, where(tuple.getKeyNode(), what));
+        Map<String, Value> headers = new LinkedHashMap<>();
+        NodeTuple headersTuple = keys.get("headers");
+        if (headersTuple != null && !Nodes.isNull(headersTuple.getValueNode())) {
+            for (Map.Entry<String, NodeTuple> header : Nodes.mapping(headersTuple.getValueNode(), what + ".headers")
+                    .entrySet()) {
+                headers.put(header.getKey(), plainOrSecret(header.getValue(), what + ".headers." + header.getKey()));
+            }
+            try {
+                // The notifier's own checks of header names, with a stand-in value for secrets.
+                Map<String, String> check = new LinkedHashMap<>();
+                headers.forEach((k, v) -> check.put(k, v instanceof Value.Plain p ? p.value() : "secret"));
+                new ChannelConfig(name, type, URI.create("https://check.invalid/"), null, check);
+            } catch (BerthException e) {
+                throw error(headersTuple.getKeyNode(), e.getMessage());
+            }
+        }
+        return new Channel(name, type, url, signingSecret, headers, where(tuple.getKeyNode(), what));
     }
 
-    private static Route route(Node node, String what, Map<String, Channel> channels) {
+    private static Route route(Node node, int index, Map<String, Channel> channels) {
+        String what = "notifications.routes[" + index + "]";
         Map<String, NodeTuple> keys;
         try {
             keys = keys(node, what, ROUTE_KEYS);
@@ -468,23 +490,45 @@ final class EnvironmentFileReader {
             }
             throw e;
         }
-        NodeTuple eventsTuple = require(keys, "events", node, what, "events: [failed, rolled-back]");
-        List<String> events = new ArrayList<>();
-        for (Node item : listOf(eventsTuple, what + ".events")) {
-            String event = scalar(item, "an item of " + what + ".events").strip();
-            if (!EVENTS.contains(event)) {
+        String name = "route-" + (index + 1);
+        if (keys.containsKey("name")) {
+            NodeTuple nameTuple = keys.get("name");
+            name = nonEmpty(nameTuple, what + ".name");
+            if (!ChannelConfig.NAME.matcher(name).matches()) {
                 throw error(
-                        item,
-                        what + ".events: \"" + event + "\" is not an event"
-                                + Nodes.suggestion(event, EVENTS)
-                                        .map(s -> ": did you mean \"" + s + "\"?")
-                                        .orElse("; use " + String.join(", ", EVENTS)));
+                        nameTuple.getValueNode(),
+                        what + ".name: \"" + name + "\" is not a route name: use letters, digits, '.', '_' and '-',"
+                                + " starting with a letter or digit");
             }
-            events.add(event);
         }
-        Severity severity = keys.containsKey("severity")
-                ? choice(keys.get("severity"), what + ".severity", Severity.class)
-                : Severity.INFO;
+        Set<EventKind> events = new LinkedHashSet<>();
+        if (keys.containsKey("events")) {
+            for (Node item : listOf(keys.get("events"), what + ".events")) {
+                String event = scalar(item, "an item of " + what + ".events").strip();
+                try {
+                    events.add(EventKind.parse(what + ".events", event));
+                } catch (BerthException e) {
+                    List<String> known = Arrays.stream(EventKind.values())
+                            .map(EventKind::key)
+                            .toList();
+                    throw error(
+                            item,
+                            what + ".events: \"" + event + "\" is not an event kind"
+                                    + Nodes.suggestion(event, known)
+                                            .map(k -> ": did you mean \"" + k + "\"?")
+                                            .orElse("; use " + String.join(", ", known)));
+                }
+            }
+        }
+        Severity severity = Severity.INFO;
+        if (keys.containsKey("min_severity")) {
+            Node at = keys.get("min_severity").getValueNode();
+            try {
+                severity = Severity.parse(what + ".min_severity", scalar(at, what + ".min_severity"));
+            } catch (BerthException e) {
+                throw error(at, e.getMessage());
+            }
+        }
         NodeTuple channelsTuple = require(keys, "channels", node, what, "channels: [<a channel of this file>]");
         List<String> names = new ArrayList<>();
         for (Node item : listOf(channelsTuple, what + ".channels")) {
@@ -496,22 +540,38 @@ final class EnvironmentFileReader {
                                 + (channels.isEmpty()
                                         ? ": declare it under notifications.channels"
                                         : Nodes.suggestion(channel, channels.keySet())
-                                                .map(s -> ": did you mean \"" + s + "\"?")
+                                                .map(k -> ": did you mean \"" + k + "\"?")
                                                 .orElse("; declare it under notifications.channels, or use one of "
                                                         + String.join(", ", new TreeSet<>(channels.keySet())))));
+            }
+            if (names.contains(channel)) {
+                throw error(item, what + ".channels: \"" + channel + "\" is listed twice: list it once");
             }
             names.add(channel);
         }
         String template = null;
         if (keys.containsKey("template")) {
-            template = scalar(keys.get("template").getValueNode(), what + ".template");
+            Node at = keys.get("template").getValueNode();
+            template = scalar(at, what + ".template");
             if (template.isBlank()) {
-                throw error(
-                        keys.get("template").getValueNode(),
-                        what + ".template is empty: leave it out for the channel's default message");
+                throw error(at, what + ".template is empty: leave it out for the channel's built-in message");
+            }
+            try {
+                // Compiled as the notifier will, so a template that does not compile fails here.
+                new RouteConfig(name, Set.of(), events, severity, names, template);
+            } catch (BerthException e) {
+                throw error(at, what + ".template does not compile: " + e.getMessage());
             }
         }
-        return new Route(events, severity, names, template, where(node, what));
+        return new Route(name, events, severity, names, template, where(node, what));
+    }
+
+    /** A value written in the file, or {@code {secret: NAME}} / {@code {file: /path}}. */
+    private static Value plainOrSecret(NodeTuple tuple, String what) {
+        if (tuple.getValueNode() instanceof ScalarNode) {
+            return new Value.Plain(nonEmpty(tuple, what));
+        }
+        return new Value.Secret(secret(tuple, what));
     }
 
     /** A single value or a list of them. */
@@ -528,9 +588,7 @@ final class EnvironmentFileReader {
         try {
             URI uri = new URI(text);
             String scheme = uri.getScheme();
-            if (scheme != null
-                    && (scheme.equals("http") || scheme.equals("https"))
-                    && uri.getHost() != null) {
+            if (scheme != null && (scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null) {
                 return;
             }
         } catch (URISyntaxException e) {
@@ -540,10 +598,6 @@ final class EnvironmentFileReader {
                 node,
                 what + " \"" + text + "\" is not an http(s) URL: write it like https://hooks.example.com/berth, or"
                         + " keep it secret with {secret: NAME}");
-    }
-
-    private static boolean isSecretRef(Node node) {
-        return !(node instanceof ScalarNode);
     }
 
     /** {@code {secret: NAME}} or {@code {file: /path}}; a value written in clear is refused. */
@@ -589,7 +643,7 @@ final class EnvironmentFileReader {
         Node node = tuple.getValueNode();
         String text = scalar(node, what).strip();
         List<String> names = Arrays.stream(type.getEnumConstants())
-                .map(e -> e instanceof ChannelType c ? c.key : e.name().toLowerCase(Locale.ROOT).replace('_', '-'))
+                .map(e -> e.name().toLowerCase(Locale.ROOT).replace('_', '-'))
                 .toList();
         for (E constant : type.getEnumConstants()) {
             if (names.get(constant.ordinal()).equals(text)) {
@@ -598,8 +652,7 @@ final class EnvironmentFileReader {
         }
         throw error(
                 node,
-                what + " \"" + text + "\" is not valid: use "
-                        + names.stream().collect(Collectors.joining(", ")));
+                what + " \"" + text + "\" is not valid: use " + names.stream().collect(Collectors.joining(", ")));
     }
 
     private static Duration duration(NodeTuple tuple, String what) {
@@ -618,7 +671,8 @@ final class EnvironmentFileReader {
         return value;
     }
 
-    private static NodeTuple require(Map<String, NodeTuple> keys, String key, Node parent, String what, String example) {
+    private static NodeTuple require(
+            Map<String, NodeTuple> keys, String key, Node parent, String what, String example) {
         NodeTuple tuple = keys.get(key);
         if (tuple == null) {
             throw error(parent, what + ": " + key + " is missing: add it, like " + example);

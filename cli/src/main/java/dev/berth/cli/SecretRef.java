@@ -60,8 +60,8 @@ record SecretRef(@Nullable String name, @Nullable Path file, EnvironmentFile.Whe
         } catch (CharacterCodingException e) {
             throw new Berth.UsageException(where + ": secret file " + path + " is not UTF-8 text");
         } catch (IOException e) {
-            throw new Berth.UsageException(where + ": secret file " + path
-                    + " cannot be read (" + e.getClass().getSimpleName() + "): let the user running berth read it");
+            throw new Berth.UsageException(where + ": secret file " + path + " cannot be read ("
+                    + e.getClass().getSimpleName() + "): let the user running berth read it");
         }
     }
 

@@ -112,7 +112,8 @@ public record DeployerConfig(
                 DEFAULT_PULL_TIMEOUT,
                 ComposePolicy.DEFAULT,
                 HostVariables.NONE,
-                Path.of(System.getProperty("java.io.tmpdir"), "berth-stacks"), UpdatePolicy.DEFAULT);
+                Path.of(System.getProperty("java.io.tmpdir"), "berth-stacks"),
+                UpdatePolicy.DEFAULT);
     }
 
     /**
@@ -131,7 +132,8 @@ public record DeployerConfig(
                 pullTimeout,
                 policy,
                 hostVariables,
-                workDir, updateDefaults);
+                workDir,
+                updateDefaults);
     }
 
     public DeployerConfig withGroupId(String id) {
@@ -144,22 +146,50 @@ public record DeployerConfig(
                 pullTimeout,
                 policy,
                 hostVariables,
-                workDir, updateDefaults);
+                workDir,
+                updateDefaults);
     }
 
     public DeployerConfig withDockerHost(@Nullable String host) {
         return new DeployerConfig(
-                environments, groupId, host, healthTimeout, monitorPeriod, pullTimeout, policy, hostVariables, workDir, updateDefaults);
+                environments,
+                groupId,
+                host,
+                healthTimeout,
+                monitorPeriod,
+                pullTimeout,
+                policy,
+                hostVariables,
+                workDir,
+                updateDefaults);
     }
 
     public DeployerConfig withHealthTimeout(Duration timeout) {
         return new DeployerConfig(
-                environments, groupId, dockerHost, timeout, monitorPeriod, pullTimeout, policy, hostVariables, workDir, updateDefaults);
+                environments,
+                groupId,
+                dockerHost,
+                timeout,
+                monitorPeriod,
+                pullTimeout,
+                policy,
+                hostVariables,
+                workDir,
+                updateDefaults);
     }
 
     public DeployerConfig withMonitorPeriod(Duration period) {
         return new DeployerConfig(
-                environments, groupId, dockerHost, healthTimeout, period, pullTimeout, policy, hostVariables, workDir, updateDefaults);
+                environments,
+                groupId,
+                dockerHost,
+                healthTimeout,
+                period,
+                pullTimeout,
+                policy,
+                hostVariables,
+                workDir,
+                updateDefaults);
     }
 
     public DeployerConfig withPullTimeout(Duration timeout) {
@@ -172,7 +202,8 @@ public record DeployerConfig(
                 timeout,
                 policy,
                 hostVariables,
-                workDir, updateDefaults);
+                workDir,
+                updateDefaults);
     }
 
     public DeployerConfig withPolicy(ComposePolicy policy) {
@@ -185,7 +216,8 @@ public record DeployerConfig(
                 pullTimeout,
                 policy,
                 hostVariables,
-                workDir, updateDefaults);
+                workDir,
+                updateDefaults);
     }
 
     public DeployerConfig withHostVariables(HostVariables variables) {
@@ -198,7 +230,8 @@ public record DeployerConfig(
                 pullTimeout,
                 policy,
                 variables,
-                workDir, updateDefaults);
+                workDir,
+                updateDefaults);
     }
 
     public DeployerConfig withWorkDir(Path dir) {
@@ -211,7 +244,8 @@ public record DeployerConfig(
                 pullTimeout,
                 policy,
                 hostVariables,
-                dir, updateDefaults);
+                dir,
+                updateDefaults);
     }
 
     /** The update defaults of this worker's environment: for the keys a service's compose file does not set. */

@@ -98,7 +98,12 @@ final class PolicyReader {
         Duration delay = duration(keys.get("delay"), what);
         Duration monitor = duration(keys.get("monitor"), what);
         return new UpdatePolicy(
-                order, parallelism, delay == null ? d.delay() : delay, monitor == null ? d.monitor() : monitor, action, ratio);
+                order,
+                parallelism,
+                delay == null ? d.delay() : delay,
+                monitor == null ? d.monitor() : monitor,
+                action,
+                ratio);
     }
 
     /**
