@@ -560,7 +560,12 @@ final class EnvironmentFileReader {
                 // Compiled as the notifier will, so a template that does not compile fails here.
                 new RouteConfig(name, Set.of(), events, severity, names, template);
             } catch (BerthException e) {
-                throw error(at, what + ".template does not compile: " + e.getMessage());
+                String message = e.getMessage();
+                int detail = message.indexOf("does not compile: ");
+                throw error(
+                        at,
+                        what + ".template does not compile: "
+                                + (detail < 0 ? message : message.substring(detail + "does not compile: ".length())));
             }
         }
         return new Route(name, events, severity, names, template, where(node, what));
