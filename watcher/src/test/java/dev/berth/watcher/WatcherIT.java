@@ -554,11 +554,12 @@ class WatcherIT {
                 .extracting(KafkaFixture.Record::key)
                 .containsExactlyInAnyOrder(env + "/api", env + "/api", env + "/web");
         assertThat(counter(watcher, "berth.watcher.poll.errors")).isEqualTo(1);
+        // Counted once their whole batch is published.
         assertThat(registry.get("berth.watcher.changes")
                         .tag("kind", "changed")
                         .counter()
                         .count())
-                .isEqualTo(3);
+                .isEqualTo(2);
     }
 
     @Test
@@ -623,7 +624,10 @@ class WatcherIT {
         await().atMost(WAIT).until(() -> counter(watcher, "berth.watcher.poll.errors") >= 2);
         assertThat(watcher.isReady()).isFalse();
         assertThat(records(Topics.CHANGES)).isEmpty();
-        assertThat(records(Topics.DEPLOYMENTS)).isEmpty();
+        // After the third failure in a row (the default threshold): one error event, still no change.
+        List<KafkaFixture.Record> failed = awaitRecords(Topics.DEPLOYMENTS, 1);
+        assertThat(failed.get(0).ceType()).isEqualTo(EventType.SOURCE_FAILED.ceType());
+        assertThat(records(Topics.CHANGES)).isEmpty();
     }
 
     @Test

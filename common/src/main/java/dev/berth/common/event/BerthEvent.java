@@ -20,7 +20,9 @@ public sealed interface BerthEvent
                 DeploymentFailed,
                 ServiceRolledBack,
                 StackRollbackRequested,
-                StackRetryRequested {
+                StackRetryRequested,
+                SourceFailed,
+                SourceRecovered {
 
     /** The stack this event is about; its key is the Kafka record key. */
     StackRef stack();

@@ -26,7 +26,9 @@ public enum EventType {
     STACK_ROLLBACK_REQUESTED(
             "dev.cdeventsx.berth-stack.rollback-requested.0.1.0", StackRollbackRequested.class, Topics.CHANGES, false),
     STACK_RETRY_REQUESTED(
-            "dev.cdeventsx.berth-stack.retry-requested.0.1.0", StackRetryRequested.class, Topics.CHANGES, false);
+            "dev.cdeventsx.berth-stack.retry-requested.0.1.0", StackRetryRequested.class, Topics.CHANGES, false),
+    SOURCE_FAILED("dev.cdeventsx.berth-source.failed.0.1.0", SourceFailed.class, Topics.DEPLOYMENTS, false),
+    SOURCE_RECOVERED("dev.cdeventsx.berth-source.recovered.0.1.0", SourceRecovered.class, Topics.DEPLOYMENTS, false);
 
     /** The CDEvents specification version of every event's context. */
     public static final String CDEVENTS_SPEC_VERSION = "0.5.1";

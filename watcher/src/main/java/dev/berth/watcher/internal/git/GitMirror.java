@@ -3,6 +3,7 @@ package dev.berth.watcher.internal.git;
 import dev.berth.common.BerthException;
 import dev.berth.common.Commit;
 import dev.berth.common.RetriableBerthException;
+import dev.berth.watcher.GitCredentials;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,11 +49,13 @@ public final class GitMirror implements AutoCloseable {
     private final GitSource source;
     private final Path directory;
     private final Repository repository;
+    private final GitTransport transport;
 
-    private GitMirror(GitSource source, Path directory, Repository repository) {
+    private GitMirror(GitSource source, Path directory, Repository repository, GitTransport transport) {
         this.source = source;
         this.directory = directory;
         this.repository = repository;
+        this.transport = transport;
     }
 
     /**
@@ -60,6 +63,14 @@ public final class GitMirror implements AutoCloseable {
      * recreating it when it is damaged (it holds nothing that a fetch cannot bring back).
      */
     public static GitMirror open(GitSource source, String branch, Path mirrorsDir) {
+        return open(source, branch, mirrorsDir, GitTransport.of(source, GitCredentials.none(), mirrorsDir));
+    }
+
+    /**
+     * Opens the mirror as {@link #open(GitSource, String, Path)} does, fetching with {@code transport}
+     * (its credentials), which the mirror then owns and closes.
+     */
+    public static GitMirror open(GitSource source, String branch, Path mirrorsDir, GitTransport transport) {
         Objects.requireNonNull(source, "source");
         Path directory = mirrorsDir.resolve(source.mirrorName(branch));
         try {
@@ -71,7 +82,7 @@ public final class GitMirror implements AutoCloseable {
                             .setMustExist(true)
                             .build();
                     if (existing.getObjectDatabase().exists()) {
-                        return new GitMirror(source, directory, existing);
+                        return new GitMirror(source, directory, existing, transport);
                     }
                     existing.close();
                 } catch (RepositoryNotFoundException e) {
@@ -85,8 +96,9 @@ public final class GitMirror implements AutoCloseable {
                     .setInitialBranch(branch)
                     .call()
                     .getRepository();
-            return new GitMirror(source, directory, created);
+            return new GitMirror(source, directory, created, transport);
         } catch (IOException | GitAPIException e) {
+            transport.close();
             throw new BerthException(
                     "could not create the mirror of " + source.display() + " in " + directory + ": " + describe(e)
                             + "; check that --data-dir is writable",
@@ -105,7 +117,8 @@ public final class GitMirror implements AutoCloseable {
      */
     public void fetch(Duration timeout) {
         try (Git git = Git.wrap(repository)) {
-            git.fetch()
+            transport
+                    .configure(git.fetch())
                     .setRemote(source.url())
                     .setRefSpecs(ALL_BRANCHES)
                     .setRemoveDeletedRefs(true)
@@ -134,7 +147,8 @@ public final class GitMirror implements AutoCloseable {
             return localHead(local, branch);
         }
         try {
-            Map<String, Ref> refs = Git.lsRemoteRepository()
+            Map<String, Ref> refs = transport
+                    .configure(Git.lsRemoteRepository())
                     .setRemote(source.url())
                     .setHeads(true)
                     .setTimeout((int) Math.max(1, timeout.toSeconds()))
@@ -167,14 +181,34 @@ public final class GitMirror implements AutoCloseable {
         }
     }
 
-    /** JGit starts transport messages with the URL, which our message already names. */
+    /**
+     * JGit starts transport messages with the URL, which our message already names; a URL left
+     * inside loses its password. A refusal of the credentials says what to check.
+     */
     private String withoutUrl(String message) {
+        String m = message;
         for (String prefix : new String[] {source.url() + ": ", source.display() + ": "}) {
-            if (message.startsWith(prefix)) {
-                return message.substring(prefix.length());
+            if (m.startsWith(prefix)) {
+                m = m.substring(prefix.length());
+                break;
             }
         }
-        return message;
+        m = m.replace(source.url(), source.safeUrl());
+        String lower = m.toLowerCase(java.util.Locale.ROOT);
+        if (lower.contains("not authorized")
+                || lower.contains("authentication")
+                || lower.contains("auth fail")
+                || lower.contains("no more authentication methods")
+                || lower.contains("denied")) {
+            m = m
+                    + (transport.hasCredentials()
+                            ? "; check the credentials of this source (the token, password or SSH key and its known_hosts"
+                                    + " entry)"
+                            : "; this source needs credentials: give the environment a token, user and password, or SSH key");
+        } else if (lower.contains("server key") || lower.contains("host key")) {
+            m = m + "; add the server's host key to the known_hosts file of this source (ssh-keyscan prints it)";
+        }
+        return m;
     }
 
     /** The sha the branch points to in the mirror, or empty when the source has no such branch. */
@@ -306,5 +340,6 @@ public final class GitMirror implements AutoCloseable {
     @Override
     public void close() {
         repository.close();
+        transport.close();
     }
 }

@@ -22,6 +22,7 @@ import org.jspecify.annotations.Nullable;
 public record GitSource(
         String display, String url, @Nullable Path localPath) {
     private static final Pattern SCP_LIKE = Pattern.compile("[\\w.+-]+@[\\w.-]+:.+");
+    private static final Pattern USERINFO_PASSWORD = Pattern.compile("^([a-zA-Z][a-zA-Z0-9+.-]*://[^/@:]*):[^/@]*@");
     private static final Pattern NOT_READABLE = Pattern.compile("[^a-z0-9._-]+");
     private static final int MAX_READABLE = 40;
 
@@ -43,10 +44,39 @@ public record GitSource(
             return new GitSource(repository, r, path.toAbsolutePath().normalize());
         }
         if (r.contains("://") || SCP_LIKE.matcher(r).matches()) {
-            return new GitSource(repository, r.endsWith("/") ? r.substring(0, r.length() - 1) : r, null);
+            return new GitSource(redact(repository), r.endsWith("/") ? r.substring(0, r.length() - 1) : r, null);
         }
         Path path = Path.of(r).toAbsolutePath().normalize();
         return new GitSource(repository, path.toString(), path);
+    }
+
+    /**
+     * A URL without the password it may carry ({@code https://user:secret@host/r.git} becomes {@code
+     * https://user:***@host/r.git}), for log lines, events and state keys.
+     */
+    public static String redact(String url) {
+        return USERINFO_PASSWORD.matcher(url).replaceFirst("$1:***@");
+    }
+
+    /** {@link #url()} without a password, safe to log and publish. */
+    public String safeUrl() {
+        return redact(url);
+    }
+
+    /**
+     * The transport: {@code file} for a local repository, {@code ssh} for {@code ssh://} and {@code
+     * user@host:path}, else the URL's scheme in lower case ({@code https}, {@code http}, {@code git}).
+     */
+    public String scheme() {
+        if (localPath != null) {
+            return "file";
+        }
+        int colon = url.indexOf("://");
+        if (colon < 0) {
+            return "ssh";
+        }
+        String scheme = url.substring(0, colon).toLowerCase(Locale.ROOT);
+        return scheme.equals("git+ssh") || scheme.equals("ssh+git") ? "ssh" : scheme;
     }
 
     public boolean isLocal() {

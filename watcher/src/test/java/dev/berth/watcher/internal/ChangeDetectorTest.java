@@ -1,4 +1,4 @@
-package dev.berth.watcher;
+package dev.berth.watcher.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,25 +8,25 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The watcher's pure helpers: which changed paths a stack uses, and how an oversized stack is told. */
-class WatcherTest {
+class ChangeDetectorTest {
     @Test
     void aUsedPathCoversItselfAndWhatIsUnderItButNotItsNamesakes() {
         List<String> changed = List.of(
                 "shared/common.env", "shared/common.env.bak", "assets/html/index.html", "assets/htmlx/a", "README.md");
 
-        assertThat(Watcher.covered(changed, Set.of("shared/common.env", "assets/html")))
+        assertThat(ChangeDetector.covered(changed, Set.of("shared/common.env", "assets/html")))
                 .containsExactly("shared/common.env", "assets/html/index.html");
-        assertThat(Watcher.covered(changed, Set.of())).isEmpty();
-        assertThat(Watcher.covered(changed, Set.of("")))
+        assertThat(ChangeDetector.covered(changed, Set.of())).isEmpty();
+        assertThat(ChangeDetector.covered(changed, Set.of("")))
                 .as("the repository root")
                 .hasSize(5);
     }
 
     @Test
     void sizesReadAsPeopleWriteThem() {
-        assertThat(Watcher.size(57)).isEqualTo("57 B");
-        assertThat(Watcher.size(1536)).isEqualTo("1.5 KiB");
-        assertThat(Watcher.size(8L * 1024 * 1024)).isEqualTo("8.0 MiB");
+        assertThat(ChangeDetector.size(57)).isEqualTo("57 B");
+        assertThat(ChangeDetector.size(1536)).isEqualTo("1.5 KiB");
+        assertThat(ChangeDetector.size(8L * 1024 * 1024)).isEqualTo("8.0 MiB");
     }
 
     @Test
@@ -37,7 +37,7 @@ class WatcherTest {
                 "shared/c.bin", 2L * 1024 * 1024,
                 "stacks/web/compose.yaml", 100L);
 
-        assertThat(Watcher.tooLarge(sizes, 10L * 1024 * 1024 + 100))
+        assertThat(ChangeDetector.tooLarge(sizes, 10L * 1024 * 1024 + 100))
                 .isEqualTo("the files this stack uses hold 10.0 MiB, more than the 8.0 MiB a change can carry;"
                         + " the largest are stacks/web/a.bin (4.0 MiB), stacks/web/b.bin (4.0 MiB), shared/c.bin"
                         + " (2.0 MiB): keep large files out of the stack's directory and of the paths its compose"
