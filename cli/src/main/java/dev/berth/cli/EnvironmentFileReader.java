@@ -84,7 +84,7 @@ final class EnvironmentFileReader {
     private static final Set<String> ROUTE_KEYS = Set.of("name", "events", "min_severity", "channels", "template");
     private static final Set<String> SECRET_KEYS = Set.of("secret", "file");
     private static final Pattern VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-    private static final Pattern DOCKER_HOST = Pattern.compile("(unix|tcp|npipe|ssh)://.+");
+    private static final Pattern DOCKER_HOST = Pattern.compile("(unix|tcp|npipe)://.+");
 
     private EnvironmentFileReader() {}
 

@@ -24,6 +24,8 @@ import picocli.CommandLine.Spec;
         description = {
             "Run the whole pipeline in one process: watch a config repository, deploy its stacks to the local"
                     + " Docker Engine, and report outcomes.",
+            "With --environments or --environment-file it runs each environment those files declare, one"
+                    + " watcher and one deployer worker each (see docs/environments.md).",
             "Without --bootstrap-servers it starts an embedded Kafka whose data lives in --data-dir.",
             "Ctrl-C stops Berth; deployed containers keep running."
         })
