@@ -24,6 +24,7 @@ import dev.berth.notifier.ChannelType;
 import dev.berth.notifier.EventKind;
 import dev.berth.notifier.RouteConfig;
 import dev.berth.notifier.Severity;
+import dev.berth.watcher.WatcherConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -184,13 +185,15 @@ final class EnvironmentFileReader {
         Source result;
         try {
             // The watcher's own checks (branch name, stacks path), reported at their lines.
-            dev.berth.watcher.WatcherConfig.of(repository, "check", Path.of("."))
+            WatcherConfig.of(repository, "check", Path.of("."))
                     .withBranch(branch)
                     .withStacksPath(stacksPath);
             result = new Source(repository, branch, stacksPath, pollInterval, credentials);
         } catch (BerthException e) {
             NodeTuple at = e.getMessage().startsWith("branch") ? keys.get("branch") : keys.get("stacks_path");
-            throw error(at == null ? tuple.getKeyNode() : at.getValueNode(), "source: " + e.getMessage());
+            throw error(
+                    at == null ? tuple.getKeyNode() : at.getValueNode(),
+                    "source: " + e.getMessage().replace("give --branch", "give source.branch"));
         }
         return result;
     }

@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -86,8 +85,7 @@ final class Environments {
                     + " environment files (<name>.yaml), such as environments");
         }
         try (Stream<Path> files = Files.list(directory)) {
-            List<Path> found = files.filter(
-                            f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS) || Files.isRegularFile(f))
+            List<Path> found = files.filter(Files::isRegularFile)
                     .filter(f -> EnvironmentFileReader.EXTENSIONS.stream()
                             .anyMatch(x -> f.getFileName().toString().endsWith(x)))
                     .sorted()
