@@ -4,13 +4,16 @@
 # Watcher publishing to a real Kafka broker (testkit's KafkaFixture, a container), polls driven by
 # pollNow(). Measures the initial load, idle polls, one stack changed per commit to its stack.changed
 # read back from Kafka, a shared env file changed to all its users' events, heap after GC and RSS.
-# Usage: bench/watcher-scale.sh [stacks=2000] [idle-polls=200] [commits=20]. Bounded by timeouts;
+# Also a signed push webhook to its event. delivery: transactional (the default, Watcher.transactional:
+# one Kafka transaction per poll) or at-least-once (a plain publisher, one acknowledged send per event).
+# Usage: bench/watcher-scale.sh [stacks=2000] [idle-polls=200] [commits=20] [delivery]. Bounded by timeouts;
 # removes its repository, mirror and broker container. Writes $BERTH_BENCH_OUT
 # (/tmp/berth-watcher-scale.txt by default).
 set -euo pipefail
 stacks=${1:-2000}
 idle=${2:-200}
 commits=${3:-20}
+delivery=${4:-transactional}
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d /tmp/berth-watcher-scale.XXXXXX)
 out=${BERTH_BENCH_OUT:-/tmp/berth-watcher-scale.txt}
@@ -25,7 +28,7 @@ echo "building the harness (watcher test classes)..." >&2
 classpath=$root/watcher/target/test-classes:$root/watcher/target/classes:$(cat "$work/classpath.txt")
 
 timeout 1200 java -Xmx512m -cp "$classpath" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
-    dev.berth.watcher.WatcherScaleBench "$stacks" "$idle" "$commits" "$work/result.txt" >&2
+    dev.berth.watcher.WatcherScaleBench "$stacks" "$idle" "$commits" "$work/result.txt" "$delivery" >&2
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
   echo "machine: $(nproc) cpus, $(free -g | awk '/Mem:/ {print $2}') GiB, kernel $(uname -r), $(java -version 2>&1 | head -1)"

@@ -436,7 +436,8 @@ public final class Watcher implements Service {
 
     /** Becomes the instance that publishes: opens the publisher (fencing any zombie), reads the cursor, polls. */
     private void activate() {
-        if (active || !running()) {
+        KafkaLeaderElection e = election;
+        if (active || !running() || (e != null && !e.isLeader())) {
             return;
         }
         try {
@@ -444,13 +445,13 @@ public final class Watcher implements Service {
             // After the fencing, so every batch a previous owner committed is read.
             state.load();
             cursor = state.get(cursorKey).orElse(null);
-        } catch (BerthException e) {
+        } catch (BerthException failure) {
             closePublisher();
             Duration retry = config.retry().initialBackoff();
             log.warn(
                     "could not become active for {}: {}; trying again in {}",
                     source.display(),
-                    e.getMessage(),
+                    failure.getMessage(),
                     seconds(retry));
             schedule(this::activate, retry);
             return;

@@ -12,6 +12,10 @@ import dev.berth.testkit.KafkaFixture;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,11 +23,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -45,21 +53,29 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  *       stack.changed} for that commit was read back from Kafka ({@code read_committed}), and the poll's
  *       own time;
  *   <li>the shared env file changed: until all of its users' events were read back;
+ *   <li>push webhook to event: from sending a signed GitHub push webhook for a new commit to the
+ *       watcher's receiver (127.0.0.1) until that commit's {@code stack.changed} was read back;
  *   <li>heap used after a full GC before the watcher started and with it loaded, and the process RSS.
  * </ul>
  *
- * <p>Arguments: {@code <stacks> <idle polls> <commits> <output file>}. Writes {@code key value...} lines.
+ * <p>Arguments: {@code <stacks> <idle polls> <commits> <output file> [delivery]}, delivery being
+ * {@code transactional} (the default: {@link Watcher#transactional}, one Kafka transaction per poll)
+ * or {@code at-least-once} (a plain publisher, one acknowledged send per event). Writes {@code key
+ * value...} lines.
  */
 public final class WatcherScaleBench {
     private static final EventCodec codec = new EventCodec();
     private static final Duration WAIT = Duration.ofSeconds(120);
+    private static final String WEBHOOK_SECRET = "bench-webhook-secret";
 
     private WatcherScaleBench() {}
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 4) {
-            throw new IllegalArgumentException("usage: WatcherScaleBench <stacks> <idle polls> <commits> <output>");
+        if (args.length < 4 || args.length > 5) {
+            throw new IllegalArgumentException(
+                    "usage: WatcherScaleBench <stacks> <idle polls> <commits> <output> [transactional|at-least-once]");
         }
+        boolean transactional = args.length < 5 || args[4].equals("transactional");
         int stacks = Integer.parseInt(args[0]);
         int idlePolls = Integer.parseInt(args[1]);
         int commits = Integer.parseInt(args[2]);
@@ -78,7 +94,8 @@ public final class WatcherScaleBench {
             repo.commit("Bench", "Add " + stacks + " stacks");
             new TopicAdmin(kafka.settings(), Clock.systemUTC()).awaitBrokerAndCreateTopics(line -> {});
             long heapBefore = heapAfterGc();
-            lines.add("stacks " + stacks + " shared-users " + sharedUsers);
+            lines.add("stacks " + stacks + " shared-users " + sharedUsers + " delivery "
+                    + (transactional ? "transactional" : "at-least-once"));
             lines.add("heap-before-watcher-mib " + mib(heapBefore));
 
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -86,14 +103,17 @@ public final class WatcherScaleBench {
                     KafkaStateStore store = new KafkaStateStore(kafka.settings(), "watcher-scale");
                     KafkaConsumer<String, byte[]> consumer = consumer(kafka.bootstrapServers())) {
                 WatcherConfig config = new WatcherConfig(
-                        repo.path().toString(),
-                        GitRepos.BRANCH,
-                        "bench",
-                        Duration.ofHours(1),
-                        dataDir,
-                        "stacks",
-                        ComposePolicy.DEFAULT);
-                Watcher watcher = new Watcher(config, publisher, store, Clock.systemUTC(), registry);
+                                repo.path().toString(),
+                                GitRepos.BRANCH,
+                                "bench",
+                                Duration.ofHours(1),
+                                dataDir,
+                                "stacks",
+                                ComposePolicy.DEFAULT)
+                        .withWebhook(new WebhookConfig("127.0.0.1", 0, WEBHOOK_SECRET));
+                Watcher watcher = transactional
+                        ? Watcher.transactional(config, kafka.settings(), codec, store, Clock.systemUTC(), registry)
+                        : new Watcher(config, publisher, store, Clock.systemUTC(), registry);
                 Timer pollTimer = registry.timer("berth.watcher.poll", "environment", "bench");
                 try {
                     long start = System.nanoTime();
@@ -137,6 +157,34 @@ public final class WatcherScaleBench {
                     }
                     lines.add("shared-file-commit-to-" + sharedUsers + "-events-ms " + summary(sharedToEvents));
 
+                    HttpClient http = HttpClient.newHttpClient();
+                    int port = watcher.webhookPort().orElseThrow();
+                    List<Double> webhookToEvent = new ArrayList<>();
+                    for (int c = 0; c < commits; c++) {
+                        int stack = (c * 89 + 7) % stacks;
+                        repo.write("stacks/" + name(stack) + "/compose.yaml", compose(stack % 10 == 0, 5000 + c));
+                        String sha = repo.commit("Bench", "Change " + name(stack) + " (webhook)");
+                        String payload = "{\"ref\":\"refs/heads/" + GitRepos.BRANCH + "\",\"after\":\"" + sha
+                                + "\",\"repository\":{\"clone_url\":\""
+                                + repo.path().toUri() + "\"}}";
+                        HttpRequest request = HttpRequest.newBuilder(
+                                        URI.create("http://127.0.0.1:" + port + "/hooks/git"))
+                                .header("Content-Type", "application/json")
+                                .header("X-GitHub-Event", "push")
+                                .header("X-GitHub-Delivery", UUID.randomUUID().toString())
+                                .header("X-Hub-Signature-256", "sha256=" + hmac(payload))
+                                .POST(HttpRequest.BodyPublishers.ofString(payload))
+                                .build();
+                        long t0 = System.nanoTime();
+                        HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
+                        if (response.statusCode() != 202) {
+                            throw new IllegalStateException("webhook answered " + response.statusCode());
+                        }
+                        awaitChanged(consumer, sha, 1);
+                        webhookToEvent.add(millis(System.nanoTime() - t0));
+                    }
+                    lines.add("webhook-to-event-ms " + summary(webhookToEvent));
+
                     long heapWith = heapAfterGc();
                     lines.add("heap-with-watcher-mib " + mib(heapWith) + " watcher-share-mib "
                             + mib(heapWith - heapBefore));
@@ -152,6 +200,12 @@ public final class WatcherScaleBench {
                     org.eclipse.jgit.util.FileUtils.RECURSIVE | org.eclipse.jgit.util.FileUtils.IGNORE_ERRORS);
         }
         Files.write(output, lines, StandardCharsets.UTF_8);
+    }
+
+    private static String hmac(String body) throws java.security.GeneralSecurityException {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(WEBHOOK_SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return HexFormat.of().formatHex(mac.doFinal(body.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static String name(int i) {

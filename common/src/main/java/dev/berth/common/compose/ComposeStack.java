@@ -27,7 +27,8 @@ import org.jspecify.annotations.Nullable;
  *     {@code .env} set: the deployer resolves them on its host
  * @param usedPaths the repository paths outside the compose file that the stack uses: {@code env_file}
  *     and {@code extends} files, bind mount sources, build contexts, secret and config files (files or
- *     directories); the watcher publishes them, with the stack's directory, as the change's files
+ *     directories), and an optional {@code env_file} that is missing (so a commit that adds it changes
+ *     the stack); the watcher publishes them, with the stack's directory, as the change's files
  */
 public record ComposeStack(
         @Nullable String name,

@@ -131,6 +131,8 @@ final class Environments {
                                     + " fix the path, or mark it optional with {path: " + written
                                     + ", required: false}");
                 }
+                // Used all the same: a commit that adds it changes the stack.
+                context.use(path);
                 continue;
             }
             context.use(path);

@@ -298,8 +298,13 @@ class ComposeFeaturesTest {
                 .containsEntry("FROM_VARS", "v")
                 .containsEntry("RAW", "\"quoted $kept\"");
         assertThat(stack.service("api").orElseThrow().environment()).containsEntry("A", "from-common");
+        // The missing optional file counts as used: a commit that adds it changes the stack.
         assertThat(stack.usedPaths())
-                .containsExactly("stacks/shared/raw.env", "stacks/web/common.env", "stacks/web/override.env");
+                .containsExactly(
+                        "stacks/shared/raw.env",
+                        "stacks/web/common.env",
+                        "stacks/web/optional.env",
+                        "stacks/web/override.env");
     }
 
     @Test

@@ -154,8 +154,8 @@ public final class ChangeDetector {
      * either, or it would have been parsed again), so a commit parses only the stacks it changes; a
      * stack not known yet is parsed at the new commit, and one that no longer parses there is judged
      * by what it used at the base commit and by the file its error names, so it is reported invalid.
-     * A commit that adds a file parses every stack again: the file may be an optional {@code env_file}
-     * that was missing, which no parse records as used.
+     * An optional {@code env_file} that is missing counts as used, so a commit that adds it reaches
+     * its users without parsing every stack again.
      */
     private List<String> stacksUsing(
             List<String> changedPaths,
@@ -166,16 +166,13 @@ public final class ChangeDetector {
         if (changedPaths.isEmpty()) {
             return List.of();
         }
-        // An optional env_file that is missing is not among the paths a parse used; a file that appears
-        // could be one, so a commit that adds a file checks every stack again.
-        boolean fileAdded = changedPaths.stream().anyMatch(p -> files.isFile(p) && !baseFiles.isFile(p));
         List<String> result = new ArrayList<>();
         for (Map.Entry<String, String> directory : directoryIds.entrySet()) {
             String name = directory.getKey();
             if (changedStacks.contains(name) || !isStackName(name)) {
                 continue;
             }
-            Uses known = fileAdded ? null : uses.get(name);
+            Uses known = uses.get(name);
             Set<String> used;
             if (known != null && known.directoryId().equals(directory.getValue())) {
                 used = known.paths();
