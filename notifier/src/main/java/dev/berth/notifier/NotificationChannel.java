@@ -1,31 +1,47 @@
 package dev.berth.notifier;
 
-import dev.berth.common.event.Envelope;
+import java.time.Instant;
+import java.util.Map;
 
 /**
- * Somewhere people or machines hear about deployments: a generic webhook, a chat room. Every
- * implementation passes the shared contract test ({@code NotificationChannelContract}).
+ * How one provider wants a {@link Message}: Slack, Teams, Discord, Mattermost or a generic webhook.
+ * A channel only formats; the notifier sends, retries, breaks the circuit and records deliveries
+ * the same way for all of them. Every implementation passes the shared contract test
+ * ({@code NotificationChannelContract}) against a server that behaves like its provider.
  *
- * <p>Implementations are thread-safe: the notifier calls them from its consumer thread, one event at
- * a time, but a caller may share one channel between threads. A channel owns no resource that needs
- * closing.
+ * <p>Implementations are immutable and thread-safe and own no resource.
  */
 public interface NotificationChannel {
-    /**
-     * A name for logs and metric tags, such as {@code webhook https://hooks.example.com/berth}. It
-     * never contains a secret: URLs whose path is a token show only their origin.
-     */
-    String name();
+    /** The channel's configuration. Its {@code toString()} never shows the URL's path or secrets. */
+    ChannelConfig config();
 
-    /** True when this channel wants this event at all (a chat room wants outcomes, not every step). */
-    boolean accepts(Envelope envelope);
+    /** The channel's name, for logs, metrics and the dead-letter topic. */
+    default String name() {
+        return config().name();
+    }
 
     /**
-     * Delivers one event, retrying inside as the channel's policy says.
-     *
-     * @throws DeliveryException when every attempt failed; its message is the last answer
-     *     ({@code HTTP 500}) and never holds a stack trace worth logging
-     * @throws InterruptedException when interrupted while waiting to retry
+     * The request body for {@code message}, within the provider's documented limits: long texts are
+     * cut at a character boundary and marked {@code … (truncated)}, code blocks stay closed.
      */
-    void deliver(Envelope envelope) throws InterruptedException;
+    Payload format(Message message);
+
+    /**
+     * Headers that authenticate one request sent at {@code now}, computed just before sending (a
+     * signature over the body and a timestamp); none by default.
+     */
+    default Map<String, String> signatureHeaders(Payload payload, Instant now) {
+        return Map.of();
+    }
+
+    /** The channel for a configuration. */
+    static NotificationChannel of(ChannelConfig config) {
+        return switch (config.type()) {
+            case SLACK -> new SlackChannel(config);
+            case MATTERMOST -> new MattermostChannel(config);
+            case TEAMS -> new TeamsChannel(config);
+            case DISCORD -> new DiscordChannel(config);
+            case WEBHOOK -> new WebhookChannel(config);
+        };
+    }
 }

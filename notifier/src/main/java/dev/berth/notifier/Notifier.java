@@ -1,191 +1,238 @@
 package dev.berth.notifier;
 
-import dev.berth.common.BerthException;
-import dev.berth.common.RetriableBerthException;
+import com.samskivert.mustache.Template;
 import dev.berth.common.Service;
-import dev.berth.common.event.Envelope;
 import dev.berth.common.event.EventCodec;
-import dev.berth.common.kafka.EventConsumerLoop;
 import dev.berth.common.kafka.KafkaSettings;
-import dev.berth.common.kafka.ReceivedEvent;
 import dev.berth.common.kafka.Topics;
-import dev.berth.notifier.internal.AuditLog;
-import dev.berth.notifier.internal.HttpPoster;
-import io.micrometer.core.instrument.Counter;
+import dev.berth.notifier.internal.AuditLoop;
+import dev.berth.notifier.internal.ChannelDispatcher;
+import dev.berth.notifier.internal.HttpSender;
+import dev.berth.notifier.internal.Messages;
+import dev.berth.notifier.internal.Notices;
+import dev.berth.notifier.internal.NotifierTopics;
+import dev.berth.notifier.internal.Redactor;
+import dev.berth.notifier.internal.Templates;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.AbstractMap;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Consumes {@code berth.changes} and {@code berth.deployments} in one consumer group and, for every
- * record: appends it to {@code berth.audit} unchanged (same key, headers and value) plus a
- * {@value #ACTOR_HEADER} header naming the commit author, and waits for the broker's
- * acknowledgement; then delivers the event to each channel that wants it. A record that does not
- * decode (a type from a newer Berth) is audited only.
+ * The notifier: keeps the audit trail and tells people.
  *
- * <p>A record's offset is committed after its audit copy is stored and its deliveries ended, so a
- * crash repeats rather than loses: the audit trail and the channels are at-least-once, and an
- * event's {@code ce_id} tells repeats apart. A channel that fails after its retries is logged with
- * one WARN line and counted; it never blocks the audit or the other channels.
+ * <ul>
+ *   <li><b>Audit.</b> Every record of {@code berth.changes} and {@code berth.deployments} is
+ *       appended to {@code berth.audit} unchanged, with headers {@value AuditLoop#ACTOR_HEADER}
+ *       (commit author, or the operator behind a rollback/retry) and {@value AuditLoop#KIND_HEADER};
+ *       the event itself carries the evidence. In batches; offsets committed after the broker has
+ *       every copy. An event no route takes is audited only.
+ *   <li><b>Channels.</b> Each channel has its own thread and consumer group on {@code berth.audit}
+ *       ({@code <group>.channel.<name>}), so a failing channel never blocks the others or the audit.
+ *       Routes pick events by environment, kind and severity; templates render the text; chat
+ *       channels apply flood control (incidents, storm summaries); each message's state is kept in
+ *       the compacted {@code berth.notifications.delivered}, so it is sent at most once per channel,
+ *       across restarts. Retries with exponential backoff honour {@code Retry-After}; a per-channel
+ *       circuit breaker (resilience4j) stops trying a dead channel; a message that runs out of
+ *       attempts goes to {@code berth.notifications.dlq}, and {@code berth notifications replay}
+ *       sends it again through {@code berth.notifications.replay}.
+ * </ul>
  *
- * <p>Metrics: {@code berth.notifications.delivered} and {@code berth.notifications.failed} tagged
- * {@code channel}, {@code berth.audit.appended}.
+ * <p>Nothing sent contains a secret the notifier knows: the channels' URL tokens, signing secrets
+ * and header values, and the {@code secretValues} given to the constructor are masked in every
+ * message.
  *
- * <p>Owns its consumer (thread {@code berth-notifier-consumer}), its audit producer and its HTTP
- * clients; {@link #stop()} ends retry waits at once, and {@link #awaitStop} releases everything.
+ * <p>Metrics: {@code berth.audit.appended}; per channel (tag {@code channel}) {@code
+ * berth.notifications.delivered}, {@code .failed} (attempts), {@code .dead}, {@code .skipped}.
+ *
+ * <p>Owns its threads ({@code berth-notifier-audit}, {@code berth-notifier-<channel>}), Kafka clients
+ * and HTTP client; {@link #stop()} ends retry waits at once; {@link #awaitStop} releases everything.
  * Thread-safe.
  */
 public final class Notifier implements Service {
-    /** The header naming who caused an audited event (the commit author). */
-    public static final String ACTOR_HEADER = "berth_actor";
+    /** The header naming who caused an audited event. */
+    public static final String ACTOR_HEADER = AuditLoop.ACTOR_HEADER;
 
     private static final Logger log = LoggerFactory.getLogger(Notifier.class);
 
-    private final EventCodec codec;
-    private final HttpPoster poster;
-    private final List<Route> routes = new ArrayList<>();
-    private final AuditLog audit;
-    private final EventConsumerLoop loop;
-    private final Counter audited;
-    private final AtomicBoolean stopping = new AtomicBoolean();
+    private final NotifierConfig config;
+    private final KafkaSettings kafka;
+    private final KafkaProducer<String, byte[]> producer;
+    private final ExecutorService http;
+    private final AuditLoop audit;
+    private final List<ChannelDispatcher> dispatchers = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    /** A channel with its counters. */
-    private record Route(NotificationChannel channel, Counter delivered, Counter failed) {}
+    /** A notifier that knows no secrets beyond its channels'. */
+    public Notifier(NotifierConfig config, KafkaSettings kafka, EventCodec codec, Clock clock, MeterRegistry registry) {
+        this(config, kafka, codec, clock, registry, Set.of());
+    }
 
     /**
      * Creates the notifier; nothing connects until {@link #start()}.
      *
-     * @param clock reserved for time-based routing (quiet hours, flood grouping); unused today
+     * @param secretValues values masked in everything sent (the host secrets of the deployers this
+     *     notifier reports on), besides the channels' own
      */
-    public Notifier(NotifierConfig config, KafkaSettings kafka, EventCodec codec, Clock clock, MeterRegistry registry) {
-        Objects.requireNonNull(config, "config");
-        Objects.requireNonNull(kafka, "kafka");
+    public Notifier(
+            NotifierConfig config,
+            KafkaSettings kafka,
+            EventCodec codec,
+            Clock clock,
+            MeterRegistry registry,
+            Collection<String> secretValues) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.kafka = Objects.requireNonNull(kafka, "kafka");
+        Objects.requireNonNull(codec, "codec");
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(registry, "registry");
-        this.codec = Objects.requireNonNull(codec, "codec");
-        this.poster = new HttpPoster(config.requestTimeout(), config.maxAttempts());
-        List<NotificationChannel> channels = new ArrayList<>();
-        config.webhooks().forEach(u -> channels.add(new JsonWebhookChannel(u, codec, poster)));
-        config.slackWebhooks().forEach(u -> channels.add(new SlackWebhookChannel(u, codec, poster)));
-        for (NotificationChannel channel : channels) {
-            routes.add(new Route(
-                    channel,
-                    Counter.builder("berth.notifications.delivered")
-                            .description("Events delivered to a notification channel")
-                            .tag("channel", channel.name())
-                            .register(registry),
-                    Counter.builder("berth.notifications.failed")
-                            .description("Events a notification channel did not take after every retry")
-                            .tag("channel", channel.name())
-                            .register(registry)));
-        }
-        this.audited = Counter.builder("berth.audit.appended")
-                .description("Events appended to berth.audit")
-                .register(registry);
-        this.audit = new AuditLog(kafka, "berth-notifier-audit");
-        this.loop = new EventConsumerLoop(
-                "notifier",
-                kafka,
-                config.groupId(),
-                List.of(Topics.CHANGES, Topics.DEPLOYMENTS),
-                Map.of(),
-                this::handle);
-    }
-
-    private void handle(ReceivedEvent record) throws InterruptedException {
-        Envelope envelope = null;
-        try {
-            envelope = record.decode(codec);
-        } catch (BerthException e) {
-            log.debug("audit only: {}", e.getMessage());
-        }
-        audit.append(
-                record,
-                ACTOR_HEADER,
-                envelope == null ? null : envelope.event().commit().author());
-        audited.increment();
-        if (envelope == null) {
-            return;
-        }
-        for (Route route : routes) {
-            if (route.channel().accepts(envelope)) {
-                deliver(route, envelope);
+        List<String> secrets = new ArrayList<>(secretValues);
+        for (ChannelConfig c : config.channels()) {
+            secrets.addAll(c.headers().values());
+            if (c.signingSecret() != null) {
+                secrets.add(c.signingSecret());
+            }
+            // The path and query of a webhook URL are usually its token.
+            if (c.url().getRawPath() != null && c.url().getRawPath().length() > 1 && c.type() != ChannelType.WEBHOOK) {
+                secrets.add(c.url().getRawPath().substring(1));
+            }
+            if (c.url().getRawQuery() != null) {
+                secrets.add(c.url().getRawQuery());
             }
         }
-    }
-
-    private void deliver(Route route, Envelope envelope) throws InterruptedException {
-        String type = envelope.type().ceType();
-        try {
-            route.channel().deliver(envelope);
-            route.delivered().increment();
-            log.debug(
-                    "delivered {} {} for {} to {}",
-                    type,
-                    envelope.id(),
-                    envelope.subject(),
-                    route.channel().name());
-        } catch (DeliveryException e) {
-            if (stopping.get()) {
-                // Not committed: the next notifier in the group delivers it (and audits it again).
-                throw new RetriableBerthException("stopped while delivering " + type + " for " + envelope.subject()
-                        + " to " + route.channel().name() + "; it is delivered after the restart");
+        Redactor redactor = new Redactor(secrets);
+        Notices notices = new Notices(codec, config.commitUrlTemplate());
+        Messages messages = new Messages(redactor);
+        this.producer = new KafkaProducer<>(
+                kafka.producerProperties("berth-notifier", Map.of(ProducerConfig.LINGER_MS_CONFIG, 5)),
+                new StringSerializer(),
+                new ByteArraySerializer());
+        AtomicInteger n = new AtomicInteger();
+        this.http = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "berth-notifier-http-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        HttpSender sender = new HttpSender(config.requestTimeout(), http);
+        this.audit = new AuditLoop(kafka, config.groupId(), producer, notices, registry);
+        for (ChannelConfig c : config.channels()) {
+            List<Map.Entry<RouteConfig, @Nullable Template>> routes = new ArrayList<>();
+            for (RouteConfig r : config.routes()) {
+                if (r.channels().contains(c.name())) {
+                    Template t = r.template() == null
+                            ? null
+                            : Templates.compile("notifications.routes." + r.name() + ".template", r.template());
+                    routes.add(new AbstractMap.SimpleImmutableEntry<>(r, t));
+                }
             }
-            route.failed().increment();
-            log.warn(
-                    "could not deliver {} for {} to {}: {}",
-                    type,
-                    envelope.subject(),
-                    route.channel().name(),
-                    e.getMessage());
+            if (routes.isEmpty()) {
+                log.warn("notifier: no route names channel {}: it gets nothing", c.name());
+                continue;
+            }
+            dispatchers.add(new ChannelDispatcher(
+                    NotificationChannel.of(c),
+                    routes,
+                    config,
+                    kafka,
+                    notices,
+                    messages,
+                    sender,
+                    producer,
+                    codec.json(),
+                    clock,
+                    registry));
         }
     }
 
+    /** Creates the notifier's topics when missing, then starts the audit loop and one thread per channel. */
     @Override
     public void start() {
+        if (!started.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            NotifierTopics.ensure(kafka);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
         log.info(
-                "notifier: auditing {} and {} to {}; {} webhook(s), {} Slack webhook(s)",
+                "notifier: auditing {} and {} to {}; channels: {}; routes: {}",
                 Topics.CHANGES,
                 Topics.DEPLOYMENTS,
                 Topics.AUDIT,
-                routes.stream()
-                        .filter(r -> r.channel() instanceof JsonWebhookChannel)
-                        .count(),
-                routes.stream()
-                        .filter(r -> r.channel() instanceof SlackWebhookChannel)
-                        .count());
-        loop.start();
+                config.channels(),
+                config.routes().stream().map(RouteConfig::name).toList());
+        start("berth-notifier-audit", audit);
+        for (ChannelDispatcher d : dispatchers) {
+            start("berth-notifier-" + d.name(), d);
+        }
     }
 
-    /** True while the consumer polls. */
+    private void start(String name, Runnable runnable) {
+        Thread thread = new Thread(runnable, name);
+        threads.add(thread);
+        thread.start();
+    }
+
+    /** True once the audit loop and every channel poll. */
     public boolean isReady() {
-        return loop.isPolling();
+        return audit.isReady() && dispatchers.stream().allMatch(ChannelDispatcher::isReady);
     }
 
     @Override
     public void stop() {
-        stopping.set(true);
-        poster.abort();
-        loop.stop();
+        audit.stop();
+        dispatchers.forEach(ChannelDispatcher::stop);
+        if (!started.get()) {
+            // Never started: nothing will run the loops' finally blocks.
+            awaitQuietly();
+        }
     }
 
-    /** Waits for the consumer to stop, then closes the audit producer. */
+    private void awaitQuietly() {
+        try {
+            awaitStop(Duration.ZERO);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits for every thread to end, then closes the producer and the HTTP client's threads. */
     @Override
     public boolean awaitStop(Duration timeout) throws InterruptedException {
-        boolean stopped = loop.awaitStop(timeout);
-        // The producer stays open while the loop may still append with it.
-        if (stopped && closed.compareAndSet(false, true)) {
-            audit.close();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (Thread t : threads) {
+            t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            if (t.isAlive()) {
+                return false;
+            }
         }
-        return stopped;
+        if (closed.compareAndSet(false, true)) {
+            producer.close(Duration.ofSeconds(5));
+            http.shutdownNow();
+        }
+        return true;
     }
 
     @Override
