@@ -23,7 +23,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -62,45 +61,6 @@ final class AllInOne implements AutoCloseable {
             int opsPort,
             HostVariables hostVariables,
             @Nullable Path secretsFile) {
-        /** One environment made of flags, as {@code berth run} without environment files. */
-        Settings(
-                String repository,
-                String branch,
-                String environment,
-                Duration pollInterval,
-                @Nullable String bootstrapServers,
-                List<URI> webhooks,
-                List<URI> slackWebhooks,
-                Path dataDir,
-                Duration healthTimeout,
-                Duration kafkaStartupTimeout,
-                int opsPort,
-                @Nullable String dockerHost,
-                ComposePolicy policy,
-                HostVariables hostVariables,
-                @Nullable Path secretsFile) {
-            this(
-                    List.of(Environments.fromFlags(
-                            repository,
-                            branch,
-                            environment,
-                            pollInterval,
-                            dataDir,
-                            policy,
-                            null,
-                            dockerHost,
-                            healthTimeout,
-                            hostVariables,
-                            workDir(dataDir))),
-                    Environments.notifier(List.of(), hostVariables, webhooks, slackWebhooks),
-                    bootstrapServers,
-                    dataDir,
-                    kafkaStartupTimeout,
-                    opsPort,
-                    hostVariables,
-                    secretsFile);
-        }
-
         Settings {
             environments = List.copyOf(environments);
             if (environments.isEmpty()) {
@@ -201,7 +161,7 @@ final class AllInOne implements AutoCloseable {
         List<Watcher> watchers = new ArrayList<>();
         for (Environments.Run environment : environments) {
             deployers.add(new Deployer(environment.deployer(), kafkaSettings, publisher, clock, registry));
-            watchers.add(new Watcher(environment.watcher(), publisher, state, clock, registry));
+            watchers.add(Watcher.transactional(environment.watcher(), kafkaSettings, codec, state, clock, registry));
         }
         OpsServer ops = new OpsServer(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), settings.opsPort()),

@@ -16,6 +16,7 @@ import dev.berth.testkit.DockerFixture;
 import dev.berth.testkit.GitRepos;
 import dev.berth.testkit.KafkaFixture;
 import dev.berth.testkit.Stacks;
+import dev.berth.testkit.WebhookReceiver;
 import dev.berth.watcher.Watcher;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -51,6 +52,7 @@ class EnvironmentsIT {
     private KafkaEventPublisher publisher;
     private KafkaStateStore state;
     private AllInOne pipeline;
+    private WebhookReceiver receiver;
 
     @BeforeAll
     static void startKafka() throws InterruptedException {
@@ -82,6 +84,9 @@ class EnvironmentsIT {
         }
         if (pipeline != null) {
             pipeline.stop();
+        }
+        if (receiver != null) {
+            receiver.close();
         }
         if (state != null) {
             state.close();
@@ -214,18 +219,21 @@ class EnvironmentsIT {
     @Test
     void berthRunWithEnvironmentFilesDeploysEachEnvironmentWithItsVariables() throws Exception {
         String stack = "env" + suffix;
-        stacks.add("dev/" + stack);
-        stacks.add("staging/" + stack);
+        stacks.add("blue/" + stack);
+        stacks.add("green/" + stack);
         GitRepos mono = repo();
-        int devPort = Stacks.freePort();
-        int stagingPort = Stacks.freePort();
+        int bluePort = Stacks.freePort();
+        int greenPort = Stacks.freePort();
         mono.write(
-                "envs/dev/stacks/" + stack + "/compose.yaml", Stacks.webServer(devPort, "${GREETING}", Stacks.HEALTHY));
+                "envs/blue/stacks/" + stack + "/compose.yaml",
+                Stacks.webServer(bluePort, "${GREETING}", Stacks.HEALTHY));
         mono.write(
-                "envs/staging/stacks/" + stack + "/compose.yaml",
-                Stacks.webServer(stagingPort, "${GREETING}", Stacks.HEALTHY));
+                "envs/green/stacks/" + stack + "/compose.yaml",
+                Stacks.webServer(greenPort, "${GREETING}", Stacks.HEALTHY));
         String revision = mono.commit("Alice", "Add " + stack);
-        for (String env : List.of("dev", "staging")) {
+        // Each environment routes to its own receiver path: blue its successes, green only failures.
+        receiver = WebhookReceiver.start();
+        for (String env : List.of("blue", "green")) {
             environmentFile(env, """
                     name: %1$s
                     source: {repository: %2$s, stacks_path: envs/%1$s/stacks, poll_interval: 1s}
@@ -233,7 +241,13 @@ class EnvironmentsIT {
                     deploy:
                       health_timeout: 30s
                       update_config: {order: start-first, monitor: 1s}
-                    """.formatted(env, mono.path()));
+                    notifications:
+                      channels:
+                        hook: {type: webhook, url: "%3$s"}
+                      routes:
+                        - {name: outcome, events: [%4$s], channels: [hook]}
+                    """.formatted(
+                            env, mono.path(), receiver.url("/" + env), env.equals("blue") ? "succeeded" : "failed"));
         }
         List<EnvironmentFile> files = Environments.read(Environments.list(dir.resolve("environments")));
         Path data = dir.resolve("data");
@@ -251,7 +265,7 @@ class EnvironmentsIT {
         }
         assertThat(runs)
                 .extracting(r -> r.deployer().groupId())
-                .containsExactly("berth-deployer-dev", "berth-deployer-staging");
+                .containsExactly("berth-deployer-blue", "berth-deployer-green");
         assertThat(runs.get(0).deployer().updateDefaults().order()).isEqualTo(UpdatePolicy.Order.START_FIRST);
         pipeline = new AllInOne(new AllInOne.Settings(
                 runs,
@@ -264,7 +278,7 @@ class EnvironmentsIT {
                 null));
         pipeline.start();
 
-        for (String env : List.of("dev", "staging")) {
+        for (String env : List.of("blue", "green")) {
             Container container = await().atMost(Duration.ofSeconds(90))
                     .ignoreException(NotFoundException.class)
                     .until(
@@ -277,5 +291,13 @@ class EnvironmentsIT {
             assertThat(docker.inspect(container.getId()).getConfig().getEnv()).contains("GREETING=hello-" + env);
             assertThat(container.getLabels()).containsEntry("com.docker.compose.project", env + "-" + stack);
         }
+        // blue's route took blue's success; green's route (failures only) took nothing, and no
+        // environment's channel heard another environment's events.
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> !receiver.requests("/blue").isEmpty());
+        assertThat(receiver.requests("/blue"))
+                .allSatisfy(r -> assertThat(r.body()).contains("blue/" + stack).doesNotContain("green/"));
+        assertThat(receiver.requests("/blue").get(0).body()).contains("deployment.succeeded");
+        assertThat(receiver.requests("/green")).isEmpty();
     }
 }
