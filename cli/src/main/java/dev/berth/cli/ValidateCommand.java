@@ -150,8 +150,8 @@ final class ValidateCommand implements Callable<Integer> {
             String path = file.source().stacksPath();
             if (!Files.isDirectory(root.resolve(path.isEmpty() ? "." : path))) {
                 out.printf(
-                        "environment %s: %s/ is not in %s (branch %s is checked out elsewhere?): its stacks are not"
-                                + " checked here%n",
+                        "environment %s: %s/ is not in %s, so its stacks are not checked here: give the work tree of"
+                                + " its branch %s%n",
                         file.name(), path, root, file.source().branch());
                 continue;
             }
