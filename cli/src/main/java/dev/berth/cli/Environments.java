@@ -208,14 +208,12 @@ final class Environments {
                 : file.docker().host() != null ? file.docker().host() : defaultDockerHost;
         Duration healthTimeout = first(overrides.healthTimeout(), file.deploy().healthTimeout(), defaultHealthTimeout);
         try {
-            // Mirrors per environment: two environments of one repository and branch (a directory per
-            // environment) must not fetch into the same mirror at once.
             WatcherConfig watcher = new WatcherConfig(
                             first(overrides.repository(), source.repository(), source.repository()),
                             first(overrides.branch(), source.branch(), source.branch()),
                             name,
                             first(overrides.pollInterval(), source.pollInterval(), source.pollInterval()),
-                            dataDir.resolve("environments").resolve(name),
+                            dataDir,
                             source.stacksPath(),
                             policy,
                             webhook)

@@ -64,7 +64,7 @@ class EnvironmentsTest {
         assertThat(run.watcher().pollInterval()).isEqualTo(Duration.ofSeconds(30));
         assertThat(run.watcher().variables()).isEqualTo(Map.of("DOMAIN", "dev.example.com"));
         assertThat(run.watcher().credentials()).isEqualTo(GitCredentials.none());
-        assertThat(run.watcher().dataDir()).isEqualTo(dir.resolve("data/environments/dev"));
+        assertThat(run.watcher().dataDir()).isEqualTo(dir.resolve("data"));
         assertThat(run.watcher().policy().hostPid()).isTrue();
         assertThat(run.deployer().environments()).containsExactly("dev");
         assertThat(run.deployer().groupId()).isEqualTo("berth-deployer-dev");

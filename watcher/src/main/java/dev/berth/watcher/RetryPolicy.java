@@ -6,9 +6,9 @@ import java.util.Objects;
 
 /**
  * How the watcher treats a remote that cannot be reached or refuses it: after a failed poll it waits
- * {@code initialBackoff}, doubling after each further failure up to {@code maxBackoff} (never less than
- * the poll interval), and after {@code errorThreshold} consecutive failures publishes one error event.
- * When a poll works again it logs and publishes one "recovered" event. A failing remote never makes a
+ * {@code initialBackoff}, doubling after each further failure up to {@code maxBackoff} (instead of the
+ * poll interval, which applies again once a poll works), and after {@code errorThreshold} consecutive failures publishes one error event (another only if the reason
+ * changes). When a poll works again it logs and publishes one "recovered" event. A failing remote never makes a
  * stack look removed. Immutable.
  *
  * @param initialBackoff the wait after the first failure

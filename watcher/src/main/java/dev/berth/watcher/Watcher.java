@@ -1,25 +1,20 @@
 package dev.berth.watcher;
 
 import dev.berth.common.BerthException;
-import dev.berth.common.Commit;
 import dev.berth.common.Service;
 import dev.berth.common.event.AtomicPublisher;
-import dev.berth.common.event.BerthEvent;
-import dev.berth.common.event.Envelope;
 import dev.berth.common.event.EventCodec;
 import dev.berth.common.event.EventPublisher;
 import dev.berth.common.event.PublisherFencedException;
 import dev.berth.common.event.SourceFailed;
 import dev.berth.common.event.SourceRecovered;
-import dev.berth.common.event.StackChanged;
-import dev.berth.common.event.StackRemoved;
 import dev.berth.common.kafka.KafkaLeaderElection;
 import dev.berth.common.kafka.KafkaSettings;
 import dev.berth.common.kafka.KafkaStateStore;
 import dev.berth.common.kafka.KafkaTransactionalPublisher;
 import dev.berth.watcher.internal.ChangeDetector;
 import dev.berth.watcher.internal.SequentialPublisher;
-import dev.berth.watcher.internal.SourceHealth;
+import dev.berth.watcher.internal.SourcePoll;
 import dev.berth.watcher.internal.git.GitMirror;
 import dev.berth.watcher.internal.git.GitSource;
 import dev.berth.watcher.internal.git.GitTransport;
@@ -36,10 +31,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -57,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * <p>Every poll interval (and on {@link #pollNow()}) it asks the source for the branch's head (an
  * {@code ls-remote}, with {@link WatcherConfig#credentials()}; a local repository's ref is read
  * directly) and, only when it moved, fetches the source into a bare mirror under {@code
- * <dataDir>/mirrors/}. The {@link ChangeDetector} then diffs the tree of the commit published last (the
+ * <dataDir>/mirrors/<environment>/} ({@link SourcePoll} does one poll). The {@link ChangeDetector} then diffs the tree of the commit published last (the
  * cursor, kept in {@code berth.state} under {@link #cursorKey}) with the new one and returns the
  * changed, removed and invalid stacks' events; they and the new cursor are published as one batch.
  *
@@ -87,7 +79,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Watcher implements Service {
     private static final Logger log = LoggerFactory.getLogger(Watcher.class);
-    private static final Duration FETCH_TIMEOUT = Duration.ofSeconds(60);
 
     private enum State {
         NEW,
@@ -101,8 +92,7 @@ public final class Watcher implements Service {
     private final GitSource source;
     private final String cursorKey;
     private final URI eventSource;
-    private final ChangeDetector detector;
-    private final SourceHealth health;
+    private final SourcePoll sourcePoll;
     private final Supplier<AtomicPublisher> publishers;
     private final @Nullable KafkaLeaderElection election;
 
@@ -122,7 +112,6 @@ public final class Watcher implements Service {
 
     // Poll thread only.
     private @Nullable AtomicPublisher publisher;
-    private @Nullable String cursor;
     private @Nullable ScheduledFuture<?> nextPoll;
 
     /**
@@ -152,9 +141,6 @@ public final class Watcher implements Service {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.source = GitSource.parse(config.repository());
-        this.detector =
-                new ChangeDetector(config.environment(), config.stacksPath(), config.policy(), config.variables());
-        this.health = new SourceHealth(config.retry());
         this.cursorKey = cursorKey(config.environment(), source.safeUrl(), config.branch());
         this.eventSource = URI.create("/berth/watcher/" + config.environment());
         String id = "berth-watcher-" + config.environment() + "-" + shortHash(cursorKey);
@@ -197,6 +183,7 @@ public final class Watcher implements Service {
                 .description("Time of one poll: fetch, diff, validate and publish")
                 .tag("environment", config.environment())
                 .register(registry);
+        this.sourcePoll = new SourcePoll(config, source, cursorKey, eventSource, clock, registry, fetches);
     }
 
     /**
@@ -260,8 +247,13 @@ public final class Watcher implements Service {
         source.requireLocalRepository();
         GitTransport transport =
                 GitTransport.of(source, config.credentials(), config.dataDir().resolve("ssh"));
-        GitMirror opened =
-                GitMirror.open(source, config.branch(), config.dataDir().resolve("mirrors"), transport);
+        GitMirror opened = GitMirror.open(
+                source,
+                config.branch(),
+                // One mirror per environment: environments that share a repository and branch (a
+                // directory each) never fetch into the same directory at once.
+                config.dataDir().resolve("mirrors").resolve(config.environment()),
+                transport);
         mirror = opened;
         String threadName = "berth-watcher-poll-" + config.environment();
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, r -> new Thread(r, threadName));
@@ -444,7 +436,7 @@ public final class Watcher implements Service {
             publisher = publishers.get();
             // After the fencing, so every batch a previous owner committed is read.
             state.load();
-            cursor = state.get(cursorKey).orElse(null);
+            sourcePoll.resume(state.get(cursorKey).orElse(null));
         } catch (BerthException failure) {
             closePublisher();
             Duration retry = config.retry().initialBackoff();
@@ -512,182 +504,46 @@ public final class Watcher implements Service {
 
     private void poll() {
         pollQueued.set(false);
-        if (!running() || !active) {
+        AtomicPublisher p = publisher;
+        if (!running() || !active || p == null) {
             return;
         }
         cancelNextPoll();
         polls.increment();
         Timer.Sample sample = Timer.start(registry);
-        Duration next = config.pollInterval();
-        boolean ok = false;
+        SourcePoll.Outcome outcome = new SourcePoll.Outcome(false, config.pollInterval(), false);
         try {
-            Optional<String> head = readHead();
-            if (head.isPresent()) {
-                sourceWorks(head.get());
-                ok = publishChanges(head.get());
-            } else {
-                next = sourceFails("branch " + config.branch() + " not found in " + source.display()
-                        + ": nothing published, nothing removed; push the branch or give the environment an"
-                        + " existing branch");
-            }
+            outcome = sourcePoll.run(Objects.requireNonNull(mirror), p);
         } catch (PublisherFencedException e) {
             log.warn("{}: standing by", e.getMessage());
             deactivate("fenced by another instance");
             return;
-        } catch (SourceException e) {
-            next = sourceFails(e.getMessage());
         } catch (BerthException e) {
-            log.warn("{}; trying again in {}", e.getMessage(), seconds(next));
+            log.warn("{}; trying again in {}", e.getMessage(), seconds(outcome.next()));
         } catch (RuntimeException e) {
             log.error(
                     "poll of {} branch {} failed unexpectedly; trying again in {}",
                     source.display(),
                     config.branch(),
-                    seconds(next),
+                    seconds(outcome.next()),
                     e);
         } finally {
             sample.stop(pollTimer);
         }
-        if (!ok) {
+        if (!outcome.ok()) {
             pollErrors.increment();
-            if (publisher == null && active) {
-                // A failed transaction leaves the producer unusable: the next poll opens a new one.
-                active = false;
-                schedule(this::activate, next);
-                ready = false;
-                return;
-            }
         }
-        ready = ok && running() && active;
-        schedule(this::poll, next);
-    }
-
-    /** A failure of the source itself (as opposed to Kafka's). */
-    private static final class SourceException extends BerthException {
-        private static final long serialVersionUID = 1L;
-
-        SourceException(BerthException cause) {
-            super(cause.getMessage(), cause);
-        }
-    }
-
-    /** The branch's head, fetched into the mirror when it moved; empty when the branch is gone. */
-    private Optional<String> readHead() {
-        GitMirror m = Objects.requireNonNull(mirror);
-        try {
-            // An ls-remote costs one round trip; a fetch only follows when the branch moved (or vanished).
-            Optional<String> remoteHead = m.remoteHead(config.branch(), FETCH_TIMEOUT);
-            if (remoteHead.isEmpty() || !remoteHead.equals(m.head(config.branch()))) {
-                fetches.increment();
-                m.fetch(FETCH_TIMEOUT);
-            }
-            if (remoteHead.isEmpty()) {
-                return Optional.empty();
-            }
-            return m.head(config.branch());
-        } catch (BerthException e) {
-            throw new SourceException(e);
-        }
-    }
-
-    private Duration sourceFails(String reason) {
-        SourceHealth.Failure failure = health.failed(reason);
-        log.warn("{} (attempt {}); trying again in {}", reason, failure.failures(), seconds(failure.retryIn()));
-        if (failure.publishError()) {
-            publishAlone(new SourceFailed(
-                    config.environment(), lastCommit(), source.safeUrl(), config.branch(), reason, failure.failures()));
-        }
-        return failure.retryIn();
-    }
-
-    private void sourceWorks(String head) {
-        int failures = health.succeeded();
-        if (failures > 0) {
-            log.info(
-                    "{} branch {} can be read again after {} failed poll(s)",
-                    source.display(),
-                    config.branch(),
-                    failures);
-            Commit commit = Objects.requireNonNull(mirror).commit(head);
-            publishAlone(
-                    new SourceRecovered(config.environment(), commit, source.safeUrl(), config.branch(), failures));
-        }
-    }
-
-    private Commit lastCommit() {
-        String c = cursor;
-        GitMirror m = Objects.requireNonNull(mirror);
-        if (c != null && m.hasCommit(c)) {
-            return m.commit(c);
-        }
-        return new Commit(
-                c == null ? "" : c, "berth", "no commit of " + source.safeUrl() + " read yet", clock.instant());
-    }
-
-    /** Publishes a source event in a batch of its own; a failure is logged, never thrown. */
-    private void publishAlone(BerthEvent event) {
-        AtomicPublisher p = publisher;
-        if (p == null) {
+        if (outcome.publisherFailed()) {
+            // A failed transaction leaves the producer unusable: become active again with a new one,
+            // reading the cursor back (a commit that did land is not published twice).
+            closePublisher();
+            active = false;
+            ready = false;
+            schedule(this::activate, outcome.next());
             return;
         }
-        try {
-            p.publish(List.of(Envelope.newChain(eventSource, clock, event)), Map.of());
-        } catch (PublisherFencedException e) {
-            throw e;
-        } catch (BerthException e) {
-            log.warn("could not publish {} for {}: {}", event.type().ceType(), source.display(), e.getMessage());
-            closePublisher();
-        }
-    }
-
-    /**
-     * Publishes the changes from the cursor to {@code sha} with the new cursor, as one batch.
-     *
-     * @return true when they are published (or there were none)
-     */
-    private boolean publishChanges(String sha) {
-        String last = cursor;
-        if (sha.equals(last)) {
-            return true;
-        }
-        GitMirror m = Objects.requireNonNull(mirror);
-        Commit commit = m.commit(sha);
-        String base = last != null && m.hasCommit(last) ? last : null;
-        List<BerthEvent> events = detector.changes(m, base, last, sha, commit);
-        List<Envelope> envelopes = events.stream()
-                .map(e -> Envelope.newChain(eventSource, clock, e))
-                .toList();
-        AtomicPublisher p = Objects.requireNonNull(publisher);
-        try {
-            p.publish(envelopes, Map.of(cursorKey, sha));
-        } catch (PublisherFencedException e) {
-            throw e;
-        } catch (BerthException e) {
-            closePublisher();
-            log.warn(
-                    "could not publish the {} change(s) of @{}: {}; the commit stays unpublished and is tried again",
-                    events.size(),
-                    commit.shortSha(),
-                    e.getMessage());
-            return false;
-        }
-        cursor = sha;
-        detector.published(sha);
-        for (BerthEvent event : events) {
-            registry.counter("berth.watcher.changes", "environment", config.environment(), "kind", kind(event))
-                    .increment();
-        }
-        return true;
-    }
-
-    private static String kind(BerthEvent event) {
-        if (event instanceof StackChanged) {
-            return "changed";
-        }
-        if (event instanceof StackRemoved) {
-            return "removed";
-        }
-        return "invalid";
+        ready = outcome.ok() && running() && active;
+        schedule(this::poll, outcome.next());
     }
 
     private static String shortHash(String text) {

@@ -21,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  * @param branch the branch to follow, such as {@code main}
  * @param environment the environment every stack of this source belongs to
  * @param pollInterval how often to fetch; at least {@link #MIN_POLL_INTERVAL}
- * @param dataDir Berth's data directory; mirrors live under {@code <dataDir>/mirrors/}
+ * @param dataDir Berth's data directory; mirrors live under {@code <dataDir>/mirrors/<environment>/}, the SSH client's home is {@code <dataDir>/ssh}
  * @param stacksPath the repository directory whose subdirectories are stacks, such as {@code stacks};
  *     {@code ""} for the repository root
  * @param policy what stacks may ask of the host; a stack that asks for more is published as invalid

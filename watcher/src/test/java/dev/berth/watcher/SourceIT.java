@@ -119,6 +119,7 @@ class SourceIT {
                 assertThat(f.branch()).isEqualTo("main");
                 assertThat(f.failures()).isEqualTo(3);
                 assertThat(f.commit().sha()).isEqualTo(first);
+                assertThat(f.commit().author()).as("the watcher is the actor").isEqualTo("berth-watcher");
             });
             assertThat(failed.get(0).key()).isEqualTo(env + "/berth-source");
             assertThat(watcher.isReady()).isFalse();

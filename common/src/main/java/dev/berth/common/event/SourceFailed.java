@@ -12,7 +12,8 @@ import java.util.Objects;
  * changes), on {@code berth.deployments}; {@link SourceRecovered} follows when a poll works again.
  *
  * @param environment the environment the source belongs to
- * @param commit the commit published last, or one with an empty sha when none was
+ * @param commit the sha published last ({@code ""} when none), with the watcher as author (the
+ *     audit trail's actor), the reason as message and the time of the event
  * @param source the repository URL, without any password
  * @param branch the branch followed
  * @param reason what failed and what to do about it; never a secret

@@ -20,6 +20,27 @@ class GitSourceTest {
     }
 
     @Test
+    void aPasswordInTheUrlIsNeverShown() {
+        GitSource source = GitSource.parse("https://alice:s3cret@git.example/config.git");
+
+        assertThat(source.url()).contains("s3cret");
+        assertThat(source.display()).isEqualTo("https://alice:***@git.example/config.git");
+        assertThat(source.safeUrl()).isEqualTo("https://alice:***@git.example/config.git");
+        assertThat(GitSource.parse("https://token@git.example/c.git").safeUrl())
+                .isEqualTo("https://token@git.example/c.git");
+    }
+
+    @Test
+    void schemes() {
+        assertThat(GitSource.parse("https://git.example/c.git").scheme()).isEqualTo("https");
+        assertThat(GitSource.parse("HTTP://git.example/c.git").scheme()).isEqualTo("http");
+        assertThat(GitSource.parse("ssh://git@git.example:2222/c.git").scheme()).isEqualTo("ssh");
+        assertThat(GitSource.parse("git@git.example:team/c.git").scheme()).isEqualTo("ssh");
+        assertThat(GitSource.parse("file:///srv/config").scheme()).isEqualTo("file");
+        assertThat(GitSource.parse("config").scheme()).isEqualTo("file");
+    }
+
+    @Test
     void fileUrlsAreLocal() {
         GitSource source = GitSource.parse("file:///srv/config");
 
