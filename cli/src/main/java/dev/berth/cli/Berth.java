@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
             HistoryCommand.class,
             RollbackCommand.class,
             RetryCommand.class,
+            NotificationsCommand.class,
+            AuditCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Berth {

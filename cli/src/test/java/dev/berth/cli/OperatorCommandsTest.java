@@ -35,6 +35,31 @@ class OperatorCommandsTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"audit", "notifications replay"})
+    void helpDescribesTheNotifierCommands(String command) {
+        assertThat(run((command + " --help").split(" "))).isZero();
+        assertThat(out.toString())
+                .contains("Usage: berth " + command)
+                .contains("--bootstrap-servers")
+                .contains("Exit codes");
+    }
+
+    @org.junit.jupiter.api.Test
+    void auditRefusesABadStackOrTimeBeforeReachingKafka() {
+        assertThat(run("audit", "--stack", "shop", "--bootstrap-servers", "127.0.0.1:1"))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("\"shop\" is not a stack reference");
+        assertThat(run("audit", "--since", "yesterday", "--bootstrap-servers", "127.0.0.1:1"))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("--since \"yesterday\" is not a time");
+        java.time.Clock clock =
+                java.time.Clock.fixed(java.time.Instant.parse("2026-11-22T12:00:00Z"), java.time.ZoneOffset.UTC);
+        assertThat(AuditCommand.since("2h", clock)).isEqualTo(java.time.Instant.parse("2026-11-22T10:00:00Z"));
+        assertThat(AuditCommand.since("7d", clock)).isEqualTo(java.time.Instant.parse("2026-11-15T12:00:00Z"));
+        assertThat(AuditCommand.since("2026-11-20", clock)).isEqualTo(java.time.Instant.parse("2026-11-20T00:00:00Z"));
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"history", "rollback", "retry"})
     void aStackThatIsNotEnvSlashStackIsAUsageError(String command) {
         assertThat(run(command, "shop", "--bootstrap-servers", "127.0.0.1:1")).isEqualTo(2);

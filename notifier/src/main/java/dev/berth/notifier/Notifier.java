@@ -76,6 +76,7 @@ public final class Notifier implements Service {
     private final NotifierConfig config;
     private final KafkaSettings kafka;
     private final KafkaProducer<String, byte[]> producer;
+    private final KafkaProducer<String, byte[]> ledgerProducer;
     private final ExecutorService http;
     private final AuditLoop audit;
     private final List<ChannelDispatcher> dispatchers = new ArrayList<>();
@@ -123,8 +124,14 @@ public final class Notifier implements Service {
         Redactor redactor = new Redactor(secrets);
         Notices notices = new Notices(codec, config.commitUrlTemplate());
         Messages messages = new Messages(redactor);
+        // The audit copies go in batches (a little linger fills them); delivery states are written
+        // one at a time and waited for, so they must not linger.
         this.producer = new KafkaProducer<>(
-                kafka.producerProperties("berth-notifier", Map.of(ProducerConfig.LINGER_MS_CONFIG, 5)),
+                kafka.producerProperties("berth-notifier-audit", Map.of(ProducerConfig.LINGER_MS_CONFIG, 5)),
+                new StringSerializer(),
+                new ByteArraySerializer());
+        this.ledgerProducer = new KafkaProducer<>(
+                kafka.producerProperties("berth-notifier-ledger", Map.of(ProducerConfig.LINGER_MS_CONFIG, 0)),
                 new StringSerializer(),
                 new ByteArraySerializer());
         AtomicInteger n = new AtomicInteger();
@@ -157,7 +164,7 @@ public final class Notifier implements Service {
                     notices,
                     messages,
                     sender,
-                    producer,
+                    ledgerProducer,
                     codec.json(),
                     clock,
                     registry));
@@ -204,17 +211,13 @@ public final class Notifier implements Service {
     public void stop() {
         audit.stop();
         dispatchers.forEach(ChannelDispatcher::stop);
-        if (!started.get()) {
+        if (started.compareAndSet(false, true) && closed.compareAndSet(false, true)) {
             // Never started: nothing will run the loops' finally blocks.
-            awaitQuietly();
-        }
-    }
-
-    private void awaitQuietly() {
-        try {
-            awaitStop(Duration.ZERO);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            audit.closeUnstarted();
+            dispatchers.forEach(ChannelDispatcher::closeUnstarted);
+            producer.close(Duration.ZERO);
+            ledgerProducer.close(Duration.ZERO);
+            http.shutdownNow();
         }
     }
 
@@ -230,6 +233,7 @@ public final class Notifier implements Service {
         }
         if (closed.compareAndSet(false, true)) {
             producer.close(Duration.ofSeconds(5));
+            ledgerProducer.close(Duration.ofSeconds(5));
             http.shutdownNow();
         }
         return true;

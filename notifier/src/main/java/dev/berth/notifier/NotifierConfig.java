@@ -44,7 +44,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Flags.</b> {@link #withWebhooks} and {@link #withSlackWebhooks} (for {@code --webhook} and
  * {@code --slack-webhook}) replace the channels they made before ({@code webhook-1}, … and {@code
- * slack-1}, …) and keep one catch-all route each ({@value #FLAG_WEBHOOK_ROUTE}: every event; {@value
+ * slack-1}, …) and keep one catch-all route each ({@value #FLAG_WEBHOOK_ROUTE}: the {@link #DEPLOYMENT_EVENTS}; {@value
  * #FLAG_SLACK_ROUTE}: the {@link #CHAT_EVENTS}); channels and routes from files are kept as they are.
  *
  * @param channels where notifications go; names unique
@@ -94,6 +94,22 @@ public record NotifierConfig(
     public static final String FLAG_WEBHOOK_ROUTE = "flag-webhooks";
     /** The route {@code --slack-webhook} channels get. */
     public static final String FLAG_SLACK_ROUTE = "flag-slack-webhooks";
+
+    /**
+     * The event kinds {@code --webhook} channels get: everything {@code berth.deployments} carries
+     * (progress, service steps, outcomes, errors), not the changes and commands of {@code
+     * berth.changes}.
+     */
+    public static final Set<EventKind> DEPLOYMENT_EVENTS = Set.of(
+            EventKind.STARTED,
+            EventKind.SERVICE,
+            EventKind.SUCCEEDED,
+            EventKind.FAILED,
+            EventKind.ROLLED_BACK,
+            EventKind.INVALID,
+            EventKind.DRIFT,
+            EventKind.WATCHER_ERROR,
+            EventKind.OTHER);
 
     /** The event kinds a chat room wants by default: outcomes and errors, not every step. */
     public static final Set<EventKind> CHAT_EVENTS = Set.of(
@@ -222,10 +238,11 @@ public record NotifierConfig(
     /**
      * Replaces the {@code --webhook} channels ({@code webhook-1}, …) with these URLs, each a
      * {@link ChannelType#WEBHOOK} channel (unsigned), all on route {@value #FLAG_WEBHOOK_ROUTE} taking
-     * every event.
+     * the {@link #DEPLOYMENT_EVENTS}.
      */
     public NotifierConfig withWebhooks(List<URI> urls) {
-        return withFlagChannels(urls, "--webhook", WEBHOOK_PREFIX, ChannelType.WEBHOOK, FLAG_WEBHOOK_ROUTE, Set.of());
+        return withFlagChannels(
+                urls, "--webhook", WEBHOOK_PREFIX, ChannelType.WEBHOOK, FLAG_WEBHOOK_ROUTE, DEPLOYMENT_EVENTS);
     }
 
     /**

@@ -49,6 +49,7 @@ class NotifierConfigTest {
                 .findFirst()
                 .orElseThrow();
         assertThat(hooks.matches("dev", EventKind.SERVICE)).isTrue();
+        assertThat(hooks.matches("dev", EventKind.CHANGED)).isFalse();
         // Replacing the flags keeps what came from files.
         NotifierConfig again = config.withChannelsAndRoutes(
                         append(config.channels(), new ChannelConfig("ops", ChannelType.TEAMS, SLACK)), config.routes())

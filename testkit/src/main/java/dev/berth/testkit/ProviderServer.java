@@ -67,6 +67,12 @@ public final class ProviderServer implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    static {
+        // Without TCP_NODELAY the JDK's server holds each small answer for the client's delayed ACK:
+        // 40-50 ms per request, which no real provider adds. Read once, when the first server starts.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
     private final Provider provider;
     private final HttpServer server;
     private final ExecutorService executor;

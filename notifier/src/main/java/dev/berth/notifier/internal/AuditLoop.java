@@ -183,10 +183,16 @@ public final class AuditLoop implements Runnable {
     }
 
     public void stop() {
+        // No wakeup(): the poll returns within its timeout, and the batch in hand is finished and
+        // committed before the loop ends, so a stop never leaves a half-committed batch.
         if (stopping.compareAndSet(false, true)) {
             stopRequested.countDown();
-            consumer.wakeup();
         }
+    }
+
+    /** Closes the consumer of a loop that never ran. */
+    public void closeUnstarted() {
+        consumer.close(Duration.ZERO);
     }
 
     public boolean awaitStop(Duration timeout) throws InterruptedException {

@@ -22,10 +22,12 @@ import java.util.Set;
  *
  * <ul>
  *   <li>The first failure of a stack (failed, rolled back, invalid, watcher error) opens an
- *       incident: one {@code incident.detected} message. Further failures of that stack are counted;
- *       at most one update per window is sent (when a failure arrives a window or more after the
- *       last message about the incident). The stack's next success closes it with one {@code
- *       incident.resolved} message, which replaces the success message.
+ *       incident: one {@code incident.detected} message. A further failure of that stack is an
+ *       update when it says something new (another title or text than the last message sent about
+ *       the incident), at most {@value #MAX_UPDATES_PER_WINDOW} per window; a repeat of the same
+ *       failure, or one over that budget, is only counted (the next message gives the count). The
+ *       stack's next success closes the incident with one {@code incident.resolved} message, which
+ *       replaces the success message.
  *   <li>When {@code stormThreshold} stacks open incidents within one window, a storm starts: new
  *       incidents (and resolutions of incidents opened during it) are held and sent as one summary
  *       when the window ends, instead of a message each.
@@ -42,6 +44,9 @@ public final class FloodControl {
     /** Berth's type for a storm summary (updates of incidents use {@link #INCIDENT_DETECTED}'s subject). */
     public static final String STORM_SUMMARY = "dev.cdeventsx.berth-notifications.storm.0.1.0";
 
+    /** Updates sent per incident per window, at most. */
+    public static final int MAX_UPDATES_PER_WINDOW = 3;
+
     private static final Set<EventKind> PROBLEMS =
             Set.of(EventKind.FAILED, EventKind.ROLLED_BACK, EventKind.INVALID, EventKind.WATCHER_ERROR);
 
@@ -57,15 +62,18 @@ public final class FloodControl {
     private static final class Incident {
         final String firstId;
         final Instant opened;
-        Instant lastSent;
+        Instant windowStart;
+        String lastSent = "";
         int failures = 1;
         int updates;
+        int updatesInWindow;
+        int unsent;
         final boolean inStorm;
 
         Incident(String firstId, Instant opened, boolean inStorm) {
             this.firstId = firstId;
             this.opened = opened;
-            this.lastSent = opened;
+            this.windowStart = opened;
             this.inStorm = inStorm;
         }
     }
@@ -92,7 +100,9 @@ public final class FloodControl {
                     stormFirstId = m.id();
                     storm = true;
                 }
-                incidents.put(m.stack(), new Incident(m.id(), m.time(), storm));
+                Incident opened = new Incident(m.id(), m.time(), storm);
+                opened.lastSent = m.title() + "\n" + m.text();
+                incidents.put(m.stack(), opened);
                 if (storm) {
                     stormDetected.put(m.stack(), m.title());
                 } else {
@@ -101,15 +111,26 @@ public final class FloodControl {
                 }
             } else {
                 incident.failures++;
-                if (!incident.inStorm && !m.time().isBefore(incident.lastSent.plus(window))) {
-                    incident.lastSent = m.time();
+                if (!m.time().isBefore(incident.windowStart.plus(window))) {
+                    incident.windowStart = m.time();
+                    incident.updatesInWindow = 0;
+                }
+                String what = m.title() + "\n" + m.text();
+                boolean news = !what.equals(incident.lastSent);
+                if (!incident.inStorm && news && incident.updatesInWindow < MAX_UPDATES_PER_WINDOW) {
+                    incident.lastSent = what;
                     incident.updates++;
+                    incident.updatesInWindow++;
+                    String held = incident.unsent == 0 ? "" : " (" + incident.unsent + " more not shown)";
+                    incident.unsent = 0;
                     out.add(incident(
                             m,
                             INCIDENT_DETECTED,
                             incident.firstId + ":update:" + incident.updates,
                             "🔥 Incident update: " + m.title(),
-                            incident.failures + " failures since " + incident.opened + "\n" + m.text()));
+                            m.text() + "\n" + incident.failures + " failures since " + incident.opened + held));
+                } else {
+                    incident.unsent++;
                 }
             }
         } else if (m.kind() == EventKind.SUCCEEDED && incidents.containsKey(m.stack())) {
@@ -142,7 +163,8 @@ public final class FloodControl {
         incidents.replaceAll((k, v) -> {
             Incident i = new Incident(v.firstId, v.opened, false);
             i.failures = v.failures;
-            i.lastSent = now;
+            i.lastSent = v.lastSent;
+            i.windowStart = now;
             return i;
         });
         return List.of(summary);
