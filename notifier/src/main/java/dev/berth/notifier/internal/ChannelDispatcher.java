@@ -49,10 +49,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Delivers to one channel: reads {@code berth.audit} (and the replay requests) in its own consumer
  * group {@code <group>.channel.<name>}, so a slow or dead channel holds up only itself; renders and
- * routes each event, applies flood control (chat channels), and sends each message at most once:
- * its state is recorded in {@link DeliveryLedger} before and after every attempt. Retries with
- * exponential backoff, honours {@code Retry-After}, and stops trying while its circuit breaker is
- * open; a message that runs out of attempts goes to {@code berth.notifications.dlq}.
+ * routes each event, applies flood control (chat channels), and hands each message to its {@link
+ * Deliverer} (at most once, retries, circuit breaker), whose states go to {@link DeliveryLedger} and
+ * whose dead letters go to {@code berth.notifications.dlq}.
  *
  * <p>Runs on its own thread ({@code berth-notifier-<channel>}); {@link #stop()} ends backoff waits at
  * once and leaves the current record uncommitted, to be seen again (and skipped by the ledger) after
@@ -67,11 +66,9 @@ public final class ChannelDispatcher implements Runnable {
 
     private final NotificationChannel channel;
     private final List<Map.Entry<RouteConfig, @Nullable Template>> routes;
-    private final NotifierConfig config;
     private final KafkaSettings kafka;
     private final Notices notices;
     private final Messages messages;
-    private final HttpSender sender;
     private final KafkaProducer<String, byte[]> producer;
     private final ObjectMapper json;
     private final Clock clock;
@@ -98,11 +95,9 @@ public final class ChannelDispatcher implements Runnable {
             MeterRegistry registry) {
         this.channel = Objects.requireNonNull(channel, "channel");
         this.routes = List.copyOf(routes);
-        this.config = config;
         this.kafka = kafka;
         this.notices = notices;
         this.messages = messages;
-        this.sender = sender;
         this.producer = producer;
         this.json = json;
         this.clock = clock;

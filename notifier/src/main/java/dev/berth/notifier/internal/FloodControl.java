@@ -45,7 +45,7 @@ public final class FloodControl {
     public static final String STORM_SUMMARY = "dev.cdeventsx.berth-notifications.storm.0.1.0";
 
     /** Updates sent per incident per window, at most. */
-    public static final int MAX_UPDATES_PER_WINDOW = 3;
+    public static final int MAX_UPDATES_PER_WINDOW = 5;
 
     private static final Set<EventKind> PROBLEMS =
             Set.of(EventKind.FAILED, EventKind.ROLLED_BACK, EventKind.INVALID, EventKind.WATCHER_ERROR);
