@@ -11,18 +11,15 @@ import dev.berth.common.kafka.KafkaStateStore;
 import dev.berth.common.kafka.TopicAdmin;
 import dev.berth.common.ops.OpsServer;
 import dev.berth.deployer.Deployer;
-import dev.berth.deployer.DeployerConfig;
 import dev.berth.notifier.Notifier;
 import dev.berth.notifier.NotifierConfig;
 import dev.berth.watcher.Watcher;
 import dev.berth.watcher.WatcherConfig;
-import dev.berth.watcher.WebhookConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -45,69 +42,37 @@ final class AllInOne implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("dev.berth.cli");
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
-    /** What {@code berth run} was asked to do. */
+    /**
+     * What {@code berth run} was asked to do.
+     *
+     * @param environments the environments to run, one watcher and one deployer worker each
+     * @param notifier the notifier's channels and routes for every environment
+     * @param hostVariables the host's variables (for the start-up line: how many, never a value)
+     */
     record Settings(
-            String repository,
-            String branch,
-            String environment,
-            Duration pollInterval,
+            List<Environments.Run> environments,
+            NotifierConfig notifier,
             @Nullable String bootstrapServers,
-            List<URI> webhooks,
-            List<URI> slackWebhooks,
             Path dataDir,
-            Duration healthTimeout,
             Duration kafkaStartupTimeout,
             int opsPort,
-            @Nullable String dockerHost,
-            ComposePolicy policy,
             HostVariables hostVariables,
-            @Nullable Path secretsFile,
-            @Nullable WebhookConfig webhook) {
-        /** Settings without push webhooks. */
-        Settings(
-                String repository,
-                String branch,
-                String environment,
-                Duration pollInterval,
-                @Nullable String bootstrapServers,
-                List<URI> webhooks,
-                List<URI> slackWebhooks,
-                Path dataDir,
-                Duration healthTimeout,
-                Duration kafkaStartupTimeout,
-                int opsPort,
-                @Nullable String dockerHost,
-                ComposePolicy policy,
-                HostVariables hostVariables,
-                @Nullable Path secretsFile) {
-            this(
-                    repository,
-                    branch,
-                    environment,
-                    pollInterval,
-                    bootstrapServers,
-                    webhooks,
-                    slackWebhooks,
-                    dataDir,
-                    healthTimeout,
-                    kafkaStartupTimeout,
-                    opsPort,
-                    dockerHost,
-                    policy,
-                    hostVariables,
-                    secretsFile,
-                    null);
-        }
-
+            @Nullable Path secretsFile) {
         Settings {
-            webhooks = List.copyOf(webhooks);
-            slackWebhooks = List.copyOf(slackWebhooks);
-            Objects.requireNonNull(policy, "policy");
+            environments = List.copyOf(environments);
+            if (environments.isEmpty()) {
+                throw new IllegalArgumentException("no environment to run");
+            }
+            Objects.requireNonNull(notifier, "notifier");
             Objects.requireNonNull(hostVariables, "hostVariables");
         }
 
         /** Where the deployer writes each revision's stack files. */
         Path workDir() {
+            return workDir(dataDir);
+        }
+
+        static Path workDir(Path dataDir) {
             return dataDir.resolve("stacks");
         }
     }
@@ -127,43 +92,39 @@ final class AllInOne implements AutoCloseable {
     }
 
     synchronized void start() throws InterruptedException {
-        // Configuration first: bad input fails before anything starts.
-        WatcherConfig watcherConfig;
-        DeployerConfig deployerConfig;
-        NotifierConfig notifierConfig;
-        try {
-            watcherConfig = new WatcherConfig(
-                    settings.repository(),
-                    settings.branch(),
-                    settings.environment(),
-                    settings.pollInterval(),
-                    settings.dataDir(),
-                    WatcherConfig.DEFAULT_STACKS_PATH,
-                    settings.policy(),
-                    settings.webhook());
-            Watcher.checkRepository(watcherConfig);
-            deployerConfig = DeployerConfig.defaults()
-                    .withEnvironment(settings.environment())
-                    .withDockerHost(settings.dockerHost())
-                    .withHealthTimeout(settings.healthTimeout())
-                    .withPolicy(settings.policy())
-                    .withHostVariables(settings.hostVariables())
-                    .withWorkDir(settings.workDir());
-            notifierConfig = NotifierConfig.defaults()
-                    .withWebhooks(settings.webhooks())
-                    .withSlackWebhooks(settings.slackWebhooks());
-        } catch (BerthException e) {
-            throw new Berth.UsageException(e.getMessage());
+        // Configuration is checked when Settings are made: bad input failed before anything starts.
+        List<Environments.Run> environments = settings.environments();
+        for (Environments.Run environment : environments) {
+            WatcherConfig watcherConfig = environment.watcher();
+            try {
+                Watcher.checkRepository(watcherConfig);
+            } catch (BerthException e) {
+                throw new Berth.UsageException(
+                        (environment.file() == null ? "" : environment.file() + ": ") + e.getMessage());
+            }
+            log.info(
+                    "berth run: environment {}{}, repository {} (branch {}{}, every {} s){}",
+                    watcherConfig.environment(),
+                    environment.file() == null ? "" : " (" + environment.file() + ")",
+                    watcherConfig.repository(),
+                    watcherConfig.branch(),
+                    watcherConfig.stacksPath().equals(WatcherConfig.DEFAULT_STACKS_PATH)
+                            ? ""
+                            : ", stacks in " + watcherConfig.stacksPath() + "/",
+                    watcherConfig.pollInterval().toSeconds(),
+                    environment.file() == null
+                            ? ""
+                            : "; Docker "
+                                    + (environment.deployer().dockerHost() == null
+                                            ? "local socket"
+                                            : environment.deployer().dockerHost()));
+            log.info(
+                    "policy{}: {}",
+                    environments.size() == 1 ? "" : " of " + watcherConfig.environment(),
+                    describe(watcherConfig.policy()));
         }
         log.info(
-                "berth run: environment {}, repository {} (branch {}, every {} s)",
-                settings.environment(),
-                settings.repository(),
-                settings.branch(),
-                settings.pollInterval().toSeconds());
-        log.info(
-                "policy: {}; host variables: {} from {}the environment (values never shown); stack files in {}",
-                describe(settings.policy()),
+                "host variables: {} from {}the environment (values never shown); stack files in {}",
                 settings.hostVariables().size(),
                 settings.secretsFile() == null ? "" : settings.secretsFile() + " and ",
                 settings.workDir());
@@ -192,15 +153,26 @@ final class AllInOne implements AutoCloseable {
         EventCodec codec = new EventCodec();
         publisher = new KafkaEventPublisher(kafkaSettings, "berth-all-in-one", codec);
         state = new KafkaStateStore(kafkaSettings, "berth-watcher");
-        Notifier notifier = new Notifier(notifierConfig, kafkaSettings, codec, clock, registry);
-        Deployer deployer = new Deployer(deployerConfig, kafkaSettings, publisher, clock, registry);
-        Watcher watcher = new Watcher(watcherConfig, publisher, state, clock, registry);
+        Notifier notifier = new Notifier(settings.notifier(), kafkaSettings, codec, clock, registry);
+        List<Deployer> deployers = new ArrayList<>();
+        List<Watcher> watchers = new ArrayList<>();
+        for (Environments.Run environment : environments) {
+            deployers.add(new Deployer(environment.deployer(), kafkaSettings, publisher, clock, registry));
+            watchers.add(Watcher.transactional(environment.watcher(), kafkaSettings, codec, state, clock, registry));
+        }
         OpsServer ops = new OpsServer(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), settings.opsPort()),
                 registry,
-                () -> deployer.isReady() && watcher.isReady() && notifier.isReady());
+                () -> notifier.isReady()
+                        && deployers.stream().allMatch(Deployer::isReady)
+                        && watchers.stream().allMatch(Watcher::isReady));
         ServiceProcess.bindJvmMetrics(registry);
-        for (Service service : List.of(notifier, deployer, watcher, ops)) {
+        List<Service> services = new ArrayList<>();
+        services.add(notifier);
+        services.addAll(deployers);
+        services.addAll(watchers);
+        services.add(ops);
+        for (Service service : services) {
             service.start();
             started.add(service);
         }

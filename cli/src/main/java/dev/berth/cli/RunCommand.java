@@ -2,6 +2,7 @@ package dev.berth.cli;
 
 import dev.berth.common.compose.ComposePolicy;
 import dev.berth.common.compose.HostVariables;
+import dev.berth.notifier.NotifierConfig;
 import dev.berth.watcher.WebhookConfig;
 import java.net.URI;
 import java.nio.file.Path;
@@ -12,7 +13,9 @@ import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code berth run}: watcher, deployer and notifier in one process, on an embedded broker by default. */
 @Command(
@@ -21,16 +24,37 @@ import picocli.CommandLine.Option;
         description = {
             "Run the whole pipeline in one process: watch a config repository, deploy its stacks to the local"
                     + " Docker Engine, and report outcomes.",
+            "With --environments or --environment-file it runs each environment those files declare, one"
+                    + " watcher and one deployer worker each (see docs/environments.md).",
             "Without --bootstrap-servers it starts an embedded Kafka whose data lives in --data-dir.",
             "Ctrl-C stops Berth; deployed containers keep running."
         })
 final class RunCommand implements Callable<Integer> {
     @Option(
+            names = "--environments",
+            paramLabel = "<dir>",
+            description = {
+                "Run every environment file (<name>.yaml) of this directory: one watcher and one deployer worker"
+                        + " per environment, each with its source, variables, Docker endpoint, update defaults and"
+                        + " notification routes (see docs/environments.md).",
+                "Flags given as well override (or, for --allow, --webhook and --slack-webhook, add to) every"
+                        + " file's value."
+            })
+    @Nullable
+    Path environmentsDir;
+
+    @Option(
+            names = "--environment-file",
+            paramLabel = "<file>",
+            description = "Run the environment this file describes (repeatable; with or without --environments).")
+    List<Path> environmentFiles = new ArrayList<>();
+
+    @Option(
             names = "--repo",
-            required = true,
             paramLabel = "<path-or-url>",
-            description = "The config repository: a local path or a git URL.")
-    String repository = "";
+            description = "The config repository: a local path or a git URL (required without environment files).")
+    @Nullable
+    String repository;
 
     @Option(
             names = "--branch",
@@ -147,6 +171,9 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     PolicyOptions policyOptions = new PolicyOptions();
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
         // Bad input fails here, before anything starts.
@@ -155,29 +182,74 @@ final class RunCommand implements Callable<Integer> {
         WebhookConfig webhook = WebhookOptions.load(webhookListen, webhookSecretFile);
         Path dir =
                 dataDir != null ? dataDir : DataDirs.defaultDataDir(System.getenv(), System.getProperty("user.home"));
-        String docker = dockerHost != null ? dockerHost : System.getenv("DOCKER_HOST");
+        String defaultDocker = System.getenv("DOCKER_HOST");
+        Path absoluteDir = dir.toAbsolutePath();
+        Path workDir = AllInOne.Settings.workDir(absoluteDir);
+        List<Environments.Run> environments;
+        NotifierConfig notifier;
+        if (environmentsDir == null && environmentFiles.isEmpty()) {
+            if (repository == null) {
+                throw new Berth.UsageException("give --repo (the config repository), or environment files with"
+                        + " --environments <dir> or --environment-file <file>");
+            }
+            environments = List.of(Environments.fromFlags(
+                    repository,
+                    branch,
+                    environment,
+                    pollInterval,
+                    absoluteDir,
+                    policy,
+                    webhook,
+                    dockerHost != null ? dockerHost : defaultDocker,
+                    healthTimeout,
+                    hostVariables,
+                    workDir));
+            notifier = Environments.notifier(List.of(), hostVariables, webhooks, slackWebhooks);
+        } else {
+            if (given("--environment")) {
+                throw new Berth.UsageException("--environment names the environment of --repo; with environment"
+                        + " files, each environment is named by its file (dev.yaml is dev): leave --environment out");
+            }
+            List<EnvironmentFile> files = Environments.read(Environments.paths(environmentsDir, environmentFiles));
+            if (webhook != null && files.size() > 1) {
+                throw new Berth.UsageException("--webhook-listen serves one environment in this version, and "
+                        + files.size() + " environment files are given: run one berth per environment to take push"
+                        + " webhooks, or leave --webhook-listen out (the watchers poll)");
+            }
+            Environments.Overrides overrides = new Environments.Overrides(
+                    repository,
+                    given("--branch") ? branch : null,
+                    given("--poll-interval") ? pollInterval : null,
+                    dockerHost,
+                    given("--health-timeout") ? healthTimeout : null,
+                    policyOptions.allowances);
+            List<Environments.Run> runs = new ArrayList<>();
+            for (EnvironmentFile file : files) {
+                runs.add(Environments.fromFile(
+                        file, overrides, absoluteDir, defaultDocker, healthTimeout, hostVariables, workDir, webhook));
+            }
+            environments = runs;
+            notifier = Environments.notifier(files, hostVariables, webhooks, slackWebhooks);
+        }
         AllInOne.Settings settings = new AllInOne.Settings(
-                repository,
-                branch,
-                environment,
-                pollInterval,
+                environments,
+                notifier,
                 bootstrapServers,
-                webhooks,
-                slackWebhooks,
-                dir.toAbsolutePath(),
-                healthTimeout,
+                absoluteDir,
                 kafkaStartupTimeout,
                 opsPort,
-                docker,
-                policy,
                 hostVariables,
-                secretsFile,
-                webhook);
+                secretsFile);
         try (AllInOne pipeline = new AllInOne(settings)) {
             pipeline.start();
             Runtime.getRuntime().addShutdownHook(new Thread(pipeline::stop, "berth-shutdown"));
             pipeline.awaitStop();
         }
         return 0;
+    }
+
+    /** True when the flag was given on the command line (not its default). */
+    private boolean given(String option) {
+        return spec.commandLine().getParseResult().hasMatchedOption(option);
     }
 }

@@ -5,10 +5,12 @@ import dev.berth.common.StackRef;
 import dev.berth.common.compose.ComposeException;
 import dev.berth.common.compose.ComposeFiles;
 import dev.berth.common.compose.ComposeParser;
+import dev.berth.common.compose.ComposePolicy;
 import dev.berth.common.compose.ComposeStack;
 import dev.berth.common.compose.DotEnv;
 import dev.berth.common.compose.PortMapping;
 import dev.berth.common.compose.ServiceSpec;
+import dev.berth.common.compose.UpdatePolicy;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -21,8 +23,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -44,7 +48,11 @@ import picocli.CommandLine.Spec;
                     + " with --allow, and host ports published by two stacks.",
             "Variables that neither the environment nor a stack's .env sets are left to the deployer's host,"
                     + " as the watcher does.",
-            "Exit codes: 0 when every stack is valid, 1 when one is not, 2 for bad usage."
+            "With --environments (or --environment-file), it checks each environment file too (every key, with"
+                    + " file:line:column errors; secrets are not read), then the stacks of each environment whose"
+                    + " stacks_path is in this work tree, with that environment's variables, update defaults and"
+                    + " deploy.allow.",
+            "Exit codes: 0 when every environment file and stack is valid, 1 when one is not, 2 for bad usage."
         })
 final class ValidateCommand implements Callable<Integer> {
     /** Host addresses that mean every address: they collide with any other. */
@@ -60,6 +68,20 @@ final class ValidateCommand implements Callable<Integer> {
             description = "Where the stacks are in the repository (default: ${DEFAULT-VALUE}).")
     String stacksPath = "stacks";
 
+    @Option(
+            names = "--environments",
+            paramLabel = "<dir>",
+            description =
+                    "Check every environment file (<name>.yaml) of this directory, and each environment's stacks.")
+    @Nullable
+    Path environmentsDir;
+
+    @Option(
+            names = "--environment-file",
+            paramLabel = "<file>",
+            description = "Check this environment file and its environment's stacks (repeatable).")
+    List<Path> environmentFiles = new ArrayList<>();
+
     @Mixin
     PolicyOptions policyOptions = new PolicyOptions();
 
@@ -69,18 +91,118 @@ final class ValidateCommand implements Callable<Integer> {
     /** A host port a stack publishes. */
     private record Published(String stack, String composeFile, String service, PortMapping port) {}
 
+    /** What checking a set of stacks found. */
+    private record Outcome(int valid, int invalid, int conflicts) {
+        boolean ok() {
+            return invalid == 0 && conflicts == 0;
+        }
+    }
+
     @Override
     public Integer call() throws IOException {
-        ComposeParser parser = new ComposeParser(policyOptions.policy());
         Path root = repository.toAbsolutePath().normalize();
-        Path stacks = root.resolve(stacksPath);
-        if (!Files.isDirectory(stacks)) {
-            throw new Berth.UsageException(
-                    stacks + " is not a directory: give the config repository's path, and --stacks-path if its"
-                            + " stacks are not under stacks/");
-        }
-        WorkTreeFiles files = new WorkTreeFiles(root);
         PrintWriter out = spec.commandLine().getOut();
+        if (environmentsDir == null && environmentFiles.isEmpty()) {
+            Path stacks = root.resolve(stacksPath);
+            if (!Files.isDirectory(stacks)) {
+                throw new Berth.UsageException(stacks + " is not a directory: give the config repository's path, and"
+                        + " --stacks-path if its stacks are not under stacks/");
+            }
+            Outcome outcome = stacks(root, stacksPath, policyOptions.policy(), Map.of(), UpdatePolicy.DEFAULT, out);
+            summary(outcome, out);
+            return outcome.ok() ? 0 : Berth.EXIT_FAILURE;
+        }
+        if (spec.commandLine().getParseResult().hasMatchedOption("--stacks-path")) {
+            throw new Berth.UsageException(
+                    "--stacks-path is for a repository without environment files: each environment file names its"
+                            + " source.stacks_path");
+        }
+        policyOptions.policy();
+        List<EnvironmentFile> files = new ArrayList<>();
+        int badFiles = 0;
+        for (Path path : Environments.paths(environmentsDir, environmentFiles)) {
+            try {
+                EnvironmentFile file = EnvironmentFileReader.read(path);
+                out.printf(
+                        "ok %s (environment %s: %s, branch %s, stacks in %s/)%n",
+                        path,
+                        file.name(),
+                        file.source().repository(),
+                        file.source().branch(),
+                        file.source().stacksPath().isEmpty()
+                                ? "."
+                                : file.source().stacksPath());
+                files.add(file);
+            } catch (ComposeException e) {
+                badFiles++;
+                out.println(e.getMessage());
+            }
+        }
+        try {
+            Environments.requireDistinct(files);
+        } catch (Berth.UsageException e) {
+            badFiles++;
+            out.println(e.getMessage());
+        }
+        boolean ok = badFiles == 0;
+        int checked = 0;
+        for (EnvironmentFile file : files) {
+            String path = file.source().stacksPath();
+            if (!Files.isDirectory(root.resolve(path.isEmpty() ? "." : path))) {
+                out.printf(
+                        "environment %s: %s/ is not in %s, so its stacks are not checked here: give the work tree of"
+                                + " its branch %s%n",
+                        file.name(), path, root, file.source().branch());
+                continue;
+            }
+            checked++;
+            out.printf("environment %s: stacks in %s/%n", file.name(), path.isEmpty() ? "." : path);
+            List<String> allow = new ArrayList<>(file.deploy().allow());
+            allow.addAll(policyOptions.allowances);
+            Outcome outcome = stacks(
+                    root,
+                    path,
+                    ComposePolicy.parse(allow),
+                    file.variables(),
+                    file.deploy().updateDefaults(),
+                    out);
+            ok &= outcome.ok();
+            summary(outcome, out);
+        }
+        out.printf(
+                "%d environment file%s, %d invalid; stacks of %d environment%s checked%n",
+                files.size() + badFiles,
+                files.size() + badFiles == 1 ? "" : "s",
+                badFiles,
+                checked,
+                checked == 1 ? "" : "s");
+        return ok ? 0 : Berth.EXIT_FAILURE;
+    }
+
+    private static void summary(Outcome outcome, PrintWriter out) {
+        out.printf(
+                "%d valid, %d invalid stack%s%s%n",
+                outcome.valid(),
+                outcome.invalid(),
+                outcome.invalid() == 1 ? "" : "s",
+                outcome.conflicts() == 0
+                        ? ""
+                        : ", " + outcome.conflicts() + " host port" + (outcome.conflicts() == 1 ? "" : "s")
+                                + " published twice");
+    }
+
+    /** Checks every stack under {@code stacksPath} as the watcher of one environment would. */
+    private Outcome stacks(
+            Path root,
+            String stacksPath,
+            ComposePolicy policy,
+            Map<String, String> environmentVariables,
+            UpdatePolicy updateDefaults,
+            PrintWriter out)
+            throws IOException {
+        ComposeParser parser = new ComposeParser(policy, updateDefaults);
+        Path stacks = root.resolve(stacksPath.isEmpty() ? "." : stacksPath);
+        WorkTreeFiles files = new WorkTreeFiles(root);
         int valid = 0;
         int invalid = 0;
         List<Path> directories;
@@ -102,7 +224,7 @@ final class ValidateCommand implements Callable<Integer> {
             }
             try {
                 StackRef.requireName("stack", name);
-                ComposeStack stack = parse(parser, files, relative, composeFile.get());
+                ComposeStack stack = parse(parser, files, relative, composeFile.get(), environmentVariables);
                 out.printf(
                         "ok %s (%d service%s)%n",
                         composeFile.get(),
@@ -132,23 +254,21 @@ final class ValidateCommand implements Callable<Integer> {
         }
         List<String> conflicts = conflicts(published);
         conflicts.forEach(out::println);
-        out.printf(
-                "%d valid, %d invalid stack%s%s%n",
-                valid,
-                invalid,
-                invalid == 1 ? "" : "s",
-                conflicts.isEmpty()
-                        ? ""
-                        : ", " + conflicts.size() + " host port" + (conflicts.size() == 1 ? "" : "s")
-                                + " published twice");
-        return invalid == 0 && conflicts.isEmpty() ? 0 : Berth.EXIT_FAILURE;
+        return new Outcome(valid, invalid, conflicts.size());
     }
 
-    private ComposeStack parse(ComposeParser parser, WorkTreeFiles files, String directory, String composeFile) {
+    private ComposeStack parse(
+            ComposeParser parser,
+            WorkTreeFiles files,
+            String directory,
+            String composeFile,
+            Map<String, String> environmentVariables) {
         String text = files.text(composeFile).orElseThrow();
         String envFile = directory + "/" + DotEnv.FILE_NAME;
         Optional<String> env = files.text(envFile);
-        Map<String, String> variables = env.isPresent() ? DotEnv.parse(envFile, env.get()) : Map.of();
+        Map<String, String> variables = new TreeMap<>(env.isPresent() ? DotEnv.parse(envFile, env.get()) : Map.of());
+        // As the watcher: the environment's variables win over the stack's .env.
+        variables.putAll(environmentVariables);
         return parser.parse(composeFile, text, variables, files, null);
     }
 

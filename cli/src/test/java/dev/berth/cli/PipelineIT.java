@@ -11,6 +11,7 @@ import dev.berth.common.compose.ComposePolicy;
 import dev.berth.common.compose.HostVariables;
 import dev.berth.common.event.EventCodec;
 import dev.berth.common.kafka.Topics;
+import dev.berth.notifier.NotifierConfig;
 import dev.berth.testkit.CdEventsSchemas;
 import dev.berth.testkit.DockerFixture;
 import dev.berth.testkit.GitRepos;
@@ -82,20 +83,30 @@ class PipelineIT {
     }
 
     private void startPipeline() throws InterruptedException {
-        pipeline = new AllInOne(new AllInOne.Settings(
+        Environments.Run environment = Environments.fromFlags(
                 repo.path().toString(),
                 "main",
                 ENV,
                 Duration.ofSeconds(1),
-                kafka.bootstrapServers(),
-                List.of(receiver.url("/hook")),
-                List.of(receiver.url("/slack")),
                 dataDir,
+                ComposePolicy.DEFAULT,
+                null,
+                null,
                 Duration.ofSeconds(20),
+                HostVariables.NONE,
+                AllInOne.Settings.workDir(dataDir));
+        NotifierConfig notifier = Environments.notifier(
+                        List.of(), HostVariables.NONE, List.of(receiver.url("/hook")), List.of(receiver.url("/slack")))
+                // Every failure of the test's one stack reaches Slack (an incident update each), not one
+                // message per flood window.
+                .withFlood(Duration.ofMillis(1), NotifierConfig.DEFAULT_STORM_THRESHOLD);
+        pipeline = new AllInOne(new AllInOne.Settings(
+                List.of(environment),
+                notifier,
+                kafka.bootstrapServers(),
+                dataDir,
                 Duration.ofSeconds(30),
                 0,
-                null,
-                ComposePolicy.DEFAULT,
                 HostVariables.NONE,
                 null));
         pipeline.start();
@@ -114,9 +125,11 @@ class PipelineIT {
                         c -> c != null);
     }
 
+    /** The deployment events the generic webhook heard (the watcher's stack events go there too). */
     private List<String> webhookTypes() {
         return receiver.requests("/hook").stream()
                 .map(r -> readJson(r.body()).path("type").asText())
+                .filter(type -> !type.startsWith("dev.cdeventsx.berth-stack."))
                 .toList();
     }
 

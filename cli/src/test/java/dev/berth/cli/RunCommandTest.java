@@ -29,6 +29,90 @@ class RunCommandTest {
         return cli.execute(all.toArray(String[]::new));
     }
 
+    private int runWithout(String... args) {
+        var cli = Berth.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        List<String> all = new ArrayList<>(List.of("run", "--data-dir", dir.toString()));
+        all.addAll(List.of(args));
+        return cli.execute(all.toArray(String[]::new));
+    }
+
+    private Path environmentFile(String name, String content) throws IOException {
+        Path file = dir.resolve("environments").resolve(name);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, content);
+        return file;
+    }
+
+    @Test
+    void withoutRepoOrEnvironmentFilesItIsAUsageError() {
+        assertThat(runWithout()).isEqualTo(2);
+        assertThat(err.toString()).contains("give --repo (the config repository), or environment files");
+    }
+
+    @Test
+    void aBadEnvironmentFileIsAUsageErrorAtItsLine() throws IOException {
+        Path file = environmentFile("dev.yaml", "name: dev\nsource:\n  repository: r\n  brnach: main\n");
+        assertThat(runWithout("--environment-file", file.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains(file + ":4:3: source: unknown key \"brnach\": did you mean \"branch\"?");
+    }
+
+    @Test
+    void aSecretThatIsNotSetIsAUsageErrorNamingTheKeyNeverAValue() throws IOException {
+        Path secrets = dir.resolve("secrets.env");
+        Files.writeString(secrets, "OTHER=hunter2-s3cr3t\n");
+        Path file = environmentFile(
+                "dev.yaml",
+                "name: dev\nsource:\n  repository: https://git.example.com/c.git\n  credentials:\n"
+                        + "    token: {secret: GIT_TOKEN_FOR_TEST}\n");
+        assertThat(runWithout("--environments", file.getParent().toString(), "--secrets-file", secrets.toString()))
+                .isEqualTo(2);
+        assertThat(err.toString())
+                .contains(file + ":5:12: source.credentials.token: secret GIT_TOKEN_FOR_TEST is not set")
+                .doesNotContain("hunter2");
+    }
+
+    @Test
+    void environmentWithEnvironmentFilesIsAUsageError() throws IOException {
+        Path file = environmentFile("dev.yaml", "name: dev\nsource: {repository: r}\n");
+        assertThat(runWithout("--environment-file", file.toString(), "--environment", "dev"))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("each environment is named by its file");
+    }
+
+    @Test
+    void aLocalRepositoryThatIsNotGitIsAUsageErrorNamingTheFile() throws IOException {
+        Path file = environmentFile("dev.yaml", "name: dev\nsource: {repository: " + dir.resolve("nothing") + "}\n");
+        assertThat(runWithout("--environment-file", file.toString())).isEqualTo(2);
+        assertThat(err.toString())
+                .contains(file + ": ")
+                .contains(dir.resolve("nothing").toString());
+    }
+
+    @Test
+    void anEmptyEnvironmentsDirectoryIsAUsageError() throws IOException {
+        Files.createDirectories(dir.resolve("empty"));
+        assertThat(runWithout("--environments", dir.resolve("empty").toString()))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("holds no environment file");
+    }
+
+    @Test
+    void pushWebhooksServeOneEnvironment() throws IOException {
+        environmentFile("dev.yaml", "name: dev\nsource: {repository: r}\n");
+        environmentFile("prod.yaml", "name: prod\nsource: {repository: r}\n");
+        Path secret = dir.resolve("hook.secret");
+        Files.writeString(secret, "hunter2-hook\n");
+        assertThat(runWithout(
+                        "--environments",
+                        dir.resolve("environments").toString(),
+                        "--webhook-secret-file",
+                        secret.toString()))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("--webhook-listen serves one environment");
+    }
+
     @Test
     void anUnknownAllowanceIsAUsageErrorListingTheKnownOnes() {
         assertThat(run("--allow", "privileged", "--allow", "root")).isEqualTo(2);

@@ -145,4 +145,128 @@ class ValidateCommandTest {
         assertThat(validate(repo.resolve("nowhere").toString())).isEqualTo(2);
         assertThat(err.toString()).contains("is not a directory");
     }
+
+    private static final String PRIVILEGED = "services:\n  agent:\n    image: busybox\n    privileged: true\n";
+
+    /** A config repository with a directory per environment and its environment files. */
+    private void environments() throws IOException {
+        write("environments/dev.yaml", """
+                name: dev
+                source: {repository: https://git.example.com/config.git, stacks_path: envs/dev/stacks}
+                variables: {DOMAIN: dev.example.com}
+                """);
+        write("environments/prod.yml", """
+                name: prod
+                source: {repository: https://git.example.com/config.git, stacks_path: envs/prod/stacks}
+                variables: {DOMAIN: example.com}
+                deploy: {allow: [privileged]}
+                """);
+        write("envs/dev/stacks/web/compose.yaml", "services:\n  web:\n    image: busybox\n    hostname: ${DOMAIN:?}\n");
+        write(
+                "envs/prod/stacks/web/compose.yaml",
+                "services:\n  web:\n    image: busybox\n    hostname: ${DOMAIN:?}\n");
+        write("envs/prod/stacks/agent/compose.yaml", PRIVILEGED);
+    }
+
+    @Test
+    void checksEachEnvironmentFileThenItsStacksWithItsOwnPolicy() throws IOException {
+        environments();
+        assertThat(validate(
+                        repo.toString(),
+                        "--environments",
+                        repo.resolve("environments").toString()))
+                .isZero();
+        assertThat(out.toString())
+                .contains("ok " + repo.resolve("environments/dev.yaml") + " (environment dev:"
+                        + " https://git.example.com/config.git, branch main, stacks in envs/dev/stacks/)")
+                .contains("environment prod: stacks in envs/prod/stacks/")
+                .contains("ok envs/prod/stacks/agent/compose.yaml (1 service)")
+                .contains("2 environment files, 0 invalid; stacks of 2 environments checked")
+                .doesNotContain("left to the deployer's host");
+    }
+
+    @Test
+    void aStackBreakingItsEnvironmentsPolicyFailsThere() throws IOException {
+        environments();
+        write("envs/dev/stacks/agent/compose.yaml", PRIVILEGED);
+        assertThat(validate(
+                        repo.toString(),
+                        "--environments",
+                        repo.resolve("environments").toString()))
+                .isEqualTo(1);
+        assertThat(out.toString())
+                .contains("envs/dev/stacks/agent/compose.yaml:4:")
+                .contains("--allow privileged")
+                .contains("ok envs/prod/stacks/agent/compose.yaml");
+    }
+
+    @Test
+    void aBadEnvironmentFileIsOneFileLineErrorAndTheOthersAreStillChecked() throws IOException {
+        environments();
+        write("environments/staging.yaml", """
+                name: staging
+                source:
+                  repository: https://git.example.com/config.git
+                  poll_interval: often
+                """);
+        assertThat(validate(
+                        repo.toString(),
+                        "--environments",
+                        repo.resolve("environments").toString()))
+                .isEqualTo(1);
+        assertThat(out.toString())
+                .contains(repo.resolve("environments/staging.yaml") + ":4:18: source: poll_interval \"often\" is not"
+                        + " a duration")
+                .contains("3 environment files, 1 invalid; stacks of 2 environments checked");
+    }
+
+    @Test
+    void anEnvironmentOnAnotherBranchIsNotCheckedHereAndSaysSo() throws IOException {
+        write("stacks/web/compose.yaml", "services:\n  web:\n    image: busybox\n");
+        write("prod.yaml", "name: prod\nsource: {repository: r, branch: prod, stacks_path: prod-only}\n");
+        assertThat(validate(
+                        repo.toString(),
+                        "--environment-file",
+                        repo.resolve("prod.yaml").toString()))
+                .isZero();
+        assertThat(out.toString()).contains("environment prod: prod-only/ is not in " + repo);
+    }
+
+    @Test
+    void theSameEnvironmentTwiceFails() throws IOException {
+        environments();
+        write("other/dev.yaml", "name: dev\nsource: {repository: r, stacks_path: envs/dev/stacks}\n");
+        assertThat(validate(
+                        repo.toString(),
+                        "--environments",
+                        repo.resolve("environments").toString(),
+                        "--environment-file",
+                        repo.resolve("other/dev.yaml").toString()))
+                .isEqualTo(1);
+        assertThat(out.toString()).contains("environment dev is declared twice");
+    }
+
+    @Test
+    void stacksPathWithEnvironmentFilesIsAUsageError() throws IOException {
+        environments();
+        assertThat(validate(
+                        repo.toString(),
+                        "--stacks-path",
+                        "stacks",
+                        "--environments",
+                        repo.resolve("environments").toString()))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("--stacks-path is for a repository without environment files");
+    }
+
+    @Test
+    void theRepositorysOwnEnvironmentFilesValidate() {
+        assertThat(validate(
+                        Path.of("..").toString(),
+                        "--environments",
+                        Path.of("..", "environments").toString()))
+                .as(out.toString())
+                .isZero();
+        assertThat(out.toString()).contains("3 environment files, 0 invalid");
+    }
 }

@@ -4,6 +4,7 @@ import dev.berth.common.BerthException;
 import dev.berth.common.StackRef;
 import dev.berth.common.compose.ComposePolicy;
 import dev.berth.common.compose.HostVariables;
+import dev.berth.common.compose.UpdatePolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -27,6 +28,9 @@ import org.jspecify.annotations.Nullable;
  *     {@code .env} do not set (secrets: never printed)
  * @param workDir where the deployer writes each revision's stack files, which bind mounts, build
  *     contexts, secrets and configs use; it must be a path of the engine's host
+ * @param updateDefaults the {@code deploy.update_config} keys a service's compose file does not set
+ *     (an environment's update defaults); {@link UpdatePolicy#DEFAULT} unless an environment file says
+ *     otherwise
  */
 public record DeployerConfig(
         Set<String> environments,
@@ -37,7 +41,8 @@ public record DeployerConfig(
         Duration pullTimeout,
         ComposePolicy policy,
         HostVariables hostVariables,
-        Path workDir) {
+        Path workDir,
+        UpdatePolicy updateDefaults) {
     public static final String DEFAULT_GROUP_ID = "berth-deployer";
     public static final Duration DEFAULT_HEALTH_TIMEOUT = Duration.ofMinutes(2);
     public static final Duration DEFAULT_MONITOR_PERIOD = Duration.ofSeconds(5);
@@ -60,6 +65,31 @@ public record DeployerConfig(
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(hostVariables, "hostVariables");
         Objects.requireNonNull(workDir, "workDir");
+        Objects.requireNonNull(updateDefaults, "updateDefaults");
+    }
+
+    /** A config with Compose's update defaults ({@link UpdatePolicy#DEFAULT}). */
+    public DeployerConfig(
+            Set<String> environments,
+            String groupId,
+            @Nullable String dockerHost,
+            Duration healthTimeout,
+            Duration monitorPeriod,
+            Duration pullTimeout,
+            ComposePolicy policy,
+            HostVariables hostVariables,
+            Path workDir) {
+        this(
+                environments,
+                groupId,
+                dockerHost,
+                healthTimeout,
+                monitorPeriod,
+                pullTimeout,
+                policy,
+                hostVariables,
+                workDir,
+                UpdatePolicy.DEFAULT);
     }
 
     private static void requirePositive(String key, @Nullable Duration value) {
@@ -82,7 +112,8 @@ public record DeployerConfig(
                 DEFAULT_PULL_TIMEOUT,
                 ComposePolicy.DEFAULT,
                 HostVariables.NONE,
-                Path.of(System.getProperty("java.io.tmpdir"), "berth-stacks"));
+                Path.of(System.getProperty("java.io.tmpdir"), "berth-stacks"),
+                UpdatePolicy.DEFAULT);
     }
 
     /**
@@ -101,7 +132,8 @@ public record DeployerConfig(
                 pullTimeout,
                 policy,
                 hostVariables,
-                workDir);
+                workDir,
+                updateDefaults);
     }
 
     public DeployerConfig withGroupId(String id) {
@@ -114,22 +146,50 @@ public record DeployerConfig(
                 pullTimeout,
                 policy,
                 hostVariables,
-                workDir);
+                workDir,
+                updateDefaults);
     }
 
     public DeployerConfig withDockerHost(@Nullable String host) {
         return new DeployerConfig(
-                environments, groupId, host, healthTimeout, monitorPeriod, pullTimeout, policy, hostVariables, workDir);
+                environments,
+                groupId,
+                host,
+                healthTimeout,
+                monitorPeriod,
+                pullTimeout,
+                policy,
+                hostVariables,
+                workDir,
+                updateDefaults);
     }
 
     public DeployerConfig withHealthTimeout(Duration timeout) {
         return new DeployerConfig(
-                environments, groupId, dockerHost, timeout, monitorPeriod, pullTimeout, policy, hostVariables, workDir);
+                environments,
+                groupId,
+                dockerHost,
+                timeout,
+                monitorPeriod,
+                pullTimeout,
+                policy,
+                hostVariables,
+                workDir,
+                updateDefaults);
     }
 
     public DeployerConfig withMonitorPeriod(Duration period) {
         return new DeployerConfig(
-                environments, groupId, dockerHost, healthTimeout, period, pullTimeout, policy, hostVariables, workDir);
+                environments,
+                groupId,
+                dockerHost,
+                healthTimeout,
+                period,
+                pullTimeout,
+                policy,
+                hostVariables,
+                workDir,
+                updateDefaults);
     }
 
     public DeployerConfig withPullTimeout(Duration timeout) {
@@ -142,7 +202,8 @@ public record DeployerConfig(
                 timeout,
                 policy,
                 hostVariables,
-                workDir);
+                workDir,
+                updateDefaults);
     }
 
     public DeployerConfig withPolicy(ComposePolicy policy) {
@@ -155,7 +216,8 @@ public record DeployerConfig(
                 pullTimeout,
                 policy,
                 hostVariables,
-                workDir);
+                workDir,
+                updateDefaults);
     }
 
     public DeployerConfig withHostVariables(HostVariables variables) {
@@ -168,7 +230,8 @@ public record DeployerConfig(
                 pullTimeout,
                 policy,
                 variables,
-                workDir);
+                workDir,
+                updateDefaults);
     }
 
     public DeployerConfig withWorkDir(Path dir) {
@@ -181,7 +244,23 @@ public record DeployerConfig(
                 pullTimeout,
                 policy,
                 hostVariables,
-                dir);
+                dir,
+                updateDefaults);
+    }
+
+    /** The update defaults of this worker's environment: for the keys a service's compose file does not set. */
+    public DeployerConfig withUpdateDefaults(UpdatePolicy defaults) {
+        return new DeployerConfig(
+                environments,
+                groupId,
+                dockerHost,
+                healthTimeout,
+                monitorPeriod,
+                pullTimeout,
+                policy,
+                hostVariables,
+                workDir,
+                defaults);
     }
 
     /** True when this worker applies stacks of {@code environment}. */

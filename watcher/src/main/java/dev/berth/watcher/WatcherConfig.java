@@ -5,7 +5,10 @@ import dev.berth.common.StackRef;
 import dev.berth.common.compose.ComposePolicy;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -25,6 +28,9 @@ import org.jspecify.annotations.Nullable;
  * @param webhook where to take push webhooks that make the watcher poll at once; null for none
  * @param credentials how to authenticate to the repository; {@link GitCredentials#none()} by default
  * @param retry backoff and error threshold for a remote that fails; {@link RetryPolicy#DEFAULT} by default
+ * @param variables the environment's own variables (not secrets), interpolated into its stacks' compose
+ *     files; they win over a stack's {@code .env}, as the shell does in Compose, and travel with each
+ *     change to the deployer; empty by default
  */
 public record WatcherConfig(
         String repository,
@@ -36,7 +42,8 @@ public record WatcherConfig(
         ComposePolicy policy,
         @Nullable WebhookConfig webhook,
         GitCredentials credentials,
-        RetryPolicy retry) {
+        RetryPolicy retry,
+        Map<String, String> variables) {
     public static final String DEFAULT_BRANCH = "main";
     public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(10);
     public static final Duration MIN_POLL_INTERVAL = Duration.ofSeconds(1);
@@ -77,7 +84,34 @@ public record WatcherConfig(
                 policy,
                 webhook,
                 GitCredentials.none(),
-                RetryPolicy.DEFAULT);
+                RetryPolicy.DEFAULT,
+                Map.of());
+    }
+
+    /** A config without environment variables. */
+    public WatcherConfig(
+            String repository,
+            String branch,
+            String environment,
+            Duration pollInterval,
+            Path dataDir,
+            String stacksPath,
+            ComposePolicy policy,
+            @Nullable WebhookConfig webhook,
+            GitCredentials credentials,
+            RetryPolicy retry) {
+        this(
+                repository,
+                branch,
+                environment,
+                pollInterval,
+                dataDir,
+                stacksPath,
+                policy,
+                webhook,
+                credentials,
+                retry,
+                Map.of());
     }
 
     public WatcherConfig {
@@ -109,6 +143,7 @@ public record WatcherConfig(
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(credentials, "credentials");
         Objects.requireNonNull(retry, "retry");
+        variables = Collections.unmodifiableMap(new TreeMap<>(Objects.requireNonNull(variables, "variables")));
     }
 
     /** A config with the default branch, poll interval and stacks path. */
@@ -134,7 +169,8 @@ public record WatcherConfig(
                 policy,
                 webhook,
                 credentials,
-                retry);
+                retry,
+                variables);
     }
 
     public WatcherConfig withPollInterval(Duration pollInterval) {
@@ -148,7 +184,8 @@ public record WatcherConfig(
                 policy,
                 webhook,
                 credentials,
-                retry);
+                retry,
+                variables);
     }
 
     public WatcherConfig withStacksPath(String stacksPath) {
@@ -162,7 +199,8 @@ public record WatcherConfig(
                 policy,
                 webhook,
                 credentials,
-                retry);
+                retry,
+                variables);
     }
 
     public WatcherConfig withPolicy(ComposePolicy policy) {
@@ -176,7 +214,8 @@ public record WatcherConfig(
                 policy,
                 webhook,
                 credentials,
-                retry);
+                retry,
+                variables);
     }
 
     public WatcherConfig withWebhook(@Nullable WebhookConfig webhook) {
@@ -190,7 +229,8 @@ public record WatcherConfig(
                 policy,
                 webhook,
                 credentials,
-                retry);
+                retry,
+                variables);
     }
 
     public WatcherConfig withCredentials(GitCredentials credentials) {
@@ -204,7 +244,23 @@ public record WatcherConfig(
                 policy,
                 webhook,
                 credentials,
-                retry);
+                retry,
+                variables);
+    }
+
+    public WatcherConfig withVariables(Map<String, String> variables) {
+        return new WatcherConfig(
+                repository,
+                branch,
+                environment,
+                pollInterval,
+                dataDir,
+                stacksPath,
+                policy,
+                webhook,
+                credentials,
+                retry,
+                variables);
     }
 
     public WatcherConfig withRetry(RetryPolicy retry) {
@@ -218,7 +274,8 @@ public record WatcherConfig(
                 policy,
                 webhook,
                 credentials,
-                retry);
+                retry,
+                variables);
     }
 
     private static String normalizeStacksPath(String path) {

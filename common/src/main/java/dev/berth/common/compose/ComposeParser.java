@@ -14,6 +14,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ComposeParser {
     private final ComposePolicy policy;
+    private final UpdatePolicy updateDefaults;
 
     /** A parser with {@link ComposePolicy#DEFAULT}: nothing beyond an ordinary container. */
     public ComposeParser() {
@@ -21,7 +22,16 @@ public final class ComposeParser {
     }
 
     public ComposeParser(ComposePolicy policy) {
+        this(policy, UpdatePolicy.DEFAULT);
+    }
+
+    /**
+     * A parser whose services take {@code updateDefaults} for every {@code deploy.update_config} key
+     * their compose file does not set (an environment's update defaults).
+     */
+    public ComposeParser(ComposePolicy policy, UpdatePolicy updateDefaults) {
         this.policy = Objects.requireNonNull(policy, "policy");
+        this.updateDefaults = Objects.requireNonNull(updateDefaults, "updateDefaults");
     }
 
     /**
@@ -69,7 +79,7 @@ public final class ComposeParser {
         Objects.requireNonNull(content, "content");
         Objects.requireNonNull(variables, "variables");
         Objects.requireNonNull(files, "files");
-        StackContext context = new StackContext(composeFile, policy, files, variables, host);
+        StackContext context = new StackContext(composeFile, policy, updateDefaults, files, variables, host);
         try {
             return new StackReader(context).read(content);
         } catch (ComposeException e) {

@@ -22,14 +22,17 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  * Reads values out of YAML nodes and builds errors that point at them. Every node carries the
  * file it was read from (the YAML label), so an error names the right file even for a value that
  * came from an {@code extends} file. Stateless.
+ *
+ * <p>Public for Berth's other YAML files (environment files, read by the cli) so they report errors
+ * the same way; not a general-purpose API.
  */
-final class Nodes {
+public final class Nodes {
     private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
     private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([bkmg]?)b?", Pattern.CASE_INSENSITIVE);
 
     private Nodes() {}
 
-    static ComposeException error(Node at, String detail) {
+    public static ComposeException error(Node at, String detail) {
         Optional<Mark> mark = at.getStartMark();
         return new ComposeException(
                 mark.map(Mark::getName).orElse("compose file"),
@@ -39,12 +42,12 @@ final class Nodes {
     }
 
     /** The file a node was read from. */
-    static String file(Node node) {
+    public static String file(Node node) {
         return node.getStartMark().map(Mark::getName).orElse("compose file");
     }
 
     /** A mapping's entries in order, with {@code <<} merges applied and duplicate keys refused. */
-    static Map<String, NodeTuple> mapping(Node node, String what) {
+    public static Map<String, NodeTuple> mapping(Node node, String what) {
         if (!(node instanceof MappingNode mappingNode)) {
             throw error(node, what + " must be a mapping (key: value lines), found " + describe(node));
         }
@@ -79,7 +82,7 @@ final class Nodes {
         return ordered;
     }
 
-    static String scalar(Node node, String what) {
+    public static String scalar(Node node, String what) {
         if (!(node instanceof ScalarNode scalarNode)) {
             throw error(node, what + " must be a single value, found " + describe(node));
         }
@@ -87,25 +90,25 @@ final class Nodes {
         return isNull(scalarNode) ? "" : scalarNode.getValue();
     }
 
-    static List<Node> sequence(Node node, String what) {
+    public static List<Node> sequence(Node node, String what) {
         if (!(node instanceof SequenceNode seq)) {
             throw error(node, what + " must be a list, found " + describe(node));
         }
         return seq.getValue();
     }
 
-    static String describe(Node node) {
+    public static String describe(Node node) {
         if (node instanceof ScalarNode s) {
             return s.getValue().isEmpty() ? "nothing" : "the value \"" + s.getValue() + "\"";
         }
         return node instanceof SequenceNode ? "a list" : "a mapping";
     }
 
-    static @Nullable String text(@Nullable NodeTuple tuple, String what) {
+    public static @Nullable String text(@Nullable NodeTuple tuple, String what) {
         return tuple == null ? null : scalar(tuple.getValueNode(), what);
     }
 
-    static @Nullable String matching(@Nullable NodeTuple tuple, Pattern pattern, String what, String expected) {
+    public static @Nullable String matching(@Nullable NodeTuple tuple, Pattern pattern, String what, String expected) {
         String value = text(tuple, what);
         if (value != null && !pattern.matcher(value).matches()) {
             throw error(tuple.getValueNode(), what + " \"" + value + "\" is not valid: use " + expected);
@@ -113,7 +116,7 @@ final class Nodes {
         return value;
     }
 
-    static boolean flag(@Nullable NodeTuple tuple, String what) {
+    public static boolean flag(@Nullable NodeTuple tuple, String what) {
         String value = text(tuple, what);
         if (value == null) {
             return false;
@@ -125,7 +128,7 @@ final class Nodes {
     }
 
     /** A single value or a list of values. */
-    static List<String> stringOrList(@Nullable NodeTuple tuple, String what) {
+    public static List<String> stringOrList(@Nullable NodeTuple tuple, String what) {
         if (tuple == null) {
             return List.of();
         }
@@ -141,7 +144,7 @@ final class Nodes {
     }
 
     /** {@code KEY: value} mappings and {@code KEY=value} lists ({@code KEY} alone is an empty value). */
-    static Map<String, String> keyValues(@Nullable NodeTuple tuple, String what) {
+    public static Map<String, String> keyValues(@Nullable NodeTuple tuple, String what) {
         Map<String, String> result = new LinkedHashMap<>();
         if (tuple == null) {
             return result;
@@ -166,11 +169,11 @@ final class Nodes {
     }
 
     /** True for YAML's null: nothing after the colon, {@code ~} or {@code null}. */
-    static boolean isNull(Node node) {
+    public static boolean isNull(Node node) {
         return node instanceof ScalarNode s && s.getTag().getValue().endsWith(":null");
     }
 
-    static long whole(Node node, String what) {
+    public static long whole(Node node, String what) {
         String text = scalar(node, what).strip();
         try {
             return Long.parseLong(text);
@@ -180,7 +183,7 @@ final class Nodes {
     }
 
     /** Compose's byte sizes: {@code 512m}, {@code 1g}, {@code 1.5gb}, {@code 4096}. */
-    static long size(Node node, String what) {
+    public static long size(Node node, String what) {
         String text = scalar(node, what).strip();
         Matcher m = SIZE.matcher(text);
         if (!m.matches()) {
@@ -197,7 +200,7 @@ final class Nodes {
     }
 
     /** Compose durations: {@code 1m30s}, {@code 10s}, {@code 500ms}. */
-    static @Nullable Duration duration(@Nullable NodeTuple tuple, String what) {
+    public static @Nullable Duration duration(@Nullable NodeTuple tuple, String what) {
         if (tuple == null) {
             return null;
         }
@@ -227,7 +230,7 @@ final class Nodes {
         return total;
     }
 
-    static int port(Node at, String text, String where) {
+    public static int port(Node at, String text, String where) {
         try {
             int port = Integer.parseInt(text.strip());
             if (port >= 1 && port <= 65535) {
@@ -240,7 +243,7 @@ final class Nodes {
     }
 
     /** The closest of {@code known} to {@code key}, if it is a likely typo of it. */
-    static Optional<String> suggestion(String key, Iterable<String> known) {
+    public static Optional<String> suggestion(String key, Iterable<String> known) {
         String nearest = null;
         int best = Integer.MAX_VALUE;
         for (String candidate : known) {
@@ -254,7 +257,7 @@ final class Nodes {
     }
 
     /** Levenshtein distance, for suggesting the key a typo meant. */
-    static int editDistance(String a, String b) {
+    public static int editDistance(String a, String b) {
         int[] previous = new int[b.length() + 1];
         int[] current = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) {
@@ -277,7 +280,7 @@ final class Nodes {
      * Checks that a mapping's keys are among {@code known}, ignoring {@code x-*} extensions; a key of
      * Compose that Berth does not apply is refused by name, another with the likely key it meant.
      */
-    static Map<String, NodeTuple> keys(
+    public static Map<String, NodeTuple> keys(
             Node node, String what, Set<String> known, Set<String> composeOnly, String hint) {
         Map<String, NodeTuple> result = mapping(node, what);
         for (Map.Entry<String, NodeTuple> entry : result.entrySet()) {

@@ -25,14 +25,17 @@ final class PolicyReader {
 
     private PolicyReader() {}
 
-    /** {@code deploy.update_config}, or the default policy when it is absent. */
-    static UpdatePolicy update(@Nullable NodeTuple tuple, String where) {
+    /**
+     * {@code deploy.update_config}: each key it does not set, or all of them when it is absent, from
+     * {@code defaults} (the environment's update defaults, else {@link UpdatePolicy#DEFAULT}).
+     */
+    static UpdatePolicy update(@Nullable NodeTuple tuple, String where, UpdatePolicy defaults) {
         if (tuple == null) {
-            return UpdatePolicy.DEFAULT;
+            return defaults;
         }
         String what = where + ": deploy.update_config";
         Map<String, NodeTuple> keys = strictKeys(tuple.getValueNode(), what, UPDATE_KEYS);
-        UpdatePolicy d = UpdatePolicy.DEFAULT;
+        UpdatePolicy d = defaults;
         UpdatePolicy.Order order = d.order();
         if (keys.containsKey("order")) {
             Node node = keys.get("order").getValueNode();
@@ -94,7 +97,13 @@ final class PolicyReader {
         }
         Duration delay = duration(keys.get("delay"), what);
         Duration monitor = duration(keys.get("monitor"), what);
-        return new UpdatePolicy(order, parallelism, delay == null ? Duration.ZERO : delay, monitor, action, ratio);
+        return new UpdatePolicy(
+                order,
+                parallelism,
+                delay == null ? d.delay() : delay,
+                monitor == null ? d.monitor() : monitor,
+                action,
+                ratio);
     }
 
     /**

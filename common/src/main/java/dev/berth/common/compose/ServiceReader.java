@@ -140,7 +140,7 @@ final class ServiceReader {
         HealthCheck healthcheck = keys.containsKey("healthcheck")
                 ? healthcheck(keys.get("healthcheck").getValueNode(), where)
                 : null;
-        UpdatePolicy update = PolicyReader.update(deploy.get("update_config"), where);
+        UpdatePolicy update = PolicyReader.update(deploy.get("update_config"), where, context.updateDefaults);
         GateSpec gate = PolicyReader.gate(keys.get("x-berth"), where, healthcheck);
         Set<String> volumes = new TreeSet<>();
         Set<String> secrets = new TreeSet<>();

@@ -21,6 +21,7 @@ import org.snakeyaml.engine.v2.nodes.Node;
 final class StackContext {
     final String composeFile;
     final ComposePolicy policy;
+    final UpdatePolicy updateDefaults;
     final RepoFiles files;
     final Map<String, String> variables;
     final @Nullable HostVariables host;
@@ -32,11 +33,13 @@ final class StackContext {
     StackContext(
             String composeFile,
             ComposePolicy policy,
+            UpdatePolicy updateDefaults,
             RepoFiles files,
             Map<String, String> variables,
             @Nullable HostVariables host) {
         this.composeFile = composeFile;
         this.policy = policy;
+        this.updateDefaults = updateDefaults;
         this.files = files;
         this.variables = variables;
         this.host = host;

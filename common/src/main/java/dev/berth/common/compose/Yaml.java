@@ -17,14 +17,17 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
 
-/** Loads a compose document as a YAML 1.2 node tree, and interpolates its values. Stateless. */
-final class Yaml {
+/**
+ * Loads a compose document as a YAML 1.2 node tree, and interpolates its values. Stateless. {@link
+ * #load} is public for Berth's other YAML files (environment files), which {@link Nodes} then reads.
+ */
+public final class Yaml {
     static final int MAX_DOCUMENT_CHARS = 1024 * 1024;
 
     private Yaml() {}
 
     /** The document's root node; every node's mark names {@code file}. */
-    static Node load(String file, String content) {
+    public static Node load(String file, String content) {
         if (content.length() > MAX_DOCUMENT_CHARS) {
             throw new ComposeException(file, 0, 0, "file is larger than 1 MiB; split the stack");
         }

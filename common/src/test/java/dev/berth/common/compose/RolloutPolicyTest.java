@@ -37,6 +37,39 @@ class RolloutPolicyTest {
     }
 
     @Test
+    void environmentDefaultsFillTheKeysAServiceDoesNotSet() {
+        UpdatePolicy defaults = new UpdatePolicy(
+                UpdatePolicy.Order.START_FIRST,
+                2,
+                Duration.ofSeconds(3),
+                Duration.ofSeconds(20),
+                UpdatePolicy.FailureAction.PAUSE,
+                0.5);
+        ComposeParser parser = new ComposeParser(ComposePolicy.DEFAULT, defaults);
+        String yaml = """
+                services:
+                  web:
+                    image: a
+                  api:
+                    image: a
+                    deploy:
+                      update_config:
+                        order: stop-first
+                        delay: 1s
+                """;
+        ComposeStack stack = parser.parse(FILE, yaml, Map.of(), StackFiles.EMPTY, null);
+        assertThat(stack.service("web").orElseThrow().update()).isEqualTo(defaults);
+        assertThat(stack.service("api").orElseThrow().update())
+                .isEqualTo(new UpdatePolicy(
+                        UpdatePolicy.Order.STOP_FIRST,
+                        2,
+                        Duration.ofSeconds(1),
+                        Duration.ofSeconds(20),
+                        UpdatePolicy.FailureAction.PAUSE,
+                        0.5));
+    }
+
+    @Test
     void readsEveryUpdateConfigKey() {
         ServiceSpec web = web("""
                 services:

@@ -99,7 +99,7 @@ public final class StackApplier {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.source = Objects.requireNonNull(source, "source");
         this.configHash = new ConfigHash(json);
-        this.parser = new ComposeParser(config.policy());
+        this.parser = new ComposeParser(config.policy(), config.updateDefaults());
         this.registry = Objects.requireNonNull(registry, "registry");
         this.executor = Objects.requireNonNull(executor, "executor");
         this.gate = new Gate(engine, clock, config.healthTimeout(), config.monitorPeriod());

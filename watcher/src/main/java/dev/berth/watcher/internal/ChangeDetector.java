@@ -57,6 +57,7 @@ public final class ChangeDetector {
     private final String environment;
     private final StackPaths stackPaths;
     private final ComposeParser parser;
+    private final Map<String, String> variables;
     /** The host variables last logged per stack. */
     private final Map<StackRef, Set<String>> hostVariablesLogged = new HashMap<>();
     /**
@@ -68,9 +69,18 @@ public final class ChangeDetector {
     private @Nullable String usesAt;
 
     public ChangeDetector(String environment, String stacksPath, ComposePolicy policy) {
+        this(environment, stacksPath, policy, Map.of());
+    }
+
+    /**
+     * @param variables the environment's own variables: they win over a stack's {@code .env}, as the
+     *     shell does in Compose, and are published with each change
+     */
+    public ChangeDetector(String environment, String stacksPath, ComposePolicy policy, Map<String, String> variables) {
         this.environment = Objects.requireNonNull(environment, "environment");
         this.stackPaths = new StackPaths(stacksPath);
         this.parser = new ComposeParser(policy);
+        this.variables = Map.copyOf(variables);
     }
 
     /**
@@ -317,8 +327,10 @@ public final class ChangeDetector {
                 .orElseThrow(() -> new ComposeException(composeFile, 0, 0, "not a regular file"));
         String envFile = stackPaths.file(name, DotEnv.FILE_NAME);
         Optional<String> env = files.text(envFile);
-        Map<String, String> variables = env.isPresent() ? DotEnv.parse(envFile, env.get()) : Map.of();
-        return new Parsed(text, variables, parser.parse(composeFile, text, variables, files, null));
+        Map<String, String> all = new TreeMap<>(env.isPresent() ? DotEnv.parse(envFile, env.get()) : Map.of());
+        // The environment's own variables win over the stack's .env, as the shell does in Compose.
+        all.putAll(variables);
+        return new Parsed(text, all, parser.parse(composeFile, text, all, files, null));
     }
 
     /**

@@ -74,7 +74,8 @@ public final class SourcePoll {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.fetches = Objects.requireNonNull(fetches, "fetches");
-        this.detector = new ChangeDetector(config.environment(), config.stacksPath(), config.policy());
+        this.detector =
+                new ChangeDetector(config.environment(), config.stacksPath(), config.policy(), config.variables());
         this.health = new SourceHealth(config.retry());
     }
 
