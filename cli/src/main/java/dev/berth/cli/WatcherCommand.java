@@ -2,7 +2,6 @@ package dev.berth.cli;
 
 import dev.berth.common.BerthException;
 import dev.berth.common.event.EventCodec;
-import dev.berth.common.kafka.KafkaEventPublisher;
 import dev.berth.common.kafka.KafkaStateStore;
 import dev.berth.watcher.Watcher;
 import dev.berth.watcher.WatcherConfig;
@@ -94,10 +93,9 @@ final class WatcherCommand implements Callable<Integer> {
             throw e instanceof Berth.UsageException ? e : new Berth.UsageException(e.getMessage());
         }
         return ServiceProcess.run("watcher", service, (kafka, registry, clock, process) -> {
-            KafkaEventPublisher publisher =
-                    process.own(new KafkaEventPublisher(kafka, "berth-watcher", new EventCodec()));
             KafkaStateStore state = process.own(new KafkaStateStore(kafka, "berth-watcher"));
-            Watcher watcher = new Watcher(config, publisher, state, clock, registry);
+            // Events and cursor in one transaction; a second watcher of the source stands by.
+            Watcher watcher = Watcher.transactional(config, kafka, new EventCodec(), state, clock, registry);
             return new ServiceProcess.Component(watcher, watcher::isReady);
         });
     }

@@ -13,12 +13,14 @@ import java.util.Objects;
  * <ul>
  *   <li>{@code commit_to_detected}: the commit's committer time to the watcher seeing it;
  *   <li>{@code detected_to_published}: the watcher seeing it to its change event written;
- *   <li>{@code published_to_applied}: the change event written to the deployer starting to apply it
- *       (queueing, parsing, images, planning);
- *   <li>{@code applied_to_healthy}: the deployer starting to apply to every changed service healthy.
+ *   <li>{@code published_to_applied}: the change event written to a deployer starting on it (the
+ *       time it waited in its partition);
+ *   <li>{@code applied_to_healthy}: the deployer starting on it to every changed service healthy
+ *       (parsing, images, the rollout and its gates).
  * </ul>
  *
- * Thread-safe.
+ * The watcher records the first two once per commit it publishes, the deployer the last two once per
+ * deployment that changed something and passed. Thread-safe.
  */
 public final class Stages {
     /** A stage of a change's way through the pipeline. */

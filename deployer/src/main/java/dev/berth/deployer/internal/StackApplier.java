@@ -24,6 +24,7 @@ import dev.berth.common.event.ServiceRolledBack;
 import dev.berth.common.event.ServiceUpgraded;
 import dev.berth.common.event.StackChanged;
 import dev.berth.common.event.StackRemoved;
+import dev.berth.common.ops.Stages;
 import dev.berth.deployer.DeployerConfig;
 import dev.berth.deployer.internal.docker.ContainerInfo;
 import dev.berth.deployer.internal.docker.ContainerSpec;
@@ -77,6 +78,7 @@ public final class StackApplier {
     private final ConfigHash configHash;
     private final ComposeParser parser;
     private final MeterRegistry registry;
+    private final Stages stages;
     private final Timer duration;
     private final ExecutorService executor;
     private final Gate gate;
@@ -103,6 +105,7 @@ public final class StackApplier {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.executor = Objects.requireNonNull(executor, "executor");
         this.gate = new Gate(engine, clock, config.healthTimeout(), config.monitorPeriod());
+        this.stages = new Stages(registry);
         this.duration = Timer.builder("berth.deployment.duration")
                 .description("Time from a deployment's start to its outcome")
                 .register(registry);
@@ -967,6 +970,14 @@ public final class StackApplier {
         if (!changes.isEmpty() || verb.equals("removed")) {
             info(verb + " " + d.stack() + " @" + d.commit().shortSha() + " in " + seconds(took) + " s");
         }
+        if (!changes.isEmpty()) {
+            String environment = d.stack().environment();
+            stages.record(
+                    Stages.Stage.PUBLISHED_TO_APPLIED,
+                    environment,
+                    Duration.between(d.incoming().time(), d.begin()));
+            stages.record(Stages.Stage.APPLIED_TO_HEALTHY, environment, took);
+        }
         record("succeeded", took);
         return new Result(d.id(), kind, "", terminal);
     }
@@ -994,6 +1005,13 @@ public final class StackApplier {
         info("failed " + d.stack() + " @" + d.commit().shortSha() + ": " + f.reason()
                 + (f.evidence().isEmpty() ? "" : "\n" + f.evidence().indent(9).stripTrailing()));
         record("failed", took);
+        if (rolledBackTo != null) {
+            Counter.builder("berth.rollbacks")
+                    .description("Stacks put back on their last good revision after a failed gate")
+                    .tag("environment", d.stack().environment())
+                    .register(registry)
+                    .increment();
+        }
         return new Result(d.id(), kind, f.reason(), terminal);
     }
 

@@ -5,6 +5,7 @@ import dev.berth.common.kafka.ReceivedEvent;
 import dev.berth.common.kafka.Topics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -88,6 +89,7 @@ public final class AuditLoop implements Runnable {
                                 1000)),
                 new StringDeserializer(),
                 new ByteArrayDeserializer());
+        new KafkaClientMetrics(consumer).bindTo(registry);
         this.appended = Counter.builder("berth.audit.appended")
                 .description("Events appended to berth.audit")
                 .register(registry);

@@ -13,6 +13,7 @@ import dev.berth.notifier.NotificationChannel;
 import dev.berth.notifier.NotifierConfig;
 import dev.berth.notifier.RouteConfig;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -121,6 +122,7 @@ public final class ChannelDispatcher implements Runnable {
                                 200)),
                 new StringDeserializer(),
                 new ByteArrayDeserializer());
+        new KafkaClientMetrics(consumer).bindTo(registry);
         this.deliverer =
                 new Deliverer(channel, config, sender, ledger, this::addDeadLetter, clock, stopRequested, registry);
     }

@@ -10,6 +10,7 @@ import dev.berth.common.event.SourceFailed;
 import dev.berth.common.event.SourceRecovered;
 import dev.berth.common.event.StackChanged;
 import dev.berth.common.event.StackRemoved;
+import dev.berth.common.ops.Stages;
 import dev.berth.watcher.WatcherConfig;
 import dev.berth.watcher.internal.git.GitMirror;
 import dev.berth.watcher.internal.git.GitSource;
@@ -18,6 +19,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -54,6 +56,7 @@ public final class SourcePoll {
     private final URI eventSource;
     private final Clock clock;
     private final MeterRegistry registry;
+    private final Stages stages;
     private final Counter fetches;
     private final ChangeDetector detector;
     private final SourceHealth health;
@@ -73,6 +76,7 @@ public final class SourcePoll {
         this.eventSource = Objects.requireNonNull(eventSource, "eventSource");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.registry = Objects.requireNonNull(registry, "registry");
+        this.stages = new Stages(registry);
         this.fetches = Objects.requireNonNull(fetches, "fetches");
         this.detector =
                 new ChangeDetector(config.environment(), config.stacksPath(), config.policy(), config.variables());
@@ -188,6 +192,7 @@ public final class SourcePoll {
         if (sha.equals(last)) {
             return true;
         }
+        Instant detected = clock.instant();
         Commit commit = mirror.commit(sha);
         String base = last != null && mirror.hasCommit(last) ? last : null;
         List<BerthEvent> events = detector.changes(mirror, base, last, sha, commit);
@@ -208,6 +213,14 @@ public final class SourcePoll {
         }
         cursor = sha;
         detector.published(sha);
+        if (!events.isEmpty()) {
+            stages.record(
+                    Stages.Stage.COMMIT_TO_DETECTED, config.environment(), Duration.between(commit.time(), detected));
+            stages.record(
+                    Stages.Stage.DETECTED_TO_PUBLISHED,
+                    config.environment(),
+                    Duration.between(detected, clock.instant()));
+        }
         for (BerthEvent event : events) {
             registry.counter("berth.watcher.changes", "environment", config.environment(), "kind", kind(event))
                     .increment();
