@@ -57,28 +57,6 @@ final class RunCommand implements Callable<Integer> {
     String repository;
 
     @Option(
-            names = "--branch",
-            defaultValue = "main",
-            paramLabel = "<branch>",
-            description = "Branch to follow (default: ${DEFAULT-VALUE}).")
-    String branch = "main";
-
-    @Option(
-            names = "--environment",
-            defaultValue = "dev",
-            paramLabel = "<name>",
-            description = "Environment these stacks belong to (default: ${DEFAULT-VALUE}).")
-    String environment = "dev";
-
-    @Option(
-            names = "--poll-interval",
-            defaultValue = "10s",
-            paramLabel = "<duration>",
-            converter = DurationConverter.class,
-            description = "How often to look for new commits, like 10s or 1m (default: ${DEFAULT-VALUE}).")
-    Duration pollInterval = Duration.ofSeconds(10);
-
-    @Option(
             names = "--bootstrap-servers",
             paramLabel = "<host:port>",
             description = "An external Kafka; without it Berth runs an embedded broker.")
@@ -149,24 +127,11 @@ final class RunCommand implements Callable<Integer> {
     @Nullable
     Path secretsFile;
 
-    @Option(
-            names = "--webhook-listen",
-            paramLabel = "<host:port>",
-            description = "Where to take push webhooks (POST /hooks/git), which make the watcher poll at once"
-                    + " (default with --webhook-secret-file: 127.0.0.1:9418).")
-    @Nullable
-    String webhookListen;
+    @Mixin
+    SourceOptions source = new SourceOptions();
 
-    @Option(
-            names = "--webhook-secret-file",
-            paramLabel = "<file>",
-            description = {
-                "A file holding the push webhook secret: the HMAC key of GitHub, Gitea, Forgejo and generic"
-                        + " signatures, or GitLab's token. Enables push webhooks.",
-                "Never logged."
-            })
-    @Nullable
-    Path webhookSecretFile;
+    @Mixin
+    WebhookOptions webhookOptions = new WebhookOptions();
 
     @Mixin
     PolicyOptions policyOptions = new PolicyOptions();
@@ -179,7 +144,7 @@ final class RunCommand implements Callable<Integer> {
         // Bad input fails here, before anything starts.
         ComposePolicy policy = policyOptions.policy();
         HostVariables hostVariables = HostSecrets.load(secretsFile, System.getenv());
-        WebhookConfig webhook = WebhookOptions.load(webhookListen, webhookSecretFile);
+        WebhookConfig webhook = webhookOptions.config();
         Path dir =
                 dataDir != null ? dataDir : DataDirs.defaultDataDir(System.getenv(), System.getProperty("user.home"));
         String defaultDocker = System.getenv("DOCKER_HOST");
@@ -194,9 +159,9 @@ final class RunCommand implements Callable<Integer> {
             }
             environments = List.of(Environments.fromFlags(
                     repository,
-                    branch,
-                    environment,
-                    pollInterval,
+                    source.branch,
+                    source.environment,
+                    source.pollInterval,
                     absoluteDir,
                     policy,
                     webhook,
@@ -218,8 +183,8 @@ final class RunCommand implements Callable<Integer> {
             }
             Environments.Overrides overrides = new Environments.Overrides(
                     repository,
-                    given("--branch") ? branch : null,
-                    given("--poll-interval") ? pollInterval : null,
+                    given("--branch") ? source.branch : null,
+                    given("--poll-interval") ? source.pollInterval : null,
                     dockerHost,
                     given("--health-timeout") ? healthTimeout : null,
                     policyOptions.allowances);

@@ -6,10 +6,7 @@ import dev.berth.common.kafka.KafkaStateStore;
 import dev.berth.watcher.Watcher;
 import dev.berth.watcher.WatcherConfig;
 import dev.berth.watcher.WebhookConfig;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.Callable;
-import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -30,45 +27,14 @@ final class WatcherCommand implements Callable<Integer> {
             description = "The config repository: a local path or a git URL.")
     String repository = "";
 
-    @Option(
-            names = "--branch",
-            defaultValue = WatcherConfig.DEFAULT_BRANCH,
-            paramLabel = "<branch>",
-            description = "Branch to follow (default: ${DEFAULT-VALUE}).")
-    String branch = WatcherConfig.DEFAULT_BRANCH;
-
-    @Option(
-            names = "--environment",
-            defaultValue = "dev",
-            paramLabel = "<name>",
-            description = "Environment these stacks belong to (default: ${DEFAULT-VALUE}).")
-    String environment = "dev";
-
-    @Option(
-            names = "--poll-interval",
-            defaultValue = "10s",
-            paramLabel = "<duration>",
-            converter = DurationConverter.class,
-            description = "How often to look for new commits, like 10s or 1m (default: ${DEFAULT-VALUE}).")
-    Duration pollInterval = WatcherConfig.DEFAULT_POLL_INTERVAL;
-
-    @Option(
-            names = "--webhook-listen",
-            paramLabel = "<host:port>",
-            description = "Where to take push webhooks (POST /hooks/git), which make the watcher poll at once"
-                    + " (default with --webhook-secret-file: 127.0.0.1:9418).")
-    @Nullable
-    String webhookListen;
-
-    @Option(
-            names = "--webhook-secret-file",
-            paramLabel = "<file>",
-            description = "A file holding the push webhook secret; enables push webhooks. Never logged.")
-    @Nullable
-    Path webhookSecretFile;
-
     @Mixin
     ServiceOptions service = new ServiceOptions();
+
+    @Mixin
+    SourceOptions source = new SourceOptions();
+
+    @Mixin
+    WebhookOptions webhookOptions = new WebhookOptions();
 
     @Mixin
     PolicyOptions policyOptions = new PolicyOptions();
@@ -77,12 +43,12 @@ final class WatcherCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         WatcherConfig config;
         try {
-            WebhookConfig webhook = WebhookOptions.load(webhookListen, webhookSecretFile);
+            WebhookConfig webhook = webhookOptions.config();
             config = new WatcherConfig(
                     repository,
-                    branch,
-                    environment,
-                    pollInterval,
+                    source.branch,
+                    source.environment,
+                    source.pollInterval,
                     service.dataDir(),
                     WatcherConfig.DEFAULT_STACKS_PATH,
                     policyOptions.policy(),

@@ -9,13 +9,38 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Option;
 
 /**
- * Reads {@code --webhook-listen} and {@code --webhook-secret-file} into a {@link WebhookConfig}. The
- * secret comes from a file only (a flag value would show in the process list); no message names it.
+ * {@code --webhook-listen} and {@code --webhook-secret-file}, the push webhook options of the commands
+ * that run a watcher, read into a {@link WebhookConfig}. The secret comes from a file only (a flag
+ * value would show in the process list); no message names it.
  */
 final class WebhookOptions {
-    private WebhookOptions() {}
+    @Option(
+            names = "--webhook-listen",
+            paramLabel = "<host:port>",
+            description = "Where to take push webhooks (POST /hooks/git), which make the watcher poll at once"
+                    + " (default with --webhook-secret-file: 127.0.0.1:9418).")
+    @Nullable
+    String listen;
+
+    @Option(
+            names = "--webhook-secret-file",
+            paramLabel = "<file>",
+            description = {
+                "A file holding the push webhook secret: the HMAC key of GitHub, Gitea, Forgejo and generic"
+                        + " signatures, or GitLab's token. Enables push webhooks.",
+                "Never logged."
+            })
+    @Nullable
+    Path secretFile;
+
+    /** The options given, or null when push webhooks are off; a usage error on bad ones (see {@link #load}). */
+    @Nullable
+    WebhookConfig config() {
+        return load(listen, secretFile);
+    }
 
     /**
      * @param listen {@code host:port}, {@code port} or {@code [v6]:port}; null for the default when a
