@@ -248,7 +248,17 @@ class AllInOneIT {
                     assertThat(line.path("mdc").path("stack").asText()).isEqualTo(key);
                     assertThat(line.path("mdc").path("environment").asText()).isEqualTo(ENV);
                     assertThat(line.path("mdc").path("chain").asText()).isNotEmpty();
+                    assertThat(line.path("mdc").path("deployment").asText()).isNotEmpty();
                 });
+        // Lines a rollout thread writes for the deployment carry the same ids.
+        List<JsonNode> steps = lines.call().stream()
+                .filter(n -> n.path("formattedMessage").asText().startsWith("healthy " + key)
+                        || n.path("formattedMessage").asText().startsWith(deployed))
+                .toList();
+        assertThat(steps).hasSize(2);
+        assertThat(steps)
+                .extracting(n -> n.path("mdc").path("deployment").asText())
+                .containsOnly(steps.get(0).path("mdc").path("deployment").asText());
         int ops = lines.call().stream()
                 .map(n -> Pattern.compile("ops: http://127.0.0.1:(\\d+)/health")
                         .matcher(n.path("formattedMessage").asText()))

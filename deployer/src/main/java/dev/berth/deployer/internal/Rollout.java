@@ -17,6 +17,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.MDC;
 
 /**
  * Runs the service steps of one plan: each as soon as its dependencies meet their {@code depends_on}
@@ -259,7 +260,12 @@ final class Rollout {
         };
         node.state = State.RUNNING;
         try {
+            // The executor's threads log for this deployment: they take its logging context.
+            @Nullable Map<String, String> logContext = MDC.getCopyOfContextMap();
             node.future = executor.submit(() -> {
+                if (logContext != null) {
+                    MDC.setContextMap(logContext);
+                }
                 try {
                     runner.run(node.step, progress);
                     signals.add(new Done(service));
@@ -279,6 +285,8 @@ final class Rollout {
                     }
                 } catch (RuntimeException e) {
                     signals.add(new Crashed(service, e));
+                } finally {
+                    MDC.clear();
                 }
             });
         } catch (RejectedExecutionException e) {

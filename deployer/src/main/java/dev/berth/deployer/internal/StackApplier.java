@@ -3,6 +3,7 @@ package dev.berth.deployer.internal;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.common.BerthException;
 import dev.berth.common.Commit;
+import dev.berth.common.LogContext;
 import dev.berth.common.RetriableBerthException;
 import dev.berth.common.StackRef;
 import dev.berth.common.compose.ComposeException;
@@ -220,6 +221,20 @@ public final class StackApplier {
 
     /** @param tracked false without a history: a failure then says nothing about rolling back */
     private Result apply(
+            Envelope incoming,
+            StackChanged change,
+            @Nullable StackChanged lastGood,
+            String deploymentId,
+            boolean tracked,
+            Terminal terminal)
+            throws InterruptedException {
+        // Every log line of the deployment, on this thread and the rollout's, carries its id.
+        try (LogContext context = LogContext.of(LogContext.DEPLOYMENT, deploymentId)) {
+            return applyAs(incoming, change, lastGood, deploymentId, tracked, terminal);
+        }
+    }
+
+    private Result applyAs(
             Envelope incoming,
             StackChanged change,
             @Nullable StackChanged lastGood,
@@ -464,6 +479,13 @@ public final class StackApplier {
      * {@code deploymentId}; the terminal event is published or handed back as {@code terminal} says.
      */
     public Result remove(Envelope incoming, StackRemoved removal, String deploymentId, Terminal terminal)
+            throws InterruptedException {
+        try (LogContext context = LogContext.of(LogContext.DEPLOYMENT, deploymentId)) {
+            return removeAs(incoming, removal, deploymentId, terminal);
+        }
+    }
+
+    private Result removeAs(Envelope incoming, StackRemoved removal, String deploymentId, Terminal terminal)
             throws InterruptedException {
         engine.requireReachable();
         StackRef stack = removal.stack();
