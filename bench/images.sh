@@ -104,7 +104,11 @@ for role in watcher deployer notifier; do
       sleep 30
       rss+=("$(rss_mb "$name")")
     fi
-    docker rm -f -v "$name" >/dev/null
+    # A clean stop, as a rolling restart does: a watcher leaves its election group at once, so the
+    # next run is not held up by a killed member's session timeout.
+    [[ $role == watcher ]] && docker logs -t "$name" > "$work/../berth-bench-watcher-$r.log" 2>&1
+    docker stop -t 20 "$name" >/dev/null
+    docker rm -v "$name" >/dev/null
   done
   echo "$role: start to /ready ${starts[*]} ms (median $(printf '%s\n' "${starts[@]}" | median) ms); idle VmRSS ${rss[*]} MB" | tee -a "$out"
 done
