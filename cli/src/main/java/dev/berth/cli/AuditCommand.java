@@ -31,10 +31,6 @@ import picocli.CommandLine.Spec;
             "Exit codes: 0 when it could be read (even empty), 1 when Kafka cannot be read, 2 for bad usage."
         })
 final class AuditCommand implements Callable<Integer> {
-    enum Output {
-        table,
-        json
-    }
 
     @Option(names = "--stack", paramLabel = "<env/stack>", description = "Only this stack, such as prod/shop.")
     @Nullable
@@ -48,12 +44,8 @@ final class AuditCommand implements Callable<Integer> {
     @Nullable
     String since;
 
-    @Option(
-            names = {"-o", "--output"},
-            defaultValue = "table",
-            paramLabel = "<format>",
-            description = "table or json (default: ${DEFAULT-VALUE}).")
-    Output output = Output.table;
+    @Mixin
+    OutputOptions output = new OutputOptions();
 
     @Mixin
     KafkaOptions kafka = new KafkaOptions();
@@ -68,7 +60,7 @@ final class AuditCommand implements Callable<Integer> {
         EventCodec codec = new EventCodec();
         List<AuditTrail.Entry> entries = new AuditTrail(kafka.connect(), codec).read(ref, from);
         PrintWriter out = spec.commandLine().getOut();
-        if (output == Output.json) {
+        if (output.json()) {
             try {
                 for (AuditTrail.Entry e : entries) {
                     out.println(codec.json().writeValueAsString(e));

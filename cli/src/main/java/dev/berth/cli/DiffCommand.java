@@ -1,6 +1,5 @@
 package dev.berth.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.common.BerthException;
 import dev.berth.common.StackRef;
@@ -51,12 +50,6 @@ final class DiffCommand implements Callable<Integer> {
     /** The exit code of {@code --exit-code} when there are changes. */
     static final int EXIT_CHANGES = 3;
 
-    /** The output formats. */
-    enum Output {
-        table,
-        json
-    }
-
     @Parameters(index = "0", paramLabel = "<env/stack>", description = "The stack, such as dev/shop.")
     String stack = "";
 
@@ -81,12 +74,8 @@ final class DiffCommand implements Callable<Integer> {
     @Nullable
     String dockerHost;
 
-    @Option(
-            names = {"-o", "--output"},
-            defaultValue = "table",
-            paramLabel = "<format>",
-            description = "table or json (default: ${DEFAULT-VALUE}).")
-    Output output = Output.table;
+    @Mixin
+    OutputOptions output = new OutputOptions();
 
     @Option(names = "--exit-code", description = "Exit with " + EXIT_CHANGES + " when applying would change something.")
     boolean exitCode;
@@ -176,12 +165,8 @@ final class DiffCommand implements Callable<Integer> {
 
     private void print(StackDiff diff, ObjectMapper json) {
         PrintWriter out = spec.commandLine().getOut();
-        if (output == Output.json) {
-            try {
-                out.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(diff));
-            } catch (JsonProcessingException e) {
-                throw new BerthException("could not write the diff as JSON: " + e.getOriginalMessage());
-            }
+        if (output.json()) {
+            OutputOptions.printJson(out, json, diff, "the diff");
         } else {
             out.print(text(diff));
         }

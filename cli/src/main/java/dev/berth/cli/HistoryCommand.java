@@ -1,7 +1,5 @@
 package dev.berth.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.berth.common.BerthException;
 import dev.berth.common.StackRef;
 import dev.berth.common.event.EventCodec;
 import dev.berth.deployer.StackHistory;
@@ -10,7 +8,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -24,21 +21,12 @@ import picocli.CommandLine.Spec;
             "Exit codes: 0 when the stack has a history, 1 when it has none or Kafka cannot be read, 2 for bad usage."
         })
 final class HistoryCommand implements Callable<Integer> {
-    /** The output formats. */
-    enum Output {
-        table,
-        json
-    }
 
     @Parameters(index = "0", paramLabel = "<env/stack>", description = "The stack, such as dev/shop.")
     String stack = "";
 
-    @Option(
-            names = {"-o", "--output"},
-            defaultValue = "table",
-            paramLabel = "<format>",
-            description = "table or json (default: ${DEFAULT-VALUE}).")
-    Output output = Output.table;
+    @Mixin
+    OutputOptions output = new OutputOptions();
 
     @Mixin
     KafkaOptions kafka = new KafkaOptions();
@@ -52,12 +40,8 @@ final class HistoryCommand implements Callable<Integer> {
         EventCodec codec = new EventCodec();
         StackHistory history = CommandPublisher.history(kafka.connect(), ref);
         PrintWriter out = spec.commandLine().getOut();
-        if (output == Output.json) {
-            try {
-                out.println(codec.json().writerWithDefaultPrettyPrinter().writeValueAsString(history));
-            } catch (JsonProcessingException e) {
-                throw new BerthException("could not write the history as JSON: " + e.getOriginalMessage());
-            }
+        if (output.json()) {
+            OutputOptions.printJson(out, codec.json(), history, "the history");
             out.flush();
             return history.revisions().isEmpty() ? Berth.EXIT_FAILURE : 0;
         }

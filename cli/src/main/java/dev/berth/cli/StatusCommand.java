@@ -3,7 +3,6 @@ package dev.berth.cli;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.berth.common.BerthException;
 import dev.berth.common.StackRef;
 import dev.berth.common.event.EventCodec;
@@ -46,12 +45,6 @@ import picocli.CommandLine.Spec;
 final class StatusCommand implements Callable<Integer> {
     /** The exit code of {@code --check} when a stack needs attention. */
     static final int EXIT_ATTENTION = 3;
-
-    /** The output formats. */
-    enum Output {
-        table,
-        json
-    }
 
     /**
      * One stack's line.
@@ -108,12 +101,8 @@ final class StatusCommand implements Callable<Integer> {
             description = "Only the stacks of this environment (repeatable).")
     List<String> environments = new ArrayList<>();
 
-    @Option(
-            names = {"-o", "--output"},
-            defaultValue = "table",
-            paramLabel = "<format>",
-            description = "table or json (default: ${DEFAULT-VALUE}).")
-    Output output = Output.table;
+    @Mixin
+    OutputOptions output = new OutputOptions();
 
     @Option(
             names = "--docker-host",
@@ -148,13 +137,8 @@ final class StatusCommand implements Callable<Integer> {
                         || environments.contains(r.stack().environment()))
                 .toList();
         PrintWriter out = spec.commandLine().getOut();
-        if (output == Output.json) {
-            try {
-                out.println(
-                        new EventCodec().json().writerWithDefaultPrettyPrinter().writeValueAsString(rows));
-            } catch (JsonProcessingException e) {
-                throw new BerthException("could not write the status as JSON: " + e.getOriginalMessage());
-            }
+        if (output.json()) {
+            OutputOptions.printJson(out, new EventCodec().json(), rows, "the status");
         } else if (rows.isEmpty()) {
             out.println("no stacks: no deployer has recorded one, and no container carries a berth.stack label");
         } else {
