@@ -1,5 +1,7 @@
 package dev.berth.watcher;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.berth.common.compose.ComposePolicy;
 import dev.berth.common.event.EventCodec;
 import dev.berth.common.event.StackChanged;
@@ -226,14 +228,11 @@ public final class WatcherScaleBench {
         return (timer.totalTime(TimeUnit.NANOSECONDS) - before) / 1e6;
     }
 
-    private static void awaitPolls(Timer timer, long count) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (timer.count() < count) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("no poll within " + WAIT);
-            }
-            Thread.sleep(0, 200_000);
-        }
+    private static void awaitPolls(Timer timer, long count) {
+        await("poll " + count)
+                .atMost(WAIT)
+                .pollInterval(Duration.ofNanos(200_000))
+                .until(() -> timer.count() >= count);
     }
 
     /** Reads {@code stack.changed} records until {@code expected} of them are for commit {@code sha}. */
@@ -279,6 +278,7 @@ public final class WatcherScaleBench {
     private static long heapAfterGc() throws InterruptedException {
         for (int i = 0; i < 3; i++) {
             System.gc();
+            // Time for the collector's background work (reference processing) before the next run.
             Thread.sleep(200);
         }
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();

@@ -1,5 +1,7 @@
 package dev.berth.deployer.corpus;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.berth.common.StackRef;
 import dev.berth.common.compose.ComposeParser;
 import dev.berth.common.compose.DotEnv;
@@ -79,23 +81,20 @@ public final class ComposeBench {
     }
 
     /** Polls {@code docker inspect} until {@code count} containers of the project are healthy. */
-    private static void awaitHealthy(String project, int count) throws InterruptedException {
-        long deadline = System.nanoTime() + HEALTHY_WITHIN.toNanos();
-        while (System.nanoTime() < deadline) {
-            List<String> ids = DockerCli.containers(Map.of(Expectations.PROJECT_LABEL, project));
-            if (ids.size() >= count) {
-                List<String> args = new ArrayList<>(List.of("inspect", "-f", "{{.State.Health.Status}}"));
-                args.addAll(ids);
-                long healthy = DockerCli.lines(DockerCli.must(args.toArray(String[]::new))).stream()
-                        .filter("healthy"::equals)
-                        .count();
-                if (healthy >= count) {
-                    return;
-                }
-            }
-            Thread.sleep(100);
+    private static void awaitHealthy(String project, int count) {
+        await().atMost(HEALTHY_WITHIN).pollInterval(Duration.ofMillis(100)).until(() -> healthy(project) >= count);
+    }
+
+    private static long healthy(String project) {
+        List<String> ids = DockerCli.containers(Map.of(Expectations.PROJECT_LABEL, project));
+        if (ids.isEmpty()) {
+            return 0;
         }
-        throw new IllegalStateException(project + " not healthy within " + HEALTHY_WITHIN);
+        List<String> args = new ArrayList<>(List.of("inspect", "-f", "{{.State.Health.Status}}"));
+        args.addAll(ids);
+        return DockerCli.lines(DockerCli.must(args.toArray(String[]::new))).stream()
+                .filter("healthy"::equals)
+                .count();
     }
 
     private static StackFiles files(Path dir, String prefix) throws IOException {

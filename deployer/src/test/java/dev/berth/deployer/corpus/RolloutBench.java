@@ -30,6 +30,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -37,6 +38,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import org.awaitility.Awaitility;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -113,7 +115,12 @@ public final class RolloutBench {
         Thread reader = new Thread(() -> readEvents(stream, events), "rollout-bench-events");
         reader.setDaemon(true);
         reader.start();
-        Thread.sleep(500);
+        // `docker events` prints nothing until something happens: give it time to subscribe, and
+        // fail here if it could not start.
+        Awaitility.await()
+                .pollDelay(Duration.ofMillis(500))
+                .atMost(Duration.ofSeconds(5))
+                .until(stream::isAlive);
 
         DeployerConfig config = BerthHarness.config(workDir.resolve("berth"));
         DockerEngine engine = new DockerEngine(config.dockerHost());
@@ -292,17 +299,12 @@ public final class RolloutBench {
         await(events, e -> e.project().equals(project) && e.action().equals("health_status: healthy"));
     }
 
-    private static Event await(List<Event> events, Predicate<Event> match) throws InterruptedException {
-        long deadline = System.nanoTime() + EVENT_WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            for (Event e : events) {
-                if (match.test(e)) {
-                    return e;
-                }
-            }
-            Thread.sleep(20);
-        }
-        throw new IllegalStateException("no such event within " + EVENT_WAIT + "; seen: " + events);
+    private static Event await(List<Event> events, Predicate<Event> match) {
+        return Awaitility.await("an event in " + events)
+                .atMost(EVENT_WAIT)
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> events.stream().filter(match).findFirst(), Optional::isPresent)
+                .orElseThrow();
     }
 
     private static void readEvents(Process process, List<Event> events) {
@@ -343,6 +345,7 @@ public final class RolloutBench {
                                 sawNew.set(true);
                             }
                         }
+                        // The loop's pace (one request per period), not a wait for a condition.
                         long wait = next - System.nanoTime();
                         if (wait > 0) {
                             try {
@@ -356,13 +359,16 @@ public final class RolloutBench {
                 },
                 "rollout-bench-requests");
         loop.start();
-        Thread.sleep(300);
+        // A baseline of answers before the update, and some after the new revision answered.
+        Awaitility.await().atMost(LOOP_MAX).until(() -> oks.size() >= 3);
         action.run();
-        long deadline = System.nanoTime() + LOOP_MAX.toNanos();
-        while (!sawNew.get() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        Thread.sleep(200);
+        Awaitility.await()
+                .atMost(LOOP_MAX)
+                .pollInterval(Duration.ofMillis(20))
+                .failFast("the request loop ended", () -> !loop.isAlive())
+                .until(sawNew::get);
+        int answered = oks.size();
+        Awaitility.await().atMost(LOOP_MAX).until(() -> oks.size() >= answered + 3);
         stop.set(true);
         loop.join();
         if (!sawNew.get()) {
