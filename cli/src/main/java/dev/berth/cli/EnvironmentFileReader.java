@@ -17,6 +17,7 @@ import dev.berth.common.StackRef;
 import dev.berth.common.compose.ComposeException;
 import dev.berth.common.compose.ComposePolicy;
 import dev.berth.common.compose.Nodes;
+import dev.berth.common.compose.PolicyReader;
 import dev.berth.common.compose.UpdatePolicy;
 import dev.berth.common.compose.Yaml;
 import dev.berth.notifier.ChannelConfig;
@@ -38,13 +39,11 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.nodes.Node;
@@ -78,8 +77,6 @@ final class EnvironmentFileReader {
             Set.of("token", "username", "password", "ssh_key", "known_hosts", "passphrase");
     private static final Set<String> DOCKER_KEYS = Set.of("host", "hosts");
     private static final Set<String> DEPLOY_KEYS = Set.of("health_timeout", "update_config", "allow");
-    private static final Set<String> UPDATE_KEYS =
-            Set.of("order", "parallelism", "delay", "monitor", "failure_action", "max_failure_ratio");
     private static final Set<String> NOTIFICATION_KEYS = Set.of("channels", "routes");
     private static final Set<String> CHANNEL_KEYS = Set.of("type", "url", "signing_secret", "headers");
     private static final Set<String> ROUTE_KEYS = Set.of("name", "events", "min_severity", "channels", "template");
@@ -325,7 +322,7 @@ final class EnvironmentFileReader {
             }
         }
         UpdatePolicy update =
-                keys.containsKey("update_config") ? update(keys.get("update_config")) : UpdatePolicy.DEFAULT;
+                PolicyReader.update(keys.get("update_config"), "deploy.update_config", UpdatePolicy.DEFAULT);
         List<String> allow = new ArrayList<>();
         ComposePolicy policy = ComposePolicy.DEFAULT;
         if (keys.containsKey("allow")) {
@@ -342,57 +339,6 @@ final class EnvironmentFileReader {
             policy = ComposePolicy.parse(allow);
         }
         return new Deploy(healthTimeout, update, allow, policy);
-    }
-
-    /** {@code deploy.update_config}, with Compose's meaning for each key (see the compose reference). */
-    private static UpdatePolicy update(NodeTuple tuple) {
-        String what = "deploy.update_config";
-        Map<String, NodeTuple> keys = keys(tuple.getValueNode(), what, UPDATE_KEYS);
-        UpdatePolicy d = UpdatePolicy.DEFAULT;
-        UpdatePolicy.Order order = d.order();
-        if (keys.containsKey("order")) {
-            order = choice(keys.get("order"), what + ".order", UpdatePolicy.Order.class);
-        }
-        int parallelism = d.parallelism();
-        if (keys.containsKey("parallelism")) {
-            Node node = keys.get("parallelism").getValueNode();
-            long value = -1;
-            try {
-                value = Nodes.whole(node, what + ".parallelism");
-            } catch (ComposeException e) {
-                // reported below, with the fix
-            }
-            if (value < 0 || value > Integer.MAX_VALUE) {
-                throw error(
-                        node,
-                        what + ".parallelism \"" + scalar(node, what) + "\" is not valid: write how many replicas"
-                                + " are replaced at once, 1 or more (0 replaces them all at once)");
-            }
-            parallelism = (int) value;
-        }
-        Duration delay = keys.containsKey("delay") ? duration(keys.get("delay"), what) : d.delay();
-        Duration monitor = keys.containsKey("monitor") ? duration(keys.get("monitor"), what) : d.monitor();
-        UpdatePolicy.FailureAction action = d.failureAction();
-        if (keys.containsKey("failure_action")) {
-            action = choice(keys.get("failure_action"), what + ".failure_action", UpdatePolicy.FailureAction.class);
-        }
-        double ratio = d.maxFailureRatio();
-        if (keys.containsKey("max_failure_ratio")) {
-            Node node = keys.get("max_failure_ratio").getValueNode();
-            String text = scalar(node, what + ".max_failure_ratio").strip();
-            try {
-                ratio = Double.parseDouble(text);
-            } catch (NumberFormatException e) {
-                ratio = -1;
-            }
-            if (!(ratio >= 0 && ratio <= 1)) {
-                throw error(
-                        node,
-                        what + ".max_failure_ratio \"" + text + "\" is not valid: write the share of replicas"
-                                + " that may fail, from 0 to 1, like 0.25");
-            }
-        }
-        return new UpdatePolicy(order, parallelism, delay, monitor, action, ratio);
     }
 
     private static Notifications notifications(@Nullable NodeTuple tuple) {
@@ -645,22 +591,6 @@ final class EnvironmentFileReader {
             return SecretRef.file(Path.of(nonEmpty(tuple, what)), where(node, what));
         }
         return secret(tuple, what);
-    }
-
-    private static <E extends Enum<E>> E choice(NodeTuple tuple, String what, Class<E> type) {
-        Node node = tuple.getValueNode();
-        String text = scalar(node, what).strip();
-        List<String> names = Arrays.stream(type.getEnumConstants())
-                .map(e -> e.name().toLowerCase(Locale.ROOT).replace('_', '-'))
-                .toList();
-        for (E constant : type.getEnumConstants()) {
-            if (names.get(constant.ordinal()).equals(text)) {
-                return constant;
-            }
-        }
-        throw error(
-                node,
-                what + " \"" + text + "\" is not valid: use " + names.stream().collect(Collectors.joining(", ")));
     }
 
     private static Duration duration(NodeTuple tuple, String what) {

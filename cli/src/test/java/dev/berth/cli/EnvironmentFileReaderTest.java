@@ -249,7 +249,7 @@ class EnvironmentFileReaderTest {
                         "5:3: deploy: unknown key \"healthtimeout\": did you mean \"health_timeout\"?"),
                 Arguments.of(
                         "name: dev\n" + source + "deploy:\n  update_config: {order: rolling}\n",
-                        "5:26: deploy.update_config.order \"rolling\" is not valid: use stop-first, start-first"),
+                        "5:26: deploy.update_config.order \"rolling\" is not valid: use stop-first or start-first"),
                 Arguments.of(
                         "name: dev\n" + source + "deploy:\n  update_config: {parallelism: -1}\n",
                         "5:32: deploy.update_config.parallelism \"-1\" is not valid"),
@@ -258,7 +258,7 @@ class EnvironmentFileReaderTest {
                         "5:38: deploy.update_config.max_failure_ratio \"2\" is not valid"),
                 Arguments.of(
                         "name: dev\n" + source + "deploy:\n  update_config: {failure_action: retry}\n",
-                        "deploy.update_config.failure_action \"retry\" is not valid: use rollback, pause, continue"),
+                        "deploy.update_config.failure_action \"retry\" is not valid: use rollback (Berth's default), pause or continue"),
                 Arguments.of(
                         "name: dev\n" + source + "deploy:\n  update_config: {delay: 5}\n",
                         "5:26: deploy.update_config: delay \"5\" is not a duration"),

@@ -13,8 +13,12 @@ import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
 
-/** A service's {@code deploy.update_config} and {@code x-berth} extension: how it is rolled out. Stateless. */
-final class PolicyReader {
+/**
+ * A service's {@code deploy.update_config} and {@code x-berth} extension: how it is rolled out. Stateless.
+ * {@link #update} is public: an environment file's {@code deploy.update_config} (its defaults for every
+ * service) is read by the same rule, with the same messages.
+ */
+public final class PolicyReader {
     private static final Set<String> UPDATE_KEYS =
             Set.of("parallelism", "delay", "failure_action", "monitor", "max_failure_ratio", "order");
     private static final Set<String> BERTH_KEYS = Set.of("gate");
@@ -26,14 +30,18 @@ final class PolicyReader {
     private PolicyReader() {}
 
     /**
-     * {@code deploy.update_config}: each key it does not set, or all of them when it is absent, from
-     * {@code defaults} (the environment's update defaults, else {@link UpdatePolicy#DEFAULT}).
+     * {@code deploy.update_config}, with Compose's meaning for each key: each key it does not set, or
+     * all of them when it is absent, from {@code defaults} (the environment's update defaults, else
+     * {@link UpdatePolicy#DEFAULT}).
+     *
+     * @param what where it is, for messages: {@code service "web": deploy.update_config}
+     * @throws ComposeException at the offending node: an unknown key or a value that is not valid,
+     *     with what to write instead
      */
-    static UpdatePolicy update(@Nullable NodeTuple tuple, String where, UpdatePolicy defaults) {
+    public static UpdatePolicy update(@Nullable NodeTuple tuple, String what, UpdatePolicy defaults) {
         if (tuple == null) {
             return defaults;
         }
-        String what = where + ": deploy.update_config";
         Map<String, NodeTuple> keys = strictKeys(tuple.getValueNode(), what, UPDATE_KEYS);
         UpdatePolicy d = defaults;
         UpdatePolicy.Order order = d.order();

@@ -140,7 +140,8 @@ final class ServiceReader {
         HealthCheck healthcheck = keys.containsKey("healthcheck")
                 ? healthcheck(keys.get("healthcheck").getValueNode(), where)
                 : null;
-        UpdatePolicy update = PolicyReader.update(deploy.get("update_config"), where, context.updateDefaults);
+        UpdatePolicy update = PolicyReader.update(
+                deploy.get("update_config"), where + ": deploy.update_config", context.updateDefaults);
         GateSpec gate = PolicyReader.gate(keys.get("x-berth"), where, healthcheck);
         Set<String> volumes = new TreeSet<>();
         Set<String> secrets = new TreeSet<>();
