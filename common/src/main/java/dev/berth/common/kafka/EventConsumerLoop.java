@@ -6,7 +6,6 @@ import dev.berth.common.Service;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -25,7 +24,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
@@ -208,7 +206,7 @@ public final class EventConsumerLoop implements Service, MeterBinder {
                 return false;
             }
             TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-            ReceivedEvent event = toEvent(record);
+            ReceivedEvent event = ReceivedEvent.of(record);
             try (LogContext context = LogContext.forEvent(
                     event.key(),
                     event.headers().get(CloudEventHeaders.CHAIN_ID),
@@ -238,22 +236,6 @@ public final class EventConsumerLoop implements Service, MeterBinder {
             consumer.commitSync(Map.of(partition, new OffsetAndMetadata(record.offset() + 1)));
         }
         return true;
-    }
-
-    private static ReceivedEvent toEvent(ConsumerRecord<String, byte[]> record) {
-        Map<String, String> headers = new HashMap<>();
-        for (Header header : record.headers()) {
-            if (header.value() != null) {
-                headers.put(header.key(), new String(header.value(), StandardCharsets.UTF_8));
-            }
-        }
-        return new ReceivedEvent(
-                record.topic(),
-                record.partition(),
-                record.offset(),
-                record.key(),
-                headers,
-                record.value() == null ? new byte[0] : record.value());
     }
 
     @Override

@@ -2,7 +2,11 @@ package dev.berth.common.kafka;
 
 import dev.berth.common.event.Envelope;
 import dev.berth.common.event.EventCodec;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -13,6 +17,23 @@ public record ReceivedEvent(
         String topic, int partition, long offset, @Nullable String key, Map<String, String> headers, byte[] value) {
     public ReceivedEvent {
         headers = Map.copyOf(headers);
+    }
+
+    /** A consumed record: headers as UTF-8 text (a header without a value is left out), no value as empty. */
+    public static ReceivedEvent of(ConsumerRecord<String, byte[]> record) {
+        Map<String, String> headers = new HashMap<>();
+        for (Header header : record.headers()) {
+            if (header.value() != null) {
+                headers.put(header.key(), new String(header.value(), StandardCharsets.UTF_8));
+            }
+        }
+        return new ReceivedEvent(
+                record.topic(),
+                record.partition(),
+                record.offset(),
+                record.key(),
+                headers,
+                record.value() == null ? new byte[0] : record.value());
     }
 
     /** The CloudEvents type, or null when the record carries none. */

@@ -15,7 +15,6 @@ import dev.berth.notifier.RouteConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
@@ -40,7 +39,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jspecify.annotations.Nullable;
@@ -235,7 +233,7 @@ public final class ChannelDispatcher implements Runnable {
                 }
                 return true;
             }
-            Notice notice = notices.read(toEvent(record));
+            Notice notice = notices.read(ReceivedEvent.of(record));
             Template template = null;
             boolean routed = false;
             for (Map.Entry<RouteConfig, @Nullable Template> route : routes) {
@@ -290,22 +288,6 @@ public final class ChannelDispatcher implements Runnable {
                             + e.getMessage(),
                     e);
         }
-    }
-
-    private static ReceivedEvent toEvent(ConsumerRecord<String, byte[]> record) {
-        Map<String, String> headers = new HashMap<>();
-        for (Header header : record.headers()) {
-            if (header.value() != null) {
-                headers.put(header.key(), new String(header.value(), StandardCharsets.UTF_8));
-            }
-        }
-        return new ReceivedEvent(
-                record.topic(),
-                record.partition(),
-                record.offset(),
-                record.key(),
-                headers,
-                record.value() == null ? new byte[0] : record.value());
     }
 
     /** Ends backoff waits and the poll; idempotent. */
