@@ -175,11 +175,7 @@ class CrashIT {
     }
 
     private StackChanged changeOf(StackRef stack, String compose) {
-        String sha = (UUID.randomUUID().toString() + UUID.randomUUID())
-                .replace("-", "")
-                .substring(0, 40);
-        Commit commit = new Commit(sha, "Erin", "rev " + ++revision, Instant.now());
-        return new StackChanged(stack, commit, "stacks/x/compose.yaml", compose, List.of());
+        return Stacks.changed(stack, compose, "rev " + ++revision);
     }
 
     /**

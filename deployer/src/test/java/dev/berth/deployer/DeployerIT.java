@@ -105,34 +105,19 @@ class DeployerIT {
 
     /** Publishes a change of {@code target} and returns its envelope. */
     private Envelope change(StackRef target, String compose) {
-        String sha = (UUID.randomUUID().toString() + UUID.randomUUID())
-                .replace("-", "")
-                .substring(0, 40);
-        Commit commit = new Commit(sha, "Erin", "rev " + ++revision, Instant.now());
-        Envelope envelope = Envelope.newChain(
-                URI.create("/test"),
-                CLOCK,
-                new StackChanged(target, commit, "stacks/x/compose.yaml", compose, List.of()));
+        Envelope envelope =
+                Envelope.newChain(URI.create("/test"), CLOCK, Stacks.changed(target, compose, "rev " + ++revision));
         publisher.publish(envelope);
         return envelope;
     }
 
     /** The outcome of a chain, once it arrived: the succeeded or failed record. */
     private KafkaFixture.Record outcome(Envelope chain) {
-        return await().atMost(Duration.ofSeconds(90))
-                .until(
-                        () -> chainOf(chain).stream()
-                                .filter(r -> r.ceType().contains("deployment.succeeded")
-                                        || r.ceType().contains("deployment.failed"))
-                                .findFirst()
-                                .orElse(null),
-                        r -> r != null);
+        return kafka.awaitOutcome(chain.chainId(), Duration.ofSeconds(90));
     }
 
     private List<KafkaFixture.Record> chainOf(Envelope chain) {
-        return kafka.readAll(Topics.DEPLOYMENTS).stream()
-                .filter(r -> chain.chainId().equals(r.headers().get("ce_chainid")))
-                .toList();
+        return kafka.chain(Topics.DEPLOYMENTS, chain.chainId());
     }
 
     private static JsonNode json(KafkaFixture.Record r) throws IOException {

@@ -103,11 +103,7 @@ class RollbackIT {
     }
 
     private StackChanged changeOf(StackRef target, String compose) {
-        String sha = (UUID.randomUUID().toString() + UUID.randomUUID())
-                .replace("-", "")
-                .substring(0, 40);
-        Commit commit = new Commit(sha, "Erin", "rev " + ++revision, Instant.now());
-        return new StackChanged(target, commit, "stacks/x/compose.yaml", compose, List.of());
+        return Stacks.changed(target, compose, "rev " + ++revision);
     }
 
     private Envelope publish(BerthEvent event) {
@@ -121,20 +117,11 @@ class RollbackIT {
     }
 
     private KafkaFixture.Record outcome(Envelope chain) {
-        return await().atMost(Duration.ofSeconds(120))
-                .until(
-                        () -> chainOf(chain).stream()
-                                .filter(r -> r.ceType().contains("deployment.succeeded")
-                                        || r.ceType().contains("deployment.failed"))
-                                .findFirst()
-                                .orElse(null),
-                        r -> r != null);
+        return kafka.awaitOutcome(chain.chainId(), Duration.ofSeconds(120));
     }
 
     private List<KafkaFixture.Record> chainOf(Envelope chain) {
-        return kafka.readAll(Topics.DEPLOYMENTS).stream()
-                .filter(r -> chain.chainId().equals(r.headers().get("ce_chainid")))
-                .toList();
+        return kafka.chain(Topics.DEPLOYMENTS, chain.chainId());
     }
 
     private static JsonNode json(KafkaFixture.Record r) throws IOException {

@@ -1,6 +1,7 @@
 package dev.berth.testkit;
 
 import dev.berth.common.kafka.KafkaSettings;
+import dev.berth.common.kafka.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.awaitility.Awaitility;
 import org.testcontainers.kafka.KafkaContainer;
 
 /**
@@ -83,6 +85,29 @@ public final class KafkaFixture implements AutoCloseable {
                 ? Integer.compare(a.partition, b.partition)
                 : Long.compare(a.offset, b.offset));
         return result;
+    }
+
+    /** The records of one chain ({@code ce_chainid}) in a topic right now, in partition then offset order. */
+    public List<Record> chain(String topic, String chainId) {
+        return readAll(topic).stream()
+                .filter(r -> chainId.equals(r.headers().get("ce_chainid")))
+                .toList();
+    }
+
+    /**
+     * The outcome of a deployment chain, once it is on {@code berth.deployments}: its {@code
+     * deployment.succeeded} or {@code deployment.failed} record.
+     */
+    public Record awaitOutcome(String chainId, Duration atMost) {
+        return Awaitility.await("the outcome of chain " + chainId)
+                .atMost(atMost)
+                .until(
+                        () -> chain(Topics.DEPLOYMENTS, chainId).stream()
+                                .filter(r -> r.ceType().contains("deployment.succeeded")
+                                        || r.ceType().contains("deployment.failed"))
+                                .findFirst()
+                                .orElse(null),
+                        r -> r != null);
     }
 
     @Override

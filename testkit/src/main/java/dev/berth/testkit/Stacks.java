@@ -1,9 +1,15 @@
 package dev.berth.testkit;
 
+import dev.berth.common.Commit;
+import dev.berth.common.StackRef;
+import dev.berth.common.event.StackChanged;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
 
 /** Compose documents for tests, built on the local {@code busybox:1.35} image. */
 public final class Stacks {
@@ -35,6 +41,18 @@ public final class Stacks {
                     labels:
                       team: web
                 """.formatted(greeting, port, healthTest);
+    }
+
+    /**
+     * The {@code stack.changed} event a watcher would publish for {@code compose} at a new commit (a
+     * random 40-digit sha, by Erin, with {@code message}), read from {@code stacks/x/compose.yaml}.
+     */
+    public static StackChanged changed(StackRef stack, String compose, String message) {
+        String sha = (UUID.randomUUID().toString() + UUID.randomUUID())
+                .replace("-", "")
+                .substring(0, 40);
+        Commit commit = new Commit(sha, "Erin", message, Instant.now());
+        return new StackChanged(stack, commit, "stacks/x/compose.yaml", compose, List.of());
     }
 
     /** A port of 127.0.0.1 that was free a moment ago. */
