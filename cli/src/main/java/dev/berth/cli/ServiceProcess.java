@@ -30,11 +30,21 @@ final class ServiceProcess implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("dev.berth.cli");
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
-    /** What the wiring hands back: the service, and when it can do its work. */
-    record Component(Service service, BooleanSupplier ready) {
+    /**
+     * What the wiring hands back: the services (one per environment the process serves, started in this
+     * order), and when they can do their work.
+     */
+    record Component(List<Service> services, BooleanSupplier ready) {
         Component {
-            Objects.requireNonNull(service, "service");
+            services = List.copyOf(services);
+            if (services.isEmpty()) {
+                throw new IllegalArgumentException("no service to run");
+            }
             Objects.requireNonNull(ready, "ready");
+        }
+
+        Component(Service service, BooleanSupplier ready) {
+            this(List.of(service), ready);
         }
     }
 
@@ -84,7 +94,9 @@ final class ServiceProcess implements AutoCloseable {
         bindJvmMetrics(registry);
         Component component = wiring.wire(kafka, registry, clock, this);
         OpsServer server = new OpsServer(address, registry, component.ready());
-        for (Service service : List.of(component.service(), server)) {
+        List<Service> services = new ArrayList<>(component.services());
+        services.add(server);
+        for (Service service : services) {
             service.start();
             started.add(service);
         }
