@@ -34,9 +34,9 @@ import picocli.CommandLine.Option;
             "In a container, the stack files it writes under --data-dir/stacks must have the same path on the"
                     + " host (bind mounts are resolved by the engine): mount that directory at its own path.",
             "With --environments or --environment-file it runs one deployer worker for each environment those"
-                    + " files declare (or those --environment selects), as `berth run` does; the files then set the"
-                    + " Docker Engine, health timeout, update defaults and allowances (--docker-host,"
-                    + " --health-timeout and --allow are refused) (see docs/environments.md)."
+                    + " files declare (or those --environment selects), as `berth run` does. The files then set the"
+                    + " Docker Engine, health timeout, update defaults and allowances: --docker-host,"
+                    + " --health-timeout and --allow are refused (see docs/environments.md)."
         })
 final class DeployerCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger("dev.berth.cli");

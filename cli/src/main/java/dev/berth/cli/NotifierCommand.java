@@ -105,6 +105,11 @@ final class NotifierCommand implements Callable<Integer> {
      */
     NotifierConfig config(List<URI> hooks, List<URI> slack) {
         if (!environmentFiles.given()) {
+            if (secretsFile != null) {
+                throw new Berth.UsageException("--secrets-file holds the secrets environment files name, and none"
+                        + " are given: give --environments <dir> or --environment-file <file>, or leave --secrets-file"
+                        + " out");
+            }
             if (!environments.isEmpty()) {
                 throw new Berth.UsageException("--environment selects environments of environment files, and none are"
                         + " given: give --environments <dir> or --environment-file <file>, or leave --environment out"

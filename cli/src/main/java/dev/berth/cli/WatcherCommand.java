@@ -30,9 +30,9 @@ import picocli.CommandLine.Option;
             "Run the watcher alone: poll a config repository and publish each changed stack to Kafka.",
             "Runs one per environment and repository; deployers and notifiers read what it publishes.",
             "With --environments or --environment-file it watches the source of each environment those files"
-                    + " declare (or of those --environment selects), as `berth run` does; the files then set the"
-                    + " repository, branch, poll interval and allowances (--repo, --branch, --poll-interval and"
-                    + " --allow are refused) (see docs/environments.md)."
+                    + " declare (or of those --environment selects), as `berth run` does. The files then set the"
+                    + " repository, branch, poll interval and allowances: --repo, --branch, --poll-interval and"
+                    + " --allow are refused (see docs/environments.md)."
         })
 final class WatcherCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger("dev.berth.cli");
@@ -109,6 +109,11 @@ final class WatcherCommand implements Callable<Integer> {
     List<WatcherConfig> configs() {
         WebhookConfig webhook = webhookOptions.config();
         if (!environmentFiles.given()) {
+            if (secretsFile != null) {
+                throw new Berth.UsageException("--secrets-file holds the secrets environment files name, and none"
+                        + " are given: give --environments <dir> or --environment-file <file>, or leave --secrets-file"
+                        + " out");
+            }
             if (repository == null) {
                 throw new Berth.UsageException("give --repo (the config repository), or environment files with"
                         + " --environments <dir> or --environment-file <file>");

@@ -312,6 +312,13 @@ class ServiceEnvironmentFilesTest {
         assertThat(run("notifier", "--bootstrap-servers", SERVERS, "--environment", "dev"))
                 .isEqualTo(2);
         assertThat(err.toString()).contains("--environment selects environments of environment files");
+        for (List<String> role : List.of(List.of("watcher", "--repo", "/r"), List.of("notifier"))) {
+            err.getBuffer().setLength(0);
+            List<String> args = new ArrayList<>(role);
+            args.addAll(List.of("--bootstrap-servers", SERVERS, "--secrets-file", "s.env"));
+            assertThat(run(args.toArray(String[]::new))).as(role.get(0)).isEqualTo(2);
+            assertThat(err.toString()).contains("--secrets-file holds the secrets environment files name");
+        }
     }
 
     @Test
