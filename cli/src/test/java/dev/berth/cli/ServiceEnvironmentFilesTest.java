@@ -210,6 +210,43 @@ class ServiceEnvironmentFilesTest {
     }
 
     @Test
+    void eachServiceResolvesOnlyTheSecretsOfItsOwnPart() throws IOException {
+        String variable =
+                "BERTH_TEST_GIT_TOKEN_" + Long.toHexString(System.nanoTime()).toUpperCase();
+        Path git = write("git", """
+                name: git
+                source:
+                  repository: https://git.example.com/config.git
+                  credentials: {token: {secret: %s}}
+                notifications:
+                  channels:
+                    chat: {type: slack, url: {secret: %s_SLACK}}
+                  routes:
+                    - {channels: [chat]}
+                """.formatted(variable, variable));
+        // The deployer needs neither the git token nor the channel's URL.
+        DeployerCommand deployer = parse(
+                new DeployerCommand(),
+                args("--environment-file", git.toString()).toArray(String[]::new));
+        assertThat(deployer.configs()).extracting(DeployerConfig::groupId).containsExactly("berth-deployer-git");
+        // The watcher needs the token, and says where to put it.
+        assertThat(run("watcher", "--bootstrap-servers", SERVERS, "--environment-file", git.toString()))
+                .isEqualTo(2);
+        assertThat(err.toString())
+                .contains(git + ":4:", "source.credentials.token", "secret " + variable + " is not set")
+                .doesNotContain("_SLACK");
+        Path secrets = Files.writeString(dir.resolve("watcher.env"), variable + "=t0ken-value\n");
+        WatcherCommand watcher = parse(
+                new WatcherCommand(),
+                args("--environment-file", git.toString(), "--secrets-file", secrets.toString())
+                        .toArray(String[]::new));
+        assertThat(watcher.configs())
+                .singleElement()
+                .satisfies(c ->
+                        assertThat(c.credentials()).isEqualTo(dev.berth.watcher.GitCredentials.token("t0ken-value")));
+    }
+
+    @Test
     void aMissingSecretNamesTheKeyAndWhereToPutItNeverAValue() {
         assertThat(run(
                         "notifier",
