@@ -32,9 +32,9 @@ import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The environments {@code berth run} runs: read from environment files ({@code --environments},
- * {@code --environment-file}) or made of flags alone, and turned into each component's config record.
- * The composition root's mapping; stateless.
+ * The environments {@code berth run} and the service commands ({@code berth watcher|deployer|notifier})
+ * run: read from environment files ({@code --environments}, {@code --environment-file}) or made of flags
+ * alone, and turned into each component's config record. The composition root's mapping; stateless.
  */
 final class Environments {
     private Environments() {}
@@ -198,41 +198,111 @@ final class Environments {
             HostVariables hostVariables,
             Path workDir,
             @Nullable WebhookConfig webhook) {
-        String name = file.name();
+        return new Run(
+                watcher(file, overrides, dataDir, hostVariables, webhook),
+                deployer(file, overrides, defaultDockerHost, defaultHealthTimeout, hostVariables, workDir),
+                file.file());
+    }
+
+    /**
+     * The watcher of the environment an environment file describes, with the flags' overrides and its
+     * git credentials read (the only secrets a watcher needs).
+     *
+     * @param webhook push webhooks for this environment's watcher; null for none
+     * @throws Berth.UsageException naming the file and key of a value that does not hold (a secret that
+     *     is not set, an unreadable key file, a branch the watcher refuses)
+     */
+    static WatcherConfig watcher(
+            EnvironmentFile file,
+            Overrides overrides,
+            Path dataDir,
+            HostVariables hostVariables,
+            @Nullable WebhookConfig webhook) {
         EnvironmentFile.Source source = file.source();
-        List<String> allow = new ArrayList<>(file.deploy().allow());
-        allow.addAll(overrides.allow());
-        ComposePolicy policy = ComposePolicy.parse(allow);
-        String dockerHost = overrides.dockerHost() != null
-                ? overrides.dockerHost()
-                : file.docker().host() != null ? file.docker().host() : defaultDockerHost;
-        Duration healthTimeout = first(overrides.healthTimeout(), file.deploy().healthTimeout(), defaultHealthTimeout);
         try {
-            WatcherConfig watcher = new WatcherConfig(
+            return new WatcherConfig(
                             first(overrides.repository(), source.repository(), source.repository()),
                             first(overrides.branch(), source.branch(), source.branch()),
-                            name,
+                            file.name(),
                             first(overrides.pollInterval(), source.pollInterval(), source.pollInterval()),
                             dataDir,
                             source.stacksPath(),
-                            policy,
+                            policy(file, overrides),
                             webhook)
                     .withCredentials(credentials(file, dataDir, hostVariables))
                     .withVariables(file.variables());
-            DeployerConfig deployer = DeployerConfig.defaults()
-                    .withEnvironment(name)
-                    .withDockerHost(dockerHost)
-                    .withHealthTimeout(healthTimeout)
-                    .withPolicy(policy)
-                    .withHostVariables(hostVariables)
-                    .withWorkDir(workDir)
-                    .withUpdateDefaults(file.deploy().updateDefaults());
-            return new Run(watcher, deployer, file.file());
         } catch (Berth.UsageException e) {
             throw e;
         } catch (BerthException e) {
             throw new Berth.UsageException(file.file() + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * The deployer worker of the environment an environment file describes, with the flags' overrides.
+     *
+     * @param defaultDockerHost the engine when neither the file nor {@code --docker-host} names one
+     *     ({@code $DOCKER_HOST}); null for the local socket
+     * @param workDir where the deployer writes each revision's stack files
+     */
+    static DeployerConfig deployer(
+            EnvironmentFile file,
+            Overrides overrides,
+            @Nullable String defaultDockerHost,
+            Duration defaultHealthTimeout,
+            HostVariables hostVariables,
+            Path workDir) {
+        String dockerHost = overrides.dockerHost() != null
+                ? overrides.dockerHost()
+                : file.docker().host() != null ? file.docker().host() : defaultDockerHost;
+        Duration healthTimeout = first(overrides.healthTimeout(), file.deploy().healthTimeout(), defaultHealthTimeout);
+        try {
+            return DeployerConfig.defaults()
+                    .withEnvironment(file.name())
+                    .withDockerHost(dockerHost)
+                    .withHealthTimeout(healthTimeout)
+                    .withPolicy(policy(file, overrides))
+                    .withHostVariables(hostVariables)
+                    .withWorkDir(workDir)
+                    .withUpdateDefaults(file.deploy().updateDefaults());
+        } catch (BerthException e) {
+            throw new Berth.UsageException(file.file() + ": " + e.getMessage());
+        }
+    }
+
+    /** The file's {@code deploy.allow} and the flags' {@code --allow}: watcher and deployer check the same. */
+    private static ComposePolicy policy(EnvironmentFile file, Overrides overrides) {
+        List<String> allow = new ArrayList<>(file.deploy().allow());
+        allow.addAll(overrides.allow());
+        return ComposePolicy.parse(allow);
+    }
+
+    /**
+     * The environments a service process serves: those named (in the files' order), or every one when
+     * none is named.
+     *
+     * @param option the option that names them, for messages
+     * @throws Berth.UsageException naming an environment no file declares, with those that are
+     */
+    static List<EnvironmentFile> select(List<EnvironmentFile> files, List<String> names, String option) {
+        if (names.isEmpty()) {
+            return files;
+        }
+        List<String> declared = files.stream().map(EnvironmentFile::name).toList();
+        for (String name : names) {
+            if (!declared.contains(name)) {
+                throw new Berth.UsageException(option + " " + name + ": no environment file declares " + name
+                        + " (the files declare " + describe(files) + "): give one of " + String.join(", ", declared)
+                        + ", or add " + name + ".yaml to the environment files");
+            }
+        }
+        return files.stream().filter(f -> names.contains(f.name())).toList();
+    }
+
+    /** {@code dev (environments/dev.yaml), prod (environments/prod.yaml)}. */
+    static String describe(List<EnvironmentFile> files) {
+        return String.join(
+                ", ", files.stream().map(f -> f.name() + " (" + f.file() + ")").toList());
     }
 
     private static GitCredentials credentials(EnvironmentFile file, Path dataDir, HostVariables host) {

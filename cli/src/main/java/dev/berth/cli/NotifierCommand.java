@@ -18,13 +18,20 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code berth notifier}: the notifier alone, reporting deployment outcomes from an external Kafka. */
+/**
+ * {@code berth notifier}: the notifier alone, reporting deployment outcomes from an external Kafka to
+ * the webhooks of its flags and to the channels and routes of the environment files.
+ */
 @Command(
         name = "notifier",
         mixinStandardHelpOptions = true,
         description = {
             "Run the notifier alone: post every deployment event to webhooks and outcomes to Slack.",
-            "Webhooks also come from $BERTH_WEBHOOKS and $BERTH_SLACK_WEBHOOKS (comma-separated URLs)."
+            "Webhooks also come from $BERTH_WEBHOOKS and $BERTH_SLACK_WEBHOOKS (comma-separated URLs).",
+            "With --environments or --environment-file it also delivers each environment's events to that"
+                    + " file's notification channels and routes (of the environments --environment selects, else"
+                    + " of all), as `berth run` does; the webhooks above are added for every environment (see"
+                    + " docs/environments.md)."
         })
 final class NotifierCommand implements Callable<Integer> {
     @Option(
@@ -47,8 +54,27 @@ final class NotifierCommand implements Callable<Integer> {
     @Nullable
     Path slackWebhookFile;
 
+    @Option(
+            names = "--secrets-file",
+            paramLabel = "<file>",
+            description = "A file of NAME=value lines holding the secrets environment files name with {secret: NAME}"
+                    + " (channel URLs, signing secrets, headers), else taken from Berth's environment. Values are"
+                    + " never logged.")
+    @Nullable
+    Path secretsFile;
+
+    @Option(
+            names = "--environment",
+            paramLabel = "<name>",
+            description = "With environment files: deliver only this environment's routes of the files (repeatable;"
+                    + " default: every environment they declare).")
+    List<String> environments = new ArrayList<>();
+
     @Mixin
     ServiceOptions service = new ServiceOptions();
+
+    @Mixin
+    EnvironmentFileOptions environmentFiles = new EnvironmentFileOptions();
 
     @Override
     public Integer call() throws Exception {
@@ -62,7 +88,7 @@ final class NotifierCommand implements Callable<Integer> {
             if (slackWebhookFile != null) {
                 slack.addAll(urls("--slack-webhook-file " + slackWebhookFile, read(slackWebhookFile), "\n"));
             }
-            config = NotifierConfig.defaults().withWebhooks(hooks).withSlackWebhooks(slack);
+            config = config(hooks, slack);
             service.opsAddress();
         } catch (BerthException e) {
             throw e instanceof Berth.UsageException ? e : new Berth.UsageException(e.getMessage());
@@ -71,6 +97,28 @@ final class NotifierCommand implements Callable<Integer> {
             Notifier notifier = new Notifier(config, kafka, new EventCodec(), clock, registry);
             return new ServiceProcess.Component(notifier, notifier::isReady);
         });
+    }
+
+    /**
+     * The notifier's channels and routes: the webhooks alone, or with those of the selected environments'
+     * files, named {@code <environment>.<name>} as {@code berth run} names them.
+     */
+    NotifierConfig config(List<URI> hooks, List<URI> slack) {
+        if (!environmentFiles.given()) {
+            if (secretsFile != null) {
+                throw new Berth.UsageException("--secrets-file holds the secrets environment files name, and none"
+                        + " are given: give --environments <dir> or --environment-file <file>, or leave --secrets-file"
+                        + " out");
+            }
+            if (!environments.isEmpty()) {
+                throw new Berth.UsageException("--environment selects environments of environment files, and none are"
+                        + " given: give --environments <dir> or --environment-file <file>, or leave --environment out"
+                        + " (without files the notifier reports every environment's events to its webhooks)");
+            }
+            return NotifierConfig.defaults().withWebhooks(hooks).withSlackWebhooks(slack);
+        }
+        List<EnvironmentFile> files = Environments.select(environmentFiles.read(), environments, "--environment");
+        return Environments.notifier(files, HostSecrets.load(secretsFile, System.getenv()), hooks, slack);
     }
 
     /** The URLs of a separated list; blanks are skipped, a bad entry is named by position only. */

@@ -25,29 +25,22 @@ import picocli.CommandLine.Spec;
             "Run the whole pipeline in one process: watch a config repository, deploy its stacks to the local"
                     + " Docker Engine, and report outcomes.",
             "With --environments or --environment-file it runs each environment those files declare, one"
-                    + " watcher and one deployer worker each (see docs/environments.md).",
+                    + " watcher and one deployer worker each (see docs/environments.md). Flags given as well override"
+                    + " (or, for --allow, --webhook and --slack-webhook, add to) every file's value.",
             "Without --bootstrap-servers it starts an embedded Kafka whose data lives in --data-dir.",
             "Ctrl-C stops Berth; deployed containers keep running."
         })
 final class RunCommand implements Callable<Integer> {
-    @Option(
-            names = "--environments",
-            paramLabel = "<dir>",
-            description = {
-                "Run every environment file (<name>.yaml) of this directory: one watcher and one deployer worker"
-                        + " per environment, each with its source, variables, Docker endpoint, update defaults and"
-                        + " notification routes (see docs/environments.md).",
-                "Flags given as well override (or, for --allow, --webhook and --slack-webhook, add to) every"
-                        + " file's value."
-            })
-    @Nullable
-    Path environmentsDir;
+    @Mixin
+    EnvironmentFileOptions environmentFiles = new EnvironmentFileOptions();
 
     @Option(
-            names = "--environment-file",
-            paramLabel = "<file>",
-            description = "Run the environment this file describes (repeatable; with or without --environments).")
-    List<Path> environmentFiles = new ArrayList<>();
+            names = "--environment",
+            defaultValue = "dev",
+            paramLabel = "<name>",
+            description = "Environment the stacks of --repo belong to (default: ${DEFAULT-VALUE}; not with environment"
+                    + " files, which name their environments).")
+    String environment = "dev";
 
     @Option(
             names = "--repo",
@@ -152,7 +145,7 @@ final class RunCommand implements Callable<Integer> {
         Path workDir = AllInOne.Settings.workDir(absoluteDir);
         List<Environments.Run> environments;
         NotifierConfig notifier;
-        if (environmentsDir == null && environmentFiles.isEmpty()) {
+        if (!environmentFiles.given()) {
             if (repository == null) {
                 throw new Berth.UsageException("give --repo (the config repository), or environment files with"
                         + " --environments <dir> or --environment-file <file>");
@@ -160,7 +153,7 @@ final class RunCommand implements Callable<Integer> {
             environments = List.of(Environments.fromFlags(
                     repository,
                     source.branch,
-                    source.environment,
+                    environment,
                     source.pollInterval,
                     absoluteDir,
                     policy,
@@ -175,7 +168,7 @@ final class RunCommand implements Callable<Integer> {
                 throw new Berth.UsageException("--environment names the environment of --repo; with environment"
                         + " files, each environment is named by its file (dev.yaml is dev): leave --environment out");
             }
-            List<EnvironmentFile> files = Environments.read(Environments.paths(environmentsDir, environmentFiles));
+            List<EnvironmentFile> files = environmentFiles.read();
             if (webhook != null && files.size() > 1) {
                 throw new Berth.UsageException("--webhook-listen serves one environment in this version, and "
                         + files.size() + " environment files are given: run one berth per environment to take push"

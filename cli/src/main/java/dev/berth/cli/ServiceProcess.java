@@ -30,11 +30,21 @@ final class ServiceProcess implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("dev.berth.cli");
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
-    /** What the wiring hands back: the service, and when it can do its work. */
-    record Component(Service service, BooleanSupplier ready) {
+    /**
+     * What the wiring hands back: the services (one per environment the process serves, started in this
+     * order), and when they can do their work.
+     */
+    record Component(List<Service> services, BooleanSupplier ready) {
         Component {
-            Objects.requireNonNull(service, "service");
+            services = List.copyOf(services);
+            if (services.isEmpty()) {
+                throw new IllegalArgumentException("no service to run");
+            }
             Objects.requireNonNull(ready, "ready");
+        }
+
+        Component(Service service, BooleanSupplier ready) {
+            this(List.of(service), ready);
         }
     }
 
@@ -58,14 +68,38 @@ final class ServiceProcess implements AutoCloseable {
         this.options = Objects.requireNonNull(options, "options");
     }
 
-    /** Runs the service until the process is asked to stop; the command's exit code. */
+    /**
+     * Runs the service until the process is asked to stop: a signal, or an interrupt of the calling
+     * thread (the service is stopped, then the interrupt flag restored); the command's exit code.
+     */
     static int run(String role, ServiceOptions options, Wiring wiring) throws InterruptedException {
+        boolean interrupted = false;
         try (ServiceProcess process = new ServiceProcess(role, options)) {
             process.start(wiring);
-            Runtime.getRuntime().addShutdownHook(new Thread(process::stop, "berth-shutdown"));
-            process.awaitStop();
+            Thread hook = new Thread(process::stop, "berth-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                process.awaitStop();
+            } catch (InterruptedException e) {
+                // Asked to stop: close() stops the services, waiting for them, before the flag is restored.
+                interrupted = true;
+            } finally {
+                removeShutdownHook(hook);
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /** Forgets a hook of a process stopped otherwise (run in-process, as tests do); a no-op in shutdown. */
+    private static void removeShutdownHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // The JVM is shutting down: the hook runs, or ran, and stops the process itself.
+        }
     }
 
     /** Hands a resource to the process, which closes it after the services stopped. */
@@ -84,7 +118,9 @@ final class ServiceProcess implements AutoCloseable {
         bindJvmMetrics(registry);
         Component component = wiring.wire(kafka, registry, clock, this);
         OpsServer server = new OpsServer(address, registry, component.ready());
-        for (Service service : List.of(component.service(), server)) {
+        List<Service> services = new ArrayList<>(component.services());
+        services.add(server);
+        for (Service service : services) {
             service.start();
             started.add(service);
         }

@@ -4,7 +4,7 @@ import dev.berth.watcher.WatcherConfig;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
-/** What a watcher follows besides its repository: {@code --branch}, {@code --environment}, {@code --poll-interval}. */
+/** What a watcher follows besides its repository: {@code --branch} and {@code --poll-interval}. */
 final class SourceOptions {
     @Option(
             names = "--branch",
@@ -12,13 +12,6 @@ final class SourceOptions {
             paramLabel = "<branch>",
             description = "Branch to follow (default: ${DEFAULT-VALUE}).")
     String branch = WatcherConfig.DEFAULT_BRANCH;
-
-    @Option(
-            names = "--environment",
-            defaultValue = "dev",
-            paramLabel = "<name>",
-            description = "Environment these stacks belong to (default: ${DEFAULT-VALUE}).")
-    String environment = "dev";
 
     @Option(
             names = "--poll-interval",
