@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -52,6 +53,7 @@ class ExactlyOnceIT {
     Path dataDir;
 
     private final List<Watcher> watchers = new ArrayList<>();
+    private final Map<Watcher, SimpleMeterRegistry> registries = new IdentityHashMap<>();
     private final List<KafkaStateStore> stores = new ArrayList<>();
     private String env;
     private GitRepos repo;
@@ -131,6 +133,9 @@ class ExactlyOnceIT {
         Watcher standby = active == a ? b : a;
         await().atMost(WAIT).until(active::isReady);
         assertThat(standby.isActive()).isFalse();
+        // The standby keeps its mirror fetched, without polling (publishing) anything.
+        await().atMost(WAIT).until(() -> count(standby, "berth.watcher.fetches") >= 1);
+        assertThat(count(standby, "berth.watcher.polls")).isZero();
 
         AtomicPublisher zombie = active.leftPublisher();
         long killed = System.nanoTime();
@@ -166,11 +171,16 @@ class ExactlyOnceIT {
         stores.add(store);
         WatcherConfig config = new WatcherConfig(
                 repo.path().toString(), "main", env, Duration.ofSeconds(1), dir, "stacks", ComposePolicy.DEFAULT);
-        Watcher watcher = Watcher.transactional(
-                config, kafka.settings(), codec, store, Clock.systemUTC(), new SimpleMeterRegistry());
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Watcher watcher = Watcher.transactional(config, kafka.settings(), codec, store, Clock.systemUTC(), registry);
         watchers.add(watcher);
+        registries.put(watcher, registry);
         watcher.start();
         return watcher;
+    }
+
+    private double count(Watcher watcher, String counter) {
+        return registries.get(watcher).get(counter).counter().count();
     }
 
     /** This test's change events, in offset order (one stack: one partition). */
