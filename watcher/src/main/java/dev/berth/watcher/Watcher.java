@@ -65,7 +65,9 @@ import org.slf4j.LoggerFactory;
  * line) when a poll works again. No message or event names a credential.
  *
  * <p>Active/standby ({@link #transactional} only): instances watching the same source elect one
- * active instance through a Kafka consumer group ({@link KafkaLeaderElection}); the others wait. When
+ * active instance through a Kafka consumer group ({@link KafkaLeaderElection}); the others wait,
+ * keeping their mirror fetched every poll interval (from start, while the election is decided) and
+ * publishing nothing, so an instance's first poll as active needs no clone. When
  * the active one dies, another is elected within about 15 s, and its transactional producer (one
  * {@code transactional.id} per source) fences the old one, which can then publish nothing.
  *
@@ -258,6 +260,8 @@ public final class Watcher implements Service {
         String threadName = "berth-watcher-poll-" + config.environment();
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, r -> new Thread(r, threadName));
         scheduler.setRemoveOnCancelPolicy(true);
+        // A stop drops the next poll or standby refresh at once instead of waiting for it.
+        scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         executor = scheduler;
         lifecycle = State.RUNNING;
         log.debug("mirror of {} is {}; cursor key {}", source.display(), opened.directory(), cursorKey);
@@ -272,6 +276,8 @@ public final class Watcher implements Service {
         if (e == null) {
             scheduler.execute(this::activate);
         } else {
+            // The mirror is fetched while the election is decided: both take a round trip or more.
+            scheduler.execute(this::refreshStandby);
             e.start();
         }
         WebhookConfig webhook = config.webhook();
@@ -426,6 +432,32 @@ public final class Watcher implements Service {
         }
     }
 
+    /**
+     * While this instance stands by: brings the mirror up to the source, then again every poll
+     * interval, and publishes nothing (no publisher is open, so nobody is fenced either). The first
+     * refresh runs while the election is decided, so the first poll of an instance elected at start
+     * finds the mirror fetched; a standby that takes over later finds it nearly up to date. On the
+     * poll thread, like {@link #activate()}: an election result that arrives during a fetch is acted
+     * on once the fetch is done, never on a mirror half fetched.
+     */
+    private void refreshStandby() {
+        if (active || !running()) {
+            return;
+        }
+        try {
+            sourcePoll.refresh(Objects.requireNonNull(mirror));
+        } catch (BerthException e) {
+            // The active instance reports the source's failures; a standby only says so in detail.
+            log.debug("standing by: could not refresh the mirror of {}: {}", source.display(), e.getMessage());
+        } catch (RuntimeException e) {
+            log.warn(
+                    "standing by: refreshing the mirror of {} failed unexpectedly: {}", source.display(), e.toString());
+        }
+        if (!active) {
+            schedule(this::refreshStandby, config.pollInterval());
+        }
+    }
+
     /** Becomes the instance that publishes: opens the publisher (fencing any zombie), reads the cursor, polls. */
     private void activate() {
         KafkaLeaderElection e = election;
@@ -471,6 +503,9 @@ public final class Watcher implements Service {
         closePublisher();
         if (was && election != null) {
             log.info("standing by for {} branch {}: {}", source.display(), config.branch(), why);
+        }
+        if (election != null) {
+            schedule(this::refreshStandby, config.pollInterval());
         }
     }
 

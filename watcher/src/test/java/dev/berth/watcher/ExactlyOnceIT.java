@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -52,6 +53,7 @@ class ExactlyOnceIT {
     Path dataDir;
 
     private final List<Watcher> watchers = new ArrayList<>();
+    private final Map<Watcher, SimpleMeterRegistry> registries = new IdentityHashMap<>();
     private final List<KafkaStateStore> stores = new ArrayList<>();
     private String env;
     private GitRepos repo;
@@ -126,11 +128,22 @@ class ExactlyOnceIT {
         Watcher a = start(dataDir.resolve("a"));
         Watcher b = start(dataDir.resolve("b"));
         await().atMost(WAIT).until(() -> changes().size() >= 1);
-        await().atMost(WAIT).until(() -> a.isActive() ^ b.isActive());
+        // Both joined the election: the second to join may have taken the lead from the first.
+        await().during(Duration.ofSeconds(2)).atMost(WAIT).until(() -> a.isActive() ^ b.isActive());
         Watcher active = a.isActive() ? a : b;
         Watcher standby = active == a ? b : a;
         await().atMost(WAIT).until(active::isReady);
         assertThat(standby.isActive()).isFalse();
+
+        // The standby fetches a new commit into its mirror and publishes nothing: the active one does.
+        double fetched = count(standby, "berth.watcher.fetches");
+        double polled = count(standby, "berth.watcher.polls");
+        repo.write("stacks/web/compose.yaml", "services:\n  web:\n    image: busybox:1.35\n    command: sleep 5\n");
+        String between = repo.commit("Carol", "web between");
+        await().atMost(WAIT).until(() -> count(standby, "berth.watcher.fetches") > fetched);
+        await().atMost(WAIT).until(() -> changes().size() >= 2);
+        assertThat(standby.isActive()).isFalse();
+        assertThat(count(standby, "berth.watcher.polls")).isEqualTo(polled);
 
         AtomicPublisher zombie = active.leftPublisher();
         long killed = System.nanoTime();
@@ -142,7 +155,7 @@ class ExactlyOnceIT {
 
         repo.write("stacks/web/compose.yaml", "services:\n  web:\n    image: busybox:1.35\n    command: sleep 9\n");
         String second = repo.commit("Bob", "web again");
-        await().atMost(WAIT).until(() -> changes().size() >= 2);
+        await().atMost(WAIT).until(() -> changes().size() >= 3);
 
         assertThat(zombie).isNotNull();
         Envelope stray = Envelope.newChain(
@@ -155,10 +168,10 @@ class ExactlyOnceIT {
         await().atMost(WAIT).until(standby::isReady);
         assertThat(changes())
                 .extracting(e -> ((StackChanged) e.event()).commit().sha())
-                .containsExactly(first, second);
+                .containsExactly(first, between, second);
         assertThat(kafka.readAll(Topics.CHANGES))
                 .filteredOn(r -> r.key().startsWith(env + "/"))
-                .hasSize(2);
+                .hasSize(3);
     }
 
     private Watcher start(Path dir) {
@@ -166,11 +179,16 @@ class ExactlyOnceIT {
         stores.add(store);
         WatcherConfig config = new WatcherConfig(
                 repo.path().toString(), "main", env, Duration.ofSeconds(1), dir, "stacks", ComposePolicy.DEFAULT);
-        Watcher watcher = Watcher.transactional(
-                config, kafka.settings(), codec, store, Clock.systemUTC(), new SimpleMeterRegistry());
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Watcher watcher = Watcher.transactional(config, kafka.settings(), codec, store, Clock.systemUTC(), registry);
         watchers.add(watcher);
+        registries.put(watcher, registry);
         watcher.start();
         return watcher;
+    }
+
+    private double count(Watcher watcher, String counter) {
+        return registries.get(watcher).get(counter).counter().count();
     }
 
     /** This test's change events, in offset order (one stack: one partition). */

@@ -28,6 +28,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class KafkaStateStore implements AutoCloseable {
     private static final Duration LOAD_TIMEOUT = Duration.ofSeconds(60);
+    private static final int FETCH_MAX_WAIT_MS = 50;
 
     private final KafkaSettings settings;
     private final String clientId;
@@ -56,7 +57,11 @@ public final class KafkaStateStore implements AutoCloseable {
                                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
                                 false,
                                 ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                                "read_committed")),
+                                "read_committed",
+                                // It reads to a known end and stops; closing waits for a fetch in
+                                // flight, which the broker would hold for the default 500 ms.
+                                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
+                                FETCH_MAX_WAIT_MS)),
                 new StringDeserializer(),
                 new StringDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(Topics.STATE, LOAD_TIMEOUT).stream()

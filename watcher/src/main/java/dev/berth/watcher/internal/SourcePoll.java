@@ -124,6 +124,17 @@ public final class SourcePoll {
         return new Outcome(published, config.pollInterval(), !published);
     }
 
+    /**
+     * Brings the mirror up to the source's branches (an {@code ls-remote}, then a fetch only when the
+     * branch moved) and publishes nothing: a standby keeps its mirror warm with it, so the poll it
+     * makes once elected finds the commits already fetched.
+     *
+     * @throws BerthException when the source cannot be reached or read
+     */
+    public void refresh(GitMirror mirror) {
+        readHead(mirror);
+    }
+
     /** The branch's head, fetched into the mirror when it moved; empty when the branch is gone. */
     private Optional<String> readHead(GitMirror mirror) {
         // An ls-remote costs one round trip; a fetch only follows when the branch moved (or vanished).

@@ -46,6 +46,16 @@ import org.eclipse.jgit.util.FileUtils;
 public final class GitMirror implements AutoCloseable {
     private static final RefSpec ALL_BRANCHES = new RefSpec("+refs/heads/*:refs/heads/*");
 
+    static {
+        // The first time JGit checks a file's snapshot on a file store it has not met (a fresh
+        // container's data directory), it measures that store's timestamp resolution and racy
+        // interval, writing a probe file for 3 s, and by default every snapshot check waits for it:
+        // the first poll took 3 s longer. In the background, JGit treats files as its conservative
+        // fallback (2 s resolution) says until the measurement is done: a file changed within that
+        // window is read again rather than trusted, so nothing is missed, only re-read.
+        FS.FileStoreAttributes.setBackground(true);
+    }
+
     private final GitSource source;
     private final Path directory;
     private final Repository repository;
