@@ -5,8 +5,9 @@
 # busybox:1.35 stand-in, with the C library the binaries link against. It keeps the upstream
 # image's conventions: ENTRYPOINT /bin/prometheus, default arguments --config.file=
 # /etc/prometheus/prometheus.yml --storage.tsdb.path=/prometheus, promtool in /bin, user nobody
-# (65534), port 9090, /prometheus writable. Labelled offline.stand-in=true. Does nothing when the
-# image exists or can be pulled. Grafana has no such stand-in (not packaged by Debian).
+# (65534), port 9090, /prometheus writable, a /tmp (promtool test rules writes there). Labelled
+# offline.stand-in=true. Does nothing when the image exists or can be pulled. Grafana has no such
+# stand-in (Debian does not package it).
 #
 # Usage: .ci/stand-in-prometheus.sh   (needs root for apt-get, a Docker Engine, busybox:1.35)
 set -euo pipefail
@@ -27,7 +28,7 @@ deb=$(ls "$work"/prometheus_*.deb)
 dpkg -x "$deb" "$work/deb"
 version=$(dpkg-deb -f "$deb" Version)
 echo "stand-in-prometheus: building $image from Debian's prometheus $version"
-mkdir -p "$work/image/bin" "$work/image/etc/prometheus" "$work/image/prometheus"
+mkdir -p "$work/image/bin" "$work/image/etc/prometheus" "$work/image/prometheus" "$work/image/tmp"
 cp "$work/deb/usr/bin/prometheus" "$work/deb/usr/bin/promtool" "$work/image/bin/"
 cp "$work/deb/etc/prometheus/prometheus.yml" "$work/image/etc/prometheus/prometheus.yml"
 # The shared libraries the binaries load (Debian builds them with cgo: the C library and its loader).
@@ -40,7 +41,7 @@ printf 'root:x:0:\nnobody:x:65534:\n' >"$work/image/etc/group"
 cat >"$work/image/Dockerfile" <<DOCKERFILE
 FROM busybox:1.35
 COPY . /
-RUN rm /Dockerfile && chown -R 65534:65534 /etc/prometheus /prometheus
+RUN rm /Dockerfile && chmod 1777 /tmp && chown -R 65534:65534 /etc/prometheus /prometheus
 USER nobody
 EXPOSE 9090
 VOLUME ["/prometheus"]

@@ -142,15 +142,18 @@ class ComposeStackIT {
                       - %s:/hook:ro
                     ports:
                       - "127.0.0.1:${IT_SINK_PORT}:8080"
-                  # The shipped prometheus.yml with 2 s intervals, and the shipped one for promtool.
+                  # The shipped prometheus.yml with 2 s intervals; the shipped one and the rules' unit
+                  # tests for promtool.
                   prometheus:
                     volumes:
                       - %s:/etc/prometheus/prometheus.yml:ro
                       - %s:/etc/prometheus/shipped/prometheus.yml:ro
+                      - %s:/etc/prometheus/alerts_test.yml:ro
                 """.formatted(
                         sink.resolve("hook"),
                         work.resolve("prometheus.yml"),
-                        ROOT.resolve("monitoring/prometheus/prometheus.yml")));
+                        ROOT.resolve("monitoring/prometheus/prometheus.yml"),
+                        ROOT.resolve("monitoring/prometheus/alerts_test.yml")));
         String shipped = Files.readString(ROOT.resolve("monitoring/prometheus/prometheus.yml"));
         String fast = shipped.replace("scrape_interval: 15s", "scrape_interval: 2s")
                 .replace("evaluation_interval: 15s", "evaluation_interval: 2s");
@@ -366,6 +369,17 @@ class ComposeStackIT {
                             "rules",
                             "/etc/prometheus/alerts.yml"))
                     .contains("SUCCESS: " + alertRules().size() + " rules found");
+            assertThat(run(
+                            Duration.ofSeconds(30),
+                            Map.of(),
+                            "docker",
+                            "exec",
+                            container,
+                            "promtool",
+                            "test",
+                            "rules",
+                            "/etc/prometheus/alerts_test.yml"))
+                    .contains("SUCCESS");
 
             // Every Berth service of the compose file, scraped on the compose network.
             await().atMost(Duration.ofMinutes(1))
@@ -508,13 +522,25 @@ class ComposeStackIT {
             assertThat(alerts())
                     .extracting(a -> a.substring(0, a.indexOf(' ')))
                     .containsOnly("BerthDeploymentFailed", "BerthRollback", "BerthServiceDown");
-
-            // By now every series the dashboard shows exists.
-            for (var e : dashboardExpressions().entrySet()) {
-                assertThat(query(e.getValue()))
-                        .as(e.getKey() + ": " + e.getValue())
-                        .isNotEmpty();
+            for (JsonNode alert : prometheus("/api/v1/alerts").path("alerts")) {
+                if (alert.path("labels").path("alertname").asText().equals("BerthDeploymentFailed")) {
+                    assertThat(alert.path("annotations").path("description").asText())
+                            .as("a whole number of deployments")
+                            .matches("[0-9]+ deployment\\(s\\) failed in the last 10 minutes\\. .*");
+                }
             }
+
+            // By now every series the dashboard shows exists. Kafka's per-partition lag shows up to a
+            // minute after a partition is assigned: Micrometer binds new Kafka metrics every 60 s.
+            await().atMost(Duration.ofSeconds(90))
+                    .pollInterval(Duration.ofSeconds(2))
+                    .untilAsserted(() -> {
+                        for (var e : dashboardExpressions().entrySet()) {
+                            assertThat(query(e.getValue()))
+                                    .as(e.getKey() + ": " + e.getValue())
+                                    .isNotEmpty();
+                        }
+                    });
         } catch (AssertionError | RuntimeException e) {
             throw new AssertionError(
                     e.getMessage() + "\n--- docker-compose logs ---\n"
