@@ -2,7 +2,8 @@
 # Builds a local stand-in for the Prometheus image the root docker-compose.yml names (profile
 # "monitoring"), on machines that cannot pull it (no registry reachable): Debian's prometheus
 # package (the real prometheus and promtool, older than the tag: bookworm has 2.42) on the
-# busybox:1.35 stand-in, with the C library the binaries link against. It keeps the upstream
+# busybox:1.35 stand-in, with the C library the binaries link against and the classic web UI
+# Debian's build serves (/classic/graph; no React UI). It keeps the upstream
 # image's conventions: ENTRYPOINT /bin/prometheus, default arguments --config.file=
 # /etc/prometheus/prometheus.yml --storage.tsdb.path=/prometheus, promtool in /bin, user nobody
 # (65534), port 9090, /prometheus writable, a /tmp (promtool test rules writes there). Labelled
@@ -30,6 +31,17 @@ version=$(dpkg-deb -f "$deb" Version)
 echo "stand-in-prometheus: building $image from Debian's prometheus $version"
 mkdir -p "$work/image/bin" "$work/image/etc/prometheus" "$work/image/prometheus" "$work/image/tmp"
 cp "$work/deb/usr/bin/prometheus" "$work/deb/usr/bin/promtool" "$work/image/bin/"
+# Debian's build serves the classic web UI from /usr/share/prometheus/web, whose scripts and fonts
+# are links into the JavaScript packages it depends on (and libjs-d3, rickshaw's): copy them in,
+# without moment-timezone's 200 MB of separate zone files (the UI loads the bundle that has them).
+libs=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/^ *//; s/[ (].*//' | grep -E '^(libjs-|fonts-)' || true)
+# shellcheck disable=SC2086 # one word a package
+(cd "$work" && apt-get download -qq $libs libjs-d3 2>/dev/null) ||
+  { echo "stand-in-prometheus: the web UI's JavaScript packages cannot be downloaded" >&2; exit 1; }
+for js in "$work"/*.deb; do [[ $js == "$deb" ]] || dpkg -x "$js" "$work/deb"; done
+rm -rf "$work/deb/usr/share/javascript/moment-timezone/data"
+mkdir -p "$work/image/usr/share/prometheus"
+cp -rL "$work/deb/usr/share/prometheus/web" "$work/image/usr/share/prometheus/"
 cp "$work/deb/etc/prometheus/prometheus.yml" "$work/image/etc/prometheus/prometheus.yml"
 # The shared libraries the binaries load (Debian builds them with cgo: the C library and its loader).
 for lib in $(ldd "$work/image/bin/prometheus" "$work/image/bin/promtool" | grep -o '/[^ ]*\.so[^ ]*' | sort -u); do
