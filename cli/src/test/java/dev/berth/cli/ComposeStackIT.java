@@ -1,13 +1,17 @@
 package dev.berth.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.testkit.GitRepos;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -32,6 +36,8 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /**
  * The root {@code docker-compose.yml} with its production override, as operators run it: the image
@@ -41,6 +47,13 @@ import org.junit.jupiter.api.TestMethodOrder;
  * containerised deployer and reported by the containerised notifier to a webhook receiver on the
  * compose network, and every service's {@code /metrics} parsed as Prometheus text; then a deployer
  * container killed during a rollout, which the other one finishes.
+ *
+ * <p>With the {@code monitoring} profile's Prometheus (its image, or the stand-in {@code
+ * .ci/stand-in-prometheus.sh} builds), also: {@code promtool} accepts the mounted configuration and
+ * rules, every Berth service is a healthy scrape target, every dashboard and alert expression
+ * evaluates, and the deployment-failed, rollback and service-down alerts go off when those things
+ * happen. Prometheus runs the shipped files, except that the test's copy of {@code prometheus.yml}
+ * scrapes and evaluates every 2 s instead of 15 s. Grafana is not started (no image here).
  *
  * <p>Skipped without docker-compose or without the base images (see {@code .ci/stand-in-jdk.sh}).
  * Everything it creates (containers, networks, volumes, the deployed stack, the image tag) is
@@ -56,6 +69,7 @@ class ComposeStackIT {
     private static final String STACK_PROJECT = ENV + "-demo";
     private static final Duration COMPOSE_TIMEOUT = Duration.ofMinutes(4);
     private static final String SECRET = "s3cret-" + UUID.randomUUID();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private static final String STACK = """
                         services:
@@ -76,6 +90,9 @@ class ComposeStackIT {
     private static Path work;
     private static GitRepos repo;
     private static int sinkPort;
+    private static int prometheusPort;
+    private static @Nullable String slowSha;
+    private static boolean prometheusStarted;
     private static boolean imageBuilt;
     private static boolean composeStarted;
 
@@ -125,7 +142,23 @@ class ComposeStackIT {
                       - %s:/hook:ro
                     ports:
                       - "127.0.0.1:${IT_SINK_PORT}:8080"
-                """.formatted(sink.resolve("hook")));
+                  # The shipped prometheus.yml with 2 s intervals; the shipped one and the rules' unit
+                  # tests for promtool.
+                  prometheus:
+                    volumes:
+                      - %s:/etc/prometheus/prometheus.yml:ro
+                      - %s:/etc/prometheus/shipped/prometheus.yml:ro
+                      - %s:/etc/prometheus/alerts_test.yml:ro
+                """.formatted(
+                        sink.resolve("hook"),
+                        work.resolve("prometheus.yml"),
+                        ROOT.resolve("monitoring/prometheus/prometheus.yml"),
+                        ROOT.resolve("monitoring/prometheus/alerts_test.yml")));
+        String shipped = Files.readString(ROOT.resolve("monitoring/prometheus/prometheus.yml"));
+        String fast = shipped.replace("scrape_interval: 15s", "scrape_interval: 2s")
+                .replace("evaluation_interval: 15s", "evaluation_interval: 2s");
+        assertThat(fast).as("the test's prometheus.yml").isNotEqualTo(shipped);
+        Files.writeString(work.resolve("prometheus.yml"), fast);
 
         repo = GitRepos.create(work.resolve("repo"));
         repo.write("stacks/demo/compose.yaml", STACK).commit("Ops Person", "Add the demo stack");
@@ -155,15 +188,25 @@ class ComposeStackIT {
         env.put("BERTH_DEPLOYER_2_PORT", String.valueOf(opsPorts.get("deployer-2")));
         env.put("BERTH_NOTIFIER_PORT", String.valueOf(opsPorts.get("notifier")));
         env.put("IT_SINK_PORT", String.valueOf(sinkPort));
+        prometheusPort = freePort();
+        env.put("BERTH_PROMETHEUS_PORT", String.valueOf(prometheusPort));
         composeStarted = true;
         compose("up", "-d");
+        // Only Prometheus of the monitoring profile: Grafana's image cannot exist here.
+        if (succeeds("bash", ROOT.resolve(".ci/stand-in-prometheus.sh").toString())) {
+            prometheusStarted = true;
+            compose("--profile", "monitoring", "up", "-d", "--no-deps", "prometheus");
+        }
     }
 
     @AfterAll
     static void tearDown() throws Exception {
         List<String> problems = new ArrayList<>();
         if (composeStarted) {
-            attempt(problems, () -> compose("down", "--volumes", "--remove-orphans", "--timeout", "5"));
+            attempt(
+                    problems,
+                    () -> compose(
+                            "--profile", "monitoring", "down", "--volumes", "--remove-orphans", "--timeout", "5"));
         }
         // The stack the containerised deployer created on the engine.
         attempt(problems, () -> removeLabelled("container", "rm", "-f", "-v"));
@@ -297,6 +340,92 @@ class ComposeStackIT {
 
     @Test
     @Order(2)
+    void prometheusScrapesEveryServiceAndEvaluatesEveryRuleAndDashboardQuery() throws Exception {
+        assumeTrue(prometheusStarted, "no Prometheus image, and .ci/stand-in-prometheus.sh could not build one");
+        try {
+            String container =
+                    compose("--profile", "monitoring", "ps", "-q", "prometheus").strip();
+            for (String config : List.of("/etc/prometheus/prometheus.yml", "/etc/prometheus/shipped/prometheus.yml")) {
+                assertThat(run(
+                                Duration.ofSeconds(30),
+                                Map.of(),
+                                "docker",
+                                "exec",
+                                container,
+                                "promtool",
+                                "check",
+                                "config",
+                                config))
+                        .contains("SUCCESS");
+            }
+            assertThat(run(
+                            Duration.ofSeconds(30),
+                            Map.of(),
+                            "docker",
+                            "exec",
+                            container,
+                            "promtool",
+                            "check",
+                            "rules",
+                            "/etc/prometheus/alerts.yml"))
+                    .contains("SUCCESS: " + alertRules().size() + " rules found");
+            assertThat(run(
+                            Duration.ofSeconds(30),
+                            Map.of(),
+                            "docker",
+                            "exec",
+                            container,
+                            "promtool",
+                            "test",
+                            "rules",
+                            "/etc/prometheus/alerts_test.yml"))
+                    .contains("SUCCESS");
+
+            // Every Berth service of the compose file, scraped on the compose network.
+            await().atMost(Duration.ofMinutes(1))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .untilAsserted(() -> {
+                        Map<String, String> health = new LinkedHashMap<>();
+                        for (JsonNode target :
+                                prometheus("/api/v1/targets?state=active").path("activeTargets")) {
+                            health.put(
+                                    target.path("labels").path("instance").asText(),
+                                    target.path("health").asText() + " "
+                                            + target.path("lastError").asText());
+                        }
+                        assertThat(health)
+                                .containsOnlyKeys(opsPorts.keySet().stream()
+                                        .map(s -> s + ":8484")
+                                        .toList())
+                                .allSatisfy((instance, state) ->
+                                        assertThat(state).as(instance).isEqualTo("up "));
+                    });
+            assertThat(query("up{job=\"berth\"} == 1")).hasSize(4);
+
+            // Every expression the dashboard and the rules hold evaluates (a second scrape is in).
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .until(() ->
+                            query("count_over_time(up{job=\"berth\"}[1m]) >= 2").size() == 4);
+            Map<String, String> expressions = new LinkedHashMap<>(dashboardExpressions());
+            alertRules().forEach((alert, expr) -> expressions.put("alert " + alert, expr));
+            for (var e : expressions.entrySet()) {
+                assertThatCode(() -> query(e.getValue()))
+                        .as(e.getKey() + ": " + e.getValue())
+                        .doesNotThrowAnyException();
+            }
+            // Nothing has gone wrong yet: no alert is pending or firing.
+            assertThat(prometheus("/api/v1/alerts").path("alerts")).isEmpty();
+        } catch (AssertionError | RuntimeException e) {
+            throw new AssertionError(
+                    e.getMessage() + "\n--- docker-compose logs ---\n"
+                            + compose("--profile", "monitoring", "logs", "--no-color", "--tail", "40", "prometheus"),
+                    e);
+        }
+    }
+
+    @Test
+    @Order(3)
     void aDeployerKilledDuringARolloutIsTakenOverByTheOther() {
         try {
             awaitWebOn(null);
@@ -306,6 +435,7 @@ class ComposeStackIT {
                             STACK.replace("mkdir -p /www", "sleep 15; mkdir -p /www")
                                     .replace("retries: 10", "retries: 10\n      start_period: 40s"))
                     .commit("Ops Person", "A slow start");
+            slowSha = sha;
             String deploying = "deploying " + ENV + "/demo @" + sha.substring(0, 7);
             String deployed = "deployed " + ENV + "/demo @" + sha.substring(0, 7);
             Map<String, String> ids =
@@ -358,6 +488,157 @@ class ComposeStackIT {
                     e);
         }
     }
+
+    @Test
+    @Order(4)
+    void theAlertsGoOffWhenADeploymentFailsAStackIsRolledBackAndADeployerIsDown() throws Exception {
+        assumeTrue(prometheusStarted, "no Prometheus image, and .ci/stand-in-prometheus.sh could not build one");
+        assumeTrue(slowSha != null, "the deployer-kill test did not run");
+        try {
+            // The killed deployer: down, pending until BerthServiceDown's `for: 1m` has passed.
+            // The interrupted deployment the survivor reported: BerthDeploymentFailed (no `for:`).
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .untilAsserted(() -> assertThat(alerts())
+                            .contains("BerthDeploymentFailed firing")
+                            .containsAnyOf("BerthServiceDown pending", "BerthServiceDown firing"));
+
+            // A revision whose health check never passes: the gate fails, the stack goes back.
+            String sha = repo.write(
+                            "stacks/demo/compose.yaml",
+                            STACK.replace(
+                                            "[\"CMD\", \"wget\", \"-q\", \"-O\", \"/dev/null\", \"http://127.0.0.1:8080/\"]",
+                                            "[\"CMD\", \"false\"]")
+                                    .replace("retries: 10", "retries: 1"))
+                    .commit("Ops Person", "A health check that always fails");
+            await().atMost(Duration.ofMinutes(2))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .untilAsserted(() -> assertThat(compose("logs", "--no-color", "deployer-1", "deployer-2"))
+                            .contains("failed " + ENV + "/demo @" + sha.substring(0, 7))
+                            .contains("rolled back"));
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .untilAsserted(() -> assertThat(alerts()).contains("BerthRollback firing"));
+            assertThat(alerts())
+                    .extracting(a -> a.substring(0, a.indexOf(' ')))
+                    .containsOnly("BerthDeploymentFailed", "BerthRollback", "BerthServiceDown");
+            for (JsonNode alert : prometheus("/api/v1/alerts").path("alerts")) {
+                if (alert.path("labels").path("alertname").asText().equals("BerthDeploymentFailed")) {
+                    assertThat(alert.path("annotations").path("description").asText())
+                            .as("a whole number of deployments")
+                            .matches("[0-9]+ deployment\\(s\\) failed in the last 10 minutes\\. .*");
+                }
+            }
+
+            // By now every series the dashboard shows exists. Kafka's per-partition lag shows up to a
+            // minute after a partition is assigned: Micrometer binds new Kafka metrics every 60 s.
+            await().atMost(Duration.ofSeconds(90))
+                    .pollInterval(Duration.ofSeconds(2))
+                    .untilAsserted(() -> {
+                        for (var e : dashboardExpressions().entrySet()) {
+                            assertThat(query(e.getValue()))
+                                    .as(e.getKey() + ": " + e.getValue())
+                                    .isNotEmpty();
+                        }
+                    });
+        } catch (AssertionError | RuntimeException e) {
+            throw new AssertionError(
+                    e.getMessage() + "\n--- docker-compose logs ---\n"
+                            + compose(
+                                    "--profile",
+                                    "monitoring",
+                                    "logs",
+                                    "--no-color",
+                                    "--tail",
+                                    "40",
+                                    "deployer-1",
+                                    "deployer-2",
+                                    "prometheus"),
+                    e);
+        }
+    }
+
+    /** Prometheus's active alerts, as "name state". */
+    private List<String> alerts() throws IOException, InterruptedException {
+        List<String> alerts = new ArrayList<>();
+        for (JsonNode alert : prometheus("/api/v1/alerts").path("alerts")) {
+            alerts.add(alert.path("labels").path("alertname").asText() + " "
+                    + alert.path("state").asText());
+        }
+        return alerts;
+    }
+
+    /** The result of an instant query; throws naming Prometheus's error when it does not evaluate. */
+    private List<JsonNode> query(String promql) throws IOException, InterruptedException {
+        List<JsonNode> result = new ArrayList<>();
+        prometheus("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8))
+                .path("result")
+                .forEach(result::add);
+        return result;
+    }
+
+    /** The {@code data} of a Prometheus HTTP API answer, which must be a success. */
+    private JsonNode prometheus(String path) throws IOException, InterruptedException {
+        HttpResponse<String> response = get(prometheusPort, path);
+        JsonNode body = JSON.readTree(response.body());
+        if (response.statusCode() != 200
+                || !"success".equals(body.path("status").asText())) {
+            throw new IllegalStateException(path + ": HTTP " + response.statusCode() + " "
+                    + body.path("errorType").asText() + ": "
+                    + body.path("error").asText());
+        }
+        return body.path("data");
+    }
+
+    /** Each alert rule's expression, by alert name. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> alertRules() throws IOException {
+        var rules = (Map<String, Object>) new Load(LoadSettings.builder().build())
+                .loadFromString(Files.readString(ROOT.resolve("monitoring/prometheus/alerts.yml")));
+        Map<String, String> expressions = new LinkedHashMap<>();
+        for (var group : (List<Map<String, Object>>) rules.get("groups")) {
+            for (var rule : (List<Map<String, Object>>) group.get("rules")) {
+                expressions.put((String) rule.get("alert"), (String) rule.get("expr"));
+            }
+        }
+        return expressions;
+    }
+
+    /**
+     * Each dashboard query (panel title and target ref), Grafana's variables replaced as Grafana would:
+     * its interval variables by durations, template variables by a regular expression matching all.
+     */
+    private static Map<String, String> dashboardExpressions() throws IOException {
+        Map<String, String> expressions = new LinkedHashMap<>();
+        try (var files = Files.list(ROOT.resolve("monitoring/grafana/dashboards"))) {
+            for (Path file :
+                    files.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
+                List<JsonNode> panels = new ArrayList<>();
+                JSON.readTree(Files.readString(file)).path("panels").forEach(panels::add);
+                for (int i = 0; i < panels.size(); i++) {
+                    panels.get(i).path("panels").forEach(panels::add);
+                    for (JsonNode target : panels.get(i).path("targets")) {
+                        String expr = target.path("expr").asText();
+                        if (!expr.isBlank()) {
+                            expressions.put(
+                                    file.getFileName() + " \""
+                                            + panels.get(i).path("title").asText() + "\" "
+                                            + target.path("refId").asText(),
+                                    GRAFANA_VARIABLE.matcher(expr).replaceAll(m -> switch (m.group(1)) {
+                                        case "__rate_interval", "__interval" -> "1m";
+                                        case "__range" -> "1h";
+                                        case "__range_s" -> "3600";
+                                        default -> ".*";
+                                    }));
+                        }
+                    }
+                }
+            }
+        }
+        return expressions;
+    }
+
+    private static final Pattern GRAFANA_VARIABLE = Pattern.compile("\\$\\{?(\\w+)(?::\\w+)?}?");
 
     /** The container id of a compose service. */
     private static String container(String service) {

@@ -14,9 +14,10 @@ import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /**
- * The monitoring profile's files, checked without Prometheus or Grafana (neither image is on these
- * machines): the alert rules the issue asks for, scrape targets that are the compose file's
- * services, and a dashboard Grafana can load.
+ * The monitoring profile's files, checked without Prometheus or Grafana: the alert rules the issue
+ * asks for, each with a unit test for {@code promtool test rules}, scrape targets that are the
+ * compose file's services, and a dashboard Grafana can load on the provisioned datasource.
+ * ComposeStackIT runs Prometheus itself on these files (Grafana's image is not on these machines).
  */
 class MonitoringFilesTest {
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
@@ -51,6 +52,18 @@ class MonitoringFilesTest {
                         "BerthConsumerLagGrowing",
                         "BerthDeadLetterNotEmpty")
                 .doesNotHaveDuplicates();
+        // Each rule has a case in alerts_test.yml in which it fires.
+        Map<String, Object> tests = yaml("monitoring/prometheus/alerts_test.yml");
+        assertThat((List<String>) tests.get("rule_files")).containsExactly("alerts.yml");
+        List<String> firing = new ArrayList<>();
+        for (Map<String, Object> test : (List<Map<String, Object>>) tests.get("tests")) {
+            for (Map<String, Object> check : (List<Map<String, Object>>) test.get("alert_rule_test")) {
+                if (check.get("exp_alerts") instanceof List<?> expected && !expected.isEmpty()) {
+                    firing.add((String) check.get("alertname"));
+                }
+            }
+        }
+        assertThat(firing).containsAll(alerts);
     }
 
     @Test
@@ -77,6 +90,7 @@ class MonitoringFilesTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
     void theDashboardIsGrafanaJsonOnTheProvisionedDatasource() throws Exception {
         JsonNode dashboard =
                 new ObjectMapper().readTree(Files.readString(ROOT.resolve("monitoring/grafana/dashboards/berth.json")));
@@ -87,8 +101,31 @@ class MonitoringFilesTest {
                     .as(panel.path("title").asText())
                     .isEqualTo("prometheus");
             assertThat(panel.path("targets").get(0).path("expr").asText()).isNotBlank();
+            for (JsonNode target : panel.path("targets")) {
+                assertThat(target.path("datasource").path("uid").asText("prometheus"))
+                        .as(panel.path("title").asText() + " "
+                                + target.path("refId").asText())
+                        .isEqualTo("prometheus");
+            }
         }
-        assertThat(Files.readString(ROOT.resolve("monitoring/grafana/provisioning/datasources/prometheus.yml")))
-                .contains("uid: prometheus");
+        // The provisioned datasource is that uid, on the compose file's Prometheus service.
+        var datasources = (List<Map<String, Object>>) yaml("monitoring/grafana/provisioning/datasources/prometheus.yml")
+                .get("datasources");
+        assertThat(datasources)
+                .singleElement()
+                .satisfies(d -> assertThat(d)
+                        .containsEntry("uid", "prometheus")
+                        .containsEntry("type", "prometheus")
+                        .containsEntry("url", "http://prometheus:9090"));
+        // Grafana finds the dashboard where the compose file mounts it.
+        var grafana = (Map<String, Object>)
+                ((Map<String, Object>) yaml("docker-compose.yml").get("services")).get("grafana");
+        var providers = (List<Map<String, Object>>)
+                yaml("monitoring/grafana/provisioning/dashboards/berth.yml").get("providers");
+        String dashboards = (String) ((Map<String, Object>) providers.get(0).get("options")).get("path");
+        assertThat((List<String>) grafana.get("volumes"))
+                .contains("./monitoring/grafana/dashboards:" + dashboards + ":ro");
+        assertThat((Map<String, Object>) grafana.get("environment"))
+                .containsEntry("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH", dashboards + "/berth.json");
     }
 }

@@ -70,6 +70,9 @@ public final class StackApplier {
     private static final String OLD_SUFFIX = "-berth-old";
     private static final String NEW_SUFFIX = "-berth-new";
     private static final String FAILED_SUFFIX = "-berth-failed";
+    // The outcomes berth.deployments counts.
+    private static final String SUCCEEDED = "succeeded";
+    private static final String FAILED = "failed";
 
     private final DockerEngine engine;
     private final EventPublisher publisher;
@@ -109,6 +112,26 @@ public final class StackApplier {
         this.stages = new Stages(registry);
         this.duration = Timer.builder("berth.deployment.duration")
                 .description("Time from a deployment's start to its outcome")
+                .register(registry);
+        // Each series is exported at 0 from the start: Prometheus's increase() cannot see the first
+        // increment of a series that appears at 1, so the deployment-failed and rollback alerts
+        // would miss a deployer's first failure (an environment served without being named in the
+        // configuration gets its rollback series at that first rollback).
+        List.of(SUCCEEDED, FAILED).forEach(this::deployments);
+        config.environments().forEach(this::rollbacks);
+    }
+
+    private Counter deployments(String outcome) {
+        return Counter.builder("berth.deployments")
+                .description("Deployments by outcome")
+                .tag("outcome", outcome)
+                .register(registry);
+    }
+
+    private Counter rollbacks(String environment) {
+        return Counter.builder("berth.rollbacks")
+                .description("Stacks put back on their last good revision after a failed gate")
+                .tag("environment", environment)
                 .register(registry);
     }
 
@@ -1000,7 +1023,7 @@ public final class StackApplier {
                     Duration.between(d.incoming().time(), d.begin()));
             stages.record(Stages.Stage.APPLIED_TO_HEALTHY, environment, took);
         }
-        record("succeeded", took);
+        record(SUCCEEDED, took);
         return new Result(d.id(), kind, "", terminal);
     }
 
@@ -1026,13 +1049,9 @@ public final class StackApplier {
                         d.stack(), d.id(), d.commit(), f.service(), f.reason(), f.evidence(), took, rolledBackTo));
         info("failed " + d.stack() + " @" + d.commit().shortSha() + ": " + f.reason()
                 + (f.evidence().isEmpty() ? "" : "\n" + f.evidence().indent(9).stripTrailing()));
-        record("failed", took);
+        record(FAILED, took);
         if (rolledBackTo != null) {
-            Counter.builder("berth.rollbacks")
-                    .description("Stacks put back on their last good revision after a failed gate")
-                    .tag("environment", d.stack().environment())
-                    .register(registry)
-                    .increment();
+            rollbacks(d.stack().environment()).increment();
         }
         return new Result(d.id(), kind, f.reason(), terminal);
     }
@@ -1043,11 +1062,7 @@ public final class StackApplier {
     }
 
     private void record(String outcome, Duration took) {
-        Counter.builder("berth.deployments")
-                .description("Deployments by outcome")
-                .tag("outcome", outcome)
-                .register(registry)
-                .increment();
+        deployments(outcome).increment();
         duration.record(took);
     }
 
