@@ -346,39 +346,11 @@ class ComposeStackIT {
             String container =
                     compose("--profile", "monitoring", "ps", "-q", "prometheus").strip();
             for (String config : List.of("/etc/prometheus/prometheus.yml", "/etc/prometheus/shipped/prometheus.yml")) {
-                assertThat(run(
-                                Duration.ofSeconds(30),
-                                Map.of(),
-                                "docker",
-                                "exec",
-                                container,
-                                "promtool",
-                                "check",
-                                "config",
-                                config))
-                        .contains("SUCCESS");
+                assertThat(promtool(container, "check", "config", config)).contains("SUCCESS");
             }
-            assertThat(run(
-                            Duration.ofSeconds(30),
-                            Map.of(),
-                            "docker",
-                            "exec",
-                            container,
-                            "promtool",
-                            "check",
-                            "rules",
-                            "/etc/prometheus/alerts.yml"))
+            assertThat(promtool(container, "check", "rules", "/etc/prometheus/alerts.yml"))
                     .contains("SUCCESS: " + alertRules().size() + " rules found");
-            assertThat(run(
-                            Duration.ofSeconds(30),
-                            Map.of(),
-                            "docker",
-                            "exec",
-                            container,
-                            "promtool",
-                            "test",
-                            "rules",
-                            "/etc/prometheus/alerts_test.yml"))
+            assertThat(promtool(container, "test", "rules", "/etc/prometheus/alerts_test.yml"))
                     .contains("SUCCESS");
 
             // Every Berth service of the compose file, scraped on the compose network.
@@ -755,6 +727,13 @@ class ComposeStackIT {
                 work.resolve("it.yml").toString()));
         command.addAll(Arrays.asList(args));
         return run(COMPOSE_TIMEOUT, env, command.toArray(String[]::new));
+    }
+
+    /** Runs promtool in the Prometheus container; its output. */
+    private static String promtool(String container, String... args) {
+        List<String> command = new ArrayList<>(List.of("docker", "exec", container, "promtool"));
+        command.addAll(List.of(args));
+        return run(Duration.ofSeconds(30), Map.of(), command.toArray(String[]::new));
     }
 
     private static void removeLabelled(String kind, String... remove) {
