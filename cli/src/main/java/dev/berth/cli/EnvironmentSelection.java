@@ -5,8 +5,8 @@ import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --environment} of {@code berth watcher} and {@code berth deployer}: on flags alone the one
- * environment the service serves; with environment files, which of them it serves.
+ * {@code --environment} of {@code berth run}, {@code berth watcher} and {@code berth deployer}: on flags
+ * alone the one environment the process serves; with environment files, which of them it serves.
  */
 final class EnvironmentSelection {
     /** The environment of a service run on flags alone, when {@code --environment} is not given. */

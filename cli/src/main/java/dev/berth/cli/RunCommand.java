@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
             "Run the whole pipeline in one process: watch a config repository, deploy its stacks to the local"
                     + " Docker Engine, and report outcomes.",
             "With --environments or --environment-file it runs each environment those files declare, one"
-                    + " watcher and one deployer worker each (see docs/environments.md). Flags given as well override"
+                    + " watcher and one deployer worker each (or those --environment selects; see"
+                    + " docs/environments.md). Flags given as well override"
                     + " (or, for --allow, --webhook and --slack-webhook, add to) every file's value.",
             "Without --bootstrap-servers it starts an embedded Kafka whose data lives in --data-dir.",
             "Ctrl-C stops Berth; deployed containers keep running."
@@ -34,13 +35,8 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     EnvironmentFileOptions environmentFiles = new EnvironmentFileOptions();
 
-    @Option(
-            names = "--environment",
-            defaultValue = "dev",
-            paramLabel = "<name>",
-            description = "Environment the stacks of --repo belong to (default: ${DEFAULT-VALUE}; not with environment"
-                    + " files, which name their environments).")
-    String environment = "dev";
+    @Mixin
+    EnvironmentSelection selection = new EnvironmentSelection();
 
     @Option(
             names = "--repo",
@@ -153,7 +149,7 @@ final class RunCommand implements Callable<Integer> {
             environments = List.of(Environments.fromFlags(
                     repository,
                     source.branch,
-                    environment,
+                    selection.single(),
                     source.pollInterval,
                     absoluteDir,
                     policy,
@@ -164,15 +160,11 @@ final class RunCommand implements Callable<Integer> {
                     workDir));
             notifier = Environments.notifier(List.of(), hostVariables, webhooks, slackWebhooks);
         } else {
-            if (given("--environment")) {
-                throw new Berth.UsageException("--environment names the environment of --repo; with environment"
-                        + " files, each environment is named by its file (dev.yaml is dev): leave --environment out");
-            }
-            List<EnvironmentFile> files = environmentFiles.read();
+            List<EnvironmentFile> files = selection.select(environmentFiles.read());
             if (webhook != null && files.size() > 1) {
                 throw new Berth.UsageException("--webhook-listen serves one environment in this version, and "
-                        + files.size() + " environment files are given: run one berth per environment to take push"
-                        + " webhooks, or leave --webhook-listen out (the watchers poll)");
+                        + files.size() + " environments are given: select one with --environment <name> (one berth"
+                        + " per environment takes push webhooks), or leave --webhook-listen out (the watchers poll)");
             }
             Environments.Overrides overrides = new Environments.Overrides(
                     repository,

@@ -74,11 +74,11 @@ class RunCommandTest {
     }
 
     @Test
-    void environmentWithEnvironmentFilesIsAUsageError() throws IOException {
+    void environmentWithEnvironmentFilesSelectsAndAnUnknownOneIsAUsageError() throws IOException {
         Path file = environmentFile("dev.yaml", "name: dev\nsource: {repository: r}\n");
-        assertThat(runWithout("--environment-file", file.toString(), "--environment", "dev"))
+        assertThat(runWithout("--environment-file", file.toString(), "--environment", "prod"))
                 .isEqualTo(2);
-        assertThat(err.toString()).contains("each environment is named by its file");
+        assertThat(err.toString()).contains("prod").contains("dev");
     }
 
     @Test
