@@ -47,6 +47,19 @@ final class EnvironmentFileOptions {
     }
 
     /**
+     * Refuses, without environment files, an option that means something only with them.
+     *
+     * @param means what the option does with files: {@code holds the secrets environment files name}
+     * @throws Berth.UsageException naming the option and the fix, when it is given without files
+     */
+    void requireFor(String option, boolean given, String means) {
+        if (given && !given()) {
+            throw new Berth.UsageException(option + " " + means + ", and none are given: give --environments <dir>"
+                    + " or --environment-file <file>, or leave " + option + " out");
+        }
+    }
+
+    /**
      * Refuses, next to environment files, a flag whose value the files set: the processes that read one
      * set of files (a watcher, deployers, a notifier) must agree on it.
      *

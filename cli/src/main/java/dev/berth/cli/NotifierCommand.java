@@ -104,17 +104,16 @@ final class NotifierCommand implements Callable<Integer> {
      * files, named {@code <environment>.<name>} as {@code berth run} names them.
      */
     NotifierConfig config(List<URI> hooks, List<URI> slack) {
+        environmentFiles.requireFor(
+                "--secrets-file",
+                secretsFile != null,
+                "holds the secrets environment files name (channel URLs, signing secrets, headers)");
+        environmentFiles.requireFor(
+                "--environment",
+                !environments.isEmpty(),
+                "selects environments of environment files (without files the notifier reports every"
+                        + " environment's events to its webhooks)");
         if (!environmentFiles.given()) {
-            if (secretsFile != null) {
-                throw new Berth.UsageException("--secrets-file holds the secrets environment files name, and none"
-                        + " are given: give --environments <dir> or --environment-file <file>, or leave --secrets-file"
-                        + " out");
-            }
-            if (!environments.isEmpty()) {
-                throw new Berth.UsageException("--environment selects environments of environment files, and none are"
-                        + " given: give --environments <dir> or --environment-file <file>, or leave --environment out"
-                        + " (without files the notifier reports every environment's events to its webhooks)");
-            }
             return NotifierConfig.defaults().withWebhooks(hooks).withSlackWebhooks(slack);
         }
         List<EnvironmentFile> files = Environments.select(environmentFiles.read(), environments, "--environment");

@@ -108,12 +108,9 @@ final class WatcherCommand implements Callable<Integer> {
      */
     List<WatcherConfig> configs() {
         WebhookConfig webhook = webhookOptions.config();
+        environmentFiles.requireFor(
+                "--secrets-file", secretsFile != null, "holds the secrets environment files name (git credentials)");
         if (!environmentFiles.given()) {
-            if (secretsFile != null) {
-                throw new Berth.UsageException("--secrets-file holds the secrets environment files name, and none"
-                        + " are given: give --environments <dir> or --environment-file <file>, or leave --secrets-file"
-                        + " out");
-            }
             if (repository == null) {
                 throw new Berth.UsageException("give --repo (the config repository), or environment files with"
                         + " --environments <dir> or --environment-file <file>");
