@@ -33,6 +33,7 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -112,17 +113,14 @@ class ComposeStackIT {
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
+    /** Why this class skips its tests here (each test reports it), or null. */
+    private @Nullable String skipReason;
+
     @BeforeAll
     void bringUp() throws Exception {
-        String missing = composeMissing();
-        assumeTrue(missing == null, missing);
-        assumeTrue(succeeds("docker", "info"), "no Docker Engine answers");
-        assumeTrue(Files.isRegularFile(ROOT.resolve("cli/target/berth.jar")), "cli/target/berth.jar is not built");
-        assumeTrue(
-                succeeds("bash", ROOT.resolve(".ci/stand-in-jdk.sh").toString()),
-                "eclipse-temurin:17-jdk can neither be pulled nor stood in for");
-        for (String image : List.of("busybox:1.35", "apache/kafka:4.3.1")) {
-            assumeTrue(succeeds("docker", "image", "inspect", image), image + " is not present");
+        skipReason = whyUnavailable();
+        if (skipReason != null) {
+            return;
         }
 
         work = ROOT.resolve("cli/target/compose-it-" + id);
@@ -211,6 +209,34 @@ class ComposeStackIT {
             prometheusStarted = true;
             compose("--profile", "monitoring", "up", "-d", "--no-deps", "prometheus");
         }
+    }
+
+    @BeforeEach
+    void skipWhenUnavailable() {
+        assumeTrue(skipReason == null, skipReason);
+    }
+
+    /** Why the pipeline cannot run here: no such Compose, Docker Engine, jar or base image; or null. */
+    private @Nullable String whyUnavailable() {
+        String missing = composeMissing();
+        if (missing != null) {
+            return missing;
+        }
+        if (!succeeds("docker", "info")) {
+            return "no Docker Engine answers";
+        }
+        if (!Files.isRegularFile(ROOT.resolve("cli/target/berth.jar"))) {
+            return "cli/target/berth.jar is not built";
+        }
+        if (!succeeds("bash", ROOT.resolve(".ci/stand-in-jdk.sh").toString())) {
+            return "eclipse-temurin:17-jdk can neither be pulled nor stood in for";
+        }
+        for (String base : List.of("busybox:1.35", "apache/kafka:4.3.1")) {
+            if (!succeeds("docker", "image", "inspect", base)) {
+                return base + " is not present";
+            }
+        }
+        return null;
     }
 
     @AfterAll
