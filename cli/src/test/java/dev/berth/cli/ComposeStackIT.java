@@ -241,6 +241,9 @@ class ComposeStackIT {
 
     @AfterAll
     void tearDown() throws Exception {
+        if (skipReason != null) {
+            return; // nothing was created
+        }
         List<String> problems = new ArrayList<>();
         if (composeStarted) {
             attempt(
