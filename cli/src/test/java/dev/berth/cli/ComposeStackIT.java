@@ -25,6 +25,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -32,9 +33,11 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
@@ -55,20 +58,19 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
  * happen. Prometheus runs the shipped files, except that the test's copy of {@code prometheus.yml}
  * scrapes and evaluates every 2 s instead of 15 s. Grafana is not started (no image here).
  *
+ * <p>Runs docker-compose (1.29.2 here); {@link ComposeV2StackIT} runs the same with Compose v2
+ * ({@code docker compose}) by overriding {@link #composeCommand()}: each class has its own
+ * instance (the state is per instance, not static), project name, image tag and ports.
+ *
  * <p>Skipped without docker-compose or without the base images (see {@code .ci/stand-in-jdk.sh}).
  * Everything it creates (containers, networks, volumes, the deployed stack, the image tag) is
  * removed afterwards, also on failure.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ComposeStackIT {
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
-    private static final String ID = UUID.randomUUID().toString().substring(0, 8);
-    private static final String PROJECT = "berthit" + ID;
-    private static final String ENV = "it" + ID;
-    private static final String IMAGE = "berth:it-" + ID;
-    private static final String STACK_PROJECT = ENV + "-demo";
     private static final Duration COMPOSE_TIMEOUT = Duration.ofMinutes(4);
-    private static final String SECRET = "s3cret-" + UUID.randomUUID();
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static final String STACK = """
@@ -85,39 +87,49 @@ class ComposeStackIT {
                               retries: 10
                         """;
 
-    private static final Map<String, String> env = new HashMap<>();
-    private static final Map<String, Integer> opsPorts = new LinkedHashMap<>();
-    private static Path work;
-    private static GitRepos repo;
-    private static int sinkPort;
-    private static int prometheusPort;
-    private static @Nullable String slowSha;
-    private static boolean prometheusStarted;
-    private static boolean imageBuilt;
-    private static boolean composeStarted;
+    // Unique per run and per class (ComposeV2StackIT runs its own pipeline: "v2" + 8 hex digits).
+    private final String id = getClass()
+                    .getSimpleName()
+                    .toLowerCase(Locale.ROOT)
+                    .replace("compose", "")
+                    .replace("stackit", "")
+            + UUID.randomUUID().toString().substring(0, 8);
+    private final String project = "berthit" + id;
+    private final String environment = "it" + id;
+    private final String image = "berth:it-" + id;
+    private final String stackProject = environment + "-demo";
+    private final String secret = "s3cret-" + UUID.randomUUID();
+    private final Map<String, String> env = new HashMap<>();
+    private final Map<String, Integer> opsPorts = new LinkedHashMap<>();
+    private Path work;
+    private GitRepos repo;
+    private int sinkPort;
+    private int prometheusPort;
+    private @Nullable String slowSha;
+    private boolean prometheusStarted;
+    private boolean imageBuilt;
+    private boolean composeStarted;
 
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
+    /** Why this class skips its tests here (each test reports it), or null. */
+    private @Nullable String skipReason;
+
     @BeforeAll
-    static void bringUp() throws Exception {
-        assumeTrue(succeeds("docker-compose", "version"), "docker-compose is not installed");
-        assumeTrue(succeeds("docker", "info"), "no Docker Engine answers");
-        assumeTrue(Files.isRegularFile(ROOT.resolve("cli/target/berth.jar")), "cli/target/berth.jar is not built");
-        assumeTrue(
-                succeeds("bash", ROOT.resolve(".ci/stand-in-jdk.sh").toString()),
-                "eclipse-temurin:17-jdk can neither be pulled nor stood in for");
-        for (String image : List.of("busybox:1.35", "apache/kafka:4.3.1")) {
-            assumeTrue(succeeds("docker", "image", "inspect", image), image + " is not present");
+    void bringUp() throws Exception {
+        skipReason = whyUnavailable();
+        if (skipReason != null) {
+            return;
         }
 
-        work = ROOT.resolve("cli/target/compose-it-" + ID);
+        work = ROOT.resolve("cli/target/compose-it-" + id);
         Files.createDirectories(work);
         Path deployerDir = Files.createDirectories(work.resolve("deployer"));
         // The containers run as uid 10001: they read the repository and write the deployers' files.
         Files.setPosixFilePermissions(deployerDir, PosixFilePermissions.fromString("rwxrwxrwx"));
         Path secrets = Files.createDirectories(work.resolve("secrets"));
-        Files.writeString(secrets.resolve("host-variables.env"), "IT_GREETING=" + SECRET + "\n");
+        Files.writeString(secrets.resolve("host-variables.env"), "IT_GREETING=" + secret + "\n");
         Files.writeString(secrets.resolve("slack-webhooks.txt"), "# none in this test\n");
         Files.writeString(secrets.resolve("grafana-admin-password"), "unused\n");
         Path sink = Files.createDirectories(work.resolve("sink/cgi-bin"));
@@ -163,16 +175,16 @@ class ComposeStackIT {
         repo = GitRepos.create(work.resolve("repo"));
         repo.write("stacks/demo/compose.yaml", STACK).commit("Ops Person", "Add the demo stack");
 
-        run(Duration.ofMinutes(5), Map.of(), "docker", "build", "-q", "-t", IMAGE, ROOT.toString());
+        run(Duration.ofMinutes(5), Map.of(), "docker", "build", "-q", "-t", image, ROOT.toString());
         imageBuilt = true;
 
         for (String service : List.of("watcher", "deployer-1", "deployer-2", "notifier")) {
             opsPorts.put(service, freePort());
         }
         sinkPort = freePort();
-        env.put("COMPOSE_PROJECT_NAME", PROJECT);
-        env.put("BERTH_IMAGE", IMAGE);
-        env.put("BERTH_ENVIRONMENT", ENV);
+        env.put("COMPOSE_PROJECT_NAME", project);
+        env.put("BERTH_IMAGE", image);
+        env.put("BERTH_ENVIRONMENT", environment);
         env.put("BERTH_CONFIG_REPO_DIR", repo.path().toString());
         env.put("BERTH_POLL_INTERVAL", "1s");
         env.put("BERTH_DEPLOYER_DIR", deployerDir.toString());
@@ -199,8 +211,39 @@ class ComposeStackIT {
         }
     }
 
+    @BeforeEach
+    void skipWhenUnavailable() {
+        assumeTrue(skipReason == null, skipReason);
+    }
+
+    /** Why the pipeline cannot run here: no such Compose, Docker Engine, jar or base image; or null. */
+    private @Nullable String whyUnavailable() {
+        String missing = composeMissing();
+        if (missing != null) {
+            return missing;
+        }
+        if (!succeeds("docker", "info")) {
+            return "no Docker Engine answers";
+        }
+        if (!Files.isRegularFile(ROOT.resolve("cli/target/berth.jar"))) {
+            return "cli/target/berth.jar is not built";
+        }
+        if (!succeeds("bash", ROOT.resolve(".ci/stand-in-jdk.sh").toString())) {
+            return "eclipse-temurin:17-jdk can neither be pulled nor stood in for";
+        }
+        for (String base : List.of("busybox:1.35", "apache/kafka:4.3.1")) {
+            if (!succeeds("docker", "image", "inspect", base)) {
+                return base + " is not present";
+            }
+        }
+        return null;
+    }
+
     @AfterAll
-    static void tearDown() throws Exception {
+    void tearDown() throws Exception {
+        if (skipReason != null) {
+            return; // nothing was created
+        }
         List<String> problems = new ArrayList<>();
         if (composeStarted) {
             attempt(
@@ -226,11 +269,11 @@ class ComposeStackIT {
                             "rm",
                             "-v",
                             work.resolve("deployer") + ":/d",
-                            IMAGE,
+                            image,
                             "-rf",
                             "/d/deployer-1",
                             "/d/deployer-2"));
-            attempt(problems, () -> run(Duration.ofMinutes(1), Map.of(), "docker", "rmi", IMAGE));
+            attempt(problems, () -> run(Duration.ofMinutes(1), Map.of(), "docker", "rmi", image));
         }
         if (repo != null) {
             repo.close();
@@ -254,14 +297,16 @@ class ComposeStackIT {
                                     "docker",
                                     "ps",
                                     "--filter",
-                                    "label=com.docker.compose.project=" + STACK_PROJECT,
+                                    "label=com.docker.compose.project=" + stackProject,
                                     "--filter",
                                     "health=healthy",
                                     "--format",
                                     "{{.Names}}"))
-                            .contains(STACK_PROJECT + "-web-1"));
+                            .contains(stackProject + "-web-1"));
             String deployerLogs = compose("logs", "--no-color", "deployer-1", "deployer-2");
-            assertThat(deployerLogs).contains("deployed " + ENV + "/demo @").doesNotContain(SECRET);
+            assertThat(deployerLogs)
+                    .contains("deployed " + environment + "/demo @")
+                    .doesNotContain(secret);
             // The variable came from the secrets file the production override mounts.
             assertThat(run(
                             Duration.ofSeconds(20),
@@ -270,16 +315,16 @@ class ComposeStackIT {
                             "inspect",
                             "--format",
                             "{{json .Config.Env}}",
-                            STACK_PROJECT + "-web-1"))
-                    .contains("GREETING=" + SECRET);
+                            stackProject + "-web-1"))
+                    .contains("GREETING=" + secret);
 
             // Reported by the notifier container to the webhook receiver, as CloudEvents.
             await().atMost(Duration.ofMinutes(1))
                     .pollInterval(Duration.ofSeconds(1))
                     .untilAsserted(() -> assertThat(get(sinkPort, "/hooks.log").body())
                             .contains("dev.cdeventsx.berth-deployment.succeeded.0.1.0")
-                            .contains(ENV + "/demo")
-                            .doesNotContain(SECRET));
+                            .contains(environment + "/demo")
+                            .doesNotContain(secret));
 
             // Every service is healthy, ready, and serves Prometheus text.
             await().atMost(Duration.ofMinutes(1))
@@ -305,7 +350,8 @@ class ComposeStackIT {
             metrics.forEach((service, samples) -> assertThat(samples)
                     .as(service)
                     .containsKey("jvm_memory_used_bytes{area=\"heap\",id=\"Tenured Gen\"}"));
-            assertThat(metrics.get("watcher")).containsKey("berth_watcher_polls_total{environment=\"" + ENV + "\"}");
+            assertThat(metrics.get("watcher"))
+                    .containsKey("berth_watcher_polls_total{environment=\"" + environment + "\"}");
             double succeeded = metrics.get("deployer-1")
                             .getOrDefault("berth_deployments_total{outcome=\"succeeded\"}", 0.0)
                     + metrics.get("deployer-2").getOrDefault("berth_deployments_total{outcome=\"succeeded\"}", 0.0);
@@ -324,7 +370,7 @@ class ComposeStackIT {
                             .doesNotContain("unhealthy"));
         } catch (AssertionError | RuntimeException e) {
             throw new AssertionError(
-                    e.getMessage() + "\n--- docker-compose logs ---\n"
+                    e.getMessage() + "\n--- " + composeName() + " logs ---\n"
                             + compose(
                                     "logs",
                                     "--no-color",
@@ -390,7 +436,7 @@ class ComposeStackIT {
             assertThat(prometheus("/api/v1/alerts").path("alerts")).isEmpty();
         } catch (AssertionError | RuntimeException e) {
             throw new AssertionError(
-                    e.getMessage() + "\n--- docker-compose logs ---\n"
+                    e.getMessage() + "\n--- " + composeName() + " logs ---\n"
                             + compose("--profile", "monitoring", "logs", "--no-color", "--tail", "40", "prometheus"),
                     e);
         }
@@ -408,8 +454,8 @@ class ComposeStackIT {
                                     .replace("retries: 10", "retries: 10\n      start_period: 40s"))
                     .commit("Ops Person", "A slow start");
             slowSha = sha;
-            String deploying = "deploying " + ENV + "/demo @" + sha.substring(0, 7);
-            String deployed = "deployed " + ENV + "/demo @" + sha.substring(0, 7);
+            String deploying = "deploying " + environment + "/demo @" + sha.substring(0, 7);
+            String deployed = "deployed " + environment + "/demo @" + sha.substring(0, 7);
             Map<String, String> ids =
                     Map.of("deployer-1", container("deployer-1"), "deployer-2", container("deployer-2"));
             String[] victim = new String[1];
@@ -434,7 +480,7 @@ class ComposeStackIT {
                     .pollInterval(Duration.ofSeconds(1))
                     .untilAsserted(
                             () -> assertThat(run(Duration.ofSeconds(20), Map.of(), "docker", "logs", ids.get(survivor)))
-                                    .contains("takeover of " + ENV + "/demo")
+                                    .contains("takeover of " + environment + "/demo")
                                     .contains(deployed));
             assertThat(run(Duration.ofSeconds(20), Map.of(), "docker", "logs", ids.get(victim[0])))
                     .doesNotContain(deployed);
@@ -447,7 +493,7 @@ class ComposeStackIT {
                             .contains("dev.cdeventsx.berth-deployment.failed.0.1.0"));
         } catch (AssertionError | RuntimeException e) {
             throw new AssertionError(
-                    e.getMessage() + "\n--- docker-compose logs ---\n"
+                    e.getMessage() + "\n--- " + composeName() + " logs ---\n"
                             + compose(
                                     "logs",
                                     "--no-color",
@@ -486,7 +532,7 @@ class ComposeStackIT {
             await().atMost(Duration.ofMinutes(2))
                     .pollInterval(Duration.ofSeconds(1))
                     .untilAsserted(() -> assertThat(compose("logs", "--no-color", "deployer-1", "deployer-2"))
-                            .contains("failed " + ENV + "/demo @" + sha.substring(0, 7))
+                            .contains("failed " + environment + "/demo @" + sha.substring(0, 7))
                             .contains("rolled back"));
             await().atMost(Duration.ofSeconds(30))
                     .pollInterval(Duration.ofSeconds(1))
@@ -515,7 +561,7 @@ class ComposeStackIT {
                     });
         } catch (AssertionError | RuntimeException e) {
             throw new AssertionError(
-                    e.getMessage() + "\n--- docker-compose logs ---\n"
+                    e.getMessage() + "\n--- " + composeName() + " logs ---\n"
                             + compose(
                                     "--profile",
                                     "monitoring",
@@ -613,12 +659,12 @@ class ComposeStackIT {
     private static final Pattern GRAFANA_VARIABLE = Pattern.compile("\\$\\{?(\\w+)(?::\\w+)?}?");
 
     /** The container id of a compose service. */
-    private static String container(String service) {
+    private String container(String service) {
         return compose("ps", "-q", service).strip();
     }
 
     /** Waits until the stack's one container is healthy, on {@code sha} when given. */
-    private static void awaitWebOn(@Nullable String sha) {
+    private void awaitWebOn(@Nullable String sha) {
         await().atMost(Duration.ofMinutes(3))
                 .pollInterval(Duration.ofSeconds(1))
                 .untilAsserted(() -> {
@@ -628,14 +674,14 @@ class ComposeStackIT {
                             "docker",
                             "ps",
                             "--filter",
-                            "label=com.docker.compose.project=" + STACK_PROJECT,
+                            "label=com.docker.compose.project=" + stackProject,
                             "--filter",
                             "health=healthy",
                             "--format",
                             "{{.Names}} {{.Label \"berth.revision\"}}");
-                    assertThat(state).contains(STACK_PROJECT + "-web-1 ");
+                    assertThat(state).contains(stackProject + "-web-1 ");
                     if (sha != null) {
-                        assertThat(state.lines().filter(l -> l.startsWith(STACK_PROJECT + "-web-1 ")))
+                        assertThat(state.lines().filter(l -> l.startsWith(stackProject + "-web-1 ")))
                                 .singleElement()
                                 .satisfies(l -> assertThat(sha)
                                         .startsWith(
@@ -649,21 +695,20 @@ class ComposeStackIT {
     void theComposeFilesAreValidAloneAndWithTheMonitoringProfile() {
         String base = ROOT.resolve("docker-compose.yml").toString();
         String prod = ROOT.resolve("docker-compose.prod.yml").toString();
-        assertThat(run(COMPOSE_TIMEOUT, env, "docker-compose", "-f", base, "config", "--services"))
+        assertThat(run(COMPOSE_TIMEOUT, env, composeArgs("-f", base, "config", "--services")))
                 .contains("kafka", "watcher", "deployer-1", "deployer-2", "notifier");
         assertThat(run(
                         COMPOSE_TIMEOUT,
                         env,
-                        "docker-compose",
-                        "-f",
-                        base,
-                        "-f",
-                        prod,
-                        "--profile",
-                        "monitoring",
-                        "config",
-                        "--services"))
+                        composeArgs("-f", base, "-f", prod, "--profile", "monitoring", "config", "--services")))
                 .contains("kafka", "watcher", "deployer-1", "deployer-2", "notifier", "prometheus", "grafana");
+        for (String[] files : List.of(new String[] {"-f", base}, new String[] {"-f", base, "-f", prod})) {
+            List<String> quiet = new ArrayList<>(Arrays.asList(files));
+            quiet.addAll(List.of("--profile", "monitoring", "config", "-q"));
+            assertThat(run(COMPOSE_TIMEOUT, env, composeArgs(quiet.toArray(String[]::new))))
+                    .as(composeName() + " config -q " + String.join(" ", files))
+                    .isBlank();
+        }
     }
 
     private HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
@@ -714,11 +759,31 @@ class ComposeStackIT {
         }
     }
 
-    private static String compose(String... args) {
-        List<String> command = new ArrayList<>(List.of(
-                "docker-compose",
+    /** The Compose command this class runs: docker-compose (1.29.2 here). */
+    protected List<String> composeCommand() {
+        return List.of("docker-compose");
+    }
+
+    /** Why this class's Compose cannot run, or null when it can. */
+    protected @Nullable String composeMissing() {
+        return succeeds("docker-compose", "version") ? null : "docker-compose is not installed";
+    }
+
+    private String composeName() {
+        return String.join(" ", composeCommand());
+    }
+
+    private String[] composeArgs(String... args) {
+        List<String> command = new ArrayList<>(composeCommand());
+        command.addAll(Arrays.asList(args));
+        return command.toArray(String[]::new);
+    }
+
+    private String compose(String... args) {
+        List<String> command = new ArrayList<>(composeCommand());
+        command.addAll(List.of(
                 "-p",
-                PROJECT,
+                project,
                 "-f",
                 ROOT.resolve("docker-compose.yml").toString(),
                 "-f",
@@ -736,7 +801,7 @@ class ComposeStackIT {
         return run(Duration.ofSeconds(30), Map.of(), command.toArray(String[]::new));
     }
 
-    private static void removeLabelled(String kind, String... remove) {
+    private void removeLabelled(String kind, String... remove) {
         String ids = run(
                 Duration.ofSeconds(30),
                 Map.of(),
@@ -745,7 +810,7 @@ class ComposeStackIT {
                 "ls",
                 kind.equals("container") ? "-aq" : "-q",
                 "--filter",
-                "label=com.docker.compose.project=" + STACK_PROJECT);
+                "label=com.docker.compose.project=" + stackProject);
         List<String> list = ids.lines().filter(s -> !s.isBlank()).toList();
         if (!list.isEmpty()) {
             List<String> command = new ArrayList<>(List.of("docker", kind));
@@ -767,13 +832,13 @@ class ComposeStackIT {
         }
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
     }
 
-    private static boolean succeeds(String... command) {
+    static boolean succeeds(String... command) {
         try {
             run(Duration.ofMinutes(5), Map.of(), command);
             return true;
@@ -783,7 +848,7 @@ class ComposeStackIT {
     }
 
     /** Runs a command, returns its output (stdout and stderr), throws naming it when it fails. */
-    private static String run(Duration timeout, Map<String, String> extraEnv, String... command) {
+    static String run(Duration timeout, Map<String, String> extraEnv, String... command) {
         Path log;
         Process process;
         try {
