@@ -18,8 +18,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * One small HTTP endpoint per service: {@code /health} (the process is alive), {@code /ready} (it
- * can do its work: Kafka, and Docker for a deployer) and {@code /metrics} (Prometheus text format).
+ * One small HTTP endpoint per service: {@code /health} (the process is alive: its loops run),
+ * {@code /ready} (it can do its work: Kafka, and Docker for a deployer) and {@code /metrics}
+ * (Prometheus text format).
  * Serves on one named thread; owns its server.
  */
 public final class OpsServer implements Service {
@@ -28,6 +29,7 @@ public final class OpsServer implements Service {
     private final InetSocketAddress bindAddress;
     private final PrometheusMeterRegistry registry;
     private final BooleanSupplier ready;
+    private final BooleanSupplier healthy;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile HttpServer server;
     private volatile ExecutorService executor;
@@ -37,9 +39,24 @@ public final class OpsServer implements Service {
      * @param ready answers whether the service can do its work now
      */
     public OpsServer(InetSocketAddress bindAddress, PrometheusMeterRegistry registry, BooleanSupplier ready) {
+        this(bindAddress, registry, ready, () -> true);
+    }
+
+    /**
+     * @param bindAddress where to listen; port 0 picks a free port, see {@link #port()}
+     * @param ready answers whether the service can do its work now
+     * @param healthy answers whether the process is alive: false when a loop it needs died or stalled,
+     *     so that a supervisor restarts it
+     */
+    public OpsServer(
+            InetSocketAddress bindAddress,
+            PrometheusMeterRegistry registry,
+            BooleanSupplier ready,
+            BooleanSupplier healthy) {
         this.bindAddress = Objects.requireNonNull(bindAddress, "bindAddress");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.ready = Objects.requireNonNull(ready, "ready");
+        this.healthy = Objects.requireNonNull(healthy, "healthy");
     }
 
     @Override
@@ -62,7 +79,10 @@ public final class OpsServer implements Service {
         }
         executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "berth-ops-http"));
         server.setExecutor(executor);
-        server.createContext("/health", ex -> respond(ex, 200, "text/plain", "UP\n"));
+        server.createContext("/health", ex -> {
+            boolean isHealthy = healthy.getAsBoolean();
+            respond(ex, isHealthy ? 200 : 503, "text/plain", isHealthy ? "UP\n" : "DOWN\n");
+        });
         server.createContext("/ready", ex -> {
             boolean isReady = ready.getAsBoolean();
             respond(ex, isReady ? 200 : 503, "text/plain", isReady ? "READY\n" : "NOT READY\n");
