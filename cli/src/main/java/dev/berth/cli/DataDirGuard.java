@@ -7,7 +7,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileStore;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -43,8 +46,13 @@ final class DataDirGuard implements Service {
     static final long FULL_BELOW = 1L << 20;
 
     static final Duration CHECK_INTERVAL = Duration.ofSeconds(5);
-    /** How long stopping after a failure may take before the process halts. */
-    static final Duration STOP_DEADLINE = Duration.ofSeconds(90);
+    /** How long /health answers DOWN after a failure before the process stops. */
+    static final Duration DOWN_GRACE = Duration.ofSeconds(5);
+    /**
+     * How long stopping after a failure may take before the process halts: with the broker's disk gone,
+     * the Kafka clients' orderly close would wait for it in vain.
+     */
+    static final Duration STOP_DEADLINE = Duration.ofSeconds(20);
 
     private static final String PROBE = ".berth-write-probe";
 
@@ -227,11 +235,11 @@ final class DataDirGuard implements Service {
 
     /**
      * After a failure: stops the process on a thread of its own ({@code stop} counts {@code stopped}
-     * down) and, should stopping hang (a broker that lost its disk), halts with exit code 1 after
+     * down) after {@link #DOWN_GRACE} and, should stopping hang (a broker that lost its disk), halts with exit code 1 after
      * {@link #STOP_DEADLINE}: never a silent halt, never a hang.
      */
     static void stopAfterFailure(String message, Runnable stop, CountDownLatch stopped) {
-        Thread stopper = new Thread(stop, "berth-stop-on-failure");
+        Thread stopper = new Thread(() -> stopAfterGrace(stop), "berth-stop-on-failure");
         stopper.setDaemon(true);
         stopper.start();
         Thread deadline = new Thread(() -> haltUnlessStopped(message, stopped), "berth-stop-deadline");
@@ -239,10 +247,25 @@ final class DataDirGuard implements Service {
         deadline.start();
     }
 
+    /** Keeps /health answering DOWN a moment, for a supervisor's probe and a last scrape, then stops. */
+    private static void stopAfterGrace(Runnable stop) {
+        try {
+            Thread.sleep(DOWN_GRACE.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        stop.run();
+    }
+
     private static void haltUnlessStopped(String message, CountDownLatch stopped) {
         try {
-            if (!stopped.await(STOP_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)) {
-                log.error("{} (not stopped within {} s: halting)", message, STOP_DEADLINE.toSeconds());
+            if (!stopped.await(DOWN_GRACE.plus(STOP_DEADLINE).toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn(
+                        "not stopped within {} s (Kafka clients wait for a broker that is gone): halting",
+                        STOP_DEADLINE.toSeconds());
+                // The line the command prints when it ends on an error, as it would have printed it.
+                System.err.println("berth: " + message);
+                System.err.flush();
                 Runtime.getRuntime().halt(Berth.EXIT_FAILURE);
             }
         } catch (InterruptedException e) {
@@ -251,9 +274,13 @@ final class DataDirGuard implements Service {
     }
 
     private static String reason(IOException e) {
-        String reason = e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null
-                ? fs.getReason()
-                : e.getMessage();
+        if (e instanceof FileAlreadyExistsException exists) {
+            return "a file is in the way: " + exists.getFile();
+        }
+        if (e instanceof AccessDeniedException denied && denied.getReason() == null) {
+            return "permission denied: " + denied.getFile();
+        }
+        String reason = e instanceof FileSystemException fs && fs.getReason() != null ? fs.getReason() : e.getMessage();
         return reason == null ? e.getClass().getSimpleName() : reason;
     }
 
