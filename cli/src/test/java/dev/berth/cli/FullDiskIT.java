@@ -112,7 +112,7 @@ class FullDiskIT {
                 .contains("data directory " + dir + " is full: ")
                 .contains("free of 128 MiB")
                 .containsPattern("berth: .*data directory " + Pattern.quote(dir.toString()) + " is full")
-                .contains("stopped")
+                .contains("stopping")
                 .doesNotContain("\tat ");
     }
 
