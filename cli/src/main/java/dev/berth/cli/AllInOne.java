@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -82,6 +83,7 @@ final class AllInOne implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final List<Service> started = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile @Nullable DataDirGuard dataDir;
     private @Nullable EmbeddedKafka kafka;
     private @Nullable KafkaEventPublisher publisher;
     private @Nullable KafkaStateStore state;
@@ -130,10 +132,11 @@ final class AllInOne implements AutoCloseable {
                 settings.workDir());
 
         String bootstrap = settings.bootstrapServers();
+        DataDirGuard guard = guardDataDir(bootstrap == null);
         if (bootstrap == null) {
             Path kafkaDir = settings.dataDir().resolve("kafka");
             long begin = System.nanoTime();
-            kafka = EmbeddedKafka.start(kafkaDir);
+            kafka = EmbeddedKafka.start(kafkaDir, guard::fail);
             bootstrap = kafka.bootstrapServers();
             log.info(
                     "kafka: embedded broker at {} (data in {}, up in {} ms)",
@@ -165,7 +168,8 @@ final class AllInOne implements AutoCloseable {
                 registry,
                 () -> notifier.isReady()
                         && deployers.stream().allMatch(Deployer::isReady)
-                        && watchers.stream().allMatch(Watcher::isReady));
+                        && watchers.stream().allMatch(Watcher::isReady),
+                guard::healthy);
         ServiceProcess.bindJvmMetrics(registry);
         List<Service> services = new ArrayList<>();
         services.add(notifier);
@@ -178,6 +182,24 @@ final class AllInOne implements AutoCloseable {
         }
         log.info("ops: http://127.0.0.1:{}/health, /ready and /metrics", ops.port());
         log.info("ready: Ctrl-C stops Berth; deployed containers keep running");
+    }
+
+    /** Checks the data directory (writable, enough free space), then watches it while Berth runs. */
+    private DataDirGuard guardDataDir(boolean embeddedBroker) {
+        long minimum = embeddedBroker ? DataDirGuard.MINIMUM_FREE_WITH_BROKER : DataDirGuard.MINIMUM_FREE;
+        DataDirGuard guard = DataDirGuard.check(
+                settings.dataDir(), minimum, message -> DataDirGuard.stopAfterFailure(message, this::stop, stopped));
+        guard.register(registry);
+        guard.start();
+        started.add(guard);
+        dataDir = guard;
+        return guard;
+    }
+
+    /** Why the pipeline stopped on its own (its data directory failed), if it did. */
+    Optional<String> failure() {
+        DataDirGuard guard = dataDir;
+        return guard == null ? Optional.empty() : guard.failure();
     }
 
     /** The allowances, as --allow takes them. */

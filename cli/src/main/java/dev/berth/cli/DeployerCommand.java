@@ -86,6 +86,7 @@ final class DeployerCommand implements Callable<Integer> {
             throw e instanceof Berth.UsageException ? e : new Berth.UsageException(e.getMessage());
         }
         return ServiceProcess.run("deployer", service, (kafka, registry, clock, process) -> {
+            process.guardDataDir(registry);
             KafkaEventPublisher publisher = process.own(
                     new KafkaEventPublisher(kafka, "berth-deployer-" + UUID.randomUUID(), new EventCodec()));
             List<Service> services = new ArrayList<>();

@@ -11,16 +11,20 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
+import java.util.function.Consumer;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import kafka.tools.StorageTool;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Exit;
 import org.apache.kafka.common.utils.Time;
 
 /**
  * A single-node Kafka broker (KRaft, broker and controller in one) inside this JVM, listening on
  * 127.0.0.1 only, with its data under a directory of its own so a restart keeps the history. It
- * reuses the ports of its previous run when they are free.
+ * reuses the ports of its previous run when they are free. The broker halts the JVM when it loses its
+ * log directory (a full or read-only disk): while it runs, Kafka's halt and exit are turned into a call
+ * of the {@code onHalt} listener, so that Berth says why and stops with exit code 1.
  */
 final class EmbeddedKafka implements AutoCloseable {
     private final KafkaRaftServer server;
@@ -31,8 +35,22 @@ final class EmbeddedKafka implements AutoCloseable {
         this.bootstrapServers = bootstrapServers;
     }
 
-    /** Formats the directory on first use, then starts the broker; returns once it serves. */
-    static EmbeddedKafka start(Path dir) {
+    /**
+     * Formats the directory on first use, then starts the broker; returns once it serves.
+     *
+     * @param onHalt hears what the broker said when it would have halted or exited the JVM
+     */
+    static EmbeddedKafka start(Path dir, Consumer<String> onHalt) {
+        interceptHalt(onHalt);
+        try {
+            return startBroker(dir);
+        } catch (RuntimeException e) {
+            resetHalt();
+            throw e;
+        }
+    }
+
+    private static EmbeddedKafka startBroker(Path dir) {
         try {
             Files.createDirectories(dir);
             Path logDir = dir.resolve("log");
@@ -84,6 +102,18 @@ final class EmbeddedKafka implements AutoCloseable {
             }
             throw new BerthException("the embedded Kafka in " + dir + " did not start: " + message, e);
         }
+    }
+
+    private static void interceptHalt(Consumer<String> onHalt) {
+        Exit.Procedure procedure = (code, message) -> onHalt.accept(
+                "the embedded Kafka stopped with code " + code + (message == null ? "" : " (" + message + ")"));
+        Exit.setHaltProcedure(procedure);
+        Exit.setExitProcedure(procedure);
+    }
+
+    private static void resetHalt() {
+        Exit.resetHaltProcedure();
+        Exit.resetExitProcedure();
     }
 
     String bootstrapServers() {
@@ -140,7 +170,11 @@ final class EmbeddedKafka implements AutoCloseable {
 
     @Override
     public void close() {
-        server.shutdown();
-        server.awaitShutdown();
+        try {
+            server.shutdown();
+            server.awaitShutdown();
+        } finally {
+            resetHalt();
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.berth.cli;
 
+import dev.berth.common.BerthException;
 import dev.berth.common.compose.ComposePolicy;
 import dev.berth.common.compose.HostVariables;
 import dev.berth.notifier.NotifierConfig;
@@ -194,6 +195,9 @@ final class RunCommand implements Callable<Integer> {
             pipeline.start();
             Runtime.getRuntime().addShutdownHook(new Thread(pipeline::stop, "berth-shutdown"));
             pipeline.awaitStop();
+            pipeline.failure().ifPresent(message -> {
+                throw new BerthException(message);
+            });
         }
         return 0;
     }

@@ -1,5 +1,6 @@
 package dev.berth.cli;
 
+import dev.berth.common.BerthException;
 import dev.berth.common.Service;
 import dev.berth.common.kafka.KafkaSettings;
 import dev.berth.common.kafka.TopicAdmin;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
@@ -61,6 +63,7 @@ final class ServiceProcess implements AutoCloseable {
     private final List<AutoCloseable> owned = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private @Nullable OpsServer ops;
+    private volatile @Nullable DataDirGuard dataDir;
     private boolean stopping;
 
     ServiceProcess(String role, ServiceOptions options) {
@@ -86,6 +89,9 @@ final class ServiceProcess implements AutoCloseable {
             } finally {
                 removeShutdownHook(hook);
             }
+            process.failure().ifPresent(message -> {
+                throw new BerthException(message);
+            });
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
@@ -117,7 +123,8 @@ final class ServiceProcess implements AutoCloseable {
         new TopicAdmin(kafka, clock).awaitBrokerAndCreateTopics(log::warn);
         bindJvmMetrics(registry);
         Component component = wiring.wire(kafka, registry, clock, this);
-        OpsServer server = new OpsServer(address, registry, component.ready());
+        OpsServer server = new OpsServer(
+                address, registry, component.ready(), () -> failure().isEmpty());
         List<Service> services = new ArrayList<>(component.services());
         services.add(server);
         for (Service service : services) {
@@ -127,6 +134,27 @@ final class ServiceProcess implements AutoCloseable {
         ops = server;
         log.info("ops: http://{}:{}/health, /ready and /metrics", address.getHostString(), server.port());
         log.info("ready: berth {} runs until stopped (SIGTERM or Ctrl-C)", role);
+    }
+
+    /**
+     * For a service that keeps files in --data-dir (mirrors, stack files): checks it is writable with
+     * {@link DataDirGuard#MINIMUM_FREE} free, then watches it; when it fails the process stops with exit 1.
+     */
+    void guardDataDir(MeterRegistry metrics) {
+        DataDirGuard guard = DataDirGuard.check(
+                options.dataDir(),
+                DataDirGuard.MINIMUM_FREE,
+                message -> DataDirGuard.stopAfterFailure(message, this::stop, stopped));
+        guard.register(metrics);
+        guard.start();
+        started.add(guard);
+        dataDir = guard;
+    }
+
+    /** Why the process stopped on its own (its data directory failed), if it did. */
+    Optional<String> failure() {
+        DataDirGuard guard = dataDir;
+        return guard == null ? Optional.empty() : guard.failure();
     }
 
     /** The port of the operations endpoint, once started. */

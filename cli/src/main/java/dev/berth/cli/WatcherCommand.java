@@ -80,6 +80,7 @@ final class WatcherCommand implements Callable<Integer> {
             throw e instanceof Berth.UsageException ? e : new Berth.UsageException(e.getMessage());
         }
         return ServiceProcess.run("watcher", service, (kafka, registry, clock, process) -> {
+            process.guardDataDir(registry);
             KafkaStateStore state = process.own(new KafkaStateStore(kafka, "berth-watcher"));
             List<Service> services = new ArrayList<>();
             List<Watcher> watchers = new ArrayList<>();

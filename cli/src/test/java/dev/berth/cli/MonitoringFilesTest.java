@@ -50,7 +50,9 @@ class MonitoringFilesTest {
                         "BerthRollback",
                         "BerthWatcherStale",
                         "BerthConsumerLagGrowing",
-                        "BerthDeadLetterNotEmpty")
+                        "BerthDeadLetterNotEmpty",
+                        "BerthDataDirLow",
+                        "BerthDataDirFull")
                 .doesNotHaveDuplicates();
         // Each rule has a case in alerts_test.yml in which it fires.
         Map<String, Object> tests = yaml("monitoring/prometheus/alerts_test.yml");

@@ -25,9 +25,13 @@ import dev.berth.testkit.Stacks;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -51,6 +55,9 @@ class DeployerIT {
     private static final Set<String> USED_STACKS = ConcurrentHashMap.newKeySet();
     /** A host secret: no event may ever carry it. */
     private static final String CANARY = "canary-" + UUID.randomUUID();
+    /** A host secret whose base64, base64url, hex and URL-encoded forms all differ from it. */
+    private static final String SPECIAL =
+            "p@ss w/rd+" + UUID.randomUUID().toString().substring(0, 12);
 
     private final StackRef stack =
             new StackRef("dit", "s" + UUID.randomUUID().toString().substring(0, 8));
@@ -70,7 +77,7 @@ class DeployerIT {
                 .withEnvironment("dit")
                 .withHealthTimeout(Duration.ofSeconds(15))
                 .withMonitorPeriod(Duration.ofSeconds(2))
-                .withHostVariables(new HostVariables(Map.of("BERTH_IT_CANARY", CANARY)));
+                .withHostVariables(new HostVariables(Map.of("BERTH_IT_CANARY", CANARY, "BERTH_IT_SPECIAL", SPECIAL)));
         deployer = new Deployer(config, kafka.settings(), publisher, CLOCK, METRICS);
         deployer.start();
     }
@@ -566,6 +573,58 @@ class DeployerIT {
         String evidence = json(failed).at("/subject/content/evidence").asText();
         assertThat(evidence).contains("token is ***").contains("starting with ***");
         assertThat(chainOf(chain)).allSatisfy(r -> assertThat(r.valueText()).doesNotContain(CANARY));
+    }
+
+    @Test
+    void noEventCarriesAHostSecretEncodedOrInPartWhenTheContainerPrintsIt() throws Exception {
+        // The container prints its secret as a leaky program might: encoded, and a part of it.
+        String forms = """
+                s="$$SECRET"
+                echo "b64=$$(printf %s "$$s" | base64)"
+                echo "echoed=$$(echo "$$s" | base64)"
+                echo "b64url=$$(printf %s "$$s" | base64 | tr '+/' '-_' | tr -d '=')"
+                echo "hex=$$(printf %s "$$s" | hexdump -ve '1/1 "%.2x"')"
+                echo "HEX=$$(printf %s "$$s" | hexdump -ve '1/1 "%.2X"')"
+                echo "url=$$(printf %s "$$s" | sed 's/%/%25/g; s/ /%20/g; s/@/%40/g; s#/#%2F#g; s/+/%2B/g')"
+                echo "part=$${s:3:12}"
+                """.indent(10);
+        Envelope chain = change("""
+                services:
+                  leaky:
+                    image: busybox:1.35
+                    command:
+                      - sh
+                      - -c
+                      - |
+                FORMS
+                          trap 'exit 0' TERM; sleep 600 & wait
+                    environment:
+                      SECRET: ${BERTH_IT_SPECIAL}
+                    healthcheck:
+                      test:
+                        - CMD-SHELL
+                        - |
+                FORMS
+                          exit 1
+                      interval: 1s
+                      retries: 1
+                """.replace("FORMS\n", forms));
+        KafkaFixture.Record failed = outcome(chain);
+        assertThat(failed.ceType()).contains("failed");
+        String evidence = json(failed).at("/subject/content/evidence").asText();
+        // The forms were printed (in the health check's output and the container's), and hidden.
+        assertThat(evidence)
+                .contains("b64=***", "echoed=***", "b64url=***", "hex=***", "HEX=***", "url=***", "part=***");
+        byte[] bytes = SPECIAL.getBytes(StandardCharsets.UTF_8);
+        List<String> leaks = List.of(
+                SPECIAL,
+                Base64.getEncoder().encodeToString(bytes),
+                Base64.getUrlEncoder().withoutPadding().encodeToString(bytes),
+                HexFormat.of().formatHex(bytes),
+                HexFormat.of().withUpperCase().formatHex(bytes),
+                URLEncoder.encode(SPECIAL, StandardCharsets.UTF_8).replace("+", "%20"),
+                SPECIAL.substring(3, 15));
+        assertThat(chainOf(chain)).allSatisfy(r -> assertThat(r.valueText()).doesNotContain(leaks));
     }
 
     @Test

@@ -108,20 +108,22 @@ public final class Notifier implements Service {
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(registry, "registry");
         List<String> secrets = new ArrayList<>(secretValues);
+        List<String> urlParts = new ArrayList<>();
         for (ChannelConfig c : config.channels()) {
             secrets.addAll(c.headers().values());
             if (c.signingSecret() != null) {
                 secrets.add(c.signingSecret());
             }
-            // The path and query of a webhook URL are usually its token.
+            // The path and query of a webhook URL are usually its token; hidden whole, as their parts
+            // ("services/") are ordinary words.
             if (c.url().getRawPath() != null && c.url().getRawPath().length() > 1 && c.type() != ChannelType.WEBHOOK) {
-                secrets.add(c.url().getRawPath().substring(1));
+                urlParts.add(c.url().getRawPath().substring(1));
             }
             if (c.url().getRawQuery() != null) {
-                secrets.add(c.url().getRawQuery());
+                urlParts.add(c.url().getRawQuery());
             }
         }
-        Redactor redactor = new Redactor(secrets);
+        Redactor redactor = new Redactor(secrets, urlParts);
         Notices notices = new Notices(codec, config.commitUrlTemplate());
         Messages messages = new Messages(redactor);
         // The audit copies go in batches (a little linger fills them); delivery states are written

@@ -1,5 +1,6 @@
 package dev.berth.common.compose;
 
+import dev.berth.common.SecretMask;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;
@@ -21,12 +22,13 @@ public final class HostVariables {
     public static final HostVariables NONE = new HostVariables(Map.of());
 
     /** Values shorter than this are not redacted: hiding every "1" or "on" would garble any text. */
-    static final int MIN_REDACTED_LENGTH = 4;
+    static final int MIN_REDACTED_LENGTH = SecretMask.MIN_LENGTH;
 
-    static final String MASK = "***";
+    static final String MASK = SecretMask.MASK;
 
     private final Map<String, String> values;
     private final Set<String> taken = ConcurrentHashMap.newKeySet();
+    private volatile SecretMask mask = SecretMask.NONE;
 
     public HostVariables(Map<String, String> values) {
         this.values = Collections.unmodifiableMap(new TreeMap<>(values));
@@ -35,8 +37,8 @@ public final class HostVariables {
     /** A variable's value; a value handed out is hidden by {@link #redact} from then on. */
     public Optional<String> get(String name) {
         String value = values.get(name);
-        if (value != null) {
-            taken.add(name);
+        if (value != null && taken.add(name)) {
+            remask();
         }
         return Optional.ofNullable(value);
     }
@@ -45,16 +47,17 @@ public final class HostVariables {
         return values.size();
     }
 
-    /** {@code text} with every taken value of at least four characters replaced by {@code ***}. */
+    private synchronized void remask() {
+        mask = SecretMask.of(taken.stream().map(values::get).toList());
+    }
+
+    /**
+     * {@code text} with every taken value hidden by {@link SecretMask}'s rule: values of at least four
+     * characters whole, as they are and base64-, hex- or URL-encoded, and any run of eight characters of
+     * a value of twelve or more.
+     */
     public String redact(String text) {
-        String result = text;
-        for (String name : taken) {
-            String value = values.get(name);
-            if (value.length() >= MIN_REDACTED_LENGTH && result.contains(value)) {
-                result = result.replace(value, MASK);
-            }
-        }
-        return result;
+        return mask.redact(text);
     }
 
     @Override

@@ -2,40 +2,38 @@ package dev.berth.notifier.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.common.SecretMask;
 import dev.berth.notifier.Message;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Replaces every known secret value (4 characters or more) with {@code ***} in everything a message
- * carries. The values are the channels' URLs' tokens, signing secrets and header values, plus the
- * host secrets the notifier was given. Immutable, thread-safe.
+ * Replaces every known secret value with {@code ***} in everything a message carries, by
+ * {@link SecretMask}'s rule (whole values of 4 characters or more, as they are and base64-, hex- or
+ * URL-encoded; runs of 8 characters of values of 12 or more). The values are the channels' signing
+ * secrets and header values, plus the host secrets the notifier was given; the channels' URL tokens are
+ * hidden whole only. Immutable, thread-safe.
  */
 public final class Redactor {
-    static final String MASK = "***";
-    private static final int MIN_LENGTH = 4;
+    static final String MASK = SecretMask.MASK;
 
-    private final List<String> secrets;
+    private final SecretMask mask;
 
     public Redactor(Collection<String> secrets) {
-        this.secrets = secrets.stream()
-                .filter(s -> s.length() >= MIN_LENGTH)
-                .distinct()
-                // Longest first, so a secret that contains another is masked whole.
-                .sorted(Comparator.comparingInt(String::length).reversed())
-                .toList();
+        this(secrets, List.of());
+    }
+
+    /**
+     * @param secrets hidden whole and in part
+     * @param wholeOnly hidden whole only (in every encoding): URL paths and queries
+     */
+    public Redactor(Collection<String> secrets, Collection<String> wholeOnly) {
+        this.mask = SecretMask.of(secrets, wholeOnly);
     }
 
     public String redact(String text) {
-        String out = text;
-        for (String s : secrets) {
-            if (out.contains(s)) {
-                out = out.replace(s, MASK);
-            }
-        }
-        return out;
+        return mask.redact(text);
     }
 
     private @Nullable String redactNullable(@Nullable String text) {
@@ -44,7 +42,7 @@ public final class Redactor {
 
     /** The message with every secret value masked, in every field. */
     public Message redact(Message m) {
-        if (secrets.isEmpty()) {
+        if (mask.isEmpty()) {
             return m;
         }
         ObjectNode event = m.cloudEvent();
