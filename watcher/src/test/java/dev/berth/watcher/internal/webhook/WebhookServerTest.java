@@ -46,7 +46,8 @@ class WebhookServerTest {
                 polls::incrementAndGet,
                 "test-webhook",
                 registry,
-                "dev");
+                "dev",
+                Clock.systemUTC());
         server.start();
     }
 
@@ -159,7 +160,7 @@ class WebhookServerTest {
         // No body is sent at all: a server that tried to read it would never answer.
         String head = "POST /hooks/git HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Hub-Signature-256: sha256=00\r\n"
                 + "Content-Length: " + (WebhookServer.MAX_BODY_BYTES + 1) + "\r\n\r\n";
-        assertThat(rawStatusLine(bytes(head))).isEqualTo("HTTP/1.1 413 Request Entity Too Large");
+        assertThat(rawStatusLine(bytes(head))).startsWith("HTTP/1.1 413 ");
         assertThat(polls).hasValue(0);
         assertThat(registry.get("berth.watcher.webhooks")
                         .tag("outcome", "too-large")
@@ -177,7 +178,7 @@ class WebhookServerTest {
         request.writeBytes(bytes(Integer.toHexString(size) + "\r\n"));
         request.writeBytes(new byte[size]);
         request.writeBytes(bytes("\r\n0\r\n\r\n"));
-        assertThat(rawStatusLine(request.toByteArray())).isEqualTo("HTTP/1.1 413 Request Entity Too Large");
+        assertThat(rawStatusLine(request.toByteArray())).startsWith("HTTP/1.1 413 ");
         assertThat(polls).hasValue(0);
     }
 

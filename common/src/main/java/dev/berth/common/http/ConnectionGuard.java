@@ -1,0 +1,174 @@
+package dev.berth.common.http;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Keeps slow and greedy clients from holding a listener: each connection must deliver a whole request
+ * within the request timeout of its opening or of its previous response, or it is closed; the open
+ * connections are capped in total and per client address. A connection over a cap first pushes out
+ * the oldest connection (of that address, or of all) that is still waiting for its request, so a
+ * client that opens many idle connections cannot lock out a health check from the same address;
+ * when every connection is busy with a request, the new one is closed. Thread-safe.
+ */
+final class ConnectionGuard implements Connection.Listener {
+    private final Scheduler scheduler;
+    private final long timeoutMillis;
+    private final int maxTotal;
+    private final int maxPerAddress;
+    private final Map<Connection, Tracked> open = new HashMap<>();
+    private final Map<String, Integer> perAddress = new HashMap<>();
+    private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong evicted = new AtomicLong();
+    private final AtomicLong timedOut = new AtomicLong();
+    private long sequence;
+
+    private static final class Tracked {
+        final String address;
+        long waitingSince;
+        boolean waiting = true;
+        Scheduler.@Nullable Task deadline;
+
+        Tracked(String address, long waitingSince) {
+            this.address = address;
+            this.waitingSince = waitingSince;
+        }
+    }
+
+    ConnectionGuard(Scheduler scheduler, Duration timeout, int maxTotal, int maxPerAddress) {
+        this.scheduler = scheduler;
+        this.timeoutMillis = timeout.toMillis();
+        this.maxTotal = maxTotal;
+        this.maxPerAddress = maxPerAddress;
+    }
+
+    @Override
+    public void onOpened(Connection connection) {
+        List<Connection> toClose = new ArrayList<>();
+        synchronized (this) {
+            String address = address(connection.getEndPoint().getRemoteSocketAddress());
+            if (perAddress.getOrDefault(address, 0) >= maxPerAddress && !evictOldestWaiting(address, toClose)) {
+                toClose.add(connection);
+            } else if (open.size() - toClose.size() >= maxTotal && !evictOldestWaiting(null, toClose)) {
+                toClose.add(connection);
+            } else {
+                Tracked tracked = new Tracked(address, ++sequence);
+                open.put(connection, tracked);
+                perAddress.merge(address, 1, Integer::sum);
+                arm(connection, tracked);
+            }
+        }
+        if (toClose.contains(connection)) {
+            refused.incrementAndGet();
+        }
+        toClose.forEach(c -> c.getEndPoint().close());
+    }
+
+    @Override
+    public void onClosed(Connection connection) {
+        synchronized (this) {
+            Tracked tracked = open.remove(connection);
+            if (tracked == null) {
+                return;
+            }
+            cancel(tracked);
+            perAddress.computeIfPresent(tracked.address, (a, n) -> n <= 1 ? null : n - 1);
+        }
+    }
+
+    /** A whole request arrived on this connection: no deadline until its response is done. */
+    synchronized void requestArrived(Connection connection) {
+        Tracked tracked = open.get(connection);
+        if (tracked != null) {
+            tracked.waiting = false;
+            cancel(tracked);
+        }
+    }
+
+    /** The response went out: the next request must arrive within the timeout. */
+    synchronized void responseDone(Connection connection) {
+        Tracked tracked = open.get(connection);
+        if (tracked != null) {
+            tracked.waiting = true;
+            tracked.waitingSince = ++sequence;
+            arm(connection, tracked);
+        }
+    }
+
+    /** Connections closed at once because a cap was reached and none could be pushed out. */
+    long refused() {
+        return refused.get();
+    }
+
+    /** Waiting connections pushed out to make room for a new one. */
+    long evicted() {
+        return evicted.get();
+    }
+
+    /** Connections closed because their request did not arrive whole in time. */
+    long timedOut() {
+        return timedOut.get();
+    }
+
+    private boolean evictOldestWaiting(@Nullable String address, List<Connection> toClose) {
+        Connection oldest = null;
+        long since = Long.MAX_VALUE;
+        for (Map.Entry<Connection, Tracked> e : open.entrySet()) {
+            Tracked t = e.getValue();
+            if (t.waiting
+                    && t.waitingSince < since
+                    && !toClose.contains(e.getKey())
+                    && (address == null || address.equals(t.address))) {
+                oldest = e.getKey();
+                since = t.waitingSince;
+            }
+        }
+        if (oldest == null) {
+            return false;
+        }
+        evicted.incrementAndGet();
+        toClose.add(oldest);
+        return true;
+    }
+
+    private void arm(Connection connection, Tracked tracked) {
+        cancel(tracked);
+        tracked.deadline = scheduler.schedule(() -> expire(connection), timeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private void expire(Connection connection) {
+        synchronized (this) {
+            Tracked tracked = open.get(connection);
+            if (tracked == null || !tracked.waiting) {
+                return;
+            }
+        }
+        timedOut.incrementAndGet();
+        connection.getEndPoint().close();
+    }
+
+    private static void cancel(Tracked tracked) {
+        Scheduler.Task task = tracked.deadline;
+        if (task != null) {
+            task.cancel();
+            tracked.deadline = null;
+        }
+    }
+
+    private static String address(@Nullable SocketAddress remote) {
+        if (remote instanceof InetSocketAddress inet && inet.getAddress() != null) {
+            return inet.getAddress().getHostAddress();
+        }
+        return String.valueOf(remote);
+    }
+}
