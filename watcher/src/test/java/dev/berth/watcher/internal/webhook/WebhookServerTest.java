@@ -80,6 +80,32 @@ class WebhookServerTest {
     }
 
     @Test
+    void aReplayWithAnotherDeliveryIdIsStillAReplay() throws Exception {
+        assertThat(post("/hooks/github", PUSH_MAIN, github(PUSH_MAIN, "d-10")).statusCode())
+                .isEqualTo(202);
+        // The delivery id is not signed: the same signed body with a fresh id is the same delivery.
+        HttpResponse<String> again = post("/hooks/github", PUSH_MAIN, github(PUSH_MAIN, "d-11"));
+        assertThat(again.statusCode()).isEqualTo(202);
+        assertThat(again.body()).contains("replayed");
+        assertThat(polls).hasValue(1);
+    }
+
+    @Test
+    void aSignedBodyThatIsNotAJsonObjectAnswers400AndPollsNothing() throws Exception {
+        for (String bad : new String[] {"{\"ref\": \"refs/heads/main\"", "not json", "[1, 2]", ""}) {
+            HttpResponse<String> response = post("/hooks/git", bad, github(bad, "d-12"));
+            assertThat(response.statusCode()).as(bad).isEqualTo(400);
+            assertThat(response.body()).startsWith("signed payload refused: body is not");
+        }
+        assertThat(polls).hasValue(0);
+        assertThat(registry.get("berth.watcher.webhooks")
+                        .tag("outcome", "invalid")
+                        .counter()
+                        .count())
+                .isEqualTo(4.0);
+    }
+
+    @Test
     void wrongOrMissingSignaturesAnswer401AndPollNothing() throws Exception {
         Map<String, String> wrong = Map.of(
                 "X-Hub-Signature-256",
