@@ -22,7 +22,13 @@ import org.jspecify.annotations.Nullable;
  * when every connection is busy with a request, the new one is closed. Thread-safe.
  */
 final class ConnectionGuard implements Connection.Listener {
+    /** Told of each connection closed for cause: (reason, client address, line to log). */
+    interface Closed {
+        void closed(String reason, String address, String line);
+    }
+
     private final Scheduler scheduler;
+    private final Closed closed;
     private final long timeoutMillis;
     private final int maxTotal;
     private final int maxPerAddress;
@@ -36,6 +42,7 @@ final class ConnectionGuard implements Connection.Listener {
     private static final class Tracked {
         final String address;
         long waitingSince;
+        long bytesInWhenArmed;
         boolean waiting = true;
         Scheduler.@Nullable Task deadline;
 
@@ -45,8 +52,9 @@ final class ConnectionGuard implements Connection.Listener {
         }
     }
 
-    ConnectionGuard(Scheduler scheduler, Duration timeout, int maxTotal, int maxPerAddress) {
+    ConnectionGuard(Scheduler scheduler, Duration timeout, int maxTotal, int maxPerAddress, Closed closed) {
         this.scheduler = scheduler;
+        this.closed = closed;
         this.timeoutMillis = timeout.toMillis();
         this.maxTotal = maxTotal;
         this.maxPerAddress = maxPerAddress;
@@ -55,12 +63,15 @@ final class ConnectionGuard implements Connection.Listener {
     @Override
     public void onOpened(Connection connection) {
         List<Connection> toClose = new ArrayList<>();
+        String address = address(connection.getEndPoint().getRemoteSocketAddress());
+        String refusal = null;
         synchronized (this) {
-            String address = address(connection.getEndPoint().getRemoteSocketAddress());
             if (perAddress.getOrDefault(address, 0) >= maxPerAddress && !evictOldestWaiting(address, toClose)) {
                 toClose.add(connection);
+                refusal = "over-address-cap";
             } else if (open.size() - toClose.size() >= maxTotal && !evictOldestWaiting(null, toClose)) {
                 toClose.add(connection);
+                refusal = "over-total-cap";
             } else {
                 Tracked tracked = new Tracked(address, ++sequence);
                 open.put(connection, tracked);
@@ -68,10 +79,28 @@ final class ConnectionGuard implements Connection.Listener {
                 arm(connection, tracked);
             }
         }
-        if (toClose.contains(connection)) {
+        if (refusal != null) {
             refused.incrementAndGet();
+            closed.closed(
+                    refusal,
+                    address,
+                    "closed a new connection from " + address + ": "
+                            + (refusal.equals("over-address-cap")
+                                    ? maxPerAddress + " connections from that address"
+                                    : maxConnectionsText())
+                            + " are open and busy with requests");
         }
-        toClose.forEach(c -> c.getEndPoint().close());
+        for (Connection c : toClose) {
+            if (c != connection) {
+                String from = address(c.getEndPoint().getRemoteSocketAddress());
+                closed.closed(
+                        "pushed-out",
+                        from,
+                        "closed a connection from " + from + " that had not sent a whole request, to make room"
+                                + " for a new one from " + address);
+            }
+            c.getEndPoint().close();
+        }
     }
 
     @Override
@@ -120,6 +149,10 @@ final class ConnectionGuard implements Connection.Listener {
         return timedOut.get();
     }
 
+    private String maxConnectionsText() {
+        return maxTotal + " connections in total";
+    }
+
     private boolean evictOldestWaiting(@Nullable String address, List<Connection> toClose) {
         Connection oldest = null;
         long since = Long.MAX_VALUE;
@@ -143,18 +176,31 @@ final class ConnectionGuard implements Connection.Listener {
 
     private void arm(Connection connection, Tracked tracked) {
         cancel(tracked);
+        tracked.bytesInWhenArmed = connection.getBytesIn();
         tracked.deadline = scheduler.schedule(() -> expire(connection), timeoutMillis, TimeUnit.MILLISECONDS);
     }
 
     private void expire(Connection connection) {
+        boolean idle;
+        String address;
         synchronized (this) {
             Tracked tracked = open.get(connection);
             if (tracked == null || !tracked.waiting) {
                 return;
             }
+            idle = connection.getBytesIn() == tracked.bytesInWhenArmed;
+            address = tracked.address;
         }
-        timedOut.incrementAndGet();
         connection.getEndPoint().close();
+        if (!idle) {
+            // An idle keep-alive connection closed on time is routine; a request begun and not finished is not.
+            timedOut.incrementAndGet();
+            closed.closed(
+                    "request-timeout",
+                    address,
+                    "closed a connection from " + address + ": its request did not arrive whole within " + timeoutMillis
+                            + " ms");
+        }
     }
 
     private static void cancel(Tracked tracked) {

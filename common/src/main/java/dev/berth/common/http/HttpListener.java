@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -43,6 +44,7 @@ public final class HttpListener {
     private final InetSocketAddress bindAddress;
     private final HttpLimits limits;
     private final HttpEndpoint endpoint;
+    private final WarningSummary closures;
     private @Nullable Server server;
     private @Nullable ServerConnector connector;
     private @Nullable ConnectionGuard guard;
@@ -52,7 +54,18 @@ public final class HttpListener {
      * @param bindAddress where to listen; port 0 picks a free port, see {@link #port()}
      */
     public HttpListener(String name, InetSocketAddress bindAddress, HttpLimits limits, HttpEndpoint endpoint) {
+        this(name, bindAddress, limits, endpoint, Clock.systemUTC());
+    }
+
+    /**
+     * @param clock paces the summaries of connections closed for cause (a request that did not arrive
+     *     in time, a cap reached), logged as WARN at most once a minute after the first
+     */
+    public HttpListener(
+            String name, InetSocketAddress bindAddress, HttpLimits limits, HttpEndpoint endpoint, Clock clock) {
         this.name = Objects.requireNonNull(name, "name");
+        this.closures = new WarningSummary(
+                "HTTP listener " + name + ": connections closed", WarningSummary.DEFAULT_PERIOD, clock, log::warn);
         this.bindAddress = Objects.requireNonNull(bindAddress, "bindAddress");
         this.limits = Objects.requireNonNull(limits, "limits");
         this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
@@ -85,7 +98,14 @@ public final class HttpListener {
         c.setIdleTimeout(limits.requestTimeout().toMillis());
         c.setAcceptQueueSize(64);
         ConnectionGuard g = new ConnectionGuard(
-                scheduler, limits.requestTimeout(), limits.maxConnections(), limits.maxConnectionsPerAddress());
+                scheduler,
+                limits.requestTimeout(),
+                limits.maxConnections(),
+                limits.maxConnectionsPerAddress(),
+                (reason, address, line) -> closures.warn(
+                        reason,
+                        address,
+                        "HTTP listener " + name + " " + line + " (further closings are summed up once a minute)"));
         c.addEventListener(g);
         s.addConnector(c);
         s.setHandler(new Adapter(g));
@@ -114,13 +134,16 @@ public final class HttpListener {
         return c.getLocalPort();
     }
 
-    /** Connections closed at once because a cap was reached (none waiting could make room). */
+    /** Connections closed because a cap was reached: new ones refused, and waiting ones pushed out. */
     public synchronized long refusedConnections() {
         ConnectionGuard g = guard;
         return g == null ? 0 : g.refused() + g.evicted();
     }
 
-    /** Connections closed because their request did not arrive whole within the request timeout. */
+    /**
+     * Connections closed because their request, begun, did not arrive whole within the request timeout
+     * (idle connections closed on time are not counted).
+     */
     public synchronized long timedOutConnections() {
         ConnectionGuard g = guard;
         return g == null ? 0 : g.timedOut();
@@ -132,6 +155,7 @@ public final class HttpListener {
         if (s != null) {
             stopQuietly(s);
             server = null;
+            closures.flush();
         }
     }
 

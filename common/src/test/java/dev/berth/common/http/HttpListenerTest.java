@@ -94,6 +94,16 @@ class HttpListenerTest {
     }
 
     @Test
+    void anIdleConnectionIsClosedAtTheTimeoutWithoutCountingAsSlow() throws Exception {
+        start(SMALL);
+        Socket idle = open();
+        idle.getOutputStream().write("GET /x HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        // The response, then nothing more: the keep-alive connection is closed after the timeout.
+        assertThat(readToEnd(idle, Duration.ofSeconds(5))).startsWith("HTTP/1.1 200 ");
+        assertThat(listener.timedOutConnections()).isZero();
+    }
+
+    @Test
     void aBodyThatTricklesIsCutOffToo() throws Exception {
         start(SMALL);
         Socket slow = open();
