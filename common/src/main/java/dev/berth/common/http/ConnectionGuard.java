@@ -3,9 +3,8 @@ package dev.berth.common.http;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -62,15 +61,16 @@ final class ConnectionGuard implements Connection.Listener {
 
     @Override
     public void onOpened(Connection connection) {
-        List<Connection> toClose = new ArrayList<>();
+        // The connections to close, with their client addresses (an endpoint closed by its client has none).
+        Map<Connection, String> toClose = new LinkedHashMap<>();
         String address = address(connection.getEndPoint().getRemoteSocketAddress());
         String refusal = null;
         synchronized (this) {
             if (perAddress.getOrDefault(address, 0) >= maxPerAddress && !evictOldestWaiting(address, toClose)) {
-                toClose.add(connection);
+                toClose.put(connection, address);
                 refusal = "over-address-cap";
             } else if (open.size() - toClose.size() >= maxTotal && !evictOldestWaiting(null, toClose)) {
-                toClose.add(connection);
+                toClose.put(connection, address);
                 refusal = "over-total-cap";
             } else {
                 Tracked tracked = new Tracked(address, ++sequence);
@@ -90,9 +90,10 @@ final class ConnectionGuard implements Connection.Listener {
                                     : maxConnectionsText())
                             + " are open and busy with requests");
         }
-        for (Connection c : toClose) {
+        for (Map.Entry<Connection, String> e : toClose.entrySet()) {
+            Connection c = e.getKey();
             if (c != connection) {
-                String from = address(c.getEndPoint().getRemoteSocketAddress());
+                String from = e.getValue();
                 closed.closed(
                         "pushed-out",
                         from,
@@ -153,14 +154,14 @@ final class ConnectionGuard implements Connection.Listener {
         return maxTotal + " connections in total";
     }
 
-    private boolean evictOldestWaiting(@Nullable String address, List<Connection> toClose) {
+    private boolean evictOldestWaiting(@Nullable String address, Map<Connection, String> toClose) {
         Connection oldest = null;
         long since = Long.MAX_VALUE;
         for (Map.Entry<Connection, Tracked> e : open.entrySet()) {
             Tracked t = e.getValue();
             if (t.waiting
                     && t.waitingSince < since
-                    && !toClose.contains(e.getKey())
+                    && !toClose.containsKey(e.getKey())
                     && (address == null || address.equals(t.address))) {
                 oldest = e.getKey();
                 since = t.waitingSince;
@@ -170,7 +171,7 @@ final class ConnectionGuard implements Connection.Listener {
             return false;
         }
         evicted.incrementAndGet();
-        toClose.add(oldest);
+        toClose.put(oldest, open.get(oldest).address);
         return true;
     }
 

@@ -109,7 +109,8 @@ public final class HttpListener {
         c.addEventListener(g);
         s.addConnector(c);
         s.setHandler(new Adapter(g));
-        s.setStopTimeout(1000);
+        // No graceful wait: idle keep-alive connections would hold stop() for the whole timeout.
+        s.setStopTimeout(0);
         try {
             s.start();
         } catch (IOException e) {
@@ -149,7 +150,7 @@ public final class HttpListener {
         return g == null ? 0 : g.timedOut();
     }
 
-    /** Stops listening and its threads, waiting up to a second for requests in progress; idempotent. */
+    /** Stops listening and its threads at once (requests in progress are cut off); idempotent. */
     public synchronized void stop() {
         Server s = server;
         if (s != null) {

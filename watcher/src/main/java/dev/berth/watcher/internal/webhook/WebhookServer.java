@@ -136,7 +136,7 @@ public final class WebhookServer {
             return HttpReply.text(405, "use POST\n").withHeader("Allow", "POST");
         }
         if (call.bodyTooLarge()) {
-            refuse(call, "too-large", "body over 1 MiB");
+            refuse(call, "too-large", ": body over 1 MiB");
             count("too-large");
             return HttpReply.text(413, "body over 1 MiB\n");
         }
