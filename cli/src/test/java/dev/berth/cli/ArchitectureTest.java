@@ -65,6 +65,16 @@ class ArchitectureTest {
                 .dependOnClassesThat()
                 .resideInAPackage("org.eclipse.jgit..")
                 .check(CLASSES);
+        // The one HTTP server: Jetty behind common.http, and no more com.sun.net.httpserver.
+        noClasses()
+                .that()
+                .resideInAPackage("dev.berth..")
+                .and()
+                .resideOutsideOfPackages("dev.berth.common.http..", "dev.berth.testkit..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("org.eclipse.jetty.server..", "org.eclipse.jetty.io..", "com.sun.net.httpserver..")
+                .check(CLASSES);
     }
 
     @Test

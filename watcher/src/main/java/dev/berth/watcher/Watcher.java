@@ -295,7 +295,8 @@ public final class Watcher implements Service {
                 this::pollNow,
                 "berth-watcher-webhook-" + config.environment(),
                 registry,
-                config.environment());
+                config.environment(),
+                clock);
         try {
             server.start();
         } catch (BerthException e) {

@@ -1,29 +1,33 @@
 package dev.berth.common.ops;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.berth.common.BerthException;
 import dev.berth.common.Service;
+import dev.berth.common.http.HttpCall;
+import dev.berth.common.http.HttpLimits;
+import dev.berth.common.http.HttpListener;
+import dev.berth.common.http.HttpReply;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
  * One small HTTP endpoint per service: {@code /health} (the process is alive: its loops run),
  * {@code /ready} (it can do its work: Kafka, and Docker for a deployer) and {@code /metrics}
- * (Prometheus text format).
- * Serves on one named thread; owns its server.
+ * (Prometheus text format). Serves on an {@link HttpListener} with {@link #LIMITS}: several requests
+ * at once on bounded threads named {@code berth-ops-http-<n>}, a request must arrive whole within 5
+ * s, 64 connections at most, 16 per client address; a slow or greedy client cannot hold up
+ * {@code /health}. Owns its server.
  */
 public final class OpsServer implements Service {
+    /** What the ops port accepts: the {@link HttpLimits} defaults, with a body of at most 64 KiB. */
+    public static final HttpLimits LIMITS = HttpLimits.withMaxBody(64 * 1024);
+
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
     private final InetSocketAddress bindAddress;
@@ -31,8 +35,7 @@ public final class OpsServer implements Service {
     private final BooleanSupplier ready;
     private final BooleanSupplier healthy;
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private volatile HttpServer server;
-    private volatile ExecutorService executor;
+    private volatile HttpListener server;
 
     /**
      * @param bindAddress where to listen; port 0 picks a free port, see {@link #port()}
@@ -69,67 +72,59 @@ public final class OpsServer implements Service {
         if (server != null) {
             return;
         }
+        HttpListener listener = new HttpListener("berth-ops-http", bindAddress, LIMITS, this::handle);
         try {
-            server = HttpServer.create(bindAddress, 16);
+            listener.start();
         } catch (IOException e) {
             throw new BerthException(
                     "could not listen on " + bindAddress + " for /health, /ready and /metrics: " + e.getMessage()
                             + "; choose another port with --ops-port",
                     e);
         }
-        executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "berth-ops-http"));
-        server.setExecutor(executor);
-        server.createContext("/health", ex -> {
-            boolean isHealthy = healthy.getAsBoolean();
-            respond(ex, isHealthy ? 200 : 503, "text/plain", isHealthy ? "UP\n" : "DOWN\n");
-        });
-        server.createContext("/ready", ex -> {
-            boolean isReady = ready.getAsBoolean();
-            respond(ex, isReady ? 200 : 503, "text/plain", isReady ? "READY\n" : "NOT READY\n");
-        });
-        server.createContext("/metrics", ex -> respond(ex, 200, PROMETHEUS_TEXT, registry.scrape()));
-        server.start();
+        server = listener;
+    }
+
+    private HttpReply handle(HttpCall call) {
+        if (!"GET".equals(call.method()) && !"HEAD".equals(call.method())) {
+            return HttpReply.text(405, "use GET\n").withHeader("Allow", "GET, HEAD");
+        }
+        return switch (call.path()) {
+            case "/health" -> {
+                boolean isHealthy = healthy.getAsBoolean();
+                yield plain(isHealthy ? 200 : 503, isHealthy ? "UP\n" : "DOWN\n");
+            }
+            case "/ready" -> {
+                boolean isReady = ready.getAsBoolean();
+                yield plain(isReady ? 200 : 503, isReady ? "READY\n" : "NOT READY\n");
+            }
+            case "/metrics" -> new HttpReply(200, PROMETHEUS_TEXT, registry.scrape(), Map.of());
+            default -> HttpReply.text(404, "no such path: use /health, /ready or /metrics\n");
+        };
+    }
+
+    private static HttpReply plain(int status, String body) {
+        return new HttpReply(status, "text/plain", body, Map.of());
     }
 
     /** The port it listens on, once started. */
     public int port() {
-        HttpServer s = server;
+        HttpListener s = server;
         if (s == null) {
             throw new IllegalStateException("not started");
         }
-        return s.getAddress().getPort();
-    }
-
-    private static void respond(HttpExchange exchange, int status, String contentType, String body) throws IOException {
-        try (exchange) {
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", contentType);
-            if ("HEAD".equals(exchange.getRequestMethod())) {
-                exchange.sendResponseHeaders(status, -1);
-                return;
-            }
-            exchange.sendResponseHeaders(status, bytes.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(bytes);
-            }
-        }
+        return s.port();
     }
 
     @Override
     public synchronized void stop() {
         if (server != null && stopped.getCount() > 0) {
-            server.stop(0);
-            executor.shutdown();
+            server.stop();
         }
         stopped.countDown();
     }
 
     @Override
     public boolean awaitStop(Duration timeout) throws InterruptedException {
-        if (!stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-            return false;
-        }
-        ExecutorService e = executor;
-        return e == null || e.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 }

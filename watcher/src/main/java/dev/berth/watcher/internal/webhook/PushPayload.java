@@ -1,6 +1,7 @@
 package dev.berth.watcher.internal.webhook;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URLDecoder;
@@ -29,26 +30,40 @@ public record PushPayload(
         repositoryUrls = List.copyOf(repositoryUrls);
     }
 
-    /** Reads a JSON body, or a form body with a {@code payload} field (GitHub's form content type). */
+    /**
+     * Reads a JSON body, or a form body with a {@code payload} field (GitHub's form content type).
+     *
+     * @throws IllegalArgumentException when the body (or its {@code payload} field) is not a JSON
+     *     object; its message says what is wrong, without the body
+     */
     public static PushPayload parse(byte[] body, @Nullable String contentType) {
         String text = new String(body, StandardCharsets.UTF_8);
         if (contentType != null
                 && contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
-            text = "";
+            text = null;
             for (String pair : new String(body, StandardCharsets.UTF_8).split("&")) {
                 if (pair.startsWith("payload=")) {
-                    text = URLDecoder.decode(pair.substring(8), StandardCharsets.UTF_8);
+                    try {
+                        text = URLDecoder.decode(pair.substring(8), StandardCharsets.UTF_8);
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException("form payload field is not URL-encoded");
+                    }
                 }
+            }
+            if (text == null) {
+                throw new IllegalArgumentException("form body without a payload field");
             }
         }
         JsonNode root;
         try {
             root = JSON.readTree(text);
         } catch (JacksonException e) {
-            return new PushPayload(List.of(), null);
+            JsonLocation at = e.getLocation();
+            throw new IllegalArgumentException("body is not valid JSON"
+                    + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
         }
-        if (root == null || !root.isObject()) {
-            return new PushPayload(List.of(), null);
+        if (root == null || root.isMissingNode() || !root.isObject()) {
+            throw new IllegalArgumentException("body is not a JSON object");
         }
         List<String> urls = new ArrayList<>();
         for (String field : List.of("clone_url", "ssh_url", "html_url", "git_url")) {

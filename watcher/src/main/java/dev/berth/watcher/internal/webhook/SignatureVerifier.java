@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
@@ -24,8 +23,10 @@ import org.jspecify.annotations.Nullable;
  * Forgejo ({@code X-Gitea-Signature} / {@code X-Forgejo-Signature}: hex), and Berth's generic form
  * ({@code X-Berth-Signature: sha256=<hex>} of {@code <timestamp>.<body>} with {@code
  * X-Berth-Timestamp} in Unix seconds, at most {@link #MAX_AGE} from now). Comparisons take constant
- * time. A delivery is remembered, once its signature is valid, for {@link #REPLAY_WINDOW}, at most
- * {@link #MAX_REMEMBERED} of them. Thread-safe.
+ * time. Replays are recognised by what the signature covers, never by unsigned headers such as
+ * {@code X-GitHub-Delivery}: the SHA-256 of the signed payload (the body; for the generic form the
+ * timestamp and the body) is remembered, once its signature is valid, for {@link #REPLAY_WINDOW}, at
+ * most {@link #MAX_REMEMBERED} of them (the oldest forgotten first). Thread-safe.
  */
 public final class SignatureVerifier {
     public static final Duration MAX_AGE = Duration.ofMinutes(5);
@@ -67,7 +68,7 @@ public final class SignatureVerifier {
 
     private final byte[] secret;
     private final Clock clock;
-    /** Delivery ids to when they were accepted, oldest first. */
+    /** Digests of signed payloads to when they were accepted, oldest first. */
     private final LinkedHashMap<String, Instant> seen = new LinkedHashMap<>();
 
     public SignatureVerifier(byte[] secret, Clock clock) {
@@ -96,24 +97,22 @@ public final class SignatureVerifier {
             }
             provider = Provider.GITHUB;
         }
-        String delivery;
+        // What the signature covers, and nothing else: delivery-id headers are not signed, so an
+        // attacker could change them to replay a captured request.
+        byte[][] signed = {body};
         switch (provider) {
             case GITHUB -> {
                 if (!hexMacMatches(stripPrefix(headers.apply("X-Hub-Signature-256")), body)) {
                     return bad(provider);
                 }
-                delivery = headers.apply("X-GitHub-Delivery");
-                if (delivery == null) {
-                    delivery = headers.apply("X-Gitea-Delivery");
-                }
             }
             case GITLAB -> {
+                // GitLab signs nothing: its token is a shared secret; the body is what a replay repeats.
                 byte[] token =
                         Objects.requireNonNull(headers.apply("X-Gitlab-Token")).getBytes(StandardCharsets.UTF_8);
                 if (!MessageDigest.isEqual(token, secret)) {
                     return bad(provider);
                 }
-                delivery = headers.apply("X-Gitlab-Event-UUID");
             }
             case GITEA -> {
                 String signature = headers.apply("X-Gitea-Signature");
@@ -122,10 +121,6 @@ public final class SignatureVerifier {
                 }
                 if (!hexMacMatches(stripPrefix(signature), body)) {
                     return bad(provider);
-                }
-                delivery = headers.apply("X-Gitea-Delivery");
-                if (delivery == null) {
-                    delivery = headers.apply("X-Forgejo-Delivery");
                 }
             }
             case GENERIC -> {
@@ -149,12 +144,16 @@ public final class SignatureVerifier {
                     return new Verdict(
                             Outcome.STALE, provider, "X-Berth-Timestamp is more than 5 minutes from this host's clock");
                 }
-                delivery = "sig:" + signature.toLowerCase(Locale.ROOT);
+                signed = new byte[][] {prefix, body};
             }
             default -> throw new IllegalStateException(provider.toString());
         }
-        if (delivery != null && !remember(provider.pathName() + "/" + delivery.strip())) {
-            return new Verdict(Outcome.REPLAYED, provider, "delivery " + delivery.strip() + " was already received");
+        String digest = digest(signed);
+        if (!remember(digest)) {
+            return new Verdict(
+                    Outcome.REPLAYED,
+                    provider,
+                    "the same signed payload (sha256 " + digest.substring(0, 12) + "...) was already received");
         }
         return new Verdict(Outcome.VALID, provider, "signature valid");
     }
@@ -174,6 +173,19 @@ public final class SignatureVerifier {
             return Provider.GENERIC;
         }
         return null;
+    }
+
+    /** The hex SHA-256 of the signed parts: the replay cache's key. */
+    static String digest(byte[]... parts) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (byte[] part : parts) {
+                sha.update(part);
+            }
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
     }
 
     /** The hex HMAC-SHA256 of {@code parts} with this verifier's secret. */

@@ -1,24 +1,21 @@
 package dev.berth.watcher.internal.webhook;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.berth.common.BerthException;
+import dev.berth.common.http.HttpCall;
+import dev.berth.common.http.HttpLimits;
+import dev.berth.common.http.HttpListener;
+import dev.berth.common.http.HttpReply;
+import dev.berth.common.http.WarningSummary;
 import dev.berth.watcher.internal.webhook.SignatureVerifier.Outcome;
 import dev.berth.watcher.internal.webhook.SignatureVerifier.Provider;
 import dev.berth.watcher.internal.webhook.SignatureVerifier.Verdict;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,12 +23,18 @@ import org.slf4j.LoggerFactory;
 /**
  * Serves {@code POST /hooks/git} and {@code /hooks/<provider>} ({@code github}, {@code gitlab}, {@code
  * gitea}, {@code forgejo}, {@code generic}): a signed push for the watched repository and branch
- * answers 202 and asks for a poll at once; anything unsigned, wrongly signed, stale or replayed
- * answers 401 and changes nothing, a replayed delivery answers 202 "ignored" and changes nothing; a body over {@link #MAX_BODY_BYTES} answers
- * 413 without being read whole. Serves on one named thread; owns its server. Never logs the secret.
+ * answers 202 and asks for a poll at once; anything unsigned, wrongly signed or stale answers 401 and
+ * changes nothing; a replayed payload answers 202 "ignored" and changes nothing; a signed body that is
+ * not a JSON object answers 400 and polls nothing; a body over {@link #MAX_BODY_BYTES} answers 413
+ * without being read whole. Refusals are logged at most once a minute in full, with a summary of
+ * the others by reason ({@link WarningSummary}). Serves on an {@link HttpListener} with {@link
+ * #LIMITS}; owns it. Never logs the secret.
  */
 public final class WebhookServer {
     public static final int MAX_BODY_BYTES = 1024 * 1024;
+    /** The {@link HttpLimits} defaults with a body of at most {@link #MAX_BODY_BYTES}. */
+    public static final HttpLimits LIMITS = HttpLimits.withMaxBody(MAX_BODY_BYTES);
+
     private static final Logger log = LoggerFactory.getLogger(WebhookServer.class);
     private static final String PREFIX = "/hooks/";
 
@@ -43,15 +46,17 @@ public final class WebhookServer {
     private final String threadName;
     private final MeterRegistry registry;
     private final String environment;
-    private @Nullable HttpServer server;
-    private @Nullable ExecutorService executor;
+    private final WarningSummary refusals;
+    private @Nullable HttpListener server;
 
     /**
      * @param sourceUrl the watched repository's URL or path, matched against the push's repository
      * @param branch the watched branch; a push for another one is ignored
      * @param pollNow asks the watcher to poll now; must not block
+     * @param threadName names the listener's threads ({@code <threadName>-<n>})
      * @param registry counts requests as {@code berth.watcher.webhooks} by {@code outcome}: {@code
-     *     polled}, {@code ignored}, {@code replayed}, {@code refused}, {@code too-large}
+     *     polled}, {@code ignored}, {@code replayed}, {@code refused}, {@code invalid}, {@code too-large}
+     * @param clock paces the summaries of refused requests
      */
     public WebhookServer(
             InetSocketAddress bindAddress,
@@ -61,7 +66,8 @@ public final class WebhookServer {
             Runnable pollNow,
             String threadName,
             MeterRegistry registry,
-            String environment) {
+            String environment,
+            Clock clock) {
         this.bindAddress = Objects.requireNonNull(bindAddress, "bindAddress");
         this.verifier = Objects.requireNonNull(verifier, "verifier");
         this.sourceUrl = Objects.requireNonNull(sourceUrl, "sourceUrl");
@@ -70,6 +76,11 @@ public final class WebhookServer {
         this.threadName = Objects.requireNonNull(threadName, "threadName");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.environment = Objects.requireNonNull(environment, "environment");
+        this.refusals = new WarningSummary(
+                "push webhooks refused for environment " + environment,
+                WarningSummary.DEFAULT_PERIOD,
+                Objects.requireNonNull(clock, "clock"),
+                log::warn);
     }
 
     /** Starts listening. @throws BerthException when the address cannot be bound */
@@ -77,120 +88,117 @@ public final class WebhookServer {
         if (server != null) {
             return;
         }
-        HttpServer s;
+        HttpListener s = new HttpListener(threadName, bindAddress, LIMITS, this::handle);
         try {
-            s = HttpServer.create(bindAddress, 16);
+            s.start();
         } catch (IOException e) {
             throw new BerthException(
                     "could not listen on " + bindAddress.getHostString() + ":" + bindAddress.getPort()
                             + " for push webhooks: " + e.getMessage() + "; choose another --webhook-listen",
                     e);
         }
-        ExecutorService e = Executors.newSingleThreadExecutor(r -> new Thread(r, threadName));
-        s.setExecutor(e);
-        s.createContext(PREFIX, this::handle);
-        s.start();
         server = s;
-        executor = e;
     }
 
     /** The port it listens on, once started. */
     public synchronized int port() {
-        HttpServer s = server;
+        HttpListener s = server;
         if (s == null) {
             throw new IllegalStateException("not started");
         }
-        return s.getAddress().getPort();
+        return s.port();
     }
 
-    /** Stops listening; idempotent. */
+    /** Stops listening; idempotent. Writes the summary of refusals not written yet. */
     public synchronized void stop() {
         if (server != null) {
-            server.stop(0);
-            Objects.requireNonNull(executor).shutdown();
+            server.stop();
             server = null;
+            refusals.flush();
         }
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            String name = exchange.getRequestURI().getPath().substring(PREFIX.length());
-            Provider required;
-            switch (name) {
-                case "git" -> required = null;
-                case "github" -> required = Provider.GITHUB;
-                case "gitlab" -> required = Provider.GITLAB;
-                case "gitea", "forgejo" -> required = Provider.GITEA;
-                case "generic" -> required = Provider.GENERIC;
-                default -> {
-                    respond(exchange, 404, "no such hook: POST to /hooks/git\n");
-                    return;
-                }
+    private HttpReply handle(HttpCall call) {
+        refusals.flushIfDue();
+        String name = call.path().startsWith(PREFIX) ? call.path().substring(PREFIX.length()) : "";
+        Provider required;
+        switch (name) {
+            case "git" -> required = null;
+            case "github" -> required = Provider.GITHUB;
+            case "gitlab" -> required = Provider.GITLAB;
+            case "gitea", "forgejo" -> required = Provider.GITEA;
+            case "generic" -> required = Provider.GENERIC;
+            default -> {
+                return HttpReply.text(404, "no such hook: POST to /hooks/git\n");
             }
-            if (!"POST".equals(exchange.getRequestMethod())) {
-                exchange.getResponseHeaders().set("Allow", "POST");
-                respond(exchange, 405, "use POST\n");
-                return;
-            }
-            Optional<byte[]> body = readBounded(exchange);
-            if (body.isEmpty()) {
-                log.warn("push webhook from {} refused: body over 1 MiB", remote(exchange));
-                count("too-large");
-                respond(exchange, 413, "body over 1 MiB\n");
-                return;
-            }
-            Verdict verdict = verifier.verify(exchange.getRequestHeaders()::getFirst, body.get(), required);
-            switch (verdict.outcome()) {
-                case VALID -> accept(exchange, body.get());
-                case REPLAYED -> {
-                    log.info("push webhook from {} ignored: {}", remote(exchange), verdict.reason());
-                    count("replayed");
-                    respond(exchange, 202, "ignored: replayed delivery\n");
-                }
-                default -> {
-                    log.warn(
-                            "push webhook from {} refused ({}): {}",
-                            remote(exchange),
-                            verdict.provider() == null
-                                    ? "unsigned"
-                                    : verdict.provider().pathName(),
-                            verdict.reason());
-                    count("refused");
-                    respond(
-                            exchange,
-                            401,
-                            verdict.outcome() == Outcome.STALE ? "stale\n" : "bad or missing signature\n");
-                }
-            }
-        } catch (RuntimeException e) {
-            log.error("push webhook failed unexpectedly", e);
         }
+        if (!"POST".equals(call.method())) {
+            return HttpReply.text(405, "use POST\n").withHeader("Allow", "POST");
+        }
+        if (call.bodyTooLarge()) {
+            refuse(call, "too-large", ": body over 1 MiB");
+            count("too-large");
+            return HttpReply.text(413, "body over 1 MiB\n");
+        }
+        Verdict verdict = verifier.verify(call::header, call.body(), required);
+        return switch (verdict.outcome()) {
+            case VALID -> accept(call);
+            case REPLAYED -> {
+                log.info("push webhook from {} ignored: {}", call.remoteAddress(), verdict.reason());
+                count("replayed");
+                yield HttpReply.text(202, "ignored: replayed delivery\n");
+            }
+            default -> {
+                String format = verdict.provider() == null
+                        ? "unsigned"
+                        : verdict.provider().pathName();
+                refuse(
+                        call,
+                        verdict.outcome().name().toLowerCase(Locale.ROOT).replace('_', '-'),
+                        "(" + format + "): " + verdict.reason());
+                count("refused");
+                yield HttpReply.text(
+                        401, verdict.outcome() == Outcome.STALE ? "stale\n" : "bad or missing signature\n");
+            }
+        };
     }
 
-    private void accept(HttpExchange exchange, byte[] body) throws IOException {
-        String event = firstOf(exchange, "X-GitHub-Event", "X-Gitlab-Event", "X-Gitea-Event", "X-Forgejo-Event");
+    private HttpReply accept(HttpCall call) {
+        PushPayload push;
+        try {
+            push = PushPayload.parse(call.body(), call.header("Content-Type"));
+        } catch (IllegalArgumentException e) {
+            refuse(call, "invalid-json", "(signed): " + e.getMessage());
+            count("invalid");
+            return HttpReply.text(400, "signed payload refused: " + e.getMessage() + "\n");
+        }
+        String event = firstOf(call, "X-GitHub-Event", "X-Gitlab-Event", "X-Gitea-Event", "X-Forgejo-Event");
         if (event != null && !event.toLowerCase(Locale.ROOT).contains("push")) {
             count("ignored");
-            respond(exchange, 202, "ignored: event " + event + " is not a push\n");
-            return;
+            return HttpReply.text(202, "ignored: event " + event + " is not a push\n");
         }
-        PushPayload push = PushPayload.parse(body, exchange.getRequestHeaders().getFirst("Content-Type"));
         if (!push.isFor(sourceUrl)) {
             log.info("push webhook for {} ignored: not the watched repository", push.repositoryUrls());
             count("ignored");
-            respond(exchange, 202, "ignored: not the watched repository\n");
-            return;
+            return HttpReply.text(202, "ignored: not the watched repository\n");
         }
         if (push.ref() != null && !push.branch().map(branch::equals).orElse(false)) {
             log.debug("push webhook for {} ignored: not branch {}", push.ref(), branch);
             count("ignored");
-            respond(exchange, 202, "ignored: " + push.ref() + " is not the watched branch\n");
-            return;
+            return HttpReply.text(202, "ignored: " + push.ref() + " is not the watched branch\n");
         }
         pollNow.run();
         count("polled");
         log.info("push webhook: polling now");
-        respond(exchange, 202, "accepted: polling now\n");
+        return HttpReply.text(202, "accepted: polling now\n");
+    }
+
+    private void refuse(HttpCall call, String reason, String why) {
+        refusals.warn(
+                reason,
+                call.remoteAddress(),
+                "push webhook from " + call.remoteAddress() + " refused " + why
+                        + " (further refusals are summed up once a minute)");
     }
 
     private void count(String outcome) {
@@ -202,53 +210,13 @@ public final class WebhookServer {
                 .increment();
     }
 
-    /** The body, or empty when it holds more than {@link #MAX_BODY_BYTES}; never reads more than that. */
-    private static Optional<byte[]> readBounded(HttpExchange exchange) throws IOException {
-        String length = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (length != null) {
-            try {
-                if (Long.parseLong(length.strip()) > MAX_BODY_BYTES) {
-                    return Optional.empty();
-                }
-            } catch (NumberFormatException e) {
-                return Optional.empty();
-            }
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] buffer = new byte[8192];
-        try (InputStream in = exchange.getRequestBody()) {
-            int n;
-            while ((n = in.read(buffer)) >= 0) {
-                out.write(buffer, 0, n);
-                if (out.size() > MAX_BODY_BYTES) {
-                    return Optional.empty();
-                }
-            }
-        }
-        return Optional.of(out.toByteArray());
-    }
-
-    private static @Nullable String firstOf(HttpExchange exchange, String... names) {
+    private static @Nullable String firstOf(HttpCall call, String... names) {
         for (String name : names) {
-            String value = exchange.getRequestHeaders().getFirst(name);
+            String value = call.header(name);
             if (value != null) {
                 return value;
             }
         }
         return null;
-    }
-
-    private static String remote(HttpExchange exchange) {
-        InetSocketAddress a = exchange.getRemoteAddress();
-        return a == null ? "?" : a.getAddress().getHostAddress();
-    }
-
-    private static void respond(HttpExchange exchange, int status, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
     }
 }

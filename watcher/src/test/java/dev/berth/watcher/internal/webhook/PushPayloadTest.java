@@ -1,6 +1,7 @@
 package dev.berth.watcher.internal.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -36,9 +37,21 @@ class PushPayloadTest {
         PushPayload push = parse("{\"ref\":\"refs/tags/v1\"}");
         assertThat(push.branch()).isEmpty();
         assertThat(push.isFor("/srv/config")).isTrue();
-        PushPayload notJson = PushPayload.parse("not json".getBytes(StandardCharsets.UTF_8), null);
-        assertThat(notJson.ref()).isNull();
-        assertThat(notJson.repositoryUrls()).isEmpty();
+    }
+
+    @Test
+    void aBodyThatIsNoJsonObjectIsRefusedSayingWhy() {
+        assertThatThrownBy(() -> PushPayload.parse("not json".getBytes(StandardCharsets.UTF_8), null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("body is not valid JSON (line 1");
+        assertThatThrownBy(() -> PushPayload.parse("{\"ref\":".getBytes(StandardCharsets.UTF_8), null))
+                .hasMessageStartingWith("body is not valid JSON");
+        assertThatThrownBy(() -> PushPayload.parse("[1]".getBytes(StandardCharsets.UTF_8), null))
+                .hasMessage("body is not a JSON object");
+        assertThatThrownBy(() -> PushPayload.parse(new byte[0], null)).hasMessage("body is not a JSON object");
+        assertThatThrownBy(() -> PushPayload.parse(
+                        "other=1".getBytes(StandardCharsets.UTF_8), "application/x-www-form-urlencoded"))
+                .hasMessage("form body without a payload field");
     }
 
     @Test

@@ -45,8 +45,23 @@ class SignatureVerifierTest {
                 .isEqualTo(Outcome.VALID);
         assertThat(verify(Map.of("X-Hub-Signature-256", GITHUB_EXAMPLE, "X-GitHub-Delivery", "d1"), null))
                 .isEqualTo(Outcome.REPLAYED);
-        assertThat(verify(Map.of("X-Hub-Signature-256", GITHUB_EXAMPLE, "X-GitHub-Delivery", "d2"), null))
+    }
+
+    @Test
+    void aReplayIsRecognisedByItsSignedPayloadWhateverItsUnsignedHeadersSay() {
+        assertThat(verify(Map.of("X-Hub-Signature-256", GITHUB_EXAMPLE, "X-GitHub-Delivery", "d1"), null))
                 .isEqualTo(Outcome.VALID);
+        // An attacker can change or drop the unsigned delivery id without breaking the signature.
+        assertThat(verify(Map.of("X-Hub-Signature-256", GITHUB_EXAMPLE, "X-GitHub-Delivery", "d2"), null))
+                .isEqualTo(Outcome.REPLAYED);
+        assertThat(verify(Map.of("X-Hub-Signature-256", GITHUB_EXAMPLE), null)).isEqualTo(Outcome.REPLAYED);
+        // The same body signed in Gitea's format is the same payload.
+        assertThat(verify(Map.of("X-Gitea-Signature", verifier.sign(BODY), "X-Gitea-Delivery", "g9"), null))
+                .isEqualTo(Outcome.REPLAYED);
+        byte[] next = "Hello, World! (second push)".getBytes(StandardCharsets.UTF_8);
+        Map<String, String> signedNext = Map.of("X-Hub-Signature-256", "sha256=" + verifier.sign(next));
+        assertThat(verifier.verify(lookup(signedNext), next, null).outcome()).isEqualTo(Outcome.VALID);
+        assertThat(verifier.verify(lookup(signedNext), next, null).outcome()).isEqualTo(Outcome.REPLAYED);
     }
 
     @Test
@@ -76,7 +91,12 @@ class SignatureVerifierTest {
                 .isEqualTo(Outcome.VALID);
         assertThat(verify(Map.of("X-Gitea-Signature", hex, "X-Gitea-Delivery", "g1"), null))
                 .isEqualTo(Outcome.REPLAYED);
-        assertThat(verify(Map.of("X-Forgejo-Signature", hex, "X-Forgejo-Delivery", "f1"), Provider.GITEA))
+        byte[] other = "another push".getBytes(StandardCharsets.UTF_8);
+        assertThat(verifier.verify(
+                                lookup(Map.of("X-Forgejo-Signature", verifier.sign(other), "X-Forgejo-Delivery", "f1")),
+                                other,
+                                Provider.GITEA)
+                        .outcome())
                 .isEqualTo(Outcome.VALID);
         assertThat(verify(Map.of("X-Forgejo-Signature", hex.replace('a', 'b'), "X-Forgejo-Delivery", "f2"), null))
                 .isEqualTo(Outcome.BAD_SIGNATURE);
@@ -132,17 +152,35 @@ class SignatureVerifierTest {
         assertThat(verify(headers, null)).isEqualTo(Outcome.VALID);
         clock.advance(SignatureVerifier.REPLAY_WINDOW.plusSeconds(1));
         assertThat(verify(headers, null)).isEqualTo(Outcome.VALID);
+        clock.advance(SignatureVerifier.REPLAY_WINDOW.minusSeconds(1));
+        assertThat(verify(headers, null)).isEqualTo(Outcome.REPLAYED);
         for (int i = 0; i < SignatureVerifier.MAX_REMEMBERED + 50; i++) {
-            verify(Map.of("X-Hub-Signature-256", GITHUB_EXAMPLE, "X-GitHub-Delivery", "n" + i), null);
+            byte[] body = ("push " + i).getBytes(StandardCharsets.UTF_8);
+            assertThat(verifier.verify(
+                                    lookup(Map.of("X-Hub-Signature-256", "sha256=" + verifier.sign(body))), body, null)
+                            .outcome())
+                    .isEqualTo(Outcome.VALID);
         }
         assertThat(verifier.remembered()).isEqualTo(SignatureVerifier.MAX_REMEMBERED);
+        // The oldest were forgotten first: the first of the loop is new again, the last is not.
+        byte[] first = "push 0".getBytes(StandardCharsets.UTF_8);
+        byte[] last = ("push " + (SignatureVerifier.MAX_REMEMBERED + 49)).getBytes(StandardCharsets.UTF_8);
+        assertThat(verifier.verify(lookup(Map.of("X-Hub-Signature-256", "sha256=" + verifier.sign(first))), first, null)
+                        .outcome())
+                .isEqualTo(Outcome.VALID);
+        assertThat(verifier.verify(lookup(Map.of("X-Hub-Signature-256", "sha256=" + verifier.sign(last))), last, null)
+                        .outcome())
+                .isEqualTo(Outcome.REPLAYED);
     }
 
     private Outcome verify(Map<String, String> headers, @Nullable Provider required) {
+        return verifier.verify(lookup(headers), BODY, required).outcome();
+    }
+
+    private static Function<String, @Nullable String> lookup(Map<String, String> headers) {
         Map<String, String> byName = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         byName.putAll(headers);
-        Function<String, @Nullable String> lookup = byName::get;
-        return verifier.verify(lookup, BODY, required).outcome();
+        return byName::get;
     }
 
     /** A clock tests move by hand. */
