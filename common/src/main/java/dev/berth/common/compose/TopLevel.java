@@ -10,8 +10,10 @@ import static dev.berth.common.compose.Nodes.text;
 
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
@@ -113,17 +115,81 @@ final class TopLevel {
                 refuseWithExternal(keys, what, List.of("driver", "driver_opts", "labels"));
                 name = name != null ? name : external.name() != null ? external.name() : key;
             }
+            String driver = text(keys.get("driver"), what + ": driver");
+            Map<String, String> driverOpts = keyValues(keys.get("driver_opts"), what + ": driver_opts");
+            checkVolume(what, keys, driver == null ? null : driver.strip(), driverOpts);
             result.put(
                     key,
                     new ComposeStack.VolumeSpec(
                             key,
                             name,
                             external.external(),
-                            text(keys.get("driver"), what + ": driver"),
-                            keyValues(keys.get("driver_opts"), what + ": driver_opts"),
+                            driver,
+                            driverOpts,
                             keyValues(keys.get("labels"), what + ": labels")));
         }
         return result;
+    }
+
+    /**
+     * A named volume is a mount of whatever its driver mounts: a driver other than {@code local} needs
+     * {@code volume-driver:<name>}; the local driver's {@code driver_opts} that bind a host path
+     * ({@code o} holding {@code bind}, or {@code type: none}) need the {@code bind:} allowance of a bind
+     * of {@code device}; those that mount a filesystem (nfs, cifs, a block device, overlay...) need
+     * {@code volume-device}, and a {@code device} that is a host path its {@code bind:} allowance as
+     * well. A tmpfs ({@code type: tmpfs}) is free.
+     */
+    private void checkVolume(
+            String what, Map<String, NodeTuple> keys, @Nullable String driver, Map<String, String> driverOpts) {
+        ComposePolicy policy = context.policy;
+        if (driver != null && !driver.equals("local")) {
+            if (!policy.allows(ComposePolicy.VOLUME_DRIVER_PREFIX, driver)) {
+                throw error(
+                        keys.get("driver").getValueNode(),
+                        what + ": driver " + driver + " is a volume plugin, which mounts whatever it reaches for the"
+                                + " container; the environment's policy refuses it: allow it for the environment with"
+                                + " --allow " + ComposePolicy.VOLUME_DRIVER_PREFIX + driver);
+            }
+            return;
+        }
+        Map<String, String> lower = new LinkedHashMap<>();
+        driverOpts.forEach((k, v) -> lower.put(k.strip().toLowerCase(Locale.ROOT), v.strip()));
+        String type = lower.get("type");
+        String options = lower.getOrDefault("o", "").toLowerCase(Locale.ROOT);
+        String device = lower.get("device");
+        if (type == null && device == null && !lower.containsKey("o")) {
+            return;
+        }
+        boolean bind = "none".equalsIgnoreCase(type) || options.contains("bind");
+        if (!bind && "tmpfs".equalsIgnoreCase(type)) {
+            return;
+        }
+        Node opts = keys.get("driver_opts").getValueNode();
+        Node at = opts;
+        if (opts instanceof MappingNode) {
+            for (Map.Entry<String, NodeTuple> entry : mapping(opts, what).entrySet()) {
+                String name = entry.getKey().strip().toLowerCase(Locale.ROOT);
+                if (name.equals("device") || (device == null && name.equals("type"))) {
+                    at = entry.getValue().getValueNode();
+                }
+            }
+        }
+        String deviceWhat = what + ": driver_opts device \"" + device + "\"";
+        boolean hostPath = device != null && device.startsWith("/") && !device.startsWith("//");
+        if (!bind || !hostPath) {
+            if (!policy.allows(ComposePolicy.VOLUME_DEVICE)) {
+                throw error(
+                        at,
+                        what + ": driver_opts " + new TreeMap<>(driverOpts) + " mount "
+                                + (device == null ? "a filesystem" : "\"" + device + "\"")
+                                + " for the container, outside Docker's own volumes; the environment's policy"
+                                + " refuses it: allow it for the environment with --allow "
+                                + ComposePolicy.VOLUME_DEVICE);
+            }
+        }
+        if (hostPath) {
+            Mounts.checkHostPath(policy, at, deviceWhat, StackContext.normaliseAbsolute(device));
+        }
     }
 
     private record Name(boolean external, @Nullable String name) {}

@@ -15,6 +15,7 @@ import com.github.dockerjava.api.model.BuildResponseItem;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.ContainerNetwork;
+import com.github.dockerjava.api.model.Device;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
@@ -522,6 +523,7 @@ public final class DockerEngine implements AutoCloseable {
         if (options.pid() != null) {
             host.withPidMode(options.pid());
         }
+        isolation(options, host);
         if (options.restart() != null) {
             host.withRestartPolicy(RestartPolicy.parse(options.restart()));
         }
@@ -609,6 +611,37 @@ public final class DockerEngine implements AutoCloseable {
             cmd.withHealthcheck(check);
         }
         return cmd;
+    }
+
+    /** The namespace modes, security options, sysctls, devices and runtime the policy let through. */
+    private static void isolation(ContainerOptions options, HostConfig host) {
+        if (options.ipc() != null) {
+            host.withIpcMode(options.ipc());
+        }
+        if (options.uts() != null) {
+            host.withUtSMode(options.uts());
+        }
+        if (options.usernsMode() != null) {
+            host.withUsernsMode(options.usernsMode());
+        }
+        if (options.cgroup() != null) {
+            host.withCgroupnsMode(options.cgroup());
+        }
+        if (!options.securityOpt().isEmpty()) {
+            host.withSecurityOpts(options.securityOpt());
+        }
+        if (!options.sysctls().isEmpty()) {
+            host.withSysctls(options.sysctls());
+        }
+        if (!options.devices().isEmpty()) {
+            host.withDevices(options.devices().stream().map(Device::parse).toList());
+        }
+        if (!options.deviceCgroupRules().isEmpty()) {
+            host.withDeviceCgroupRules(options.deviceCgroupRules());
+        }
+        if (options.runtime() != null) {
+            host.withRuntime(options.runtime());
+        }
     }
 
     /**
