@@ -274,13 +274,22 @@ final class IsolationReader {
                 throw error(at, what + ": \"" + entry.getKey() + "\" is not a sysctl name like net.core.somaxconn");
             }
             boolean net = name.startsWith("net.");
-            boolean namespaced = (net && !"host".equals(networkMode))
-                    || (ipcSysctl(name) && !"host".equals(ipc) && !"none".equals(ipc));
+            // Free only in the container's own namespace (or one of its stack's): not the host's, not a
+            // foreign container's.
+            boolean ownNetwork =
+                    networkMode == null || networkMode.equals("none") || networkMode.startsWith("service:");
+            boolean ownIpc =
+                    ipc == null || Set.of("private", "shareable", "none").contains(ipc);
+            boolean namespaced = (net && ownNetwork) || (ipcSysctl(name) && ownIpc);
             if (!namespaced && !policy.allows(ComposePolicy.SYSCTL_PREFIX, name)) {
                 throw error(
                         at,
-                        what + ": " + name + (net || ipcSysctl(name) ? " is the host's own here" : " is not namespaced")
-                                + ": setting it changes the host's kernel" + REFUSED + ComposePolicy.SYSCTL_PREFIX
+                        what + ": " + name
+                                + (net || ipcSysctl(name)
+                                        ? " is not the container's own here (its namespace is the host's or another"
+                                                + " container's)"
+                                        : " is not namespaced: setting it changes the host's kernel")
+                                + REFUSED + ComposePolicy.SYSCTL_PREFIX
                                 + name);
             }
             result.put(name, entry.getValue().text());

@@ -320,9 +320,14 @@ class ComposePolicyTest {
                                 ComposePolicy.parse(List.of("host-network")),
                                 service("network_mode: host\nsysctls: {net.ipv4.ip_forward: 1}"))
                         .detail())
-                .isEqualTo("service \"web\": sysctls: net.ipv4.ip_forward is the host's own here: setting it"
-                        + " changes the host's kernel; the environment's policy refuses it: allow it for the"
-                        + " environment with --allow sysctl:net.ipv4.ip_forward");
+                .isEqualTo("service \"web\": sysctls: net.ipv4.ip_forward is not the container's own here (its"
+                        + " namespace is the host's or another container's); the environment's policy refuses it:"
+                        + " allow it for the environment with --allow sysctl:net.ipv4.ip_forward");
+        assertThat(refused(
+                                ComposePolicy.parse(List.of("join-container")),
+                                service("ipc: container:db\nsysctls: {kernel.shmmax: 1}"))
+                        .detail())
+                .endsWith("--allow sysctl:kernel.shmmax");
         assertThat(refused(all, service("pid: service:db")).detail()).contains("use host, container:<name>");
     }
 
