@@ -8,6 +8,7 @@ import static dev.berth.common.compose.Nodes.mapping;
 import static dev.berth.common.compose.Nodes.scalar;
 import static dev.berth.common.compose.Nodes.text;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -160,7 +161,9 @@ final class TopLevel {
         if (type == null && device == null && !lower.containsKey("o")) {
             return;
         }
-        boolean bind = "none".equalsIgnoreCase(type) || options.contains("bind");
+        // The local driver reads o as mount(8) options, comma-separated: bind and rbind bind the device.
+        boolean bind = "none".equalsIgnoreCase(type)
+                || Arrays.stream(options.split(",")).map(String::strip).anyMatch(o -> o.endsWith("bind"));
         if (!bind && "tmpfs".equalsIgnoreCase(type)) {
             return;
         }
@@ -175,8 +178,16 @@ final class TopLevel {
             }
         }
         String deviceWhat = what + ": driver_opts device \"" + device + "\"";
-        boolean hostPath = device != null && device.startsWith("/") && !device.startsWith("//");
-        if (!bind || !hostPath) {
+        if (bind && device != null && !device.startsWith("/")) {
+            throw error(
+                    at,
+                    deviceWhat + " binds a path of the deployer's host that is not absolute (the engine would"
+                            + " read it from its own working directory): write the absolute path");
+        }
+        // A bound device is a host path whatever it looks like (//etc is /etc); a mounted one is when it
+        // names a local path (a block device), not a share (//server/share, host:/export).
+        boolean hostPath = device != null && device.startsWith("/") && (bind || !device.startsWith("//"));
+        if (!bind) {
             if (!policy.allows(ComposePolicy.VOLUME_DEVICE)) {
                 throw error(
                         at,

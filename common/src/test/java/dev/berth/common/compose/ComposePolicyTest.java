@@ -59,6 +59,16 @@ class ComposePolicyTest {
                         "--allow bind:/srv/x",
                         List.of("bind:/srv")),
                 Arguments.of(
+                        volume("driver_opts: {type: none, device: //etc}"),
+                        7,
+                        "--allow bind:/etc",
+                        List.of("bind:/etc")),
+                Arguments.of(
+                        volume("driver_opts: {o: \"ro, rbind\", device: \"/srv/../\"}"),
+                        7,
+                        "--allow docker-socket",
+                        List.of("bind:/", "docker-socket", "bind:/proc", "bind:/sys")),
+                Arguments.of(
                         volume("driver_opts: [type=none, o=bind, device=/home]"),
                         7,
                         "--allow bind:/home",
@@ -288,6 +298,27 @@ class ComposePolicyTest {
         assertThat(o.devices()).containsExactly("/dev/fuse:/dev/fuse:rwm");
         assertThat(o.deviceCgroupRules()).containsExactly("c 10:229 rwm");
         assertThat(o.runtime()).isEqualTo("runsc");
+    }
+
+    @Test
+    void aVolumeDeviceAllowanceIsNoBindAllowance() {
+        ComposePolicy device = ComposePolicy.parse(List.of("volume-device"));
+        assertThat(refused(device, volume("driver_opts: {type: none, o: bind, device: //}"))
+                        .detail())
+                .contains("--allow docker-socket");
+        assertThat(refused(device, volume("driver_opts: {type: none, o: bind, device: etc}"))
+                        .detail())
+                .isEqualTo("volume \"data\": driver_opts device \"etc\" binds a path of the deployer's host that"
+                        + " is not absolute (the engine would read it from its own working directory): write the"
+                        + " absolute path");
+        // An NFS server whose name holds "bind" is no bind.
+        assertThat(parse(device, volume("driver_opts: {type: nfs, o: \"addr=bind.example\", device: \":/x\"}"))
+                        .volumes())
+                .containsKey("data");
+        // A CIFS share is a mount, not a host path.
+        assertThat(parse(device, volume("driver_opts: {type: cifs, device: //server/share}"))
+                        .volumes())
+                .containsKey("data");
     }
 
     @Test
