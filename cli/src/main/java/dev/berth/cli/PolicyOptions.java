@@ -15,7 +15,7 @@ final class PolicyOptions {
                         + " privileged, host-network, host-pid, host-ipc, host-uts, host-userns, host-cgroup,"
                         + " join-container, docker-socket, volume-device, device-cgroup-rules,"
                         + " bind:<absolute directory> for bind mounts of that host directory, cap:<capability>,"
-                        + " volume-driver:<driver>, sysctl:<name>, device:<host path>, runtime:<name>,"
+                        + " volume-driver:<driver>, network-driver:<driver>, sysctl:<name>, device:<host path>, runtime:<name>,"
                         + " security-opt:<kind>. See docs/compose.md, \"Policy\"."
             })
     List<String> allowances = new ArrayList<>();

@@ -120,7 +120,7 @@ class RunCommandTest {
                 .contains("berth: --allow: \"root\" is not an allowance; use privileged, host-network, host-pid,"
                         + " docker-socket, device-cgroup-rules, host-cgroup, host-ipc, host-userns, host-uts,"
                         + " join-container, volume-device, bind:<absolute directory>, cap:<capability>,"
-                        + " volume-driver:<driver>, sysctl:<name>, device:<host path>, runtime:<name>,"
+                        + " volume-driver:<driver>, network-driver:<driver>, sysctl:<name>, device:<host path>, runtime:<name>,"
                         + " security-opt:<apparmor|label|no-new-privileges|seccomp|systempaths|writable-cgroups>");
     }
 

@@ -64,6 +64,9 @@ public record ComposePolicy(
 
     public static final String CAP_PREFIX = "cap:";
     public static final String VOLUME_DRIVER_PREFIX = "volume-driver:";
+    /** A network driver other than {@code bridge} (macvlan and ipvlan put containers on the host's own LAN). */
+    public static final String NETWORK_DRIVER_PREFIX = "network-driver:";
+
     public static final String SYSCTL_PREFIX = "sysctl:";
     public static final String DEVICE_PREFIX = "device:";
     public static final String RUNTIME_PREFIX = "runtime:";
@@ -95,8 +98,13 @@ public record ComposePolicy(
             "AUDIT_WRITE");
 
     private static final Pattern CAPABILITY = Pattern.compile("[A-Z][A-Z0-9_]*");
-    private static final List<String> PREFIXES =
-            List.of(VOLUME_DRIVER_PREFIX, SYSCTL_PREFIX, DEVICE_PREFIX, RUNTIME_PREFIX, SECURITY_OPT_PREFIX);
+    private static final List<String> PREFIXES = List.of(
+            VOLUME_DRIVER_PREFIX,
+            NETWORK_DRIVER_PREFIX,
+            SYSCTL_PREFIX,
+            DEVICE_PREFIX,
+            RUNTIME_PREFIX,
+            SECURITY_OPT_PREFIX);
 
     public ComposePolicy {
         bindPaths = List.copyOf(bindPaths);
@@ -120,7 +128,7 @@ public record ComposePolicy(
      * Reads allowances: {@code privileged}, {@code host-network}, {@code host-pid}, {@code host-ipc},
      * {@code host-uts}, {@code host-userns}, {@code host-cgroup}, {@code join-container},
      * {@code docker-socket}, {@code volume-device}, {@code device-cgroup-rules},
-     * {@code bind:<absolute directory>}, {@code cap:<NAME>}, {@code volume-driver:<name>},
+     * {@code bind:<absolute directory>}, {@code cap:<NAME>}, {@code volume-driver:<name>}, {@code network-driver:<name>},
      * {@code sysctl:<name>}, {@code device:<host path>}, {@code runtime:<name>} and
      * {@code security-opt:<kind>}.
      *
@@ -257,6 +265,7 @@ public record ComposePolicy(
         names.add(BIND_PREFIX + "<absolute directory>");
         names.add(CAP_PREFIX + "<capability>");
         names.add(VOLUME_DRIVER_PREFIX + "<driver>");
+        names.add(NETWORK_DRIVER_PREFIX + "<driver>");
         names.add(SYSCTL_PREFIX + "<name>");
         names.add(DEVICE_PREFIX + "<host path>");
         names.add(RUNTIME_PREFIX + "<name>");

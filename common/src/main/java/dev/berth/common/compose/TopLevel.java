@@ -75,6 +75,17 @@ final class TopLevel {
                 refuseWithExternal(keys, what, List.of("driver", "driver_opts", "labels", "internal"));
                 name = name != null ? name : external.name() != null ? external.name() : key;
             }
+            String driver = text(keys.get("driver"), what + ": driver");
+            if (driver != null
+                    && !driver.strip().equals("bridge")
+                    && !context.policy.allows(ComposePolicy.NETWORK_DRIVER_PREFIX, driver.strip())) {
+                throw error(
+                        keys.get("driver").getValueNode(),
+                        what + ": driver " + driver.strip() + " is not Docker's bridge: the containers may reach the"
+                                + " host's own network (macvlan, ipvlan) or a plugin's; the environment's policy"
+                                + " refuses it: allow it for the environment with --allow "
+                                + ComposePolicy.NETWORK_DRIVER_PREFIX + driver.strip());
+            }
             result.put(
                     key,
                     new ComposeStack.NetworkSpec(

@@ -104,6 +104,12 @@ class ComposePolicyTest {
                         7,
                         "driver rexray/ebs is a volume plugin",
                         List.of("volume-driver:rexray/ebs")),
+                Arguments.of(
+                        "services:\n  web:\n    image: a\n    networks: [lan]\nnetworks:\n  lan:\n"
+                                + "    driver: macvlan\n    driver_opts: {parent: eth0}\n",
+                        7,
+                        "network \"lan\": driver macvlan is not Docker's bridge",
+                        List.of("network-driver:macvlan")),
                 // Bind mounts of the kernel's filesystems: bind:/ does not cover them.
                 Arguments.of(service("volumes: [/proc:/host/proc]"), 4, "--allow bind:/proc", List.of("bind:/proc")),
                 Arguments.of(
@@ -382,7 +388,8 @@ class ComposePolicyTest {
                 "runtime:runsc",
                 "security-opt:apparmor",
                 "sysctl:kernel.core_pattern",
-                "volume-driver:local-persist");
+                "volume-driver:local-persist",
+                "network-driver:macvlan");
         assertThat(ComposePolicy.parse(every).allowances()).containsExactlyInAnyOrderElementsOf(every);
         assertThat(ComposePolicy.parse(List.of("CAP_NET_ADMIN".replace("CAP_", "cap:")))
                         .allowances())

@@ -157,6 +157,10 @@ class PolicyBypassIT extends EngineSupport {
                         "services:\n  web:\n    image: busybox:1.35\n    volumes: [data:/data]\nvolumes:\n  data:\n"
                                 + "    driver: some-plugin\n",
                         "volume-driver:some-plugin"),
+                Arguments.of(
+                        "services:\n  web:\n    image: busybox:1.35\n    networks: [lan]\nnetworks:\n  lan:\n"
+                                + "    driver: macvlan\n",
+                        "network-driver:macvlan"),
                 Arguments.of(web("volumes: [\"/proc/sys:/host-sys\"]"), "bind:/proc/sys"),
                 Arguments.of(web("cap_add: [SYS_ADMIN, SYS_MODULE, DAC_READ_SEARCH]"), "cap:SYS_ADMIN"),
                 Arguments.of(web("cap_add: [ALL]"), "privileged"),
