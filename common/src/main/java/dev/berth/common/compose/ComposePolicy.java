@@ -4,10 +4,13 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a stack may ask of the host beyond an ordinary container. Everything is refused by default;
@@ -203,6 +206,17 @@ public record ComposePolicy(
     /** Whether {@code prefix + value} is given ({@code volume-driver:}, {@code sysctl:}, ...). */
     public boolean allows(String prefix, String value) {
         return prefixed.contains(prefix + value);
+    }
+
+    /**
+     * Why this policy refuses a named volume of {@code driver} (null for {@code local}) with
+     * {@code options}, or empty when it allows it: the rule the parser applies to a stack's top-level
+     * {@code volumes}, for a volume that already exists on the engine.
+     *
+     * @param what the volume, for messages: {@code volume "prod-shop_data"}
+     */
+    public Optional<String> volumeRefusal(String what, @Nullable String driver, Map<String, String> options) {
+        return TopLevel.volumeRefusal(this, what, driver, options);
     }
 
     /** Whether a {@code device:<dir>} allowance covers the host path {@code path}. */

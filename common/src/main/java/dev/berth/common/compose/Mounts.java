@@ -10,6 +10,7 @@ import static dev.berth.common.compose.Nodes.text;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -268,34 +269,36 @@ final class Mounts {
      * @param what the key and the path as written, for messages: {@code service "web": volume "/srv"}
      */
     static void checkHostPath(ComposePolicy policy, Node at, String what, String path) {
+        hostPathRefusal(policy, what, path).ifPresent(refusal -> {
+            throw error(at, refusal);
+        });
+    }
+
+    /** Why the policy refuses a bind of the host path {@code path} (normalised), or empty when it allows it. */
+    static Optional<String> hostPathRefusal(ComposePolicy policy, String what, String path) {
         String refused = "; the environment's policy refuses it: allow it for the environment with --allow ";
         for (String socket : DOCKER_SOCKETS) {
             if (under(socket, path) && !policy.dockerSocket()) {
-                throw error(
-                        at,
-                        what + " gives the container the Docker socket, which controls the whole host" + refused
-                                + ComposePolicy.DOCKER_SOCKET);
+                return Optional.of(what + " gives the container the Docker socket, which controls the whole host"
+                        + refused + ComposePolicy.DOCKER_SOCKET);
             }
             if (socket.equals(path)) {
-                return;
+                return Optional.empty();
             }
         }
         for (String kernel : KERNEL_FILESYSTEMS) {
             String needed = under(path, kernel) ? path : under(kernel, path) ? kernel : null;
             if (needed != null
                     && policy.bindPaths().stream().noneMatch(dir -> under(dir, kernel) && under(needed, dir))) {
-                throw error(
-                        at,
-                        what + " gives the container the host kernel's " + kernel + ", which bind:/ does not cover"
-                                + refused + ComposePolicy.BIND_PREFIX + needed);
+                return Optional.of(what + " gives the container the host kernel's " + kernel
+                        + ", which bind:/ does not cover" + refused + ComposePolicy.BIND_PREFIX + needed);
             }
         }
         if (policy.bindPaths().stream().noneMatch(dir -> under(path, dir))) {
-            throw error(
-                    at,
-                    what + " is a path of the deployer's host, outside the repository" + refused
-                            + ComposePolicy.BIND_PREFIX + path + ", or commit the files and mount ./<dir>");
+            return Optional.of(what + " is a path of the deployer's host, outside the repository" + refused
+                    + ComposePolicy.BIND_PREFIX + path + ", or commit the files and mount ./<dir>");
         }
+        return Optional.empty();
     }
 
     /** Whether {@code path} is {@code dir} or lies below it. */

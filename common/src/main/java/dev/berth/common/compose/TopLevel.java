@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
@@ -153,16 +154,39 @@ final class TopLevel {
      */
     private void checkVolume(
             String what, Map<String, NodeTuple> keys, @Nullable String driver, Map<String, String> driverOpts) {
-        ComposePolicy policy = context.policy;
-        if (driver != null && !driver.equals("local")) {
-            if (!policy.allows(ComposePolicy.VOLUME_DRIVER_PREFIX, driver)) {
-                throw error(
-                        keys.get("driver").getValueNode(),
-                        what + ": driver " + driver + " is a volume plugin, which mounts whatever it reaches for the"
-                                + " container; the environment's policy refuses it: allow it for the environment with"
-                                + " --allow " + ComposePolicy.VOLUME_DRIVER_PREFIX + driver);
-            }
+        Optional<String> refusal = volumeRefusal(context.policy, what, driver, driverOpts);
+        if (refusal.isEmpty()) {
             return;
+        }
+        Node at = driver != null && !driver.equals("local")
+                ? keys.get("driver").getValueNode()
+                : keys.get("driver_opts").getValueNode();
+        if (at instanceof MappingNode) {
+            for (Map.Entry<String, NodeTuple> entry : mapping(at, what).entrySet()) {
+                String name = entry.getKey().strip().toLowerCase(Locale.ROOT);
+                if (name.equals("device") || (!driverOpts.containsKey("device") && name.equals("type"))) {
+                    at = entry.getValue().getValueNode();
+                }
+            }
+        }
+        throw error(at, refusal.get());
+    }
+
+    /**
+     * Why the policy refuses a volume of {@code driver} with {@code driverOpts}, or empty when it allows
+     * it: see {@link #checkVolume}. Also what the deployer asks of a volume that already exists.
+     *
+     * @param what the volume, for messages: {@code volume "data"}
+     */
+    static Optional<String> volumeRefusal(
+            ComposePolicy policy, String what, @Nullable String driver, Map<String, String> driverOpts) {
+        String refused = "; the environment's policy refuses it: allow it for the environment with --allow ";
+        if (driver != null && !driver.strip().equals("local")) {
+            String name = driver.strip();
+            return policy.allows(ComposePolicy.VOLUME_DRIVER_PREFIX, name)
+                    ? Optional.empty()
+                    : Optional.of(what + ": driver " + name + " is a volume plugin, which mounts whatever it reaches"
+                            + " for the container" + refused + ComposePolicy.VOLUME_DRIVER_PREFIX + name);
         }
         Map<String, String> lower = new LinkedHashMap<>();
         driverOpts.forEach((k, v) -> lower.put(k.strip().toLowerCase(Locale.ROOT), v.strip()));
@@ -170,48 +194,30 @@ final class TopLevel {
         String options = lower.getOrDefault("o", "").toLowerCase(Locale.ROOT);
         String device = lower.get("device");
         if (type == null && device == null && !lower.containsKey("o")) {
-            return;
+            return Optional.empty();
         }
         // The local driver reads o as mount(8) options, comma-separated: bind and rbind bind the device.
         boolean bind = "none".equalsIgnoreCase(type)
                 || Arrays.stream(options.split(",")).map(String::strip).anyMatch(o -> o.endsWith("bind"));
         if (!bind && "tmpfs".equalsIgnoreCase(type)) {
-            return;
-        }
-        Node opts = keys.get("driver_opts").getValueNode();
-        Node at = opts;
-        if (opts instanceof MappingNode) {
-            for (Map.Entry<String, NodeTuple> entry : mapping(opts, what).entrySet()) {
-                String name = entry.getKey().strip().toLowerCase(Locale.ROOT);
-                if (name.equals("device") || (device == null && name.equals("type"))) {
-                    at = entry.getValue().getValueNode();
-                }
-            }
+            return Optional.empty();
         }
         String deviceWhat = what + ": driver_opts device \"" + device + "\"";
         if (bind && device != null && !device.startsWith("/")) {
-            throw error(
-                    at,
-                    deviceWhat + " binds a path of the deployer's host that is not absolute (the engine would"
-                            + " read it from its own working directory): write the absolute path");
+            return Optional.of(deviceWhat + " binds a path of the deployer's host that is not absolute (the engine"
+                    + " would read it from its own working directory): write the absolute path");
+        }
+        if (!bind && !policy.allows(ComposePolicy.VOLUME_DEVICE)) {
+            return Optional.of(what + ": driver_opts " + new TreeMap<>(driverOpts) + " mount "
+                    + (device == null ? "a filesystem" : "\"" + device + "\"")
+                    + " for the container, outside Docker's own volumes" + refused + ComposePolicy.VOLUME_DEVICE);
         }
         // A bound device is a host path whatever it looks like (//etc is /etc); a mounted one is when it
         // names a local path (a block device), not a share (//server/share, host:/export).
         boolean hostPath = device != null && device.startsWith("/") && (bind || !device.startsWith("//"));
-        if (!bind) {
-            if (!policy.allows(ComposePolicy.VOLUME_DEVICE)) {
-                throw error(
-                        at,
-                        what + ": driver_opts " + new TreeMap<>(driverOpts) + " mount "
-                                + (device == null ? "a filesystem" : "\"" + device + "\"")
-                                + " for the container, outside Docker's own volumes; the environment's policy"
-                                + " refuses it: allow it for the environment with --allow "
-                                + ComposePolicy.VOLUME_DEVICE);
-            }
-        }
-        if (hostPath) {
-            Mounts.checkHostPath(policy, at, deviceWhat, StackContext.normaliseAbsolute(device));
-        }
+        return hostPath
+                ? Mounts.hostPathRefusal(policy, deviceWhat, StackContext.normaliseAbsolute(device))
+                : Optional.empty();
     }
 
     private record Name(boolean external, @Nullable String name) {}

@@ -69,6 +69,11 @@ class ComposePolicyTest {
                         "--allow docker-socket",
                         List.of("bind:/", "docker-socket", "bind:/proc", "bind:/sys")),
                 Arguments.of(
+                        volume("driver: local\ndriver_opts:\n  type: none\n  o: bind\n  device: /home"),
+                        11,
+                        "--allow bind:/home",
+                        List.of("bind:/home")),
+                Arguments.of(
                         volume("driver_opts: [type=none, o=bind, device=/home]"),
                         7,
                         "--allow bind:/home",
