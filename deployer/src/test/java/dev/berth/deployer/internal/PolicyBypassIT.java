@@ -212,6 +212,31 @@ class PolicyBypassIT extends EngineSupport {
     }
 
     @Test
+    void aVolumeAlreadyOnTheEngineGoesThroughThePolicyToo() throws InterruptedException, IOException {
+        // Made under another policy (another environment's, or by hand): the stack names it, external or not.
+        Path hostDir = Files.createDirectories(work.resolve("foreign-dir-" + UUID.randomUUID()));
+        String name = "berth-foreign-" + UUID.randomUUID().toString().substring(0, 8);
+        volumes.add(name);
+        cli("volume", "create", "--opt", "type=none", "--opt", "o=bind", "--opt", "device=" + hostDir, name);
+        String sleep = "    command: [\"sh\", \"-c\", \"echo reached > /data/proof; trap 'exit 0' TERM; sleep 3600"
+                + " & wait\"]\n";
+        String external = "services:\n  web:\n    image: busybox:1.35\n" + sleep + "    volumes: [data:/data]\n"
+                + "volumes:\n  data: {external: true, name: " + name + "}\n";
+        String named = external.replace("external: true, ", "");
+
+        for (String compose : List.of(external, named)) {
+            assertThat(failed(apply(ComposePolicy.DEFAULT, compose)).reason())
+                    .contains("volume \"" + name + "\" (volumes.data of " + stack + ", already on the engine)")
+                    .contains("--allow bind:" + hostDir);
+            nothingCreated();
+        }
+        assertThat(hostDir.resolve("proof")).doesNotExist();
+
+        succeeded(apply(ComposePolicy.parse(List.of("bind:" + hostDir)), external));
+        assertThat(Files.readString(hostDir.resolve("proof")).strip()).isEqualTo("reached");
+    }
+
+    @Test
     void aCapabilityBeyondTheDefaultSetIsAppliedOnlyWithItsAllowance() throws InterruptedException {
         String compose = web("cap_add: [CAP_NET_ADMIN]");
         assertThat(failed(apply(ComposePolicy.DEFAULT, compose)).reason()).contains("--allow cap:NET_ADMIN");

@@ -6,6 +6,7 @@ import com.github.dockerjava.api.command.BuildImageCmd;
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.HealthStateLog;
 import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.command.InspectVolumeResponse;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
@@ -283,6 +284,27 @@ public final class DockerEngine implements AutoCloseable {
                 "list networks",
                 () -> client.listNetworksCmd().withNameFilter(name).exec());
         return networks.stream().filter(n -> n.getName().equals(name)).findFirst();
+    }
+
+    /** A named volume as the engine has it: its driver and driver options. */
+    public record VolumeState(String driver, Map<String, String> options) {
+        public VolumeState {
+            options = Map.copyOf(options);
+        }
+    }
+
+    /** The volume of exactly this name, or empty when the engine has none. */
+    public Optional<VolumeState> volume(String name) {
+        try {
+            InspectVolumeResponse volume = call(
+                    "inspect volume " + name,
+                    () -> client.inspectVolumeCmd(name).exec());
+            return Optional.of(new VolumeState(
+                    volume.getDriver() == null ? "local" : volume.getDriver(),
+                    volume.getOptions() == null ? Map.of() : volume.getOptions()));
+        } catch (NotFoundException e) {
+            return Optional.empty();
+        }
     }
 
     /** True when the engine has a volume of exactly this name. */
