@@ -204,20 +204,7 @@ final class AllInOne implements AutoCloseable {
 
     /** The allowances, as --allow takes them. */
     static String describe(ComposePolicy policy) {
-        List<String> allowed = new ArrayList<>();
-        if (policy.privileged()) {
-            allowed.add(ComposePolicy.PRIVILEGED);
-        }
-        if (policy.hostNetwork()) {
-            allowed.add(ComposePolicy.HOST_NETWORK);
-        }
-        if (policy.hostPid()) {
-            allowed.add(ComposePolicy.HOST_PID);
-        }
-        if (policy.dockerSocket()) {
-            allowed.add(ComposePolicy.DOCKER_SOCKET);
-        }
-        policy.bindPaths().forEach(path -> allowed.add(ComposePolicy.BIND_PREFIX + path));
+        List<String> allowed = policy.allowances();
         return allowed.isEmpty() ? "nothing beyond ordinary containers" : "allows " + String.join(", ", allowed);
     }
 

@@ -66,6 +66,33 @@ class EnvironmentFileReaderTest {
     }
 
     @Test
+    void deployAllowTakesEveryAllowanceThatAllowTakes() {
+        List<String> every = List.of(
+                "host-ipc",
+                "host-uts",
+                "host-userns",
+                "host-cgroup",
+                "join-container",
+                "volume-device",
+                "device-cgroup-rules",
+                "cap:NET_ADMIN",
+                "volume-driver:local-persist",
+                "sysctl:kernel.core_pattern",
+                "device:/dev/fuse",
+                "runtime:runsc",
+                "security-opt:seccomp");
+        EnvironmentFile file = parse(MINIMAL + "deploy:\n  allow: [" + String.join(", ", every) + "]\n");
+        assertThat(file.deploy().policy()).isEqualTo(ComposePolicy.parse(every));
+        assertThat(file.deploy().policy().allowances()).containsExactlyInAnyOrderElementsOf(every);
+        assertThat(AllInOne.describe(file.deploy().policy()))
+                .startsWith("allows ")
+                .contains("cap:NET_ADMIN", "join-container", "security-opt:seccomp", "device:/dev/fuse");
+        assertThat(failure(MINIMAL + "deploy:\n  allow: [\"cap:ALL\"]\n").getMessage())
+                .contains("deploy.allow: \"cap:ALL\" is not an allowance")
+                .contains("needs privileged");
+    }
+
+    @Test
     void readsEveryKey() {
         EnvironmentFile file = parse("""
                 name: dev

@@ -118,7 +118,10 @@ class RunCommandTest {
         assertThat(run("--allow", "privileged", "--allow", "root")).isEqualTo(2);
         assertThat(err.toString())
                 .contains("berth: --allow: \"root\" is not an allowance; use privileged, host-network, host-pid,"
-                        + " docker-socket or bind:<absolute directory>");
+                        + " docker-socket, device-cgroup-rules, host-cgroup, host-ipc, host-userns, host-uts,"
+                        + " join-container, volume-device, bind:<absolute directory>, cap:<capability>,"
+                        + " volume-driver:<driver>, network-driver:<driver>, sysctl:<name>, device:<host path>, runtime:<name>,"
+                        + " security-opt:<apparmor|label|no-new-privileges|seccomp|systempaths|writable-cgroups>");
     }
 
     @Test

@@ -94,6 +94,31 @@ class ValidateCommandTest {
     }
 
     @Test
+    void aNamedVolumeBoundToTheHostAndACapabilityAreRefusedUntilAllowed() throws IOException {
+        write("stacks/tools/compose.yaml", """
+                services:
+                  tool:
+                    image: busybox
+                    cap_add: [SYS_ADMIN]
+                    volumes: [host:/host]
+                volumes:
+                  host:
+                    driver_opts: {type: none, o: bind, device: /srv/data}
+                """);
+
+        assertThat(validate(repo.toString())).isEqualTo(1);
+        assertThat(out.toString()).contains("stacks/tools/compose.yaml:8:").contains("--allow bind:/srv/data");
+        out.getBuffer().setLength(0);
+        assertThat(validate(repo.toString(), "--allow", "bind:/srv/data")).isEqualTo(1);
+        assertThat(out.toString()).contains("stacks/tools/compose.yaml:4:").contains("--allow cap:SYS_ADMIN");
+
+        out.getBuffer().setLength(0);
+        assertThat(validate(repo.toString(), "--allow", "bind:/srv/data", "--allow", "cap:SYS_ADMIN"))
+                .isZero();
+        assertThat(out.toString()).contains("ok stacks/tools/compose.yaml (1 service)");
+    }
+
+    @Test
     void aSymbolicLinkAsABindSourceIsAnError() throws IOException {
         write("shared/data/file.txt", "data\n");
         write("stacks/web/compose.yaml", "services:\n  web:\n    image: busybox\n    volumes:\n      - ./data:/data\n");

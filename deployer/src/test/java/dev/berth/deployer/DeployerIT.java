@@ -315,7 +315,7 @@ class DeployerIT {
                     user: "1000:1000"
                     working_dir: /srv
                     hostname: box
-                    cap_add: [NET_ADMIN]
+                    cap_add: [NET_RAW]
                     cap_drop: [MKNOD]
                     read_only: true
                     init: true
@@ -345,7 +345,7 @@ class DeployerIT {
         assertThat(config.getUser()).isEqualTo("1000:1000");
         assertThat(config.getWorkingDir()).isEqualTo("/srv");
         assertThat(config.getHostName()).isEqualTo("box");
-        assertThat(host.getCapAdd()).extracting(Object::toString).containsExactly("NET_ADMIN");
+        assertThat(host.getCapAdd()).extracting(Object::toString).containsExactly("NET_RAW");
         assertThat(host.getCapDrop()).extracting(Object::toString).containsExactly("MKNOD");
         assertThat(host.getReadonlyRootfs()).isTrue();
         assertThat(host.getInit()).isTrue();

@@ -23,7 +23,17 @@ import org.jspecify.annotations.Nullable;
  * @param privileged {@code privileged}, refused unless the policy allows it
  * @param networkMode {@code network_mode} ({@code none}, {@code host}, {@code service:<name>},
  *     {@code container:<name>}), or null to join the stack's networks
- * @param pid {@code pid} ({@code host}), or null for the container's own namespace
+ * @param pid {@code pid} ({@code host}, {@code container:<name>}), or null for the container's own namespace
+ * @param ipc {@code ipc} ({@code none}, {@code private}, {@code shareable}, {@code host},
+ *     {@code container:<name>}), or null for Docker's default
+ * @param uts {@code uts} ({@code host}), or null
+ * @param usernsMode {@code userns_mode} ({@code host}), or null
+ * @param cgroup {@code cgroup} ({@code host}, {@code private}): the cgroup namespace, or null
+ * @param securityOpt {@code security_opt} entries as written
+ * @param sysctls {@code sysctls}, names with dots
+ * @param devices {@code devices} as {@code host:container:permissions}
+ * @param deviceCgroupRules {@code device_cgroup_rules}
+ * @param runtime {@code runtime}, or null for the engine's default
  */
 public record ContainerOptions(
         @Nullable String restart,
@@ -44,7 +54,16 @@ public record ContainerOptions(
         Map<String, List<Long>> ulimits,
         boolean privileged,
         @Nullable String networkMode,
-        @Nullable String pid) {
+        @Nullable String pid,
+        @Nullable String ipc,
+        @Nullable String uts,
+        @Nullable String usernsMode,
+        @Nullable String cgroup,
+        List<String> securityOpt,
+        Map<String, String> sysctls,
+        List<String> devices,
+        List<String> deviceCgroupRules,
+        @Nullable String runtime) {
     /** Docker's defaults for everything. */
     public static final ContainerOptions DEFAULTS = new ContainerOptions(
             null,
@@ -67,6 +86,58 @@ public record ContainerOptions(
             null,
             null);
 
+    /** The options without the isolation keys added in 1.x (ipc, uts, ..., runtime): Docker's defaults for those. */
+    public ContainerOptions(
+            @Nullable String restart,
+            @Nullable String user,
+            @Nullable String workingDir,
+            @Nullable String hostname,
+            List<String> capAdd,
+            List<String> capDrop,
+            boolean readOnly,
+            boolean init,
+            List<String> extraHosts,
+            List<String> dns,
+            @Nullable String stopSignal,
+            @Nullable Duration stopGracePeriod,
+            Map<String, String> tmpfs,
+            Resources resources,
+            @Nullable Logging logging,
+            Map<String, List<Long>> ulimits,
+            boolean privileged,
+            @Nullable String networkMode,
+            @Nullable String pid) {
+        this(
+                restart,
+                user,
+                workingDir,
+                hostname,
+                capAdd,
+                capDrop,
+                readOnly,
+                init,
+                extraHosts,
+                dns,
+                stopSignal,
+                stopGracePeriod,
+                tmpfs,
+                resources,
+                logging,
+                ulimits,
+                privileged,
+                networkMode,
+                pid,
+                null,
+                null,
+                null,
+                null,
+                List.of(),
+                Map.of(),
+                List.of(),
+                List.of(),
+                null);
+    }
+
     public ContainerOptions {
         capAdd = List.copyOf(capAdd);
         capDrop = List.copyOf(capDrop);
@@ -74,6 +145,10 @@ public record ContainerOptions(
         dns = List.copyOf(dns);
         tmpfs = Collections.unmodifiableMap(new TreeMap<>(tmpfs));
         ulimits = Collections.unmodifiableMap(new TreeMap<>(ulimits));
+        securityOpt = List.copyOf(securityOpt);
+        sysctls = Collections.unmodifiableMap(new TreeMap<>(sysctls));
+        devices = List.copyOf(devices);
+        deviceCgroupRules = List.copyOf(deviceCgroupRules);
     }
 
     /**

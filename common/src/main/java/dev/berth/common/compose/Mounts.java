@@ -10,6 +10,7 @@ import static dev.berth.common.compose.Nodes.text;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -24,6 +25,9 @@ import org.snakeyaml.engine.v2.nodes.NodeTuple;
  */
 final class Mounts {
     static final List<String> DOCKER_SOCKETS = List.of("/var/run/docker.sock", "/run/docker.sock");
+    /** The host kernel's own filesystems: {@code bind:/} does not cover them. */
+    static final List<String> KERNEL_FILESYSTEMS = List.of("/proc", "/sys");
+
     private static final Pattern VOLUME_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
 
     private final StackContext context;
@@ -242,29 +246,7 @@ final class Mounts {
         }
         if (source.startsWith("/")) {
             String path = StackContext.normaliseAbsolute(source);
-            ComposePolicy policy = context.policy;
-            for (String socket : DOCKER_SOCKETS) {
-                if (socket.equals(path) || socket.startsWith(path.equals("/") ? "/" : path + "/")) {
-                    if (policy.dockerSocket()) {
-                        return new ServiceSpec.Mount(
-                                ServiceSpec.Mount.Type.BIND, path, target, readOnly, false, null, null);
-                    }
-                    throw error(
-                            at,
-                            what + " \"" + source + "\" gives the container the Docker socket, which controls the"
-                                    + " whole host; the environment's policy refuses it: allow it for the environment"
-                                    + " with --allow " + ComposePolicy.DOCKER_SOCKET);
-                }
-            }
-            boolean allowed = policy.bindPaths().stream()
-                    .anyMatch(dir -> dir.equals("/") || path.equals(dir) || path.startsWith(dir + "/"));
-            if (!allowed) {
-                throw error(
-                        at,
-                        what + " \"" + source + "\" is a path of the deployer's host, outside the repository; the"
-                                + " environment's policy refuses it: allow it for the environment with --allow "
-                                + ComposePolicy.BIND_PREFIX + path + ", or commit the files and mount ./<dir>");
-            }
+            checkHostPath(context.policy, at, what + " \"" + source + "\"", path);
             return new ServiceSpec.Mount(ServiceSpec.Mount.Type.BIND, path, target, readOnly, false, null, null);
         }
         String path = context.repoPath(at, source, what);
@@ -276,5 +258,51 @@ final class Mounts {
         }
         context.use(path);
         return new ServiceSpec.Mount(ServiceSpec.Mount.Type.BIND, path, target, readOnly, false, null, null);
+    }
+
+    /**
+     * Throws unless the policy allows a bind of the host path {@code path} (normalised): the Docker
+     * socket and a directory holding it need {@code docker-socket}; {@code /proc}, {@code /sys} and
+     * what lies below them need a {@code bind:} allowance there (a bind of {@code /} holds them both);
+     * every other path a {@code bind:<dir>} allowance above it.
+     *
+     * @param what the key and the path as written, for messages: {@code service "web": volume "/srv"}
+     */
+    static void checkHostPath(ComposePolicy policy, Node at, String what, String path) {
+        hostPathRefusal(policy, what, path).ifPresent(refusal -> {
+            throw error(at, refusal);
+        });
+    }
+
+    /** Why the policy refuses a bind of the host path {@code path} (normalised), or empty when it allows it. */
+    static Optional<String> hostPathRefusal(ComposePolicy policy, String what, String path) {
+        String refused = "; the environment's policy refuses it: allow it for the environment with --allow ";
+        for (String socket : DOCKER_SOCKETS) {
+            if (under(socket, path) && !policy.dockerSocket()) {
+                return Optional.of(what + " gives the container the Docker socket, which controls the whole host"
+                        + refused + ComposePolicy.DOCKER_SOCKET);
+            }
+            if (socket.equals(path)) {
+                return Optional.empty();
+            }
+        }
+        for (String kernel : KERNEL_FILESYSTEMS) {
+            String needed = under(path, kernel) ? path : under(kernel, path) ? kernel : null;
+            if (needed != null
+                    && policy.bindPaths().stream().noneMatch(dir -> under(dir, kernel) && under(needed, dir))) {
+                return Optional.of(what + " gives the container the host kernel's " + kernel
+                        + ", which bind:/ does not cover" + refused + ComposePolicy.BIND_PREFIX + needed);
+            }
+        }
+        if (policy.bindPaths().stream().noneMatch(dir -> under(path, dir))) {
+            return Optional.of(what + " is a path of the deployer's host, outside the repository" + refused
+                    + ComposePolicy.BIND_PREFIX + path + ", or commit the files and mount ./<dir>");
+        }
+        return Optional.empty();
+    }
+
+    /** Whether {@code path} is {@code dir} or lies below it. */
+    static boolean under(String path, String dir) {
+        return path.equals(dir) || path.startsWith(dir.equals("/") ? "/" : dir + "/");
     }
 }

@@ -38,7 +38,7 @@ final class OptionsReader {
             @Nullable NodeTuple resources,
             boolean privileged,
             @Nullable String networkMode,
-            @Nullable String pid) {
+            IsolationReader.Isolation isolation) {
         return new ContainerOptions(
                 matching(
                         keys.get("restart"),
@@ -62,7 +62,16 @@ final class OptionsReader {
                 ulimits(keys.get("ulimits"), where + ": ulimits"),
                 privileged,
                 networkMode,
-                pid);
+                isolation.pid(),
+                isolation.ipc(),
+                isolation.uts(),
+                isolation.usernsMode(),
+                isolation.cgroup(),
+                isolation.securityOpt(),
+                isolation.sysctls(),
+                isolation.devices(),
+                isolation.deviceCgroupRules(),
+                isolation.runtime());
     }
 
     private static Map<String, String> tmpfs(@Nullable NodeTuple tuple, String where) {

@@ -120,7 +120,7 @@ final class ServiceReader {
         }
         String networkMode = networkMode(keys, where);
         boolean privileged = privileged(keys.get("privileged"), where);
-        String pid = pid(keys.get("pid"), where);
+        IsolationReader.Isolation isolation = new IsolationReader(context.policy).read(keys, where, networkMode);
         Map<String, ServiceSpec.Dependency> dependsOn = dependsOn(keys.get("depends_on"), where);
         if (networkMode != null && networkMode.startsWith("service:")) {
             dependsOn.putIfAbsent(networkMode.substring("service:".length()), ServiceSpec.Dependency.started());
@@ -165,7 +165,7 @@ final class ServiceReader {
                 FileMounts.read(keys.get("secrets"), true, where, declarations.secrets(), secrets),
                 FileMounts.read(keys.get("configs"), false, where, declarations.configs(), configs),
                 replicas(keys.get("scale"), deploy.get("replicas"), where),
-                OptionsReader.options(keys, where, deploy.get("resources"), privileged, networkMode, pid),
+                OptionsReader.options(keys, where, deploy.get("resources"), privileged, networkMode, isolation),
                 update,
                 gate);
         return new Read(spec, tuple, keys, ports, volumes, secrets, configs);
@@ -305,7 +305,19 @@ final class ServiceReader {
             }
             return mode;
         }
-        if ((mode.startsWith("service:") || mode.startsWith("container:")) && mode.indexOf(':') < mode.length() - 1) {
+        if (mode.startsWith("service:") && mode.length() > "service:".length()) {
+            return mode;
+        }
+        if (mode.startsWith("container:") && mode.length() > "container:".length()) {
+            if (!context.policy.allows(ComposePolicy.JOIN_CONTAINER)) {
+                throw error(
+                        node,
+                        where + ": network_mode " + mode + " joins the network of a container outside the stack"
+                                + " (another stack's, another environment's or a foreign one); the environment's"
+                                + " policy refuses it: allow it for the environment with --allow "
+                                + ComposePolicy.JOIN_CONTAINER + ", or use service:<name> for a service of this"
+                                + " stack");
+            }
             return mode;
         }
         throw error(
@@ -323,27 +335,6 @@ final class ServiceReader {
                             + " refuses it: allow it for the environment with --allow " + ComposePolicy.PRIVILEGED);
         }
         return privileged;
-    }
-
-    private @Nullable String pid(@Nullable NodeTuple tuple, String where) {
-        String pid = text(tuple, where + ": pid");
-        if (pid == null) {
-            return null;
-        }
-        if (!pid.equals("host")) {
-            throw error(
-                    tuple.getValueNode(),
-                    where + ": pid \"" + pid + "\" is not supported by this version of Berth; use host, or leave it"
-                            + " out for the container's own process namespace");
-        }
-        if (!context.policy.hostPid()) {
-            throw error(
-                    tuple.getValueNode(),
-                    where + ": pid host lets the container see and signal every process of the host; the"
-                            + " environment's policy refuses it: allow it for the environment with --allow "
-                            + ComposePolicy.HOST_PID);
-        }
-        return pid;
     }
 
     /** {@code deploy}: {@code resources} and {@code replicas} apply; other keys are refused by name. */

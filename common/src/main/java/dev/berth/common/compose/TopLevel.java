@@ -8,10 +8,14 @@ import static dev.berth.common.compose.Nodes.mapping;
 import static dev.berth.common.compose.Nodes.scalar;
 import static dev.berth.common.compose.Nodes.text;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
@@ -72,6 +76,17 @@ final class TopLevel {
                 refuseWithExternal(keys, what, List.of("driver", "driver_opts", "labels", "internal"));
                 name = name != null ? name : external.name() != null ? external.name() : key;
             }
+            String driver = text(keys.get("driver"), what + ": driver");
+            if (driver != null
+                    && !driver.strip().equals("bridge")
+                    && !context.policy.allows(ComposePolicy.NETWORK_DRIVER_PREFIX, driver.strip())) {
+                throw error(
+                        keys.get("driver").getValueNode(),
+                        what + ": driver " + driver.strip() + " is not Docker's bridge: the containers may reach the"
+                                + " host's own network (macvlan, ipvlan) or a plugin's; the environment's policy"
+                                + " refuses it: allow it for the environment with --allow "
+                                + ComposePolicy.NETWORK_DRIVER_PREFIX + driver.strip());
+            }
             result.put(
                     key,
                     new ComposeStack.NetworkSpec(
@@ -113,17 +128,96 @@ final class TopLevel {
                 refuseWithExternal(keys, what, List.of("driver", "driver_opts", "labels"));
                 name = name != null ? name : external.name() != null ? external.name() : key;
             }
+            String driver = text(keys.get("driver"), what + ": driver");
+            Map<String, String> driverOpts = keyValues(keys.get("driver_opts"), what + ": driver_opts");
+            checkVolume(what, keys, driver == null ? null : driver.strip(), driverOpts);
             result.put(
                     key,
                     new ComposeStack.VolumeSpec(
                             key,
                             name,
                             external.external(),
-                            text(keys.get("driver"), what + ": driver"),
-                            keyValues(keys.get("driver_opts"), what + ": driver_opts"),
+                            driver,
+                            driverOpts,
                             keyValues(keys.get("labels"), what + ": labels")));
         }
         return result;
+    }
+
+    /**
+     * A named volume is a mount of whatever its driver mounts: a driver other than {@code local} needs
+     * {@code volume-driver:<name>}; the local driver's {@code driver_opts} that bind a host path
+     * ({@code o} holding {@code bind}, or {@code type: none}) need the {@code bind:} allowance of a bind
+     * of {@code device}; those that mount a filesystem (nfs, cifs, a block device, overlay...) need
+     * {@code volume-device}, and a {@code device} that is a host path its {@code bind:} allowance as
+     * well. A tmpfs ({@code type: tmpfs}) is free.
+     */
+    private void checkVolume(
+            String what, Map<String, NodeTuple> keys, @Nullable String driver, Map<String, String> driverOpts) {
+        Optional<String> refusal = volumeRefusal(context.policy, what, driver, driverOpts);
+        if (refusal.isEmpty()) {
+            return;
+        }
+        Node at = driver != null && !driver.equals("local")
+                ? keys.get("driver").getValueNode()
+                : keys.get("driver_opts").getValueNode();
+        if (at instanceof MappingNode) {
+            for (Map.Entry<String, NodeTuple> entry : mapping(at, what).entrySet()) {
+                String name = entry.getKey().strip().toLowerCase(Locale.ROOT);
+                if (name.equals("device") || (!driverOpts.containsKey("device") && name.equals("type"))) {
+                    at = entry.getValue().getValueNode();
+                }
+            }
+        }
+        throw error(at, refusal.get());
+    }
+
+    /**
+     * Why the policy refuses a volume of {@code driver} with {@code driverOpts}, or empty when it allows
+     * it: see {@link #checkVolume}. Also what the deployer asks of a volume that already exists.
+     *
+     * @param what the volume, for messages: {@code volume "data"}
+     */
+    static Optional<String> volumeRefusal(
+            ComposePolicy policy, String what, @Nullable String driver, Map<String, String> driverOpts) {
+        String refused = "; the environment's policy refuses it: allow it for the environment with --allow ";
+        if (driver != null && !driver.strip().equals("local")) {
+            String name = driver.strip();
+            return policy.allows(ComposePolicy.VOLUME_DRIVER_PREFIX, name)
+                    ? Optional.empty()
+                    : Optional.of(what + ": driver " + name + " is a volume plugin, which mounts whatever it reaches"
+                            + " for the container" + refused + ComposePolicy.VOLUME_DRIVER_PREFIX + name);
+        }
+        Map<String, String> lower = new LinkedHashMap<>();
+        driverOpts.forEach((k, v) -> lower.put(k.strip().toLowerCase(Locale.ROOT), v.strip()));
+        String type = lower.get("type");
+        String options = lower.getOrDefault("o", "").toLowerCase(Locale.ROOT);
+        String device = lower.get("device");
+        if (type == null && device == null && !lower.containsKey("o")) {
+            return Optional.empty();
+        }
+        // The local driver reads o as mount(8) options, comma-separated: bind and rbind bind the device.
+        boolean bind = "none".equalsIgnoreCase(type)
+                || Arrays.stream(options.split(",")).map(String::strip).anyMatch(o -> o.endsWith("bind"));
+        if (!bind && "tmpfs".equalsIgnoreCase(type)) {
+            return Optional.empty();
+        }
+        String deviceWhat = what + ": driver_opts device \"" + device + "\"";
+        if (bind && device != null && !device.startsWith("/")) {
+            return Optional.of(deviceWhat + " binds a path of the deployer's host that is not absolute (the engine"
+                    + " would read it from its own working directory): write the absolute path");
+        }
+        if (!bind && !policy.allows(ComposePolicy.VOLUME_DEVICE)) {
+            return Optional.of(what + ": driver_opts " + new TreeMap<>(driverOpts) + " mount "
+                    + (device == null ? "a filesystem" : "\"" + device + "\"")
+                    + " for the container, outside Docker's own volumes" + refused + ComposePolicy.VOLUME_DEVICE);
+        }
+        // A bound device is a host path whatever it looks like (//etc is /etc); a mounted one is when it
+        // names a local path (a block device), not a share (//server/share, host:/export).
+        boolean hostPath = device != null && device.startsWith("/") && (bind || !device.startsWith("//"));
+        return hostPath
+                ? Mounts.hostPathRefusal(policy, deviceWhat, StackContext.normaliseAbsolute(device))
+                : Optional.empty();
     }
 
     private record Name(boolean external, @Nullable String name) {}

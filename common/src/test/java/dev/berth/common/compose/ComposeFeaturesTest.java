@@ -324,7 +324,7 @@ class ComposeFeaturesTest {
                       test: ["CMD", "true"]
                       interval: 10s
                     depends_on: [db]
-                    cap_add: [NET_ADMIN]
+                    cap_add: [NET_RAW]
                     deploy:
                       resources:
                         limits: {memory: 64m}
@@ -340,7 +340,7 @@ class ComposeFeaturesTest {
                     volumes: ["other:/var/lib/backup/data:ro"]
                     healthcheck:
                       timeout: 2s
-                    cap_add: [NET_ADMIN, SYS_TIME]
+                    cap_add: [NET_RAW, SYS_CHROOT]
                     deploy:
                       resources:
                         limits: {cpus: "0.5"}
@@ -371,7 +371,7 @@ class ComposeFeaturesTest {
         assertThat(cli.healthcheck().test()).containsExactly("CMD", "true");
         assertThat(cli.healthcheck().interval()).isEqualTo(Duration.ofSeconds(10));
         assertThat(cli.healthcheck().timeout()).isEqualTo(Duration.ofSeconds(2));
-        assertThat(cli.options().capAdd()).containsExactly("NET_ADMIN", "SYS_TIME");
+        assertThat(cli.options().capAdd()).containsExactly("NET_RAW", "SYS_CHROOT");
         assertThat(cli.options().resources().memoryLimit()).isEqualTo(64L << 20);
         assertThat(cli.options().resources().nanoCpus()).isEqualTo(500_000_000L);
         // depends_on is never inherited.
@@ -570,8 +570,11 @@ class ComposeFeaturesTest {
 
     @Test
     void networkModesPidAndPrivilegedWhenThePolicyAllows() {
-        ComposePolicy policy = ComposePolicy.parse(
-                List.of(ComposePolicy.PRIVILEGED, ComposePolicy.HOST_NETWORK, ComposePolicy.HOST_PID));
+        ComposePolicy policy = ComposePolicy.parse(List.of(
+                ComposePolicy.PRIVILEGED,
+                ComposePolicy.HOST_NETWORK,
+                ComposePolicy.HOST_PID,
+                ComposePolicy.JOIN_CONTAINER));
         ComposeStack stack = new ComposeParser(policy).parse(FILE, """
                         services:
                           host:

@@ -114,9 +114,9 @@ class ComposeParserTest {
 
     @Test
     void unsupportedKeyIsAnErrorNotIgnored() {
-        ComposeException e = failure("services:\n  web:\n    image: busybox\n    devices: [/dev/fuse]\n");
+        ComposeException e = failure("services:\n  web:\n    image: busybox\n    volumes_from: [db]\n");
         assertThat(e.line()).isEqualTo(4);
-        assertThat(e.detail()).contains("\"devices\" is not supported");
+        assertThat(e.detail()).contains("\"volumes_from\" is not supported");
     }
 
     @Test
@@ -159,7 +159,7 @@ class ComposeParserTest {
                     user: "1000:1000"
                     working_dir: /srv
                     hostname: box
-                    cap_add: [NET_ADMIN]
+                    cap_add: [NET_RAW]
                     cap_drop: [CAP_MKNOD]
                     read_only: true
                     init: true
@@ -176,7 +176,7 @@ class ComposeParserTest {
         assertThat(o.user()).isEqualTo("1000:1000");
         assertThat(o.workingDir()).isEqualTo("/srv");
         assertThat(o.hostname()).isEqualTo("box");
-        assertThat(o.capAdd()).containsExactly("NET_ADMIN");
+        assertThat(o.capAdd()).containsExactly("NET_RAW");
         assertThat(o.capDrop()).containsExactly("MKNOD");
         assertThat(o.readOnly()).isTrue();
         assertThat(o.init()).isTrue();

@@ -19,6 +19,9 @@ public final class SpecFields {
     /** Longer values are cut, so a line stays readable. */
     private static final int MAX_VALUE = 60;
 
+    private static final List<String> LATER_OPTIONS = List.of(
+            "ipc", "uts", "usernsMode", "cgroup", "securityOpt", "sysctls", "devices", "deviceCgroupRules", "runtime");
+
     private SpecFields() {}
 
     /**
@@ -30,6 +33,15 @@ public final class SpecFields {
         spec.remove("replicas");
         spec.remove("update");
         spec.remove("gate");
+        // Options added after containers were first labelled count only when set, so a container
+        // deployed before they existed keeps its hash.
+        if (spec.get("options") instanceof ObjectNode options) {
+            for (String field : LATER_OPTIONS) {
+                if (isAbsent(options.path(field))) {
+                    options.remove(field);
+                }
+            }
+        }
         return spec;
     }
 

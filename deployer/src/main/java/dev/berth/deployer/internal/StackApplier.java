@@ -345,6 +345,7 @@ public final class StackApplier {
         ComposeStack desired = parser.parse(
                 change.composeFile(), change.compose(), change.variables(), change.files(), config.hostVariables());
         d = d.with(StackResources.prepare(engine, config, clock, change, desired));
+        d.requireResources().checkExistingVolumes(config.policy());
         desired = d.requireResources().buildImages();
         // One listing: the labels carry what the planner needs (service, number, config hash).
         List<ContainerInfo> current = engine.containers(Labels.STACK, d.stack().key());

@@ -2,6 +2,7 @@ package dev.berth.deployer.internal;
 
 import dev.berth.common.BerthException;
 import dev.berth.common.StackRef;
+import dev.berth.common.compose.ComposePolicy;
 import dev.berth.common.compose.ComposeStack;
 import dev.berth.common.compose.HostVariables;
 import dev.berth.common.compose.ServiceSpec;
@@ -256,6 +257,29 @@ final class StackResources {
             labels.put(Labels.COMPOSE_VOLUME, spec.key());
             labels.put(Labels.STACK, stack.key());
             engine.ensureVolume(name, spec, labels);
+        }
+    }
+
+    /**
+     * Refuses a named volume of the stack that already exists on the engine (external, named after
+     * another stack's or environment's, or left from an earlier revision) when what it mounts is more
+     * than {@code policy} allows: the stack would otherwise reach a host path, a device or a plugin
+     * through a volume made under another policy.
+     *
+     * @throws BerthException naming the volume, what it mounts and the allowance it needs
+     */
+    void checkExistingVolumes(ComposePolicy policy) {
+        for (ComposeStack.VolumeSpec spec : compose.volumes().values()) {
+            String name = volumeName(spec);
+            engine.volume(name)
+                    .ifPresent(volume -> policy.volumeRefusal(
+                                    "volume \"" + name + "\" (volumes." + spec.key() + " of " + stack
+                                            + ", already on the engine)",
+                                    volume.driver(),
+                                    volume.options())
+                            .ifPresent(refusal -> {
+                                throw new BerthException(refusal);
+                            }));
         }
     }
 

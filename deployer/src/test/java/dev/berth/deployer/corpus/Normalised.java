@@ -63,6 +63,13 @@ final class Normalised {
         FIELDS.put("NetworkMode", "/HostConfig/NetworkMode");
         FIELDS.put("PidMode", "/HostConfig/PidMode");
         FIELDS.put("Privileged", "/HostConfig/Privileged");
+        FIELDS.put("IpcMode", "/HostConfig/IpcMode");
+        FIELDS.put("UsernsMode", "/HostConfig/UsernsMode");
+        FIELDS.put("SecurityOpt", "/HostConfig/SecurityOpt");
+        FIELDS.put("Sysctls", "/HostConfig/Sysctls");
+        FIELDS.put("Devices", "/HostConfig/Devices");
+        FIELDS.put("DeviceCgroupRules", "/HostConfig/DeviceCgroupRules");
+        FIELDS.put("Runtime", "/HostConfig/Runtime");
         FIELDS.put("Mounts", "/Mounts");
         FIELDS.put("Networks", "/NetworkSettings/Networks");
     }

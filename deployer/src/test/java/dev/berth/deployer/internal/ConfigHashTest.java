@@ -2,6 +2,7 @@ package dev.berth.deployer.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.common.compose.ComposeParser;
 import dev.berth.common.compose.ServiceSpec;
 import dev.berth.common.event.EventCodec;
@@ -47,6 +48,20 @@ class ConfigHashTest {
                     image: busybox:1.35
                 """;
         assertThat(hash.of(web(reordered), IMAGE_ID, NETWORK)).isEqualTo(hash.of(web(WEB), IMAGE_ID, NETWORK));
+    }
+
+    @Test
+    void leavesOutTheIsolationOptionsWhileUnsetSoExistingContainersKeepTheirHash() {
+        ObjectNode options =
+                (ObjectNode) SpecFields.of(new EventCodec().json(), web(WEB)).get("options");
+        assertThat(options.has("pid")).isTrue();
+        assertThat(options.has("ipc") || options.has("sysctls") || options.has("runtime"))
+                .isFalse();
+        String h = hash.of(web(WEB), IMAGE_ID, NETWORK);
+        String namespaced = WEB.replace("labels:", "sysctls: {net.core.somaxconn: 1024}\n    labels:");
+        assertThat(hash.of(web(namespaced), IMAGE_ID, NETWORK)).isNotEqualTo(h);
+        assertThat(hash.of(web(WEB.replace("labels:", "ipc: shareable\n    labels:")), IMAGE_ID, NETWORK))
+                .isNotEqualTo(h);
     }
 
     @Test

@@ -6,6 +6,7 @@ import com.github.dockerjava.api.command.BuildImageCmd;
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.HealthStateLog;
 import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.command.InspectVolumeResponse;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
@@ -15,6 +16,7 @@ import com.github.dockerjava.api.model.BuildResponseItem;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.ContainerNetwork;
+import com.github.dockerjava.api.model.Device;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
@@ -284,6 +286,27 @@ public final class DockerEngine implements AutoCloseable {
         return networks.stream().filter(n -> n.getName().equals(name)).findFirst();
     }
 
+    /** A named volume as the engine has it: its driver and driver options. */
+    public record VolumeState(String driver, Map<String, String> options) {
+        public VolumeState {
+            options = Map.copyOf(options);
+        }
+    }
+
+    /** The volume of exactly this name, or empty when the engine has none. */
+    public Optional<VolumeState> volume(String name) {
+        try {
+            InspectVolumeResponse volume = call(
+                    "inspect volume " + name,
+                    () -> client.inspectVolumeCmd(name).exec());
+            return Optional.of(new VolumeState(
+                    volume.getDriver() == null ? "local" : volume.getDriver(),
+                    volume.getOptions() == null ? Map.of() : volume.getOptions()));
+        } catch (NotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
     /** True when the engine has a volume of exactly this name. */
     public boolean volumeExists(String name) {
         try {
@@ -522,6 +545,7 @@ public final class DockerEngine implements AutoCloseable {
         if (options.pid() != null) {
             host.withPidMode(options.pid());
         }
+        isolation(options, host);
         if (options.restart() != null) {
             host.withRestartPolicy(RestartPolicy.parse(options.restart()));
         }
@@ -609,6 +633,37 @@ public final class DockerEngine implements AutoCloseable {
             cmd.withHealthcheck(check);
         }
         return cmd;
+    }
+
+    /** The namespace modes, security options, sysctls, devices and runtime the policy let through. */
+    private static void isolation(ContainerOptions options, HostConfig host) {
+        if (options.ipc() != null) {
+            host.withIpcMode(options.ipc());
+        }
+        if (options.uts() != null) {
+            host.withUtSMode(options.uts());
+        }
+        if (options.usernsMode() != null) {
+            host.withUsernsMode(options.usernsMode());
+        }
+        if (options.cgroup() != null) {
+            host.withCgroupnsMode(options.cgroup());
+        }
+        if (!options.securityOpt().isEmpty()) {
+            host.withSecurityOpts(options.securityOpt());
+        }
+        if (!options.sysctls().isEmpty()) {
+            host.withSysctls(options.sysctls());
+        }
+        if (!options.devices().isEmpty()) {
+            host.withDevices(options.devices().stream().map(Device::parse).toList());
+        }
+        if (!options.deviceCgroupRules().isEmpty()) {
+            host.withDeviceCgroupRules(options.deviceCgroupRules());
+        }
+        if (options.runtime() != null) {
+            host.withRuntime(options.runtime());
+        }
     }
 
     /**
