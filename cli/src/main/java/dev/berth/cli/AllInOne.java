@@ -26,6 +26,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
@@ -160,12 +161,17 @@ final class AllInOne implements AutoCloseable {
             deployers.add(new Deployer(environment.deployer(), kafkaSettings, publisher, clock, registry));
             watchers.add(Watcher.transactional(environment.watcher(), kafkaSettings, codec, state, clock, registry));
         }
+        BooleanSupplier healthy = () -> notifier.isHealthy()
+                && deployers.stream().allMatch(Deployer::isHealthy)
+                && watchers.stream().allMatch(Watcher::isHealthy);
         OpsServer ops = new OpsServer(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), settings.opsPort()),
                 registry,
-                () -> notifier.isReady()
+                () -> healthy.getAsBoolean()
+                        && notifier.isReady()
                         && deployers.stream().allMatch(Deployer::isReady)
-                        && watchers.stream().allMatch(Watcher::isReady));
+                        && watchers.stream().allMatch(Watcher::isReady),
+                healthy);
         ServiceProcess.bindJvmMetrics(registry);
         List<Service> services = new ArrayList<>();
         services.add(notifier);

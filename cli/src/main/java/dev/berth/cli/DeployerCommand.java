@@ -101,7 +101,9 @@ final class DeployerCommand implements Callable<Integer> {
                 services.add(deployer);
             }
             return new ServiceProcess.Component(
-                    services, () -> deployers.stream().allMatch(Deployer::isReady));
+                    services,
+                    () -> deployers.stream().allMatch(Deployer::isReady),
+                    () -> deployers.stream().allMatch(Deployer::isHealthy));
         });
     }
 
