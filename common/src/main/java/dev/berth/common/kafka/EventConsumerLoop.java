@@ -67,11 +67,12 @@ public final class EventConsumerLoop implements Service, MeterBinder {
     private static final Duration RETRY_BACKOFF = Duration.ofSeconds(2);
 
     /**
-     * How long the loop may go without polling before {@code /health} says it is stuck: longer than
-     * any handler's legitimate work on one record (the deployer applies a stack on its own workers;
-     * a gate waits at most its health timeout), short enough that a hung loop is noticed.
+     * How long past the consumer's {@code max.poll.interval.ms} the loop may go without polling before
+     * {@code /health} says it is stuck. That interval is already the longest a handler may work on one
+     * record (the deployer sets it above its pull and health timeouts), and the group evicts a member
+     * that passes it, so a loop past it plus this margin does no more work.
      */
-    public static final Duration STALL_BOUND = Duration.ofMinutes(15);
+    static final Duration STALL_MARGIN = Duration.ofMinutes(1);
 
     private final String name;
     private final KafkaConsumer<String, byte[]> consumer;
@@ -118,7 +119,7 @@ public final class EventConsumerLoop implements Service, MeterBinder {
         this.topics = List.copyOf(topics);
         this.handler = Objects.requireNonNull(handler, "handler");
         this.rebalance = Objects.requireNonNull(rebalance, "rebalance");
-        this.heartbeat = new Heartbeat(name + " consumer loop", Clock.systemUTC(), STALL_BOUND);
+        this.heartbeat = new Heartbeat(name + " consumer loop", Clock.systemUTC(), stallBound(extra));
         Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -134,6 +135,13 @@ public final class EventConsumerLoop implements Service, MeterBinder {
     @Override
     public String name() {
         return name;
+    }
+
+    private static Duration stallBound(Map<String, Object> extra) {
+        Object interval = extra.get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
+        // Kafka's default max.poll.interval.ms is 5 minutes.
+        long ms = interval == null ? 300_000L : Long.parseLong(interval.toString());
+        return Duration.ofMillis(ms).plus(STALL_MARGIN);
     }
 
     /**
@@ -165,7 +173,7 @@ public final class EventConsumerLoop implements Service, MeterBinder {
 
     /**
      * False when the loop ended with an error (not stopped), or made no progress for {@link
-     * #STALL_BOUND}: the process then needs a restart, which {@code /health} tells its supervisor.
+     * #STALL_MARGIN} past {@code max.poll.interval.ms}: the process then needs a restart, which {@code /health} tells its supervisor.
      */
     public boolean isHealthy() {
         return stopping.get() || heartbeat.isHealthy();
