@@ -627,6 +627,37 @@ class WatcherIT {
     }
 
     @Test
+    void anErrorInAPollIsCountedAndThePollRunsAgain() {
+        repo.write("stacks/web/compose.yaml", WEB).write("stacks/api/compose.yaml", API);
+        repo.commit("Alice", "Add web and api");
+        AtomicInteger calls = new AtomicInteger();
+        EventPublisher overflowsOnce = new EventPublisher() {
+            @Override
+            public void publish(Envelope envelope) {
+                if (calls.incrementAndGet() == 1) {
+                    throw new StackOverflowError();
+                }
+                publisher.publish(envelope);
+            }
+
+            @Override
+            public void close() {}
+        };
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Watcher watcher = new Watcher(config(), overflowsOnce, store(), Clock.systemUTC(), registry);
+        watchers.put(watcher, registry);
+        watcher.start();
+
+        await().atMost(WAIT).until(() -> records(Topics.CHANGES).size() >= 2);
+        assertThat(records(Topics.CHANGES))
+                .extracting(KafkaFixture.Record::key)
+                .containsExactlyInAnyOrder(env + "/api", env + "/web");
+        assertThat(counter(watcher, "berth.watcher.poll.errors")).isEqualTo(1);
+        await().atMost(WAIT).until(watcher::isReady);
+        assertThat(watcher.isHealthy()).isTrue();
+    }
+
+    @Test
     void deletingOnlyTheComposeFileRemovesTheStack() {
         repo.write("stacks/web/compose.yaml", WEB).write("stacks/web/nginx.conf", "events {}\n");
         repo.commit("Alice", "Add web");
