@@ -205,8 +205,8 @@ public final class Notifier implements Service {
                         runnable.run();
                     } catch (RuntimeException | Error e) {
                         threadDied = true;
+                        // Logged here with the thread's name; the thread ends, and isHealthy says so.
                         log.error("{} stopped: {}; /health is DOWN, restart the process", name, e.toString(), e);
-                        throw e;
                     }
                 },
                 name);
