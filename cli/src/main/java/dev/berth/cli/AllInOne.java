@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -163,13 +164,18 @@ final class AllInOne implements AutoCloseable {
             deployers.add(new Deployer(environment.deployer(), kafkaSettings, publisher, clock, registry));
             watchers.add(Watcher.transactional(environment.watcher(), kafkaSettings, codec, state, clock, registry));
         }
+        BooleanSupplier healthy = () -> guard.healthy()
+                && notifier.isHealthy()
+                && deployers.stream().allMatch(Deployer::isHealthy)
+                && watchers.stream().allMatch(Watcher::isHealthy);
         OpsServer ops = new OpsServer(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), settings.opsPort()),
                 registry,
-                () -> notifier.isReady()
+                () -> healthy.getAsBoolean()
+                        && notifier.isReady()
                         && deployers.stream().allMatch(Deployer::isReady)
                         && watchers.stream().allMatch(Watcher::isReady),
-                guard::healthy);
+                healthy);
         ServiceProcess.bindJvmMetrics(registry);
         List<Service> services = new ArrayList<>();
         services.add(notifier);

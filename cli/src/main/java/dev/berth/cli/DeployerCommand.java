@@ -102,7 +102,9 @@ final class DeployerCommand implements Callable<Integer> {
                 services.add(deployer);
             }
             return new ServiceProcess.Component(
-                    services, () -> deployers.stream().allMatch(Deployer::isReady));
+                    services,
+                    () -> deployers.stream().allMatch(Deployer::isReady),
+                    () -> deployers.stream().allMatch(Deployer::isHealthy));
         });
     }
 

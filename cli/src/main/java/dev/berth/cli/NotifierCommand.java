@@ -95,7 +95,7 @@ final class NotifierCommand implements Callable<Integer> {
         }
         return ServiceProcess.run("notifier", service, (kafka, registry, clock, process) -> {
             Notifier notifier = new Notifier(config, kafka, new EventCodec(), clock, registry);
-            return new ServiceProcess.Component(notifier, notifier::isReady);
+            return new ServiceProcess.Component(notifier, notifier::isReady, notifier::isHealthy);
         });
     }
 

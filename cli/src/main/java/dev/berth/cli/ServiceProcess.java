@@ -34,19 +34,20 @@ final class ServiceProcess implements AutoCloseable {
 
     /**
      * What the wiring hands back: the services (one per environment the process serves, started in this
-     * order), and when they can do their work.
+     * order), when they can do their work, and whether their loops are alive.
      */
-    record Component(List<Service> services, BooleanSupplier ready) {
+    record Component(List<Service> services, BooleanSupplier ready, BooleanSupplier healthy) {
         Component {
             services = List.copyOf(services);
             if (services.isEmpty()) {
                 throw new IllegalArgumentException("no service to run");
             }
             Objects.requireNonNull(ready, "ready");
+            Objects.requireNonNull(healthy, "healthy");
         }
 
-        Component(Service service, BooleanSupplier ready) {
-            this(List.of(service), ready);
+        Component(Service service, BooleanSupplier ready, BooleanSupplier healthy) {
+            this(List.of(service), ready, healthy);
         }
     }
 
@@ -123,8 +124,14 @@ final class ServiceProcess implements AutoCloseable {
         new TopicAdmin(kafka, clock).awaitBrokerAndCreateTopics(log::warn);
         bindJvmMetrics(registry);
         Component component = wiring.wire(kafka, registry, clock, this);
+        // Not ready while not healthy: a dead or stalled loop, or a full data directory, does no work.
+        BooleanSupplier healthy =
+                () -> failure().isEmpty() && component.healthy().getAsBoolean();
         OpsServer server = new OpsServer(
-                address, registry, component.ready(), () -> failure().isEmpty());
+                address,
+                registry,
+                () -> healthy.getAsBoolean() && component.ready().getAsBoolean(),
+                healthy);
         List<Service> services = new ArrayList<>(component.services());
         services.add(server);
         for (Service service : services) {

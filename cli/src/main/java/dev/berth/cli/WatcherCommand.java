@@ -97,7 +97,9 @@ final class WatcherCommand implements Callable<Integer> {
                 services.add(watcher);
             }
             return new ServiceProcess.Component(
-                    services, () -> watchers.stream().allMatch(Watcher::isReady));
+                    services,
+                    () -> watchers.stream().allMatch(Watcher::isReady),
+                    () -> watchers.stream().allMatch(Watcher::isHealthy));
         });
     }
 

@@ -179,6 +179,19 @@ class EnvironmentFileReaderTest {
     }
 
     @Test
+    void anEnvironmentFileIsReadWithTheParsersLimits() {
+        ComposeException deep = failure(MINIMAL + "x-deep: " + "{a: ".repeat(3000) + "1" + "}".repeat(3000) + "\n");
+        assertThat(deep.file()).isEqualTo(DEV.toString());
+        assertThat(deep.line()).isEqualTo(4);
+        assertThat(deep.column()).isEqualTo(9 + 4 * 63);
+        assertThat(deep.detail()).startsWith("values are nested more than 64 levels deep here");
+
+        ComposeException second = failure(MINIMAL + "---\nname: prod\n");
+        assertThat(second.line()).isEqualTo(4);
+        assertThat(second.detail()).startsWith("a second YAML document starts here");
+    }
+
+    @Test
     void theRepositorysOwnEnvironmentFilesAreValid() throws IOException {
         Path environments = Path.of("..", "environments");
         List<Path> files;

@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -155,14 +156,53 @@ class ValidateCommandTest {
     }
 
     @Test
-    void aLinkedComposeFileOrStackDirectoryIsNoStack() throws IOException {
+    void aLinkedComposeFileIsAnErrorAsInTheWatcherAndALinkedDirectoryIsNoStack() throws IOException {
         write("elsewhere/compose.yaml", "services:\n  web:\n    image: busybox\n");
         Files.createDirectories(repo.resolve("stacks/web"));
         Files.createSymbolicLink(repo.resolve("stacks/web/compose.yaml"), Path.of("../../elsewhere/compose.yaml"));
+        write("stacks/api/compose.yaml", "services:\n  api:\n    image: busybox\n");
+        Files.createSymbolicLink(repo.resolve("stacks/api/.env"), Path.of("../../elsewhere/compose.yaml"));
+        write("stacks/ok/compose.yaml", "services:\n  ok:\n    image: busybox\n");
         Files.createSymbolicLink(repo.resolve("stacks/linked"), Path.of("../elsewhere"));
 
-        assertThat(validate(repo.toString())).isZero();
-        assertThat(out.toString()).contains("0 valid, 0 invalid stacks");
+        assertThat(validate(repo.toString())).isEqualTo(1);
+        assertThat(out.toString())
+                .contains("stacks/web/compose.yaml: is a symbolic link, which Berth never follows: commit the"
+                        + " compose file itself in its place")
+                .contains("stacks/api/.env: is a symbolic link, which Berth never follows: commit the .env file"
+                        + " itself in its place")
+                .contains("ok stacks/ok/compose.yaml (1 service)")
+                .contains("1 valid, 2 invalid stacks");
+    }
+
+    @Test
+    void hostileYamlIsRefusedAtItsLineAndTheOtherStacksAreChecked() throws IOException {
+        write("stacks/a/compose.yaml", "services:\n  a:\n    image: busybox\n");
+        write(
+                "stacks/b/compose.yaml",
+                "services:\n  b:\n    image: busybox\n    x-deep: " + "[".repeat(3000) + "]".repeat(3000) + "\n");
+        StringBuilder bomb = new StringBuilder("services:\n  c:\n    image: busybox\nx-0: &l0 [\"lol\"]\n");
+        for (int i = 1; i <= 12; i++) {
+            bomb.append("x-")
+                    .append(i)
+                    .append(": &l")
+                    .append(i)
+                    .append(" [")
+                    .append(String.join(", ", Collections.nCopies(8, "*l" + (i - 1))))
+                    .append("]\n");
+        }
+        write("stacks/c/compose.yaml", bomb.toString());
+        write("stacks/d/compose.yaml", "services:\n  d:\n    image: busybox\n---\nservices: {}\n");
+        write("stacks/e/compose.yaml", "services:\n  e:\n    image: busybox\n");
+
+        assertThat(validate(repo.toString())).isEqualTo(1);
+        assertThat(out.toString())
+                .contains("ok stacks/a/compose.yaml (1 service)")
+                .contains("stacks/b/compose.yaml:4:74: values are nested more than 64 levels deep here")
+                .containsPattern("stacks/c/compose.yaml:\\d+:\\d+: this value, with its aliases written out, is larger")
+                .contains("stacks/d/compose.yaml:4:1: a second YAML document starts here")
+                .contains("ok stacks/e/compose.yaml (1 service)")
+                .contains("2 valid, 3 invalid stacks");
     }
 
     @Test

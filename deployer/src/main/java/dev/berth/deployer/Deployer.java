@@ -238,6 +238,11 @@ public final class Deployer implements Service {
         loop.start();
     }
 
+    /** False when the consumer loop died or stalled: the process needs a restart. */
+    public boolean isHealthy() {
+        return loop.isHealthy();
+    }
+
     /** True when the engine answers and the consumer polls. */
     public boolean isReady() {
         return loop.isPolling() && engine.ping();

@@ -81,6 +81,8 @@ public final class Notifier implements Service {
     private final AuditLoop audit;
     private final List<ChannelDispatcher> dispatchers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private volatile boolean threadDied;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -199,9 +201,30 @@ public final class Notifier implements Service {
     }
 
     private void start(String name, Runnable runnable) {
-        Thread thread = new Thread(runnable, name);
+        Thread thread = new Thread(
+                () -> {
+                    try {
+                        runnable.run();
+                    } catch (RuntimeException | Error e) {
+                        threadDied = true;
+                        // Logged here with the thread's name; the thread ends, and isHealthy says so.
+                        log.error("{} stopped: {}; /health is DOWN, restart the process", name, e.toString(), e);
+                    }
+                },
+                name);
         threads.add(thread);
         thread.start();
+    }
+
+    /**
+     * False when one of its threads ended with an error, or ended while the notifier was not
+     * stopping: the process needs a restart.
+     */
+    public boolean isHealthy() {
+        if (threadDied) {
+            return false;
+        }
+        return stopping.get() || threads.stream().allMatch(Thread::isAlive);
     }
 
     /** True once the audit loop and every channel poll. */
@@ -211,6 +234,7 @@ public final class Notifier implements Service {
 
     @Override
     public void stop() {
+        stopping.set(true);
         audit.stop();
         dispatchers.forEach(ChannelDispatcher::stop);
         if (started.compareAndSet(false, true) && closed.compareAndSet(false, true)) {

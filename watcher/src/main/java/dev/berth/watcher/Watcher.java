@@ -12,6 +12,7 @@ import dev.berth.common.kafka.KafkaLeaderElection;
 import dev.berth.common.kafka.KafkaSettings;
 import dev.berth.common.kafka.KafkaStateStore;
 import dev.berth.common.kafka.KafkaTransactionalPublisher;
+import dev.berth.common.ops.Heartbeat;
 import dev.berth.watcher.internal.ChangeDetector;
 import dev.berth.watcher.internal.SequentialPublisher;
 import dev.berth.watcher.internal.SourcePoll;
@@ -104,6 +105,7 @@ public final class Watcher implements Service {
     private final Counter fetches;
     private final Timer pollTimer;
     private final MeterRegistry registry;
+    private final Heartbeat heartbeat;
 
     private State lifecycle = State.NEW;
     private volatile boolean ready;
@@ -142,6 +144,7 @@ public final class Watcher implements Service {
         this.state = Objects.requireNonNull(state, "state");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.registry = Objects.requireNonNull(registry, "registry");
+        this.heartbeat = new Heartbeat("watcher " + config.environment() + " poll loop", clock, stallBound(config));
         this.source = GitSource.parse(config.repository());
         this.cursorKey = cursorKey(config.environment(), source.safeUrl(), config.branch());
         this.eventSource = URI.create("/berth/watcher/" + config.environment());
@@ -331,6 +334,19 @@ public final class Watcher implements Service {
         return ready;
     }
 
+    /**
+     * False when the poll thread died or stalled: no poll (nor standby refresh) ended for longer than
+     * {@link #stallBound()}. True before the start and after the stop.
+     */
+    public boolean isHealthy() {
+        return !running() || heartbeat.isHealthy();
+    }
+
+    /** Two poll intervals and ten minutes: a fetch of a large repository over a slow link fits in it. */
+    private static Duration stallBound(WatcherConfig config) {
+        return config.pollInterval().multipliedBy(2).plus(Duration.ofMinutes(10));
+    }
+
     /** True while this instance is the one that polls and publishes (always, without a standby). */
     public boolean isActive() {
         return active;
@@ -450,10 +466,10 @@ public final class Watcher implements Service {
         } catch (BerthException e) {
             // The active instance reports the source's failures; a standby only says so in detail.
             log.debug("standing by: could not refresh the mirror of {}: {}", source.display(), e.getMessage());
-        } catch (RuntimeException e) {
-            log.warn(
-                    "standing by: refreshing the mirror of {} failed unexpectedly: {}", source.display(), e.toString());
+        } catch (RuntimeException | Error e) {
+            log.warn("standing by: refreshing the mirror of {} failed unexpectedly", source.display(), e);
         }
+        heartbeat.beat();
         if (!active) {
             schedule(this::refreshStandby, config.pollInterval());
         }
@@ -478,6 +494,20 @@ public final class Watcher implements Service {
                     source.display(),
                     failure.getMessage(),
                     seconds(retry));
+            heartbeat.beat();
+            schedule(this::activate, retry);
+            return;
+        } catch (RuntimeException | Error failure) {
+            closePublisher();
+            Duration retry = config.retry().initialBackoff();
+            log.error(
+                    "could not become active for {} (environment {}): unexpected error; trying again in {}",
+                    source.display(),
+                    config.environment(),
+                    seconds(retry),
+                    failure);
+            pollErrors.increment();
+            heartbeat.beat();
             schedule(this::activate, retry);
             return;
         }
@@ -556,11 +586,13 @@ public final class Watcher implements Service {
             return;
         } catch (BerthException e) {
             log.warn("{}; trying again in {}", e.getMessage(), seconds(outcome.next()));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // An Error too (a StackOverflowError): logged, counted, not ready, and polled again.
             log.error(
-                    "poll of {} branch {} failed unexpectedly; trying again in {}",
+                    "poll of {} branch {} for environment {} failed unexpectedly; trying again in {}",
                     source.display(),
                     config.branch(),
+                    config.environment(),
                     seconds(outcome.next()),
                     e);
         } finally {
@@ -579,6 +611,7 @@ public final class Watcher implements Service {
             return;
         }
         ready = outcome.ok() && running() && active;
+        heartbeat.beat();
         schedule(this::poll, outcome.next());
     }
 

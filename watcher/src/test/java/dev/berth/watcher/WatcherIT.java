@@ -417,6 +417,70 @@ class WatcherIT {
     }
 
     @Test
+    void hostileYamlIsInvalidAtItsLineAndTheWatcherKeepsPublishingTheOtherStacks() {
+        String deep =
+                "services:\n  web:\n    image: busybox:1.35\n    x-deep: " + "[".repeat(2000) + "]".repeat(2000) + "\n";
+        repo.write("stacks/deep/compose.yaml", deep).write("stacks/api/compose.yaml", API);
+        repo.commit("Mallory", "A deeply nested value");
+
+        Watcher watcher = startWatcher();
+
+        StackInvalid invalid = (StackInvalid)
+                decode(awaitRecords(Topics.DEPLOYMENTS, 1).get(0)).event();
+        assertThat(invalid.stack()).isEqualTo(stack("deep"));
+        assertThat(invalid.file()).isEqualTo("stacks/deep/compose.yaml");
+        assertThat(invalid.line()).isEqualTo(4);
+        assertThat(invalid.column()).isEqualTo(74);
+        assertThat(invalid.error()).startsWith("values are nested more than 64 levels deep here");
+        assertThat(awaitRecords(Topics.CHANGES, 1))
+                .extracting(KafkaFixture.Record::key)
+                .containsExactly(env + "/api");
+
+        StringBuilder bomb = new StringBuilder("services:\n  bomb:\n    image: busybox:1.35\nx-0: &l0 [\"lol\"]\n");
+        for (int i = 1; i <= 12; i++) {
+            bomb.append("x-").append(i).append(": &l").append(i).append(" [");
+            bomb.append(String.join(", ", java.util.Collections.nCopies(8, "*l" + (i - 1))))
+                    .append("]\n");
+        }
+        repo.write("stacks/bomb/compose.yaml", bomb.toString()).write("stacks/web/compose.yaml", WEB);
+        repo.commit("Mallory", "An alias bomb, and a good stack after it");
+
+        List<KafkaFixture.Record> deployments = awaitRecords(Topics.DEPLOYMENTS, 2);
+        StackInvalid bombInvalid = (StackInvalid) decode(deployments.get(1)).event();
+        assertThat(bombInvalid.stack()).isEqualTo(stack("bomb"));
+        assertThat(bombInvalid.file()).isEqualTo("stacks/bomb/compose.yaml");
+        assertThat(bombInvalid.line()).isPositive();
+        assertThat(bombInvalid.error()).contains("with its aliases written out, is larger than");
+        assertThat(awaitRecords(Topics.CHANGES, 2))
+                .extracting(KafkaFixture.Record::key)
+                .containsExactly(env + "/api", env + "/web");
+        assertThat(watcher.isHealthy()).isTrue();
+        await().atMost(WAIT).until(watcher::isReady);
+        assertThat(counter(watcher, "berth.watcher.poll.errors")).isZero();
+    }
+
+    @Test
+    void aSymlinkedComposeFileMakesTheStackInvalid() {
+        repo.write("elsewhere/compose.yaml", WEB)
+                .symlink("stacks/web/compose.yaml", "../../elsewhere/compose.yaml")
+                .write("stacks/api/compose.yaml", API);
+        repo.commit("Alice", "A linked compose file");
+
+        startWatcher();
+
+        StackInvalid invalid = (StackInvalid)
+                decode(awaitRecords(Topics.DEPLOYMENTS, 1).get(0)).event();
+        assertThat(invalid.stack()).isEqualTo(stack("web"));
+        assertThat(invalid.file()).isEqualTo("stacks/web/compose.yaml");
+        assertThat(invalid.error())
+                .isEqualTo("is a symbolic link, which Berth never follows: commit the compose file itself in its"
+                        + " place");
+        assertThat(awaitRecords(Topics.CHANGES, 1))
+                .extracting(KafkaFixture.Record::key)
+                .containsExactly(env + "/api");
+    }
+
+    @Test
     void aSymbolicLinkAsABindSourceMakesTheStackInvalid() {
         repo.write("shared/data/file.txt", "data\n")
                 .symlink("stacks/web/data", "../../shared/data")
@@ -560,6 +624,37 @@ class WatcherIT {
                         .counter()
                         .count())
                 .isEqualTo(2);
+    }
+
+    @Test
+    void anErrorInAPollIsCountedAndThePollRunsAgain() {
+        repo.write("stacks/web/compose.yaml", WEB).write("stacks/api/compose.yaml", API);
+        repo.commit("Alice", "Add web and api");
+        AtomicInteger calls = new AtomicInteger();
+        EventPublisher overflowsOnce = new EventPublisher() {
+            @Override
+            public void publish(Envelope envelope) {
+                if (calls.incrementAndGet() == 1) {
+                    throw new StackOverflowError();
+                }
+                publisher.publish(envelope);
+            }
+
+            @Override
+            public void close() {}
+        };
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Watcher watcher = new Watcher(config(), overflowsOnce, store(), Clock.systemUTC(), registry);
+        watchers.put(watcher, registry);
+        watcher.start();
+
+        await().atMost(WAIT).until(() -> records(Topics.CHANGES).size() >= 2);
+        assertThat(records(Topics.CHANGES))
+                .extracting(KafkaFixture.Record::key)
+                .containsExactlyInAnyOrder(env + "/api", env + "/web");
+        assertThat(counter(watcher, "berth.watcher.poll.errors")).isEqualTo(1);
+        await().atMost(WAIT).until(watcher::isReady);
+        assertThat(watcher.isHealthy()).isTrue();
     }
 
     @Test

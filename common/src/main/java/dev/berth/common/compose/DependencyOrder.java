@@ -2,7 +2,10 @@ package dev.berth.common.compose;
 
 import static dev.berth.common.compose.Nodes.error;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,34 +36,61 @@ final class DependencyOrder {
         List<ServiceSpec> ordered = new ArrayList<>();
         Map<String, Boolean> visiting = new LinkedHashMap<>();
         for (String name : specs.keySet()) {
-            visit(name, specs, nodes, visiting, new ArrayList<>(), ordered);
+            visit(name, specs, nodes, visiting, ordered);
         }
         return ordered;
     }
 
+    /** A service being visited, with the dependencies not visited yet. */
+    private record Frame(String name, Iterator<String> dependencies) {}
+
+    /**
+     * Depth-first from {@code start}, with its own stack rather than recursion: a chain of thousands
+     * of services (a generated file) must not overflow the thread's stack.
+     */
     private static void visit(
-            String name,
+            String start,
             Map<String, ServiceSpec> specs,
             Map<String, NodeTuple> nodes,
             Map<String, Boolean> state,
-            List<String> path,
             List<ServiceSpec> ordered) {
-        Boolean done = state.get(name);
-        if (Boolean.TRUE.equals(done)) {
+        if (state.containsKey(start)) {
             return;
         }
-        path.add(name);
-        if (done != null) {
-            List<String> cycle = path.subList(path.indexOf(name), path.size());
-            throw error(dependsOnNode(nodes, name), "depends_on forms a cycle: " + String.join(" -> ", cycle));
+        Deque<Frame> stack = new ArrayDeque<>();
+        List<String> path = new ArrayList<>();
+        enter(start, specs, state, stack, path);
+        while (!stack.isEmpty()) {
+            Frame top = stack.peek();
+            if (!top.dependencies().hasNext()) {
+                stack.pop();
+                path.remove(path.size() - 1);
+                state.put(top.name(), true);
+                ordered.add(specs.get(top.name()));
+                continue;
+            }
+            String dependency = top.dependencies().next();
+            Boolean done = state.get(dependency);
+            if (done == null) {
+                enter(dependency, specs, state, stack, path);
+            } else if (!done) {
+                path.add(dependency);
+                List<String> cycle = path.subList(path.indexOf(dependency), path.size());
+                throw error(
+                        dependsOnNode(nodes, dependency), "depends_on forms a cycle: " + String.join(" -> ", cycle));
+            }
         }
+    }
+
+    private static void enter(
+            String name,
+            Map<String, ServiceSpec> specs,
+            Map<String, Boolean> state,
+            Deque<Frame> stack,
+            List<String> path) {
         state.put(name, false);
-        for (String dependency : specs.get(name).dependsOn().keySet()) {
-            visit(dependency, specs, nodes, state, path, ordered);
-        }
-        state.put(name, true);
-        path.remove(path.size() - 1);
-        ordered.add(specs.get(name));
+        path.add(name);
+        stack.push(new Frame(name, specs.get(name).dependsOn().keySet().iterator()));
     }
 
     private static Node dependsOnNode(Map<String, NodeTuple> nodes, String service) {

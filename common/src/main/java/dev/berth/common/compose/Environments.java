@@ -136,7 +136,7 @@ final class Environments {
                 continue;
             }
             context.use(path);
-            if (content.get().length() > Yaml.MAX_DOCUMENT_CHARS) {
+            if (content.get().length() > YamlLimits.MAX_DOCUMENT_CHARS) {
                 throw new ComposeException(path, 0, 0, "file is larger than 1 MiB");
             }
             List<DotEnv.Entry> entries =

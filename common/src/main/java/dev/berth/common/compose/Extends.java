@@ -57,6 +57,12 @@ final class Extends {
     /** Keys a service never inherits, so its dependencies stay visible where it is declared. */
     private static final Set<String> NOT_INHERITED = Set.of("depends_on", "links", "volumes_from", "extends");
 
+    /**
+     * Services in one {@code extends} chain: real stacks use two or three levels; each level is a
+     * recursive call, so the limit keeps a generated chain of thousands from overflowing the stack.
+     */
+    static final int MAX_CHAIN = 32;
+
     private final StackContext context;
 
     Extends(StackContext context) {
@@ -165,6 +171,12 @@ final class Extends {
                                                     ? step.substring(context.composeFile.length() + 1)
                                                     : step)
                                             .toList()));
+        }
+        if (chain.size() > MAX_CHAIN) {
+            throw error(
+                    extendsTuple.getKeyNode(),
+                    "extends chains more than " + MAX_CHAIN + " services (from " + chain.get(0)
+                            + "); no stack needs that many levels: extend a common base instead");
         }
         chain.add(id);
         Map<String, NodeTuple> inherited = resolve(baseName, base, baseServices, chain);

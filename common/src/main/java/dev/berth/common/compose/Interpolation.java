@@ -21,6 +21,12 @@ final class Interpolation {
         }
     }
 
+    /**
+     * Defaults within defaults: {@code ${A:-${B:-x}}} is 2. Compose files nest two or three; the limit
+     * keeps a hostile value ({@code ${A:-} repeated thousands of times) from overflowing the stack.
+     */
+    static final int MAX_NESTING = 16;
+
     private final Function<String, Optional<String>> variables;
     private final Predicate<String> deferred;
 
@@ -38,6 +44,10 @@ final class Interpolation {
     }
 
     String apply(String text) throws Failure {
+        return apply(text, 1);
+    }
+
+    private String apply(String text, int nesting) throws Failure {
         if (text.indexOf('$') < 0) {
             return text;
         }
@@ -62,7 +72,7 @@ final class Interpolation {
                 if (end < 0) {
                     throw new Failure("\"" + text + "\" has a ${ without its closing }");
                 }
-                out.append(braced(text.substring(i + 2, end), text));
+                out.append(braced(text.substring(i + 2, end), text, nesting));
                 i = end + 1;
             } else if (isNameStart(next)) {
                 int end = i + 1;
@@ -79,7 +89,11 @@ final class Interpolation {
         return out.toString();
     }
 
-    private String braced(String expression, String text) throws Failure {
+    private String braced(String expression, String text, int nesting) throws Failure {
+        if (nesting > MAX_NESTING) {
+            throw new Failure("\"" + abbreviated(text) + "\" nests ${...} within the default or replacement of"
+                    + " another more than " + MAX_NESTING + " levels deep; write fewer levels");
+        }
         int name = 0;
         while (name < expression.length() && isNamePart(expression.charAt(name))) {
             name++;
@@ -99,15 +113,15 @@ final class Interpolation {
         // With a colon, an empty value counts as unset.
         boolean set = value.isPresent() && !(colon && value.get().isEmpty());
         return switch (op) {
-            case "-" -> set ? value.get() : apply(argument);
-            case "+" -> set ? apply(argument) : "";
+            case "-" -> set ? value.get() : apply(argument, nesting + 1);
+            case "+" -> set ? apply(argument, nesting + 1) : "";
             case "?" -> {
                 if (!set && deferred.test(variable)) {
                     yield "";
                 }
                 if (!set) {
                     throw new Failure("variable " + variable + " is required"
-                            + (argument.isEmpty() ? "" : ": " + apply(argument)));
+                            + (argument.isEmpty() ? "" : ": " + apply(argument, nesting + 1)));
                 }
                 yield value.get();
             }
@@ -115,6 +129,10 @@ final class Interpolation {
                 throw new Failure(
                         "\"" + text + "\" has ${" + expression + "}; after the name write :-, -, :?, ?, :+ or +");
         };
+    }
+
+    private static String abbreviated(String text) {
+        return text.length() <= 60 ? text : text.substring(0, 60) + "...";
     }
 
     /** The index of the brace closing the one opened before {@code from}, minding nested ones. */

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.composer.Composer;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
@@ -15,6 +15,9 @@ import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
+import org.snakeyaml.engine.v2.parser.Parser;
+import org.snakeyaml.engine.v2.parser.ParserImpl;
+import org.snakeyaml.engine.v2.scanner.StreamReader;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
@@ -22,25 +25,30 @@ import org.snakeyaml.engine.v2.schema.CoreSchema;
  * #load} is public for Berth's other YAML files (environment files), which {@link Nodes} then reads.
  */
 public final class Yaml {
-    static final int MAX_DOCUMENT_CHARS = 1024 * 1024;
-
     private Yaml() {}
 
-    /** The document's root node; every node's mark names {@code file}. */
+    /**
+     * The document's root node; every node's mark names {@code file}. A file past one of {@link
+     * YamlLimits}'s limits is refused at the line and column where it passes it.
+     */
     public static Node load(String file, String content) {
-        if (content.length() > MAX_DOCUMENT_CHARS) {
-            throw new ComposeException(file, 0, 0, "file is larger than 1 MiB; split the stack");
+        if (content.length() > YamlLimits.MAX_DOCUMENT_CHARS) {
+            throw tooLarge(file, content);
         }
         LoadSettings settings = LoadSettings.builder()
                 .setLabel(file)
                 // YAML 1.2's core schema, as Compose: ~, null and nothing are null; yes and on are strings.
                 .setSchema(new CoreSchema())
-                .setMaxAliasesForCollections(100)
-                .setCodePointLimit(MAX_DOCUMENT_CHARS * 2)
+                // LimitedParser counts these first, with the place; this is a second line of defence.
+                .setMaxAliasesForCollections(YamlLimits.MAX_COLLECTION_ALIASES + 1)
+                .setCodePointLimit(YamlLimits.MAX_DOCUMENT_CHARS * 2)
                 .build();
         try {
-            Optional<Node> node = new Compose(settings).composeString(content);
-            return node.orElseThrow(() -> new ComposeException(file, 0, 0, "file is empty: declare services"));
+            Parser parser = new LimitedParser(new ParserImpl(settings, new StreamReader(settings, content)), file);
+            Optional<Node> node = new Composer(settings, parser).getSingleNode();
+            Node root = node.orElseThrow(() -> new ComposeException(file, 0, 0, "file is empty: declare services"));
+            YamlLimits.checkExpansion(root);
+            return root;
         } catch (MarkedYamlEngineException e) {
             Optional<Mark> mark = e.getProblemMark();
             String problem = e.getProblem() == null ? e.getMessage() : e.getProblem();
@@ -53,6 +61,24 @@ public final class Yaml {
         } catch (YamlEngineException e) {
             throw new ComposeException(file, 0, 0, "not valid YAML: " + e.getMessage());
         }
+    }
+
+    private static ComposeException tooLarge(String file, String content) {
+        int limit = YamlLimits.MAX_DOCUMENT_CHARS;
+        int line = 1;
+        int lineStart = 0;
+        for (int i = 0; i < limit; i++) {
+            if (content.charAt(i) == '\n') {
+                line++;
+                lineStart = i + 1;
+            }
+        }
+        return new ComposeException(
+                file,
+                line,
+                limit - lineStart + 1,
+                "the file holds " + content.length() + " characters, more than the limit of " + limit
+                        + " (1 MiB), which it passes here; split the stack into smaller files (extends, env_file)");
     }
 
     /**

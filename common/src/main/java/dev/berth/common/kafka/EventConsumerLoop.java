@@ -3,9 +3,12 @@ package dev.berth.common.kafka;
 import dev.berth.common.LogContext;
 import dev.berth.common.RetriableBerthException;
 import dev.berth.common.Service;
+import dev.berth.common.ops.Heartbeat;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -15,6 +18,7 @@ import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -62,6 +66,14 @@ public final class EventConsumerLoop implements Service, MeterBinder {
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(500);
     private static final Duration RETRY_BACKOFF = Duration.ofSeconds(2);
 
+    /**
+     * How long past the consumer's {@code max.poll.interval.ms} the loop may go without polling before
+     * {@code /health} says it is stuck. That interval is already the longest a handler may work on one
+     * record (the deployer sets it above its pull and health timeouts), and the group evicts a member
+     * that passes it, so a loop past it plus this margin does no more work.
+     */
+    static final Duration STALL_MARGIN = Duration.ofMinutes(1);
+
     private final String name;
     private final KafkaConsumer<String, byte[]> consumer;
     private final List<String> topics;
@@ -72,6 +84,8 @@ public final class EventConsumerLoop implements Service, MeterBinder {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private volatile boolean polling;
+    private final Heartbeat heartbeat;
+    private final AtomicLong failures = new AtomicLong();
 
     /**
      * @param name names the thread ({@code berth-<name>-consumer}) and the Kafka client id
@@ -105,6 +119,7 @@ public final class EventConsumerLoop implements Service, MeterBinder {
         this.topics = List.copyOf(topics);
         this.handler = Objects.requireNonNull(handler, "handler");
         this.rebalance = Objects.requireNonNull(rebalance, "rebalance");
+        this.heartbeat = new Heartbeat(name + " consumer loop", Clock.systemUTC(), stallBound(extra));
         Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -122,6 +137,13 @@ public final class EventConsumerLoop implements Service, MeterBinder {
         return name;
     }
 
+    private static Duration stallBound(Map<String, Object> extra) {
+        Object interval = extra.get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
+        // Kafka's default max.poll.interval.ms is 5 minutes.
+        long ms = interval == null ? 300_000L : Long.parseLong(interval.toString());
+        return Duration.ofMillis(ms).plus(STALL_MARGIN);
+    }
+
     /**
      * Registers the consumer's own metrics, among them {@code kafka.consumer.fetch.manager.records.lag.max}:
      * how far this member is behind its partitions.
@@ -129,6 +151,10 @@ public final class EventConsumerLoop implements Service, MeterBinder {
     @Override
     public void bindTo(MeterRegistry registry) {
         new KafkaClientMetrics(consumer).bindTo(registry);
+        FunctionCounter.builder("berth.loop.failures", failures, AtomicLong::doubleValue)
+                .description("Records a consumer loop's handler failed on (skipped), and the loop's own death")
+                .tag("loop", name)
+                .register(registry);
     }
 
     @Override
@@ -143,6 +169,14 @@ public final class EventConsumerLoop implements Service, MeterBinder {
     /** True while the loop polls: it has joined its group and nothing stopped it. */
     public boolean isPolling() {
         return polling;
+    }
+
+    /**
+     * False when the loop ended with an error (not stopped), or made no progress for {@link
+     * #STALL_MARGIN} past {@code max.poll.interval.ms}: the process then needs a restart, which {@code /health} tells its supervisor.
+     */
+    public boolean isHealthy() {
+        return stopping.get() || heartbeat.isHealthy();
     }
 
     private void run() {
@@ -177,6 +211,7 @@ public final class EventConsumerLoop implements Service, MeterBinder {
             });
             while (!stopping.get()) {
                 ConsumerRecords<String, byte[]> records = consumer.poll(POLL_TIMEOUT);
+                heartbeat.beat();
                 polling = true;
                 for (TopicPartition partition : records.partitions()) {
                     if (!handlePartition(records.records(partition))) {
@@ -186,12 +221,17 @@ public final class EventConsumerLoop implements Service, MeterBinder {
             }
         } catch (WakeupException e) {
             if (!stopping.get()) {
-                throw e;
+                failures.incrementAndGet();
+                heartbeat.died(e);
+                log.error("{}: consumer loop woken up without a stop; /health is DOWN, restart the process", name, e);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            log.error("{}: consumer loop stopped: {}", name, e.toString(), e);
+        } catch (RuntimeException | Error e) {
+            // An Error too (a StackOverflowError in a handler): said, counted and on /health, never silent.
+            failures.incrementAndGet();
+            heartbeat.died(e);
+            log.error("{}: consumer loop stopped: {}; /health is DOWN, restart the process", name, e.toString(), e);
         } finally {
             polling = false;
             consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
@@ -222,7 +262,30 @@ public final class EventConsumerLoop implements Service, MeterBinder {
                 consumer.seek(partition, record.offset());
                 stopRequested.await(RETRY_BACKOFF.toMillis(), TimeUnit.MILLISECONDS);
                 return false;
+            } catch (StackOverflowError e) {
+                // A record that overflows the stack is skipped like any poison record; another Error ends the loop.
+                failures.incrementAndGet();
+                log.error(
+                        "{}: skipped record {}-{}@{} (key {}): {}",
+                        name,
+                        record.topic(),
+                        record.partition(),
+                        record.offset(),
+                        record.key(),
+                        e.toString(),
+                        e);
+            } catch (Error e) {
+                log.error(
+                        "{}: record {}-{}@{} (key {}) ended the loop: {}",
+                        name,
+                        record.topic(),
+                        record.partition(),
+                        record.offset(),
+                        record.key(),
+                        e.toString());
+                throw e;
             } catch (RuntimeException e) {
+                failures.incrementAndGet();
                 log.error(
                         "{}: skipped record {}-{}@{} (key {}): {}",
                         name,

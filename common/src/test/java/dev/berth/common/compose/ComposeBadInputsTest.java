@@ -252,8 +252,12 @@ class ComposeBadInputsTest {
     void contentOverOneMebibyte() {
         String yaml = "services:\n  web:\n    image: a\n" + "#".repeat(1024 * 1024) + "\n";
         ComposeException e = failure(yaml);
-        assertThat(e.line()).isZero();
-        assertThat(e.getMessage()).isEqualTo(FILE + ": file is larger than 1 MiB; split the stack");
+        // Refused where it passes the limit: line 4, after the 30 characters of the first three lines.
+        assertThat(e.line()).isEqualTo(4);
+        assertThat(e.column()).isEqualTo(1024 * 1024 - 30 + 1);
+        assertThat(e.detail())
+                .isEqualTo("the file holds " + yaml.length() + " characters, more than the limit of 1048576 (1 MiB),"
+                        + " which it passes here; split the stack into smaller files (extends, env_file)");
     }
 
     @Test

@@ -236,6 +236,10 @@ public final class ChangeDetector {
         } catch (BerthException e) {
             log.debug("could not read {} at {}: {}", composeFile.get(), shortSha(files.sha()), e.getMessage());
             return false;
+        } catch (RuntimeException | StackOverflowError e) {
+            log.debug("could not read {} at {}: {}", composeFile.get(), shortSha(files.sha()), e.toString());
+            used.add(composeFile.get());
+            return false;
         }
     }
 
@@ -263,6 +267,14 @@ public final class ChangeDetector {
             stack = new StackRef(environment, name);
         } catch (BerthException e) {
             log.warn("skipped {} @{}: {}; rename the directory", directory, commit.shortSha(), e.getMessage());
+            return;
+        }
+        try {
+            ComposeFiles.requireNoSymlink(files, directory);
+        } catch (ComposeException e) {
+            StackInvalid invalid = new StackInvalid(stack, commit, e.file(), e.line(), e.column(), e.detail());
+            events.add(invalid);
+            log.info("invalid {} @{}: {}: {}", stack, commit.shortSha(), invalid.location(), invalid.error());
             return;
         }
         Optional<String> composeFile = composeFile(files, name);
@@ -303,6 +315,20 @@ public final class ChangeDetector {
             }
         } catch (ComposeException e) {
             event = new StackInvalid(stack, commit, e.file(), e.line(), e.column(), e.detail());
+        } catch (BerthException e) {
+            // Reading the commit failed (retriable): the whole poll is tried again.
+            throw e;
+        } catch (RuntimeException | StackOverflowError e) {
+            // A fault of Berth's own on this stack's files: reported for this stack, the others go on.
+            log.error("reading {} @{} failed unexpectedly", file, commit.shortSha(), e);
+            event = new StackInvalid(
+                    stack,
+                    commit,
+                    file,
+                    0,
+                    0,
+                    "Berth could not read this stack (" + e
+                            + "); the watcher's log has the details: simplify the file, and report it as a bug");
         }
         events.add(event);
         if (event instanceof StackInvalid invalid) {
