@@ -98,6 +98,9 @@ public final class EngineMonitor {
                 }
                 return;
             } catch (RuntimeException e) {
+                if (stopped.getCount() == 0) {
+                    return;
+                }
                 log.warn(
                         "{} waits for the Docker Engine at {} (attempt {}, next in {} s): {}",
                         who,

@@ -991,7 +991,7 @@ public final class DockerEngine implements AutoCloseable {
         } catch (TimeoutException e) {
             future.cancel(true);
             throw new RetriableBerthException("Docker Engine at " + host + " did not answer within " + seconds(within)
-                    + " s (" + what + "); is dockerd hung or overloaded? Berth tries again");
+                    + " s (" + what + "); is dockerd hung or overloaded?");
         } catch (InterruptedException e) {
             future.cancel(true);
             Thread.currentThread().interrupt();
