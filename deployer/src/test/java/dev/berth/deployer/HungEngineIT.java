@@ -257,6 +257,31 @@ class HungEngineIT {
     }
 
     @Test
+    void aContainerThatCannotStartOnAFirstDeploymentIsNotLeftCreated() throws Exception {
+        String env = environment();
+        deployer(
+                DeployerConfig.defaults()
+                        .withEnvironment(env)
+                        .withHealthTimeout(Duration.ofSeconds(20))
+                        .withMonitorPeriod(Duration.ofSeconds(1)),
+                null);
+        StackRef stack = stack(env);
+        StackChanged broken = changeOf(stack, """
+                services:
+                  web:
+                    image: busybox:1.35
+                    command: ["/no/such/program"]
+                """);
+        KafkaFixture.Record failed = kafka.awaitOutcome(publish(broken).chainId(), Duration.ofSeconds(60));
+        assertThat(failed.ceType()).contains("deployment.failed");
+        // The engine's refusal is the evidence, kept in the failure; the container is gone.
+        assertThat(json(failed).at("/subject/content/reason").asText())
+                .contains("service \"web\"")
+                .contains("/no/such/program");
+        assertThat(docker.containers(stack.key())).isEmpty();
+    }
+
+    @Test
     void aStaticMemberKilledMidRolloutIsTakenOverAtItsRestartBeforeItsSessionExpires() throws Exception {
         String env = environment();
         String group = "berth-static-" + UUID.randomUUID();

@@ -864,10 +864,16 @@ public final class DockerEngine implements AutoCloseable {
      * {@code 127.0.0.1:<host port>}. Empty when the container is gone or has neither.
      */
     public List<java.net.InetSocketAddress> addresses(String id, int port) {
+        return addresses(id, port, CALL_TIMEOUT);
+    }
+
+    /** {@link #addresses(String, int)}, given up when the engine takes longer than {@code within}. */
+    public List<java.net.InetSocketAddress> addresses(String id, int port, Duration within) {
         InspectContainerResponse inspected;
         try {
             inspected = call(
                     "inspect container " + id,
+                    within,
                     () -> client.inspectContainerCmd(id).exec());
         } catch (NotFoundException e) {
             return List.of();
