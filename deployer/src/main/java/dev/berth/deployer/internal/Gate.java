@@ -156,7 +156,8 @@ final class Gate {
                 failIfDown(service, id, state, probeEvidence);
                 if (!late) {
                     if (!probed && !now.isBefore(nextProbe)) {
-                        Prober.Result result = prober.probe(probe, engine.addresses(id, probe.port()));
+                        Prober.Result result =
+                                prober.probe(probe, addresses(service, id, probe.port(), deadline, rule.timeout()));
                         probed = result.passed();
                         probeEvidence = result.evidence();
                         now = clock.instant();
@@ -235,12 +236,25 @@ final class Gate {
      * answer in time fails the gate (a {@link StepFailure}) instead of holding it past its timeout.
      */
     private ContainerState inspect(String service, String id, Instant deadline, Duration timeout) throws StepFailure {
+        return bounded(service, deadline, timeout, within -> engine.state(id, within));
+    }
+
+    /** Where the probe reaches the container, asked of the engine within the gate's deadline. */
+    private List<java.net.InetSocketAddress> addresses(
+            String service, String id, int port, Instant deadline, Duration timeout) throws StepFailure {
+        return bounded(service, deadline, timeout, within -> engine.addresses(id, port, within));
+    }
+
+    /** Runs an engine call given at most the time left before the gate's deadline (at least {@link #MIN_INSPECT}). */
+    private <T> T bounded(
+            String service, Instant deadline, Duration timeout, java.util.function.Function<Duration, T> call)
+            throws StepFailure {
         Duration left = Duration.between(clock.instant(), deadline);
         Duration within = left.compareTo(MIN_INSPECT) < 0
                 ? MIN_INSPECT
                 : left.compareTo(DockerEngine.CALL_TIMEOUT) > 0 ? DockerEngine.CALL_TIMEOUT : left;
         try {
-            return engine.state(id, within);
+            return call.apply(within);
         } catch (RetriableBerthException e) {
             if (clock.instant().isBefore(deadline)) {
                 throw e;
