@@ -245,7 +245,8 @@ class HungEngineIT {
         assertThat(failed.ceType()).contains("deployment.failed");
         JsonNode content = json(failed).at("/subject/content");
         assertThat(content.get("reason").asText())
-                .contains("after turning healthy, within its stability window")
+                .containsPattern(
+                        "exited with code 3 [0-9.]+ s after passing its gate, within its stability window \\(monitor 5.0 s\\)")
                 .contains("rolled back to " + good.commit().shortSha());
         StackHistory history = history(stack);
         assertThat(history.lastGood()).isEqualTo(good.commit().sha());

@@ -272,15 +272,24 @@ final class Gate {
      * its stability window: waits until the last window ends (woken early by the containers' events) and
      * fails on the first that exited, restarted or turned unhealthy meanwhile. The windows run while the
      * rest of the deployment goes on, so they overlap.
+     *
+     * @param removeFailed removes the container that failed, once its evidence is taken
      */
-    void awaitStays(ContainerWatch watch) throws StepFailure, InterruptedException {
+    void awaitStays(ContainerWatch watch, java.util.function.Consumer<String> removeFailed)
+            throws StepFailure, InterruptedException {
         List<ContainerWatch.Stay> stays = new ArrayList<>(watch.stays());
         while (!stays.isEmpty()) {
             Instant now = clock.instant();
             Instant wake = now.plus(QUIET_INSPECT);
             for (java.util.Iterator<ContainerWatch.Stay> it = stays.iterator(); it.hasNext(); ) {
                 ContainerWatch.Stay stay = it.next();
-                checkStay(stay, engine.state(stay.id()));
+                try {
+                    checkStay(stay, engine.state(stay.id()), now);
+                } catch (StepFailure f) {
+                    // The evidence is taken; the container goes (a rollback, if any, brings the last good one).
+                    removeFailed.accept(stay.id());
+                    throw f;
+                }
                 if (!now.isBefore(stay.until())) {
                     it.remove();
                 } else if (stay.until().isBefore(wake)) {
@@ -295,10 +304,12 @@ final class Gate {
         }
     }
 
-    private void checkStay(ContainerWatch.Stay stay, ContainerState state) throws StepFailure, InterruptedException {
-        String window = " after turning healthy, within its stability window (update_config.monitor, "
-                + seconds(stay.window()) + " s): a new container must stay up that long before the revision counts"
-                + " as good";
+    private void checkStay(ContainerWatch.Stay stay, ContainerState state, Instant now)
+            throws StepFailure, InterruptedException {
+        Instant passed = stay.until().minus(stay.window());
+        String window = " " + seconds(Duration.between(passed, now)) + " s after passing its gate, within its"
+                + " stability window (monitor " + seconds(stay.window()) + " s): a new container must stay up that"
+                + " long after turning healthy before the revision counts as good";
         String problem = null;
         if (!state.running() && !state.restarting()) {
             problem = "exited with code " + state.exitCode();

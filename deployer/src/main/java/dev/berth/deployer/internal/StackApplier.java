@@ -627,7 +627,10 @@ public final class StackApplier {
             return outcome;
         }
         try {
-            gate.awaitStays(watch);
+            gate.awaitStays(watch, id -> {
+                watch.unfollow(id);
+                engine.remove(id);
+            });
             return outcome;
         } catch (StepFailure f) {
             return new Rollout.Outcome(List.of(f), List.of());
