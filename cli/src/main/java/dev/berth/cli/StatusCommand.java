@@ -50,7 +50,7 @@ import picocli.CommandLine.Spec;
                     + " printed on stderr.",
             "Exit codes: 0 shown, 1 Kafka cannot be read, 2 bad usage, 3 with --check when a stack is"
                     + " unhealthy, degraded or absent, has a missing, stopped or stray container, or its last"
-                    + " deployment failed."
+                    + " deployment failed, or when the engine cannot be read."
         })
 final class StatusCommand implements Callable<Integer> {
     /** The exit code of {@code --check} when a stack needs attention. */
@@ -160,9 +160,8 @@ final class StatusCommand implements Callable<Integer> {
             return 0;
         }
         boolean attention = rows.stream().anyMatch(Row::needsAttention);
-        if (live != null) {
-            attention |= reportProblems(rows, desired);
-        }
+        // An engine that cannot be read is no proof that all runs: --check says so (the reason is printed above).
+        attention |= live == null || reportProblems(rows, desired);
         return attention ? EXIT_ATTENTION : 0;
     }
 
