@@ -174,6 +174,19 @@ class OperatorCommandsIT {
                 // Without --check it shows and exits 0.
                 assertThat(run("status", "--bootstrap-servers", servers, "-e", stack.environment()))
                         .isZero();
+                // An engine that cannot be read proves nothing: --check says so.
+                String nowhere = "tcp://127.0.0.1:" + dev.berth.testkit.Stacks.freePort();
+                assertThat(run(
+                                "status",
+                                "--bootstrap-servers",
+                                servers,
+                                "--check",
+                                "-e",
+                                stack.environment(),
+                                "--docker-host",
+                                nowhere))
+                        .isEqualTo(StatusCommand.EXIT_ATTENTION);
+                assertThat(err.toString()).contains("berth: health unknown: Docker Engine at " + nowhere);
             } finally {
                 docker.removeStack(stack.key());
             }
