@@ -160,8 +160,16 @@ final class AllInOne implements AutoCloseable {
         Notifier notifier = new Notifier(settings.notifier(), kafkaSettings, codec, clock, registry);
         List<Deployer> deployers = new ArrayList<>();
         List<Watcher> watchers = new ArrayList<>();
+        // Static members: berth run restarted on the same data directory takes its stacks back at once.
+        String instanceId = DataDirs.instanceId(settings.dataDir());
         for (Environments.Run environment : environments) {
-            deployers.add(new Deployer(environment.deployer(), kafkaSettings, publisher, clock, registry));
+            deployers.add(new Deployer(
+                    environment.deployer(),
+                    kafkaSettings,
+                    publisher,
+                    clock,
+                    registry,
+                    instanceId + "-" + environment.watcher().environment()));
             watchers.add(Watcher.transactional(environment.watcher(), kafkaSettings, codec, state, clock, registry));
         }
         BooleanSupplier healthy = () -> guard.healthy()

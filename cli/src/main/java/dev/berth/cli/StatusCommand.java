@@ -5,10 +5,15 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.berth.common.BerthException;
 import dev.berth.common.StackRef;
+import dev.berth.common.compose.ComposeParser;
+import dev.berth.common.compose.ComposePolicy;
+import dev.berth.common.compose.ComposeStack;
 import dev.berth.common.event.EventCodec;
+import dev.berth.common.event.StackChanged;
 import dev.berth.common.kafka.KafkaSettings;
 import dev.berth.common.kafka.KafkaStateStore;
 import dev.berth.deployer.KafkaStackHistoryStore;
+import dev.berth.deployer.StackCheck;
 import dev.berth.deployer.StackHealth;
 import dev.berth.deployer.StackHistory;
 import java.io.PrintWriter;
@@ -39,8 +44,13 @@ import picocli.CommandLine.Spec;
                     + " berth.state) and how long ago that was.",
             "HEALTH is healthy n/n, running n/n (no healthcheck), starting, unhealthy, degraded (a container"
                     + " that should run does not), absent (no container) or unknown (the engine cannot be read).",
+            "With --check, each stack's containers are also compared with its last good revision: a missing"
+                    + " replica, a container stopped (or created and never started) that should run, and a stray"
+                    + " container (a service or replica the revision does not have, or one kept aside) are each"
+                    + " printed on stderr.",
             "Exit codes: 0 shown, 1 Kafka cannot be read, 2 bad usage, 3 with --check when a stack is"
-                    + " unhealthy, degraded or absent, or its last deployment failed."
+                    + " unhealthy, degraded or absent, has a missing, stopped or stray container, or its last"
+                    + " deployment failed, or when the engine cannot be read."
         })
 final class StatusCommand implements Callable<Integer> {
     /** The exit code of {@code --check} when a stack needs attention. */
@@ -122,7 +132,8 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        List<StackHistory> histories = histories(kafka.connect());
+        Map<StackRef, ComposeStack> desired = new TreeMap<>(java.util.Comparator.comparing(StackRef::key));
+        List<StackHistory> histories = histories(kafka.connect(), check ? desired : null);
         Map<StackRef, StackHealth> live = null;
         try {
             live = StackHealth.read(dockerHost != null ? dockerHost : System.getenv("DOCKER_HOST"));
@@ -145,14 +156,65 @@ final class StatusCommand implements Callable<Integer> {
             out.print(table(rows, Clock.systemUTC().instant()));
         }
         out.flush();
-        return check && rows.stream().anyMatch(Row::needsAttention) ? EXIT_ATTENTION : 0;
+        if (!check) {
+            return 0;
+        }
+        boolean attention = rows.stream().anyMatch(Row::needsAttention);
+        // An engine that cannot be read is no proof that all runs: --check says so (the reason is printed above).
+        attention |= live == null || reportProblems(rows, desired);
+        return attention ? EXIT_ATTENTION : 0;
     }
 
-    private static List<StackHistory> histories(KafkaSettings settings) {
+    /** Prints each shown stack's container problems on stderr; true when there is one. */
+    private boolean reportProblems(List<Row> rows, Map<StackRef, ComposeStack> desired) {
+        Map<StackRef, List<StackCheck.Container>> containers =
+                StackCheck.read(dockerHost != null ? dockerHost : System.getenv("DOCKER_HOST"));
+        PrintWriter err = spec.commandLine().getErr();
+        boolean found = false;
+        for (Row row : rows) {
+            List<String> problems =
+                    StackCheck.problems(containers.getOrDefault(row.stack(), List.of()), desired.get(row.stack()));
+            for (String problem : problems) {
+                err.println("berth: stack " + row.stack() + ": " + problem);
+                found = true;
+            }
+        }
+        err.flush();
+        return found;
+    }
+
+    /**
+     * The stacks' histories; with {@code desired} given, also fills it with each stack's last good
+     * revision, parsed (a revision that cannot be parsed here is left out, and said so on stderr).
+     */
+    private List<StackHistory> histories(KafkaSettings settings, @Nullable Map<StackRef, ComposeStack> desired) {
         try (KafkaStackHistoryStore store = new KafkaStackHistoryStore(
                 new KafkaStateStore(settings, "berth-cli-" + UUID.randomUUID()), new EventCodec())) {
             store.refresh();
-            return store.histories();
+            List<StackHistory> histories = store.histories();
+            if (desired != null) {
+                for (StackHistory h : histories) {
+                    if (h.lastGood() != null) {
+                        store.desired(h.stack(), h.lastGood()).ifPresent(change -> parse(change, desired));
+                    }
+                }
+            }
+            return histories;
+        }
+    }
+
+    /** Reads a revision as it was deployed: its policy was checked then, so nothing is refused here. */
+    private void parse(StackChanged change, Map<StackRef, ComposeStack> desired) {
+        try {
+            ComposeParser parser = new ComposeParser(ComposePolicy.UNRESTRICTED);
+            desired.put(
+                    change.stack(),
+                    parser.parse(change.composeFile(), change.compose(), change.variables(), change.files(), null));
+        } catch (BerthException e) {
+            spec.commandLine()
+                    .getErr()
+                    .println("berth: stack " + change.stack() + ": its last good revision cannot be read here ("
+                            + e.getMessage() + "); missing and stray containers are not checked");
         }
     }
 

@@ -220,6 +220,47 @@ class AllInOneIT {
     }
 
     @Test
+    void anEngineThatNeverAnswersHoldsNeitherTheOpsPortNorTheLogAndIsNotReady() throws Exception {
+        repo.write("stacks/" + stack + "/compose.yaml", Stacks.webServer(Stacks.freePort(), "one", Stacks.HEALTHY));
+        repo.commit("Alice", "Add " + stack);
+        // An engine stand-in: accepts every connection and never answers.
+        try (java.net.ServerSocket engine =
+                new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            List<java.net.Socket> held = Collections.synchronizedList(new ArrayList<>());
+            Thread acceptor = new Thread(
+                    () -> {
+                        try {
+                            while (!engine.isClosed()) {
+                                held.add(engine.accept());
+                            }
+                        } catch (IOException e) {
+                            // closed
+                        }
+                    },
+                    "hung-engine");
+            acceptor.setDaemon(true);
+            acceptor.start();
+
+            Berth berth = run("--docker-host", "tcp://127.0.0.1:" + engine.getLocalPort());
+            await().atMost(Duration.ofSeconds(90)).until(() -> berth.printed("ready: Ctrl-C stops Berth"));
+            int ops = berth.opsPort();
+            assertThat(get(ops, "/health").statusCode()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() ->
+                            berth.printed("waits for the Docker Engine at tcp://127.0.0.1:" + engine.getLocalPort()));
+            // Not ready while the engine does not answer, and each answer comes at once.
+            await().during(Duration.ofSeconds(5))
+                    .atMost(Duration.ofSeconds(8))
+                    .until(() -> get(ops, "/ready").statusCode() == 503);
+            assertThat(held).isNotEmpty();
+            assertThat(docker.containers(key)).isEmpty();
+            for (java.net.Socket s : held) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
     void jsonLogsCarryTheStackAndTheChainAndMetricsTheConsumerLag() throws Exception {
         int port = Stacks.freePort();
         repo.write("stacks/" + stack + "/compose.yaml", Stacks.webServer(port, "one", Stacks.HEALTHY));

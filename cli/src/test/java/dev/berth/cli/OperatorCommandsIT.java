@@ -128,6 +128,84 @@ class OperatorCommandsIT {
     }
 
     @Test
+    void statusCheckFailsOnAMissingStoppedOrStrayContainer() throws Exception {
+        String servers = kafka.bootstrapServers();
+        try (KafkaStackHistoryStore store =
+                new KafkaStackHistoryStore(new KafkaStateStore(kafka.settings(), "oit-" + UUID.randomUUID()), CODEC)) {
+            Instant t = Instant.parse("2026-11-22T10:00:00Z");
+            store.putDesired(new StackChanged(
+                    stack,
+                    new Commit(GOOD, "Erin", "good one", t),
+                    "stacks/x/compose.yaml",
+                    "services:\n  web:\n    image: busybox:1.35\n    deploy:\n      replicas: 3\n",
+                    List.of()));
+            store.put(StackHistory.empty(stack)
+                    .record(new Revision(GOOD, "good one", Status.GOOD, "d1", t, ""))
+                    .withLastGood(GOOD));
+        }
+        try (DockerFixture docker = new DockerFixture()) {
+            try {
+                for (int n = 1; n <= 3; n++) {
+                    docker.runLabelled(web(n), List.of("sleep", "300"));
+                }
+                assertThat(run("status", "--bootstrap-servers", servers, "--check", "-e", stack.environment()))
+                        .isZero();
+                assertThat(err.toString()).isEmpty();
+
+                // Replica 2 removed, replica 3 stopped (exit code 0, as a one-shot job would end), two strays.
+                docker.removeStack(stack.key());
+                docker.runLabelled(web(1), List.of("sleep", "300"));
+                docker.runLabelled(web(3), List.of("true"));
+                docker.runLabelled(web(4), List.of("sleep", "300"));
+                Map<String, String> intruder = new java.util.HashMap<>(web(1));
+                intruder.put("berth.service", "intruder");
+                docker.runLabelled(intruder, List.of("sleep", "300"));
+                org.awaitility.Awaitility.await()
+                        .atMost(java.time.Duration.ofSeconds(20))
+                        .until(() ->
+                                docker.containers(stack.key()).stream().anyMatch(c -> "exited".equals(c.getState())));
+                assertThat(run("status", "--bootstrap-servers", servers, "--check", "-e", stack.environment()))
+                        .isEqualTo(StatusCommand.EXIT_ATTENTION);
+                assertThat(err.toString())
+                        .contains("stack " + stack + ": service \"web\": replica 2 of 3 is missing")
+                        .containsPattern("container \\S+ is exited \\(exit code 0\\) but service \"web\" should run")
+                        .containsPattern("stray container \\S+: service \"web\" has 3 replicas, not a number 4")
+                        .containsPattern("stray container \\S+: service \"intruder\" is not in the revision");
+                // Without --check it shows and exits 0.
+                assertThat(run("status", "--bootstrap-servers", servers, "-e", stack.environment()))
+                        .isZero();
+                // An engine that cannot be read proves nothing: --check says so.
+                String nowhere = "tcp://127.0.0.1:" + dev.berth.testkit.Stacks.freePort();
+                assertThat(run(
+                                "status",
+                                "--bootstrap-servers",
+                                servers,
+                                "--check",
+                                "-e",
+                                stack.environment(),
+                                "--docker-host",
+                                nowhere))
+                        .isEqualTo(StatusCommand.EXIT_ATTENTION);
+                assertThat(err.toString()).contains("berth: health unknown: Docker Engine at " + nowhere);
+            } finally {
+                docker.removeStack(stack.key());
+            }
+        }
+    }
+
+    private Map<String, String> web(int number) {
+        return Map.of(
+                "berth.stack",
+                stack.key(),
+                "berth.revision",
+                GOOD,
+                "berth.service",
+                "web",
+                "com.docker.compose.container-number",
+                String.valueOf(number));
+    }
+
+    @Test
     void diffComparesTheWorkTreeWithWhatRuns() throws Exception {
         String servers = kafka.bootstrapServers();
         String file = "stacks/" + stack.name() + "/compose.yaml";

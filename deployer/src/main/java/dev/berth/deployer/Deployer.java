@@ -16,6 +16,7 @@ import dev.berth.common.kafka.KafkaStateStore;
 import dev.berth.common.kafka.KafkaTransactions;
 import dev.berth.common.kafka.ReceivedEvent;
 import dev.berth.common.kafka.Topics;
+import dev.berth.deployer.internal.EngineMonitor;
 import dev.berth.deployer.internal.RevisionKeeper;
 import dev.berth.deployer.internal.StackApplier;
 import dev.berth.deployer.internal.Takeover;
@@ -28,6 +29,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -42,6 +44,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.TopicPartition;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,6 +70,7 @@ public final class Deployer implements Service {
     private final URI source;
     private final EventConsumerLoop loop;
     private final ExecutorService applying;
+    private final EngineMonitor monitor;
 
     /**
      * Builds a stopped worker; {@link #start()} starts its consumer thread ({@code berth-deployer-...}).
@@ -77,6 +81,23 @@ public final class Deployer implements Service {
      */
     public Deployer(
             DeployerConfig config, KafkaSettings kafka, EventPublisher publisher, Clock clock, MeterRegistry registry) {
+        this(config, kafka, publisher, clock, registry, (String) null);
+    }
+
+    /**
+     * Builds a stopped worker that is a static member of its group ({@code group.instance.id}): restarted
+     * after a crash with the same {@code instanceId}, it takes its partitions back at once instead of
+     * after the dead member's session timeout. Two running workers must never share an id.
+     *
+     * @param instanceId the worker's stable id in its group, or null for a dynamic member
+     */
+    public Deployer(
+            DeployerConfig config,
+            KafkaSettings kafka,
+            EventPublisher publisher,
+            Clock clock,
+            MeterRegistry registry,
+            @Nullable String instanceId) {
         this(
                 config,
                 kafka,
@@ -88,7 +109,8 @@ public final class Deployer implements Service {
                         new EventCodec(),
                         // One transactional id per partition of berth.changes, shared by the group: the
                         // worker given a partition fences the one that had it.
-                        new KafkaTransactions(kafka, config.groupId(), Topics.CHANGES)));
+                        new KafkaTransactions(kafka, config.groupId(), Topics.CHANGES)),
+                instanceId);
     }
 
     /**
@@ -104,6 +126,21 @@ public final class Deployer implements Service {
             Clock clock,
             MeterRegistry registry,
             StackHistoryStore history) {
+        this(config, kafka, publisher, clock, registry, history, null);
+    }
+
+    /**
+     * As {@link #Deployer(DeployerConfig, KafkaSettings, EventPublisher, Clock, MeterRegistry,
+     * StackHistoryStore)}, a static member of its group when {@code instanceId} is given.
+     */
+    public Deployer(
+            DeployerConfig config,
+            KafkaSettings kafka,
+            EventPublisher publisher,
+            Clock clock,
+            MeterRegistry registry,
+            StackHistoryStore history,
+            @Nullable String instanceId) {
         this.history = Objects.requireNonNull(history, "history");
         this.config = Objects.requireNonNull(config, "config");
         Objects.requireNonNull(kafka, "kafka");
@@ -127,12 +164,7 @@ public final class Deployer implements Service {
                 kafka,
                 config.groupId(),
                 List.of(Topics.CHANGES),
-                Map.of(
-                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
-                        1,
-                        // A deployment waits for health; the group must not evict a worker that waits.
-                        ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
-                        maxPollIntervalMs(config)),
+                consumerProperties(config, instanceId),
                 this::handle,
                 new EventConsumerLoop.Rebalance() {
                     @Override
@@ -146,6 +178,24 @@ public final class Deployer implements Service {
                     }
                 });
         loop.bindTo(registry);
+        this.monitor = new EngineMonitor(engine, "deployer" + describe(config.environments()), loop::start);
+    }
+
+    private static String describe(Set<String> environments) {
+        return environments.isEmpty() ? "" : " of " + String.join(", ", new TreeSet<>(environments));
+    }
+
+    private static Map<String, Object> consumerProperties(DeployerConfig config, @Nullable String instanceId) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+        // A deployment waits for health; the group must not evict a worker that waits.
+        props.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, maxPollIntervalMs(config));
+        if (instanceId != null) {
+            // A static member: its restart gets its partitions back at once (the rebalance callback
+            // still runs, so the takeover fences the dead member's transactions and ends its rollouts).
+            props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId);
+        }
+        return props;
     }
 
     private static Set<Integer> numbers(Collection<TopicPartition> partitions) {
@@ -230,12 +280,13 @@ public final class Deployer implements Service {
         }
     }
 
+    /**
+     * Returns at once: the worker joins its group once its engine first answered (pinged on its own
+     * thread, {@code berth-deployer-engine}, with a backoff, saying what it waits for).
+     */
     @Override
     public void start() {
-        if (!engine.ping()) {
-            log.warn("Docker Engine at {} does not answer yet; deployments wait for it", engine.host());
-        }
-        loop.start();
+        monitor.start("deployer");
     }
 
     /** False when the consumer loop died or stalled: the process needs a restart. */
@@ -243,13 +294,14 @@ public final class Deployer implements Service {
         return loop.isHealthy();
     }
 
-    /** True when the engine answers and the consumer polls. */
+    /** True when the engine answered its last ping and the consumer polls; read from memory, never waits. */
     public boolean isReady() {
-        return loop.isPolling() && engine.ping();
+        return loop.isPolling() && monitor.answers();
     }
 
     @Override
     public void stop() {
+        monitor.stop();
         loop.stop();
     }
 

@@ -21,7 +21,8 @@ import org.jspecify.annotations.Nullable;
  *     null for docker-java's default, the local socket
  * @param healthTimeout how long a new container may take to pass its gate
  * @param monitorPeriod how long a container without a health check must stay running to pass (at most the
- *     health timeout)
+ *     health timeout), and how long one with a health check must stay up after turning healthy (its
+ *     stability window), for services whose {@code update_config} sets no {@code monitor}
  * @param pullTimeout how long a missing image may take to pull
  * @param policy what stacks may ask of the host beyond an ordinary container
  * @param hostVariables variables this host provides to stacks that use one their environment and

@@ -11,8 +11,10 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * A deployer in a process of its own, for {@link CrashIT} to kill: {@code CrashChild <bootstrap-servers>
- * <group> <environment>}. It runs until it is killed. Its group session is short (6 s, the broker's
- * minimum), so the group notices a killed member quickly.
+ * <group> <environment> [<instance-id>]}. It runs until it is killed. Its group session is short (6 s,
+ * the broker's minimum), so the group notices a killed member quickly; given an instance id, it is a
+ * static member with the default session (45 s), for {@link HungEngineIT} to show that its restart does
+ * not wait for it.
  */
 public final class CrashChild {
     private CrashChild() {}
@@ -23,7 +25,7 @@ public final class CrashChild {
                 3,
                 (short) 1,
                 Duration.ofSeconds(30),
-                Map.of("session.timeout.ms", "6000", "heartbeat.interval.ms", "1000"));
+                args.length > 3 ? Map.of() : Map.of("session.timeout.ms", "6000", "heartbeat.interval.ms", "1000"));
         EventCodec codec = new EventCodec();
         KafkaEventPublisher publisher = new KafkaEventPublisher(settings, "crash-child", codec);
         DeployerConfig config = DeployerConfig.defaults()
@@ -31,7 +33,13 @@ public final class CrashChild {
                 .withGroupId(args[1])
                 .withHealthTimeout(Duration.ofSeconds(40))
                 .withMonitorPeriod(Duration.ofSeconds(1));
-        Deployer deployer = new Deployer(config, settings, publisher, Clock.systemUTC(), new SimpleMeterRegistry());
+        Deployer deployer = new Deployer(
+                config,
+                settings,
+                publisher,
+                Clock.systemUTC(),
+                new SimpleMeterRegistry(),
+                args.length > 3 ? args[3] : null);
         deployer.start();
         new CountDownLatch(1).await();
     }

@@ -30,6 +30,8 @@ import org.jspecify.annotations.Nullable;
  * @param prefixed the allowances that take an argument, as written ({@code volume-driver:rexray},
  *     {@code sysctl:kernel.core_pattern}, {@code runtime:runsc}, {@code device:/dev/fuse},
  *     {@code security-opt:seccomp}), the prefix lower case
+ * @param unrestricted allows everything: only for reading a revision that was checked when it was
+ *     deployed ({@link #UNRESTRICTED}); every accessor and check then answers that it is allowed
  */
 public record ComposePolicy(
         boolean privileged,
@@ -39,9 +41,17 @@ public record ComposePolicy(
         List<String> bindPaths,
         Set<String> named,
         Set<String> capabilities,
-        Set<String> prefixed) {
+        Set<String> prefixed,
+        boolean unrestricted) {
     /** The default: nothing beyond an ordinary container. */
     public static final ComposePolicy DEFAULT = new ComposePolicy(false, false, false, false, List.of());
+
+    /**
+     * Allows everything. Never an environment's policy: for reading a revision again that the policy
+     * of its environment let through when it was deployed (such as {@code berth status --check}).
+     */
+    public static final ComposePolicy UNRESTRICTED =
+            new ComposePolicy(true, true, true, true, List.of("/"), Set.of(), Set.of(), Set.of(), true);
 
     /** The names {@link #parse} takes, as the error messages print them. */
     public static final String PRIVILEGED = "privileged";
@@ -127,6 +137,19 @@ public record ComposePolicy(
         this(privileged, hostNetwork, hostPid, dockerSocket, bindPaths, Set.of(), Set.of(), Set.of());
     }
 
+    /** A policy of these allowances (never {@link #UNRESTRICTED}). */
+    public ComposePolicy(
+            boolean privileged,
+            boolean hostNetwork,
+            boolean hostPid,
+            boolean dockerSocket,
+            List<String> bindPaths,
+            Set<String> named,
+            Set<String> capabilities,
+            Set<String> prefixed) {
+        this(privileged, hostNetwork, hostPid, dockerSocket, bindPaths, named, capabilities, prefixed, false);
+    }
+
     /**
      * Reads allowances: {@code privileged}, {@code host-network}, {@code host-pid}, {@code host-ipc},
      * {@code host-uts}, {@code host-userns}, {@code host-cgroup}, {@code join-container},
@@ -195,17 +218,17 @@ public record ComposePolicy(
 
     /** Whether a named allowance ({@link #NAMED}) is given. */
     public boolean allows(String name) {
-        return named.contains(name);
+        return unrestricted || named.contains(name);
     }
 
     /** Whether {@code cap_add} may add {@code capability} (upper case, no {@code CAP_}). */
     public boolean allowsCapability(String capability) {
-        return DEFAULT_CAPABILITIES.contains(capability) || capabilities.contains(capability);
+        return unrestricted || DEFAULT_CAPABILITIES.contains(capability) || capabilities.contains(capability);
     }
 
     /** Whether {@code prefix + value} is given ({@code volume-driver:}, {@code sysctl:}, ...). */
     public boolean allows(String prefix, String value) {
-        return prefixed.contains(prefix + value);
+        return unrestricted || prefixed.contains(prefix + value);
     }
 
     /**
@@ -221,10 +244,11 @@ public record ComposePolicy(
 
     /** Whether a {@code device:<dir>} allowance covers the host path {@code path}. */
     public boolean allowsDevice(String path) {
-        return prefixed.stream()
-                .filter(p -> p.startsWith(DEVICE_PREFIX))
-                .map(p -> p.substring(DEVICE_PREFIX.length()))
-                .anyMatch(dir -> path.equals(dir) || path.startsWith(dir.equals("/") ? "/" : dir + "/"));
+        return unrestricted
+                || prefixed.stream()
+                        .filter(p -> p.startsWith(DEVICE_PREFIX))
+                        .map(p -> p.substring(DEVICE_PREFIX.length()))
+                        .anyMatch(dir -> path.equals(dir) || path.startsWith(dir.equals("/") ? "/" : dir + "/"));
     }
 
     private static String directory(String path) {

@@ -1,5 +1,6 @@
 package dev.berth.deployer.internal;
 
+import dev.berth.common.RetriableBerthException;
 import dev.berth.common.compose.GateSpec;
 import dev.berth.common.compose.ServiceSpec;
 import dev.berth.deployer.internal.docker.ContainerState;
@@ -7,6 +8,8 @@ import dev.berth.deployer.internal.docker.DockerEngine;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -16,14 +19,20 @@ import org.jspecify.annotations.Nullable;
  * Waits until a started container passes: {@code healthy} when it has a health check, otherwise
  * running without a restart for the monitor period; or, for a one-shot service others wait for with
  * {@code service_completed_successfully}, exited with code 0. A service's {@code x-berth} probe must
- * pass too, and a service whose {@code update_config} sets {@code monitor} is watched that long after it
- * passed, failing if it dies, restarts or turns unhealthy. Follows the container's events and inspects
- * it once at the start and after each event, never on a fixed short period while the event stream is
- * alive (a pending probe is retried at its own interval). Thread-safe: one gate serves parallel services.
+ * pass too. A container with a health check must then stay up for its stability window (the service's
+ * {@code update_config.monitor}, else the deployer's monitor period) after it turned healthy: the gate
+ * returns at once so dependants start, and leaves a {@link ContainerWatch.Stay} that
+ * {@link #awaitStays} checks before the deployment counts as good, so the windows of a stack's services
+ * overlap. Follows the container's events and inspects it once at the start and after each event, never
+ * on a fixed short period while the event stream is alive (a pending probe is retried at its own
+ * interval). The timeout holds whatever the engine does: an inspect is given up when the timeout
+ * passes, and a pass seen after it does not count. Thread-safe: one gate serves parallel services.
  */
 final class Gate {
     /** Inspects again after this long without an event, in case the stream lost one. */
     private static final Duration QUIET_INSPECT = Duration.ofSeconds(5);
+    /** The least time an inspect is given, even when the gate's deadline is nearer. */
+    private static final Duration MIN_INSPECT = Duration.ofMillis(500);
     /** How often to inspect when the event stream broke. */
     private static final Duration FALLBACK_INSPECT = Duration.ofMillis(500);
 
@@ -43,14 +52,15 @@ final class Gate {
      *
      * @param timeout how long a container may take to pass
      * @param monitor how long a container without a health check must run (at most {@code timeout})
-     * @param watchAfterPass how long a container is watched after it passed (zero for not at all)
+     * @param stability how long a container with a health check must stay up after it turned healthy
+     *     (zero for not at all)
      * @param probe the {@code x-berth} probe, or null
      */
-    record Rule(Duration timeout, Duration monitor, Duration watchAfterPass, GateSpec.@Nullable Probe probe) {
+    record Rule(Duration timeout, Duration monitor, Duration stability, GateSpec.@Nullable Probe probe) {
         Rule {
             Objects.requireNonNull(timeout, "timeout");
             Objects.requireNonNull(monitor, "monitor");
-            Objects.requireNonNull(watchAfterPass, "watchAfterPass");
+            Objects.requireNonNull(stability, "stability");
         }
     }
 
@@ -68,25 +78,22 @@ final class Gate {
         this.monitor = monitorPeriod.compareTo(timeout) > 0 ? timeout : monitorPeriod;
     }
 
-    /** The deployer's own rule: its health timeout and monitor period, no probe. */
+    /** The deployer's own rule: its health timeout and monitor period (also the stability window), no probe. */
     Rule defaultRule() {
-        return new Rule(timeout, monitor, Duration.ZERO, null);
+        return new Rule(timeout, monitor, monitor, null);
     }
 
     /**
      * A service's rule: its {@code x-berth} gate timeout over the deployer's, its {@code update_config}
-     * monitor over the deployer's monitor period (and then also watched after passing), its probe.
+     * monitor over the deployer's monitor period (both for running without a health check and for
+     * staying up after turning healthy), its probe.
      */
     Rule rule(ServiceSpec service) {
         Duration timeout = service.gate().timeout() != null ? service.gate().timeout() : this.timeout;
         Duration ownMonitor = service.update().monitor();
-        Duration monitor = ownMonitor != null ? ownMonitor : this.monitor;
-        monitor = monitor.compareTo(timeout) > 0 ? timeout : monitor;
-        return new Rule(
-                timeout,
-                monitor,
-                ownMonitor == null ? Duration.ZERO : ownMonitor,
-                service.gate().probe());
+        Duration stability = ownMonitor != null ? ownMonitor : this.monitor;
+        Duration monitor = stability.compareTo(timeout) > 0 ? timeout : stability;
+        return new Rule(timeout, monitor, stability, service.gate().probe());
     }
 
     /** {@link #await(String, String, Kind, Instant, ContainerWatch, BlockingQueue, Rule)} with the default rule. */
@@ -97,8 +104,8 @@ final class Gate {
     }
 
     /**
-     * Waits for container {@code id} of {@code service}; returns how long it took to pass (the watch
-     * after passing included).
+     * Waits for container {@code id} of {@code service}; returns how long it took to pass. A container
+     * with a health check that passed leaves a {@link ContainerWatch.Stay} in {@code watch}.
      *
      * @param since when the container was started: the monitor period and the timeout count from then
      * @param events the container's events, from {@link ContainerWatch#follow}
@@ -118,23 +125,25 @@ final class Gate {
         boolean probed = probe == null;
         String probeEvidence = "";
         Instant nextProbe = start;
-        Instant passed = null;
         while (true) {
-            ContainerState state = engine.state(id);
+            ContainerState state = inspect(service, id, deadline, rule.timeout());
             Instant now = clock.instant();
             Duration took = Duration.between(start, now);
+            boolean late = now.isAfter(deadline);
             Duration monitor = kind == Kind.CHECK ? Duration.ZERO : rule.monitor();
             if (kind == Kind.COMPLETED) {
                 if (!state.running() && !state.restarting()) {
-                    if (state.exitCode() == 0) {
+                    if (state.exitCode() == 0 && !late) {
                         return took;
                     }
-                    throw new StepFailure(
-                            service,
-                            "service \"" + service + "\" exited with code " + state.exitCode()
-                                    + "; the services that depend on it with condition"
-                                    + " service_completed_successfully were not started",
-                            evidence(id, state, ""));
+                    if (state.exitCode() != 0) {
+                        throw new StepFailure(
+                                service,
+                                "service \"" + service + "\" exited with code " + state.exitCode()
+                                        + "; the services that depend on it with condition"
+                                        + " service_completed_successfully were not started",
+                                evidence(id, state, ""));
+                    }
                 }
                 if (state.restartCount() > 0 || state.restarting()) {
                     throw new StepFailure(
@@ -144,37 +153,11 @@ final class Gate {
                             evidence(id, state, ""));
                 }
             } else {
-                String after = passed == null
-                        ? ""
-                        : " " + seconds(Duration.between(passed, now)) + " s after passing its gate (monitor "
-                                + seconds(rule.watchAfterPass()) + " s)";
-                if (!state.running() && !state.restarting()) {
-                    throw new StepFailure(
-                            service,
-                            "service \"" + service + "\" exited with code " + state.exitCode()
-                                    + (passed == null ? " instead of turning healthy" : after),
-                            evidence(id, state, probeEvidence));
-                }
-                if (state.restartCount() > 0 || state.restarting()) {
-                    throw new StepFailure(
-                            service,
-                            "service \"" + service + "\" restarted " + (passed == null ? "while starting" : after),
-                            evidence(id, state, probeEvidence));
-                }
-                if ("unhealthy".equals(state.health())) {
-                    throw new StepFailure(
-                            service,
-                            "service \"" + service + "\" is unhealthy: its health check failed"
-                                    + (passed == null ? "" : after),
-                            evidence(id, state, probeEvidence));
-                }
-                if (passed != null) {
-                    if (!now.isBefore(passed.plus(rule.watchAfterPass()))) {
-                        return took;
-                    }
-                } else {
+                failIfDown(service, id, state, probeEvidence);
+                if (!late) {
                     if (!probed && !now.isBefore(nextProbe)) {
-                        Prober.Result result = prober.probe(probe, engine.addresses(id, probe.port()));
+                        Prober.Result result =
+                                prober.probe(probe, addresses(service, id, probe.port(), deadline, rule.timeout()));
                         probed = result.passed();
                         probeEvidence = result.evidence();
                         now = clock.instant();
@@ -183,16 +166,20 @@ final class Gate {
                     boolean healthy = state.health() != null
                             ? state.health().equals("healthy")
                             : !took.minus(monitor).isNegative();
-                    if (healthy && probed) {
-                        if (rule.watchAfterPass().isZero() || kind == Kind.CHECK || state.health() == null) {
-                            return took;
+                    if (healthy && probed && !now.isAfter(deadline)) {
+                        if (kind == Kind.READY
+                                && state.health() != null
+                                && !rule.stability().isZero()) {
+                            // Healthy once is not enough: it must stay up through its window, checked
+                            // with the other services' windows before the deployment counts as good.
+                            watch.mustStayUp(new ContainerWatch.Stay(
+                                    service, id, now.plus(rule.stability()), rule.stability(), state.restartCount()));
                         }
-                        // Healthy once is not enough: it must stay up for the monitor period.
-                        passed = now;
+                        return took;
                     }
                 }
             }
-            if (passed == null && !now.isBefore(deadline)) {
+            if (!now.isBefore(deadline)) {
                 String reason = kind == Kind.COMPLETED
                         ? "service \"" + service + "\" did not complete within "
                                 + rule.timeout().toSeconds() + " s"
@@ -203,12 +190,12 @@ final class Gate {
                                         + rule.timeout().toSeconds() + " s";
                 throw new StepFailure(service, reason, evidence(id, state, probeEvidence));
             }
-            Instant wake = passed != null ? passed.plus(rule.watchAfterPass()) : deadline;
-            if (passed == null && kind != Kind.COMPLETED && state.health() == null) {
+            Instant wake = deadline;
+            if (kind != Kind.COMPLETED && state.health() == null) {
                 Instant passes = start.plus(monitor);
                 wake = passes.isBefore(wake) ? passes : wake;
             }
-            if (passed == null && !probed && nextProbe.isBefore(wake)) {
+            if (!probed && nextProbe.isBefore(wake)) {
                 wake = nextProbe;
             }
             Duration idle = watch.alive() ? QUIET_INSPECT : FALLBACK_INSPECT;
@@ -218,6 +205,124 @@ final class Gate {
             if (events.poll(Math.max(1, wait.toMillis()), TimeUnit.MILLISECONDS) != null) {
                 events.clear();
             }
+        }
+    }
+
+    /** A container that exited, restarts or turned unhealthy fails, with what the gate saw. */
+    private void failIfDown(String service, String id, ContainerState state, String probeEvidence)
+            throws StepFailure, InterruptedException {
+        if (!state.running() && !state.restarting()) {
+            throw new StepFailure(
+                    service,
+                    "service \"" + service + "\" exited with code " + state.exitCode() + " instead of turning healthy",
+                    evidence(id, state, probeEvidence));
+        }
+        if (state.restartCount() > 0 || state.restarting()) {
+            throw new StepFailure(
+                    service,
+                    "service \"" + service + "\" restarted while starting",
+                    evidence(id, state, probeEvidence));
+        }
+        if ("unhealthy".equals(state.health())) {
+            throw new StepFailure(
+                    service,
+                    "service \"" + service + "\" is unhealthy: its health check failed",
+                    evidence(id, state, probeEvidence));
+        }
+    }
+
+    /**
+     * Inspects a container, given up when the gate's deadline passes first: an engine that does not
+     * answer in time fails the gate (a {@link StepFailure}) instead of holding it past its timeout.
+     */
+    private ContainerState inspect(String service, String id, Instant deadline, Duration timeout) throws StepFailure {
+        return bounded(service, deadline, timeout, within -> engine.state(id, within));
+    }
+
+    /** Where the probe reaches the container, asked of the engine within the gate's deadline. */
+    private List<java.net.InetSocketAddress> addresses(
+            String service, String id, int port, Instant deadline, Duration timeout) throws StepFailure {
+        return bounded(service, deadline, timeout, within -> engine.addresses(id, port, within));
+    }
+
+    /** Runs an engine call given at most the time left before the gate's deadline (at least {@link #MIN_INSPECT}). */
+    private <T> T bounded(
+            String service, Instant deadline, Duration timeout, java.util.function.Function<Duration, T> call)
+            throws StepFailure {
+        Duration left = Duration.between(clock.instant(), deadline);
+        Duration within = left.compareTo(MIN_INSPECT) < 0
+                ? MIN_INSPECT
+                : left.compareTo(DockerEngine.CALL_TIMEOUT) > 0 ? DockerEngine.CALL_TIMEOUT : left;
+        try {
+            return call.apply(within);
+        } catch (RetriableBerthException e) {
+            if (clock.instant().isBefore(deadline)) {
+                throw e;
+            }
+            throw new StepFailure(
+                    service,
+                    "service \"" + service + "\" did not pass its gate within " + timeout.toSeconds() + " s: "
+                            + e.getMessage(),
+                    "");
+        }
+    }
+
+    /**
+     * Checks that every container that passed with a health check in this deployment stays up through
+     * its stability window: waits until the last window ends (woken early by the containers' events) and
+     * fails on the first that exited, restarted or turned unhealthy meanwhile. The windows run while the
+     * rest of the deployment goes on, so they overlap.
+     *
+     * @param removeFailed removes the container that failed, once its evidence is taken
+     */
+    void awaitStays(ContainerWatch watch, java.util.function.Consumer<String> removeFailed)
+            throws StepFailure, InterruptedException {
+        List<ContainerWatch.Stay> stays = new ArrayList<>(watch.stays());
+        while (!stays.isEmpty()) {
+            Instant now = clock.instant();
+            Instant wake = now.plus(QUIET_INSPECT);
+            for (java.util.Iterator<ContainerWatch.Stay> it = stays.iterator(); it.hasNext(); ) {
+                ContainerWatch.Stay stay = it.next();
+                try {
+                    checkStay(stay, engine.state(stay.id()), now);
+                } catch (StepFailure f) {
+                    // The evidence is taken; the container goes (a rollback, if any, brings the last good one).
+                    removeFailed.accept(stay.id());
+                    throw f;
+                }
+                if (!now.isBefore(stay.until())) {
+                    it.remove();
+                } else if (stay.until().isBefore(wake)) {
+                    wake = stay.until();
+                }
+            }
+            if (stays.isEmpty()) {
+                return;
+            }
+            Duration wait = Duration.between(clock.instant(), wake);
+            watch.awaitStayEvent(Math.max(1, wait.toMillis()));
+        }
+    }
+
+    private void checkStay(ContainerWatch.Stay stay, ContainerState state, Instant now)
+            throws StepFailure, InterruptedException {
+        Instant passed = stay.until().minus(stay.window());
+        String window = " " + seconds(Duration.between(passed, now)) + " s after passing its gate, within its"
+                + " stability window (monitor " + seconds(stay.window()) + " s): a new container must stay up that"
+                + " long after turning healthy before the revision counts as good";
+        String problem = null;
+        if (!state.running() && !state.restarting()) {
+            problem = "exited with code " + state.exitCode();
+        } else if (state.restarting() || state.restartCount() > stay.restarts()) {
+            problem = "restarted";
+        } else if ("unhealthy".equals(state.health())) {
+            problem = "turned unhealthy";
+        }
+        if (problem != null) {
+            throw new StepFailure(
+                    stay.service(),
+                    "service \"" + stay.service() + "\" " + problem + window,
+                    evidence(stay.id(), state, ""));
         }
     }
 

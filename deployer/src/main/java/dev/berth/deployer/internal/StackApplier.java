@@ -296,7 +296,7 @@ public final class StackApplier {
         Set<String> oneShot = Planner.completionTargets(planned.desired());
         Deployment prepared = d;
         Rollout.Outcome outcome;
-        try (ContainerWatch watch = ContainerWatch.open(engine, stack)) {
+        try (ContainerWatch watch = ContainerWatch.open(engine, stack, clock)) {
             d.requireResources().createNetworksAndVolumes();
             outcome = new Rollout(
                             executor,
@@ -304,6 +304,7 @@ public final class StackApplier {
                                     applyStep(prepared, watch, step, oneShot.contains(step.service()), progress),
                             event -> publish(prepared, event))
                     .run(steps);
+            outcome = awaitStays(watch, outcome);
             if (outcome.succeeded()) {
                 // Services that left the stack go once the new ones are up, dependents first.
                 for (Step step : steps) {
@@ -430,7 +431,7 @@ public final class StackApplier {
         Deployment d = planned.deployment();
         Set<String> oneShot = Planner.completionTargets(planned.desired());
         List<Step> steps = planned.steps();
-        try (ContainerWatch watch = ContainerWatch.open(engine, d.stack())) {
+        try (ContainerWatch watch = ContainerWatch.open(engine, d.stack(), clock)) {
             d.requireResources().createNetworksAndVolumes();
             for (Step step : steps) {
                 if (step.action() == Step.Action.REMOVE) {
@@ -616,6 +617,25 @@ public final class StackApplier {
     private static boolean sameAddress(String wanted, String used) {
         Set<String> any = Set.of("", "0.0.0.0", "::");
         return any.contains(wanted) || any.contains(used) || wanted.equals(used);
+    }
+
+    /**
+     * A rollout that succeeded is good only once every new container with a health check stayed up
+     * through its stability window (which ran while the later services started); else it failed.
+     */
+    private Rollout.Outcome awaitStays(ContainerWatch watch, Rollout.Outcome outcome) throws InterruptedException {
+        if (!outcome.succeeded()) {
+            return outcome;
+        }
+        try {
+            gate.awaitStays(watch, id -> {
+                watch.unfollow(id);
+                engine.remove(id);
+            });
+            return outcome;
+        } catch (StepFailure f) {
+            return new Rollout.Outcome(List.of(f), List.of());
+        }
     }
 
     /** Applies one service's step on an apply thread: scale down, replace one at a time, create the missing. */
@@ -869,7 +889,18 @@ public final class StackApplier {
         }
         String id = engine.create(d.requireResources().withVolumesOf(spec, previous));
         watch.follow(id);
-        engine.start(id);
+        try {
+            engine.start(id);
+        } catch (RuntimeException e) {
+            // Never left Created: the engine's refusal (the evidence) goes on in the failure.
+            watch.unfollow(id);
+            try {
+                engine.remove(id);
+            } catch (BerthException removal) {
+                e.addSuppressed(removal);
+            }
+            throw e;
+        }
         return id;
     }
 

@@ -275,7 +275,8 @@ class PolicyIT extends EngineSupport {
                 """));
         assertThat(failure.reason())
                 .containsPattern(
-                        "service \"web\" exited with code 4 [0-9.]+ s after passing its gate \\(monitor 8.0 s\\)");
+                        "service \"web\" exited with code 4 [0-9.]+ s after passing its gate, within its stability"
+                                + " window \\(monitor 8.0 s\\)");
         assertThat(failure.evidence()).contains("exit code: 4").contains("giving up");
         assertThat(containers()).isEmpty();
     }

@@ -57,7 +57,14 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -65,13 +72,41 @@ import org.jspecify.annotations.Nullable;
 /**
  * A Docker Engine, reached through docker-java, in Berth's terms. Translates docker-java's
  * exceptions: an engine that cannot be reached is a {@link RetriableBerthException}, anything the
- * engine refuses a {@link BerthException} with its message. Thread-safe; owns its client.
+ * engine refuses a {@link BerthException} with its message.
+ *
+ * <p>Every call is bounded, whatever the engine does: a request the engine answers at once (inspect,
+ * list, create, start, remove...) is given up after {@link #CALL_TIMEOUT} (a ping after
+ * {@link #PING_TIMEOUT}), a stop after its grace period and {@link #CALL_TIMEOUT}, a pull or a build
+ * after the timeout its caller gives; an engine that accepts the connection and never answers is then
+ * a {@link RetriableBerthException} naming the call. The caller waits on its own clock (the call runs
+ * on one of the engine's daemon threads, {@code berth-docker-call-N}), and the sockets have read
+ * timeouts too, so a hung request also frees its thread. Thread-safe; owns its clients.
  */
 public final class DockerEngine implements AutoCloseable {
+    /** How long a request the engine answers at once may take. */
+    public static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
+    /** How long a ping may take. */
+    public static final Duration PING_TIMEOUT = Duration.ofSeconds(5);
+    /** How long connecting to the engine may take. */
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * A stream (pull, build, events, logs, a stop that waits for its grace period) without a byte for this
+     * long is broken: the socket's backstop behind the callers' own bounds.
+     */
+    private static final Duration STREAM_SILENCE = Duration.ofMinutes(10);
+
     /** The engine names anonymous volumes with 64 hexadecimal digits. */
     private static final Pattern ANONYMOUS_VOLUME = Pattern.compile("[0-9a-f]{64}");
 
+    private static final AtomicInteger CALL_THREADS = new AtomicInteger();
+
+    /** Requests answered at once: a short read timeout. */
     private final DockerClient client;
+    /** Streams and long requests: a read timeout of {@link #STREAM_SILENCE}. */
+    private final DockerClient streams;
+    /** Runs each bounded request, so its caller waits on its own clock. */
+    private final ExecutorService calls;
+
     private final String host;
 
     /** @param dockerHost the engine's URL, or null for the local socket */
@@ -82,13 +117,23 @@ public final class DockerEngine implements AutoCloseable {
         }
         DefaultDockerClientConfig config = builder.build();
         this.host = config.getDockerHost().toString();
-        this.client = DockerClientImpl.getInstance(
+        this.client = client(config, CALL_TIMEOUT.plusSeconds(5));
+        this.streams = client(config, STREAM_SILENCE);
+        this.calls = Executors.newCachedThreadPool(task -> {
+            Thread thread = new Thread(task, "berth-docker-call-" + CALL_THREADS.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    private static DockerClient client(DefaultDockerClientConfig config, Duration readTimeout) {
+        return DockerClientImpl.getInstance(
                 config,
                 new ApacheDockerHttpClient.Builder()
                         .dockerHost(config.getDockerHost())
                         .sslConfig(config.getSSLConfig())
-                        .connectionTimeout(Duration.ofSeconds(5))
-                        .responseTimeout(Duration.ofMinutes(3))
+                        .connectionTimeout(CONNECT_TIMEOUT)
+                        .responseTimeout(readTimeout)
                         .build());
     }
 
@@ -96,19 +141,19 @@ public final class DockerEngine implements AutoCloseable {
         return host;
     }
 
-    /** True when the engine answers. */
+    /** True when the engine answers within {@link #PING_TIMEOUT}. */
     public boolean ping() {
         try {
-            client.pingCmd().exec();
+            requireReachable();
             return true;
         } catch (RuntimeException e) {
             return false;
         }
     }
 
-    /** Throws {@link RetriableBerthException} when the engine does not answer. */
+    /** Throws {@link RetriableBerthException} when the engine does not answer within {@link #PING_TIMEOUT}. */
     public void requireReachable() {
-        call("reach the engine", () -> client.pingCmd().exec());
+        call("reach the engine", PING_TIMEOUT, () -> client.pingCmd().exec());
     }
 
     /** The local image id of {@code image}, if the engine has it. */
@@ -126,7 +171,7 @@ public final class DockerEngine implements AutoCloseable {
     public void pull(String image, Duration timeout) throws InterruptedException {
         QuietCallback<PullResponseItem> pulling = new QuietCallback<>();
         try {
-            client.pullImageCmd(image).exec(pulling);
+            streams.pullImageCmd(image).exec(pulling);
             boolean done = pulling.awaitCompletion(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (!done) {
                 throw new BerthException("pulling " + image + " took longer than " + timeout.toSeconds() + " s");
@@ -368,7 +413,7 @@ public final class DockerEngine implements AutoCloseable {
         }
         BuildOutput output = new BuildOutput();
         try {
-            BuildImageCmd cmd = client.buildImageCmd(new ByteArrayInputStream(tar))
+            BuildImageCmd cmd = streams.buildImageCmd(new ByteArrayInputStream(tar))
                     .withDockerfilePath(dockerfileName)
                     .withTags(Set.of(request.tag()))
                     .withLabels(request.labels())
@@ -774,8 +819,10 @@ public final class DockerEngine implements AutoCloseable {
     /** Stops a container, waiting up to {@code grace} before killing it. */
     public void stop(String id, Duration grace) {
         try {
-            call("stop container " + id, () -> {
-                client.stopContainerCmd(id).withTimeout((int) grace.toSeconds()).exec();
+            call("stop container " + id, grace.plus(CALL_TIMEOUT), () -> {
+                streams.stopContainerCmd(id)
+                        .withTimeout((int) grace.toSeconds())
+                        .exec();
                 return null;
             });
         } catch (NotModifiedException | NotFoundException e) {
@@ -834,8 +881,15 @@ public final class DockerEngine implements AutoCloseable {
     }
 
     public ContainerState state(String id) {
+        return state(id, CALL_TIMEOUT);
+    }
+
+    /** A container's state, given up (a {@link RetriableBerthException}) when the engine takes longer than {@code within}. */
+    public ContainerState state(String id, Duration within) {
         InspectContainerResponse inspected = call(
-                "inspect container " + id, () -> client.inspectContainerCmd(id).exec());
+                "inspect container " + id,
+                within,
+                () -> client.inspectContainerCmd(id).exec());
         InspectContainerResponse.ContainerState state = inspected.getState();
         List<String> log = new ArrayList<>();
         String health = null;
@@ -865,10 +919,16 @@ public final class DockerEngine implements AutoCloseable {
      * {@code 127.0.0.1:<host port>}. Empty when the container is gone or has neither.
      */
     public List<java.net.InetSocketAddress> addresses(String id, int port) {
+        return addresses(id, port, CALL_TIMEOUT);
+    }
+
+    /** {@link #addresses(String, int)}, given up when the engine takes longer than {@code within}. */
+    public List<java.net.InetSocketAddress> addresses(String id, int port, Duration within) {
         InspectContainerResponse inspected;
         try {
             inspected = call(
                     "inspect container " + id,
+                    within,
                     () -> client.inspectContainerCmd(id).exec());
         } catch (NotFoundException e) {
             return List.of();
@@ -922,7 +982,7 @@ public final class DockerEngine implements AutoCloseable {
             }
         };
         try {
-            client.logContainerCmd(id)
+            streams.logContainerCmd(id)
                     .withStdOut(true)
                     .withStdErr(true)
                     .withTail(lines)
@@ -972,13 +1032,47 @@ public final class DockerEngine implements AutoCloseable {
     }
 
     private <T> T call(String what, Supplier<T> action) {
+        return call(what, CALL_TIMEOUT, action);
+    }
+
+    /**
+     * Runs a request on a call thread and waits at most {@code within} for it: an engine that does not
+     * answer in time is a {@link RetriableBerthException}; the request is abandoned (its socket's read
+     * timeout ends it).
+     */
+    private <T> T call(String what, Duration within, Supplier<T> action) {
+        Future<T> future;
         try {
-            return action.get();
-        } catch (NotFoundException | NotModifiedException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw translate(what, e);
+            future = calls.submit(action::get);
+        } catch (RejectedExecutionException e) {
+            throw new BerthException("could not " + what + ": the Docker client is closed", e);
         }
+        try {
+            return future.get(Math.max(1, within.toMillis()), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw new RetriableBerthException("Docker Engine at " + host + " did not answer within " + seconds(within)
+                    + " s (" + what + "); is dockerd hung or overloaded?");
+        } catch (InterruptedException e) {
+            future.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new RetriableBerthException("interrupted while waiting for the Docker Engine to " + what, e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof NotFoundException | cause instanceof NotModifiedException) {
+                throw (RuntimeException) cause;
+            }
+            if (cause instanceof RuntimeException runtime) {
+                throw translate(what, runtime);
+            }
+            throw new BerthException("could not " + what + ": " + cause, cause);
+        }
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0
+                ? Long.toString(d.toSeconds())
+                : String.format(java.util.Locale.ROOT, "%.1f", d.toMillis() / 1000.0);
     }
 
     private RuntimeException translate(String what, RuntimeException e) {
@@ -1014,10 +1108,13 @@ public final class DockerEngine implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            client.close();
-        } catch (IOException e) {
-            // closing a client that can no longer reach its engine: nothing to release
+        calls.shutdownNow();
+        for (DockerClient c : List.of(client, streams)) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                // closing a client that can no longer reach its engine: nothing to release
+            }
         }
     }
 
@@ -1080,7 +1177,7 @@ public final class DockerEngine implements AutoCloseable {
             }
         };
         try {
-            client.eventsCmd()
+            streams.eventsCmd()
                     .withEventTypeFilter(com.github.dockerjava.api.model.EventType.CONTAINER)
                     .withLabelFilter(Map.of(label, value))
                     .withEventFilter("start", "die", "restart", "health_status")
@@ -1119,6 +1216,41 @@ public final class DockerEngine implements AutoCloseable {
         public PublishedPort {
             labels = Map.copyOf(labels);
         }
+    }
+
+    /**
+     * A container as listed, with the engine's state word.
+     *
+     * @param state {@code created}, {@code running}, {@code restarting}, {@code exited}, {@code paused}, {@code dead}
+     * @param status the engine's phrase, such as {@code Exited (137) 5 minutes ago}
+     */
+    public record ListedContainer(String id, String name, String state, String status, Map<String, String> labels) {
+        public ListedContainer {
+            labels = Map.copyOf(labels);
+        }
+    }
+
+    /** Every container, running or not, carrying the label {@code key} (any value), with its state. */
+    public List<ListedContainer> listed(String key) {
+        List<Container> found = call(
+                "list containers",
+                () -> client.listContainersCmd()
+                        .withShowAll(true)
+                        .withLabelFilter(List.of(key))
+                        .exec());
+        List<ListedContainer> result = new ArrayList<>();
+        for (Container c : found) {
+            String name = c.getNames() == null || c.getNames().length == 0
+                    ? c.getId()
+                    : c.getNames()[0].replaceFirst("^/", "");
+            result.add(new ListedContainer(
+                    c.getId(),
+                    name,
+                    String.valueOf(c.getState()),
+                    String.valueOf(c.getStatus()),
+                    c.getLabels() == null ? Map.of() : c.getLabels()));
+        }
+        return result;
     }
 
     /** The host ports published by the running containers that carry the label {@code key} (any value). */
