@@ -1,5 +1,6 @@
 package dev.berth.cli;
 
+import static dev.berth.cli.BerthProcess.get;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,14 +11,8 @@ import dev.berth.testkit.DockerFixture;
 import dev.berth.testkit.GitRepos;
 import dev.berth.testkit.Stacks;
 import dev.berth.testkit.WebhookReceiver;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -40,12 +34,11 @@ import org.junit.jupiter.api.Test;
  * Ctrl-C does) and started again on the same data directory.
  */
 class AllInOneIT {
-    private static final Path JAR = Path.of("target", "berth.jar");
     private static final String ENV = "aio";
 
     private final String stack = "aio" + UUID.randomUUID().toString().substring(0, 8);
     private final String key = ENV + "/" + stack;
-    private final List<Process> processes = new ArrayList<>();
+    private final List<BerthProcess> processes = new ArrayList<>();
     private final DockerFixture docker = new DockerFixture();
     private GitRepos repo;
     private WebhookReceiver receiver;
@@ -60,9 +53,8 @@ class AllInOneIT {
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        for (Process p : processes) {
-            p.destroyForcibly();
-            p.waitFor(30, TimeUnit.SECONDS);
+        for (BerthProcess p : processes) {
+            p.close();
         }
         docker.removeStack(key);
         docker.close();
@@ -70,75 +62,11 @@ class AllInOneIT {
         repo.close();
     }
 
-    /** A running berth process whose output lines are collected as they come. */
-    private final class Berth {
-        final Process process;
-        final List<String> lines = Collections.synchronizedList(new ArrayList<>());
-
-        Berth(String... args) throws IOException {
-            this(Map.of(), args);
-        }
-
-        Berth(Map<String, String> environment, String... args) throws IOException {
-            List<String> command = new ArrayList<>(List.of("java", "-jar", JAR.toString()));
-            command.addAll(List.of(args));
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-            builder.environment().putAll(environment);
-            process = builder.start();
-            processes.add(process);
-            Thread reader = new Thread(
-                    () -> {
-                        try (BufferedReader in = new BufferedReader(
-                                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                            for (String line = in.readLine(); line != null; line = in.readLine()) {
-                                lines.add(line);
-                            }
-                        } catch (IOException e) {
-                            // the process ended
-                        }
-                    },
-                    "berth-output");
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        boolean printed(String fragment) {
-            synchronized (lines) {
-                return lines.stream().anyMatch(l -> l.contains(fragment));
-            }
-        }
-
-        long count(String fragment) {
-            synchronized (lines) {
-                return lines.stream().filter(l -> l.contains(fragment)).count();
-            }
-        }
-
-        String output() {
-            synchronized (lines) {
-                return String.join("\n", lines);
-            }
-        }
-
-        int opsPort() {
-            Matcher m = Pattern.compile("ops: http://127.0.0.1:(\\d+)/health").matcher(output());
-            assertThat(m.find()).as("ops line in:\n%s", output()).isTrue();
-            return Integer.parseInt(m.group(1));
-        }
-
-        int awaitExit() throws InterruptedException {
-            assertThat(process.waitFor(90, TimeUnit.SECONDS))
-                    .as("exited; output:\n%s", output())
-                    .isTrue();
-            return process.exitValue();
-        }
-    }
-
-    private Berth run(String... extra) throws IOException {
+    private BerthProcess run(String... extra) throws IOException {
         return run(Map.of(), extra);
     }
 
-    private Berth run(Map<String, String> environment, String... extra) throws IOException {
+    private BerthProcess run(Map<String, String> environment, String... extra) throws IOException {
         List<String> args = new ArrayList<>(List.of(
                 "run",
                 "--repo",
@@ -156,15 +84,17 @@ class AllInOneIT {
                 "--webhook",
                 receiver.url("/hook").toString()));
         args.addAll(List.of(extra));
-        return new Berth(environment, args.toArray(String[]::new));
+        return start(environment, args.toArray(String[]::new));
     }
 
-    private static HttpResponse<String> get(int port, String path) throws Exception {
-        return HttpClient.newHttpClient()
-                .send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
+    private BerthProcess start(String... args) throws IOException {
+        return start(Map.of(), args);
+    }
+
+    private BerthProcess start(Map<String, String> environment, String... args) throws IOException {
+        BerthProcess berth = BerthProcess.start(environment, args);
+        processes.add(berth);
+        return berth;
     }
 
     @Test
@@ -173,7 +103,7 @@ class AllInOneIT {
         repo.write("stacks/" + stack + "/compose.yaml", Stacks.webServer(port, "one", Stacks.HEALTHY));
         String first = repo.commit("Alice", "Add " + stack);
 
-        Berth berth = run();
+        BerthProcess berth = run();
         await().atMost(Duration.ofSeconds(120))
                 .until(() -> berth.printed("deployed " + key + " @" + first.substring(0, 7)));
         assertThat(berth.output())
@@ -205,7 +135,7 @@ class AllInOneIT {
                 .isTrue();
 
         // Started again on the same data: the broker's history is kept, nothing is deployed twice.
-        Berth again = run();
+        BerthProcess again = run();
         await().atMost(Duration.ofSeconds(90)).until(() -> again.printed("ready:"));
         repo.write("stacks/" + stack + "/compose.yaml", Stacks.webServer(port, "two", Stacks.HEALTHY));
         String second = repo.commit("Bob", "Say two");
@@ -241,7 +171,7 @@ class AllInOneIT {
             acceptor.setDaemon(true);
             acceptor.start();
 
-            Berth berth = run("--docker-host", "tcp://127.0.0.1:" + engine.getLocalPort());
+            BerthProcess berth = run("--docker-host", "tcp://127.0.0.1:" + engine.getLocalPort());
             await().atMost(Duration.ofSeconds(90)).until(() -> berth.printed("ready: Ctrl-C stops Berth"));
             int ops = berth.opsPort();
             assertThat(get(ops, "/health").statusCode()).isEqualTo(200);
@@ -266,7 +196,7 @@ class AllInOneIT {
         repo.write("stacks/" + stack + "/compose.yaml", Stacks.webServer(port, "one", Stacks.HEALTHY));
         String sha = repo.commit("Alice", "Add " + stack);
 
-        Berth berth = run(Map.of("BERTH_LOG_FORMAT", "json"));
+        BerthProcess berth = run(Map.of("BERTH_LOG_FORMAT", "json"));
         ObjectMapper json = new ObjectMapper();
         // Every line is one JSON object (the JSON escapes '/', so lines are read, not searched).
         Callable<List<JsonNode>> lines = () -> {
@@ -313,7 +243,7 @@ class AllInOneIT {
 
     @Test
     void aRepositoryThatDoesNotExistIsAUsageError() throws Exception {
-        Berth berth = new Berth(
+        BerthProcess berth = start(
                 "run",
                 "--repo",
                 dataDir.resolve("nowhere").toString(),
@@ -328,7 +258,7 @@ class AllInOneIT {
 
     @Test
     void anUnreachableKafkaIsRetriedThenReportedWithoutStackTraces() throws Exception {
-        Berth berth = new Berth(
+        BerthProcess berth = start(
                 "run",
                 "--repo",
                 repo.path().toString(),
@@ -350,16 +280,16 @@ class AllInOneIT {
 
     @Test
     void badFlagsAreUsageErrors() throws Exception {
-        Berth berth = new Berth("run", "--repo", repo.path().toString(), "--poll-interval", "soon");
+        BerthProcess berth = start("run", "--repo", repo.path().toString(), "--poll-interval", "soon");
         assertThat(berth.awaitExit()).isEqualTo(2);
         await().atMost(Duration.ofSeconds(10)).until(() -> berth.printed("not a duration"));
 
-        Berth allow = new Berth("run", "--repo", repo.path().toString(), "--allow", "root");
+        BerthProcess allow = start("run", "--repo", repo.path().toString(), "--allow", "root");
         assertThat(allow.awaitExit()).isEqualTo(2);
         await().atMost(Duration.ofSeconds(10)).until(() -> allow.printed("\"root\" is not an allowance"));
 
         Path missing = dataDir.resolve("secrets.env");
-        Berth secrets = new Berth("run", "--repo", repo.path().toString(), "--secrets-file", missing.toString());
+        BerthProcess secrets = start("run", "--repo", repo.path().toString(), "--secrets-file", missing.toString());
         assertThat(secrets.awaitExit()).isEqualTo(2);
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> secrets.printed("secrets file " + missing + " does not exist"));

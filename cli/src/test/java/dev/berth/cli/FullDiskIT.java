@@ -1,27 +1,20 @@
 package dev.berth.cli;
 
+import static dev.berth.cli.BerthProcess.get;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.testkit.GitRepos;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,9 +27,8 @@ import org.junit.jupiter.api.Test;
  * turns DOWN first. Mounting needs root: the tests are skipped, saying so, without it.
  */
 class FullDiskIT {
-    private static final Path JAR = Path.of("target", "berth.jar");
 
-    private final List<Process> processes = new ArrayList<>();
+    private final List<BerthProcess> processes = new ArrayList<>();
     private final List<Path> mounts = new ArrayList<>();
     private GitRepos repo;
 
@@ -49,9 +41,8 @@ class FullDiskIT {
 
     @AfterEach
     void tearDown() throws Exception {
-        for (Process p : processes) {
-            p.destroyForcibly();
-            p.waitFor(30, TimeUnit.SECONDS);
+        for (BerthProcess p : processes) {
+            p.close();
         }
         for (Path mount : mounts) {
             exec("umount", mount.toString());
@@ -60,14 +51,24 @@ class FullDiskIT {
         repo.close();
     }
 
+    private BerthProcess start(String... args) throws IOException {
+        return start(Map.of(), args);
+    }
+
+    private BerthProcess start(Map<String, String> environment, String... args) throws IOException {
+        BerthProcess berth = BerthProcess.start(environment, args);
+        processes.add(berth);
+        return berth;
+    }
+
     @Test
     void aFullDataDirectoryIsRefusedAtStartNamingItsFreeSpace() throws Exception {
         Path dir = tmpfs("16m");
         fill(dir);
 
-        Berth berth = run(dir);
+        BerthProcess berth = run(dir);
 
-        assertThat(berth.awaitExit()).as(berth.output()).isEqualTo(1);
+        assertThat(berth.awaitExit(Duration.ofSeconds(120))).as(berth.output()).isEqualTo(1);
         assertThat(berth.output())
                 .contains("berth: data directory " + dir + " is full: 0 B free of 16 MiB")
                 .contains("free space or choose another --data-dir")
@@ -80,9 +81,9 @@ class FullDiskIT {
         Path dir = tmpfs("128m");
         assertThat(exec("mount", "-o", "remount,ro", dir.toString())).isZero();
 
-        Berth berth = run(dir);
+        BerthProcess berth = run(dir);
 
-        assertThat(berth.awaitExit()).as(berth.output()).isEqualTo(1);
+        assertThat(berth.awaitExit(Duration.ofSeconds(120))).as(berth.output()).isEqualTo(1);
         assertThat(berth.output())
                 .contains("berth: data directory " + dir + " is not writable (Read-only file system)")
                 .contains("free of 128 MiB")
@@ -93,7 +94,7 @@ class FullDiskIT {
     @Test
     void aDataDirectoryThatFillsUpWhileRunningTurnsHealthDownAndExitsOne() throws Exception {
         Path dir = tmpfs("128m");
-        Berth berth = run(dir);
+        BerthProcess berth = run(dir);
         await().atMost(Duration.ofSeconds(120)).until(() -> berth.printed("ready:") || !berth.process.isAlive());
         int ops = berth.opsPort();
         assertThat(get(ops, "/health").statusCode()).isEqualTo(200);
@@ -107,7 +108,7 @@ class FullDiskIT {
         await().atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(200))
                 .until(() -> health(ops) == 503);
-        assertThat(berth.awaitExit()).as(berth.output()).isEqualTo(1);
+        assertThat(berth.awaitExit(Duration.ofSeconds(120))).as(berth.output()).isEqualTo(1);
         assertThat(berth.output())
                 .contains("data directory " + dir + " is full: ")
                 .contains("free of 128 MiB")
@@ -151,8 +152,8 @@ class FullDiskIT {
         return process.exitValue();
     }
 
-    private Berth run(Path dataDir) throws IOException {
-        return new Berth(
+    private BerthProcess run(Path dataDir) throws IOException {
+        return start(
                 "run",
                 "--repo",
                 repo.path().toString(),
@@ -166,73 +167,12 @@ class FullDiskIT {
                 "0");
     }
 
-    private static HttpResponse<String> get(int port, String path) throws Exception {
-        return HttpClient.newHttpClient()
-                .send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                                .timeout(Duration.ofSeconds(5))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
-    }
-
     /** The status of /health, or -1 once nothing answers (the process stopped). */
     private static int health(int port) {
         try {
             return get(port, "/health").statusCode();
         } catch (Exception e) {
             return -1;
-        }
-    }
-
-    /** A running berth process whose output lines are collected as they come. */
-    private final class Berth {
-        final Process process;
-        final List<String> lines = Collections.synchronizedList(new ArrayList<>());
-
-        Berth(String... args) throws IOException {
-            List<String> command = new ArrayList<>(List.of("java", "-jar", JAR.toString()));
-            command.addAll(List.of(args));
-            process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            processes.add(process);
-            Thread reader = new Thread(
-                    () -> {
-                        try (BufferedReader in = new BufferedReader(
-                                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                            for (String line = in.readLine(); line != null; line = in.readLine()) {
-                                lines.add(line);
-                            }
-                        } catch (IOException e) {
-                            // the process ended
-                        }
-                    },
-                    "berth-output");
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        boolean printed(String fragment) {
-            synchronized (lines) {
-                return lines.stream().anyMatch(l -> l.contains(fragment));
-            }
-        }
-
-        String output() {
-            synchronized (lines) {
-                return String.join("\n", lines);
-            }
-        }
-
-        int opsPort() {
-            Matcher m = Pattern.compile("ops: http://127.0.0.1:(\\d+)/health").matcher(output());
-            assertThat(m.find()).as("ops line in:\n%s", output()).isTrue();
-            return Integer.parseInt(m.group(1));
-        }
-
-        int awaitExit() throws InterruptedException {
-            assertThat(process.waitFor(120, TimeUnit.SECONDS))
-                    .as("exited; output:\n%s", output())
-                    .isTrue();
-            return process.exitValue();
         }
     }
 }

@@ -1,19 +1,13 @@
 package dev.berth.cli;
 
+import static dev.berth.cli.BerthProcess.get;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.berth.testkit.DockerFixture;
 import dev.berth.testkit.GitRepos;
 import dev.berth.testkit.Stacks;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,9 +16,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,14 +27,13 @@ import org.junit.jupiter.api.Test;
  * poll error), and a good stack committed after them is deployed.
  */
 class HostileYamlIT {
-    private static final Path JAR = Path.of("target", "berth.jar");
     private static final String ENV = "hy";
 
     private final String id = UUID.randomUUID().toString().substring(0, 8);
     private final String deep = "deep" + id;
     private final String bomb = "bomb" + id;
     private final String good = "good" + id;
-    private final List<Process> processes = new ArrayList<>();
+    private final List<BerthProcess> processes = new ArrayList<>();
     private final DockerFixture docker = new DockerFixture();
     private GitRepos repo;
     private Path dataDir;
@@ -56,87 +46,14 @@ class HostileYamlIT {
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        for (Process p : processes) {
-            p.destroyForcibly();
-            p.waitFor(30, TimeUnit.SECONDS);
+        for (BerthProcess p : processes) {
+            p.close();
         }
         for (String stack : List.of(deep, bomb, good)) {
             docker.removeStack(ENV + "/" + stack);
         }
         docker.close();
         repo.close();
-    }
-
-    /** A running berth process whose output lines are collected as they come. */
-    private final class Berth {
-        final Process process;
-        final List<String> lines = Collections.synchronizedList(new ArrayList<>());
-
-        Berth(String... args) throws IOException {
-            this(Map.of(), args);
-        }
-
-        Berth(Map<String, String> environment, String... args) throws IOException {
-            List<String> command = new ArrayList<>(List.of("java", "-jar", JAR.toString()));
-            command.addAll(List.of(args));
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-            builder.environment().putAll(environment);
-            process = builder.start();
-            processes.add(process);
-            Thread reader = new Thread(
-                    () -> {
-                        try (BufferedReader in = new BufferedReader(
-                                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                            for (String line = in.readLine(); line != null; line = in.readLine()) {
-                                lines.add(line);
-                            }
-                        } catch (IOException e) {
-                            // the process ended
-                        }
-                    },
-                    "berth-output");
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        boolean printed(String fragment) {
-            synchronized (lines) {
-                return lines.stream().anyMatch(l -> l.contains(fragment));
-            }
-        }
-
-        long count(String fragment) {
-            synchronized (lines) {
-                return lines.stream().filter(l -> l.contains(fragment)).count();
-            }
-        }
-
-        String output() {
-            synchronized (lines) {
-                return String.join("\n", lines);
-            }
-        }
-
-        int opsPort() {
-            Matcher m = Pattern.compile("ops: http://127.0.0.1:(\\d+)/health").matcher(output());
-            assertThat(m.find()).as("ops line in:\n%s", output()).isTrue();
-            return Integer.parseInt(m.group(1));
-        }
-
-        int awaitExit() throws InterruptedException {
-            assertThat(process.waitFor(90, TimeUnit.SECONDS))
-                    .as("exited; output:\n%s", output())
-                    .isTrue();
-            return process.exitValue();
-        }
-    }
-
-    private static HttpResponse<String> get(int port, String path) throws Exception {
-        return HttpClient.newHttpClient()
-                .send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
     }
 
     private static String aliasBomb() {
@@ -149,6 +66,16 @@ class HostileYamlIT {
         return yaml.toString();
     }
 
+    private BerthProcess start(String... args) throws IOException {
+        return start(Map.of(), args);
+    }
+
+    private BerthProcess start(Map<String, String> environment, String... args) throws IOException {
+        BerthProcess berth = BerthProcess.start(environment, args);
+        processes.add(berth);
+        return berth;
+    }
+
     @Test
     void hostileYamlIsInvalidTheWatcherKeepsRunningAndAGoodStackAfterItDeploys() throws Exception {
         repo.write(
@@ -158,7 +85,7 @@ class HostileYamlIT {
         repo.write("stacks/" + bomb + "/compose.yaml", aliasBomb());
         String hostile = repo.commit("Mallory", "Hostile YAML");
 
-        Berth berth = new Berth(
+        BerthProcess berth = start(
                 "run",
                 "--repo",
                 repo.path().toString(),
