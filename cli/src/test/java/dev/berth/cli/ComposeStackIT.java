@@ -303,10 +303,12 @@ class ComposeStackIT {
                                     "--format",
                                     "{{.Names}}"))
                             .contains(stackProject + "-web-1"));
-            String deployerLogs = compose("logs", "--no-color", "deployer-1", "deployer-2");
-            assertThat(deployerLogs)
-                    .contains("deployed " + environment + "/demo @")
-                    .doesNotContain(secret);
+            // Healthy is not yet deployed: the gate's stability window (5 s by default) comes first.
+            await().atMost(Duration.ofMinutes(1))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .untilAsserted(() -> assertThat(compose("logs", "--no-color", "deployer-1", "deployer-2"))
+                            .contains("deployed " + environment + "/demo @"));
+            assertThat(compose("logs", "--no-color", "deployer-1", "deployer-2")).doesNotContain(secret);
             // The variable came from the secrets file the production override mounts.
             assertThat(run(
                             Duration.ofSeconds(20),

@@ -44,8 +44,11 @@ class OperatorCommandsIT {
     @TempDir
     Path dir;
 
-    private final StackRef stack =
-            new StackRef("oit", "s" + UUID.randomUUID().toString().substring(0, 8));
+    // An environment per test: status --check judges every stack of the environment, and the history
+    // a test records stays in berth.state for the next test.
+    private final StackRef stack = new StackRef(
+            "oit" + UUID.randomUUID().toString().substring(0, 8),
+            "s" + UUID.randomUUID().toString().substring(0, 8));
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
 
@@ -110,7 +113,6 @@ class OperatorCommandsIT {
                         .isEqualTo(StatusCommand.EXIT_ATTENTION);
                 assertThat(run("status", "--bootstrap-servers", servers, "-o", "json", "-e", stack.environment()))
                         .isZero();
-                // Other tests of this class leave stacks of the same environment behind.
                 var row = java.util.stream.StreamSupport.stream(
                                 CODEC.json().readTree(out.toString()).spliterator(), false)
                         .filter(r -> r.get("stack").asText().equals(stack.key()))
