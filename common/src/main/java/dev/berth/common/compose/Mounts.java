@@ -163,6 +163,16 @@ final class Mounts {
                     }
                 }
                 ServiceSpec.Mount mount = bind(sourceTuple.getValueNode(), source, target, readOnly, what);
+                if (!create
+                        && !mount.hostPath()
+                        && !context.files.isFile(mount.source())
+                        && !context.files.isDirectory(mount.source())) {
+                    throw error(
+                            sourceTuple.getValueNode(),
+                            what + " \"" + source + "\" (" + mount.source() + ") does not exist in the repository and"
+                                    + " bind.create_host_path is false: commit it, or remove create_host_path: false to"
+                                    + " have it made as a directory");
+                }
                 if (!create && mount.hostPath()) {
                     throw error(
                             keys.get("bind").getValueNode(),
@@ -236,13 +246,15 @@ final class Mounts {
         return name;
     }
 
-    /** A bind mount: a repository path that exists, or a host path the policy allows. */
+    /**
+     * A bind mount: a repository path (made as a directory in the stack's directory when the repository
+     * lacks it, as Docker makes a missing bind source), or a host path the policy allows; {@code ~/} is
+     * the home directory of the process reading the file, as for Compose (on the deployer, the
+     * deployer's).
+     */
     private ServiceSpec.Mount bind(Node at, String source, String target, boolean readOnly, String what) {
         if (source.startsWith("~")) {
-            throw error(
-                    at,
-                    what + " \"" + source + "\": a home directory depends on the deployer's host; name a path of the"
-                            + " repository (./dir) or an absolute host path");
+            source = home(at, source, what);
         }
         if (source.startsWith("/")) {
             String path = StackContext.normaliseAbsolute(source);
@@ -250,14 +262,27 @@ final class Mounts {
             return new ServiceSpec.Mount(ServiceSpec.Mount.Type.BIND, path, target, readOnly, false, null, null);
         }
         String path = context.repoPath(at, source, what);
-        if (!context.files.isFile(path) && !context.files.isDirectory(path)) {
-            throw error(
-                    at,
-                    what + " \"" + source + "\" (" + path + ") does not exist in the repository: commit it; an empty"
-                            + " directory needs a file such as .gitkeep");
-        }
         context.use(path);
         return new ServiceSpec.Mount(ServiceSpec.Mount.Type.BIND, path, target, readOnly, false, null, null);
+    }
+
+    /** {@code ~} or {@code ~/path} under this process's home directory; {@code ~user/} is refused. */
+    private static String home(Node at, String source, String what) {
+        if (!source.equals("~") && !source.startsWith("~/")) {
+            throw error(
+                    at,
+                    what + " \"" + source + "\": ~user/ names another user's home directory, which differs from host"
+                            + " to host; write ~/ (the deployer's home), an absolute host path, or a path of the"
+                            + " repository (./dir)");
+        }
+        String home = System.getProperty("user.home", "");
+        if (!home.startsWith("/")) {
+            throw error(
+                    at,
+                    what + " \"" + source + "\": this process has no home directory to expand ~ with;"
+                            + " write an absolute host path");
+        }
+        return home + source.substring(1);
     }
 
     /**

@@ -466,12 +466,22 @@ class ComposeBadInputsTest {
     }
 
     @Test
-    void aBindSourceThatIsNotCommitted() {
-        ComposeException e = failure("services:\n  web:\n    image: a\n    volumes: [./html:/srv]\n");
+    void aBindSourceThatIsNotCommittedMustBeWhenCreateHostPathIsFalse() {
+        ComposeException e = failure("services:\n  web:\n    image: a\n    volumes:\n      - type: bind\n"
+                + "        source: ./html\n        target: /srv\n        bind: {create_host_path: false}\n");
+        assertThat(e.line()).isEqualTo(6);
+        assertThat(e.detail())
+                .isEqualTo("service \"web\": volume \"./html\" (stacks/web/html) does not exist in the repository and"
+                        + " bind.create_host_path is false: commit it, or remove create_host_path: false to have it made"
+                        + " as a directory");
+    }
+
+    @Test
+    void anotherUsersHomeDirectory() {
+        ComposeException e = failure("services:\n  web:\n    image: a\n    volumes: [\"~alice/media:/media\"]\n");
         assertThat(e.line()).isEqualTo(4);
         assertThat(e.detail())
-                .isEqualTo("service \"web\": volume \"./html\" (stacks/web/html) does not exist in the repository:"
-                        + " commit it; an empty directory needs a file such as .gitkeep");
+                .startsWith("service \"web\": volume \"~alice/media\": ~user/ names another user's home directory");
     }
 
     @Test

@@ -7,6 +7,8 @@ final class Labels {
     static final String REVISION = "berth.revision";
     static final String CONFIG_HASH = "berth.config-hash";
     static final String DEPLOYMENT = "berth.deployment";
+    /** The stack's directory on the deployer's host, which its bind mounts read: a deployer taking it over finds it here. */
+    static final String STACK_DIR = "berth.stack-dir";
     /** Seconds to wait for the container to stop before it is killed (Compose's stop_grace_period). */
     static final String STOP_GRACE_PERIOD = "berth.stop-grace-period";
 

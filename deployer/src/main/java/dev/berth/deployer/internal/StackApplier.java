@@ -345,7 +345,7 @@ public final class StackApplier {
         // Deployer mode: variables the environment and .env leave unset come from this host.
         ComposeStack desired = parser.parse(
                 change.composeFile(), change.compose(), change.variables(), change.files(), config.hostVariables());
-        d = d.with(StackResources.prepare(engine, config, clock, change, desired));
+        d = d.with(StackResources.prepare(engine, config, clock, change, desired, this::info));
         d.requireResources().checkExistingVolumes(config.policy());
         desired = d.requireResources().buildImages();
         // One listing: the labels carry what the planner needs (service, number, config hash).

@@ -6,6 +6,7 @@ import dev.berth.common.compose.ComposePolicy;
 import dev.berth.common.compose.ComposeStack;
 import dev.berth.common.compose.HostVariables;
 import dev.berth.common.compose.ServiceSpec;
+import dev.berth.common.compose.StackFiles;
 import dev.berth.common.event.StackChanged;
 import dev.berth.deployer.DeployerConfig;
 import dev.berth.deployer.internal.docker.ContainerInfo;
@@ -15,7 +16,6 @@ import dev.berth.deployer.internal.docker.DockerEngine;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
@@ -33,8 +33,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -53,6 +54,7 @@ final class StackResources {
     private final StackRef stack;
     private final ComposeStack compose;
     private final StackWorkspace.Revision revision;
+    private final StackFiles files;
     private final HostVariables host;
     private final Map<String, String> variables;
     private final ImageBuilder builder;
@@ -62,6 +64,7 @@ final class StackResources {
             StackRef stack,
             ComposeStack compose,
             StackWorkspace.Revision revision,
+            StackFiles files,
             HostVariables host,
             Map<String, String> variables,
             ImageBuilder builder) {
@@ -69,34 +72,51 @@ final class StackResources {
         this.stack = stack;
         this.compose = compose;
         this.revision = revision;
+        this.files = files;
         this.host = host;
         this.variables = Map.copyOf(variables);
         this.builder = builder;
     }
 
     /**
-     * Writes the change's files to {@code config.workDir()/<env>/<stack>/<sha>/} (once per revision)
-     * and drops revisions no container uses past the last {@link StackWorkspace#KEEP}.
+     * Brings the stack's directory ({@code config.workDir()/<env>/<stack>/}, or where its containers
+     * say) to the change's tracked files, leaving what services wrote there; logs what it moved aside.
      *
      * @throws BerthException when the files cannot be written
      */
     static StackResources prepare(
-            DockerEngine engine, DeployerConfig config, Clock clock, StackChanged change, ComposeStack compose) {
+            DockerEngine engine,
+            DeployerConfig config,
+            Clock clock,
+            StackChanged change,
+            ComposeStack compose,
+            Consumer<String> log) {
         StackRef stack = change.stack();
-        Set<String> inUse = engine.containers(Labels.STACK, stack.key()).stream()
-                .map(c -> c.label(Labels.REVISION))
-                .filter(s -> !s.isEmpty())
-                .collect(Collectors.toSet());
+        List<ContainerInfo> containers = engine.containers(Labels.STACK, stack.key());
         StackWorkspace.Revision revision = new StackWorkspace(config.workDir(), clock)
-                .prepare(stack, change.commit().sha(), change.files(), inUse);
+                .prepare(
+                        stack,
+                        change.commit().sha(),
+                        change.files(),
+                        labels(containers, Labels.REVISION),
+                        labels(containers, Labels.STACK_DIR));
+        revision.notes().forEach(note -> log.accept(stack + ": " + note));
         return new StackResources(
                 engine,
                 stack,
                 compose,
                 revision,
+                change.files(),
                 config.hostVariables(),
                 change.variables(),
                 new ImageBuilder(engine, config.pullTimeout()));
+    }
+
+    private static Set<String> labels(List<ContainerInfo> containers, String label) {
+        return containers.stream()
+                .map(c -> c.label(label))
+                .filter(s -> !s.isEmpty())
+                .collect(Collectors.toCollection(TreeSet::new));
     }
 
     /** The host path of a repository path ({@code stacks/web/html}); an absolute host path as it is. */
@@ -137,9 +157,10 @@ final class StackResources {
     }
 
     /**
-     * A digest of what a service's container reads from files, to add to its config hash: the files
-     * under its repository bind mounts, and its secrets' and configs' contents (a variable's value only
-     * as a SHA-256). Empty for a service that reads none, so such a service hashes as before.
+     * A digest of what a service's container reads from files, to add to its config hash: the tracked
+     * files under its repository bind mounts (as the commit has them: what services write there beside
+     * them changes nothing), and its secrets' and configs' contents (a variable's value only as a
+     * SHA-256). Empty for a service that reads none, so such a service hashes as before.
      */
     String filesDigest(ServiceSpec service) {
         try {
@@ -149,9 +170,8 @@ final class StackResources {
                 if (m.type() == ServiceSpec.Mount.Type.BIND && m.source() != null && !m.hostPath()) {
                     any = true;
                     field(digest, "bind " + m.source(), new byte[0]);
-                    Path root = hostPath(m.source());
-                    for (Map.Entry<String, Path> file : files(root).entrySet()) {
-                        field(digest, file.getKey(), Files.readAllBytes(file.getValue()));
+                    for (Map.Entry<String, byte[]> file : tracked(m.source()).entrySet()) {
+                        field(digest, file.getKey(), file.getValue());
                     }
                 }
             }
@@ -183,8 +203,7 @@ final class StackResources {
             return new byte[0];
         }
         if (source.file() != null) {
-            Path file = hostPath(source.file());
-            return Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) ? Files.readAllBytes(file) : new byte[0];
+            return files.bytes(source.file()).orElse(new byte[0]);
         }
         if (source.content() != null) {
             return source.content().getBytes(StandardCharsets.UTF_8);
@@ -193,18 +212,14 @@ final class StackResources {
         return value == null ? new byte[0] : sha256(value.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Regular files under {@code root} (or {@code root} itself), by relative path; links are not followed. */
-    private static Map<String, Path> files(Path root) throws IOException {
-        TreeMap<String, Path> result = new TreeMap<>();
-        if (Files.isRegularFile(root, LinkOption.NOFOLLOW_LINKS)) {
-            result.put("", root);
-        } else if (Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
-            try (Stream<Path> walk = Files.walk(root)) {
-                for (Path p : walk.toList()) {
-                    if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                        result.put(root.relativize(p).toString(), p);
-                    }
-                }
+    /** The tracked files at or under the repository path {@code root}, by path relative to it ("" for itself). */
+    private Map<String, byte[]> tracked(String root) {
+        TreeMap<String, byte[]> result = new TreeMap<>();
+        for (String path : files.paths()) {
+            if (path.equals(root)) {
+                result.put("", files.bytes(path).orElseThrow());
+            } else if (path.startsWith(root + "/")) {
+                result.put(path.substring(root.length() + 1), files.bytes(path).orElseThrow());
             }
         }
         return result;
@@ -323,16 +338,13 @@ final class StackResources {
      *     container
      */
     ContainerSpec containerSpec(String name, ServiceSpec service, Map<String, String> labels) {
+        labels = new LinkedHashMap<>(labels);
+        labels.put(Labels.STACK_DIR, revision.stackDir().toString());
         List<MountSpec> mounts = new ArrayList<>();
         for (ServiceSpec.Mount m : service.volumes()) {
             mounts.add(
                     switch (m.type()) {
-                        case BIND ->
-                            MountSpec.bind(
-                                    hostPath(Objects.requireNonNull(m.source(), "bind source"))
-                                            .toString(),
-                                    m.target(),
-                                    m.readOnly());
+                        case BIND -> MountSpec.bind(bindSource(m), m.target(), m.readOnly());
                         case VOLUME ->
                             m.source() == null
                                     ? MountSpec.anonymous(m.target(), m.readOnly(), m.noCopy())
@@ -400,6 +412,15 @@ final class StackResources {
                 spec.name(), spec.service(), spec.labels(), spec.networks(), spec.networkMode(), mounts);
     }
 
+    /**
+     * The host path a bind mount reads; a repository path the repository lacks is made there as a
+     * directory, as Docker and Compose make a missing bind source, and outlives every revision.
+     */
+    private String bindSource(ServiceSpec.Mount m) {
+        String source = Objects.requireNonNull(m.source(), "bind source");
+        return m.hostPath() ? source : revision.mountable(source, true).toString();
+    }
+
     /** {@code service:<name>} as {@code container:<id of its container #1>}; the other modes as they are. */
     private String networkMode(ServiceSpec service, String mode) {
         if (!mode.startsWith("service:")) {
@@ -431,7 +452,7 @@ final class StackResources {
                     + "\", which " + stack + " does not declare under top-level " + kind + ":");
         }
         if (source.file() != null) {
-            return hostPath(source.file()).toString();
+            return revision.mountable(source.file(), false).toString();
         }
         byte[] content;
         if (source.content() != null) {

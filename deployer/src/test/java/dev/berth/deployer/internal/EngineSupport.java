@@ -119,7 +119,7 @@ abstract class EngineSupport {
                 List.of(),
                 variables,
                 new StackFiles(bytes));
-        return StackResources.prepare(engine, config(host), CLOCK, change, compose);
+        return StackResources.prepare(engine, config(host), CLOCK, change, compose, line -> {});
     }
 
     /** Creates and starts the container of {@code service} (#1), labelled as Berth labels it. */
