@@ -1,0 +1,147 @@
+package dev.berth.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.berth.testkit.DockerFixture;
+import dev.berth.testkit.GitRepos;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a service writes into a relative bind mount ({@code ./data:/data}, the commonest pattern of
+ * real compose files) survives, as under {@code docker compose up}: across updates, a failed update
+ * rolled back, a {@code kill -9} of the deployer mid-rollout and its restart. The packaged jar runs
+ * {@code berth run} against a real repository and the local Docker Engine.
+ */
+class StackDataIT {
+    private static final String ENV = "data";
+
+    private final String stack = "data" + UUID.randomUUID().toString().substring(0, 8);
+    private final String key = ENV + "/" + stack;
+    private final List<BerthProcess> processes = new ArrayList<>();
+    private final DockerFixture docker = new DockerFixture();
+    private GitRepos repo;
+    private Path dataDir;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        repo = GitRepos.create();
+        dataDir = Files.createTempDirectory("berth-data-");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (BerthProcess p : processes) {
+            p.close();
+        }
+        docker.removeStack(key);
+        docker.close();
+        repo.close();
+        // Files the containers wrote as root: removed by root, in a container, when this JVM is not root.
+        new ProcessBuilder("rm", "-rf", dataDir.toString()).start().waitFor(60, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Each container appends "{@code mark} <start>" to {@code /data/log.txt} when it starts; it is
+     * healthy when {@code /conf/ok} holds "yes" (a tracked file of the revision).
+     */
+    private String commit(String mark, String ok, int startSeconds) {
+        repo.write("stacks/" + stack + "/compose.yaml", """
+                services:
+                  app:
+                    image: busybox:1.35
+                    command: ["sh", "-c", "sleep %d; echo \\"$$MARK $$(date +%%s)\\" >> /data/log.txt; exec sleep 3600"]
+                    environment: {MARK: %s}
+                    stop_grace_period: 1s
+                    volumes: ["./data:/data", "./conf:/conf:ro"]
+                    healthcheck:
+                      test: ["CMD-SHELL", "grep -q yes /conf/ok && grep -q $$MARK /data/log.txt"]
+                      interval: 1s
+                      retries: 3
+                """.formatted(startSeconds, mark));
+        repo.write("stacks/" + stack + "/conf/ok", ok + "\n");
+        return repo.commit("Alice", "app " + mark).substring(0, 7);
+    }
+
+    private BerthProcess run() throws IOException {
+        BerthProcess berth = BerthProcess.start(
+                java.util.Map.of(),
+                "run",
+                "--repo",
+                repo.path().toString(),
+                "--environment",
+                ENV,
+                "--poll-interval",
+                "1s",
+                "--data-dir",
+                dataDir.toString(),
+                "--ops-port",
+                "0",
+                "--health-timeout",
+                "20s");
+        processes.add(berth);
+        return berth;
+    }
+
+    private Path log() {
+        return dataDir.resolve("stacks").resolve(ENV).resolve(stack).resolve("files/stacks/" + stack + "/data/log.txt");
+    }
+
+    private List<String> marks() throws IOException {
+        return Files.readAllLines(log()).stream()
+                .map(line -> line.split(" ")[0])
+                .toList();
+    }
+
+    @Test
+    void whatAServiceWroteIntoItsBindMountSurvivesUpdatesRollbackKillAndRestart() throws Exception {
+        String v1 = commit("v1", "yes", 0);
+        BerthProcess berth = run();
+        await().atMost(Duration.ofSeconds(120)).until(() -> berth.printed("deployed " + key + " @" + v1));
+        // The bind source the repository lacks was made in the stack's one directory.
+        assertThat(marks()).containsExactly("v1");
+
+        String v2 = commit("v2", "yes", 0);
+        await().atMost(Duration.ofSeconds(90)).until(() -> berth.printed("deployed " + key + " @" + v2));
+        assertThat(marks()).containsExactly("v1", "v2");
+
+        // A failed update: its container writes its line, fails its gate, and the stack goes back to v2.
+        String v3 = commit("v3", "no", 0);
+        await().atMost(Duration.ofSeconds(90)).until(() -> berth.printed("the stack was rolled back to " + v2));
+        // (the v2 container, stopped for v3, writes its line again when it is started back)
+        assertThat(marks()).startsWith("v1", "v2", "v3");
+        assertThat(Files.readString(log().resolveSibling("../conf/ok")))
+                .as("a rollback puts the tracked files back as the good revision has them")
+                .isEqualTo("yes\n");
+        assertThat(docker.containers(key))
+                .singleElement()
+                .satisfies(c -> assertThat(c.getLabels().get("berth.revision")).startsWith(v2));
+
+        // kill -9 while v4's container is starting, then a restart on the same data directory.
+        String v4 = commit("v4", "yes", 4);
+        await().atMost(Duration.ofSeconds(90)).until(() -> berth.printed("deploying " + key + " @" + v4));
+        berth.process.toHandle().destroyForcibly();
+        berth.awaitExit();
+        BerthProcess again = run();
+        await().atMost(Duration.ofSeconds(150)).until(() -> again.printed("deployed " + key + " @" + v4));
+        List<String> marks = marks();
+        assertThat(marks).startsWith("v1", "v2", "v3").endsWith("v4");
+        assertThat(docker.containers(key))
+                .singleElement()
+                .satisfies(c -> assertThat(c.getLabels().get("berth.revision")).startsWith(v4));
+        assertThat(Files.list(dataDir.resolve("stacks").resolve(ENV).resolve(stack))
+                        .map(p -> p.getFileName().toString()))
+                .as("one directory per stack, no directory per revision")
+                .containsExactlyInAnyOrder("files", ".berth");
+    }
+}
