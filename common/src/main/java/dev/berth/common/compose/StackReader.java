@@ -33,24 +33,25 @@ final class StackReader {
 
     ComposeStack read(String content) {
         Node root = context.mainDocument(content);
-        Map<String, NodeTuple> top = Nodes.mapping(root, "the compose file");
+        Map<String, NodeTuple> top = new Includes(context).resolve(root);
         for (Map.Entry<String, NodeTuple> entry : top.entrySet()) {
             String key = entry.getKey();
             if (TOP_LEVEL_KEYS.contains(key) || key.startsWith("x-")) {
                 continue;
             }
-            if (key.equals("include") || key.equals("models")) {
+            if (key.equals("models")) {
                 throw error(
                         entry.getValue().getKeyNode(),
-                        "top-level key \"" + key + "\" is not supported by this version of Berth"
-                                + (key.equals("include") ? "; use extends to share services between files" : ""));
+                        "top-level key \"models\" is not supported by this version of Berth: it needs Docker Model"
+                                + " Runner; remove it and run the model as a service");
             }
             throw error(
                     entry.getValue().getKeyNode(),
                     "top-level key \"" + key + "\" is not a Compose key"
                             + Nodes.suggestion(key, TOP_LEVEL_KEYS)
                                     .map(n -> ": did you mean \"" + n + "\"?")
-                                    .orElse("; use services, name, networks, volumes, configs, secrets or x-*"));
+                                    .orElse(
+                                            "; use services, name, include, networks, volumes, configs, secrets or x-*"));
         }
         String name = null;
         if (top.containsKey("name")) {

@@ -137,7 +137,7 @@ class ComposeParserTest {
                 .contains("unclosed");
         assertThat(failure("include: [other.yaml]\nservices:\n  web:\n    image: a\n")
                         .detail())
-                .contains("top-level key \"include\" is not supported");
+                .contains("include \"other.yaml\" (stacks/web/other.yaml) does not exist in the repository");
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.berth.common.compose.StackFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -156,9 +157,13 @@ final class StackWorkspace {
     private FileLock lock(StackRef stack, FileChannel channel) throws IOException {
         Instant deadline = clock.instant().plus(LOCK_WAIT);
         while (true) {
-            FileLock lock = channel.tryLock();
-            if (lock != null) {
-                return lock;
+            try {
+                FileLock lock = channel.tryLock();
+                if (lock != null) {
+                    return lock;
+                }
+            } catch (OverlappingFileLockException e) {
+                // Held by another thread of this process: wait for it as for another process.
             }
             if (clock.instant().isAfter(deadline)) {
                 throw new IOException("another deployer has been writing the files of " + stack + " for "

@@ -50,7 +50,7 @@ class MountsIT extends EngineSupport {
         resources.createNetworksAndVolumes();
         String id = run(resources, service);
 
-        Path html = work.resolve("eit").resolve(stack.name()).resolve(sha).resolve("stacks/web/html");
+        Path html = work.resolve("eit").resolve(stack.name()).resolve("files/stacks/web/html");
         assertThat(resources.hostPath("stacks/web/html")).isEqualTo(html);
         Map<String, JsonNode> mounts = new HashMap<>();
         inspect(id).get("Mounts").forEach(m -> mounts.put(m.get("Destination").asText(), m));
