@@ -71,16 +71,57 @@ public record ComposeStack(
             @Nullable String driver,
             Map<String, String> driverOpts,
             Map<String, String> labels,
-            boolean internal) {
+            boolean internal,
+            @Nullable Ipam ipam,
+            boolean enableIpv6,
+            boolean attachable) {
         public NetworkSpec {
             Objects.requireNonNull(key, "key");
             driverOpts = Map.copyOf(driverOpts);
             labels = Map.copyOf(labels);
         }
 
+        /** A network without {@code ipam} or IPv6, attachable (as Berth creates every network unless told). */
+        public NetworkSpec(
+                String key,
+                @Nullable String name,
+                boolean external,
+                @Nullable String driver,
+                Map<String, String> driverOpts,
+                Map<String, String> labels,
+                boolean internal) {
+            this(key, name, external, driver, driverOpts, labels, internal, null, false, true);
+        }
+
         /** The implicit {@code default} network. */
         public static NetworkSpec byDefault() {
             return new NetworkSpec("default", null, false, null, Map.of(), Map.of(), false);
+        }
+    }
+
+    /**
+     * A network's {@code ipam}: its driver and address pools.
+     *
+     * @param driver the IPAM driver, null for Docker's default
+     */
+    public record Ipam(@Nullable String driver, List<IpamPool> config) {
+        public Ipam {
+            config = List.copyOf(config);
+        }
+    }
+
+    /**
+     * One pool of {@code ipam.config}, in CIDR notation.
+     *
+     * @param ipRange the part of the subnet containers get addresses from, null for all of it
+     * @param gateway null for Docker's choice
+     */
+    public record IpamPool(
+            String subnet,
+            @Nullable String ipRange,
+            @Nullable String gateway) {
+        public IpamPool {
+            Objects.requireNonNull(subnet, "subnet");
         }
     }
 

@@ -437,30 +437,71 @@ final class ServiceReader {
                 Map<String, NodeTuple> options = keys(
                         value,
                         what + ": " + network,
-                        Set.of("aliases"),
-                        Set.of(
-                                "ipv4_address",
-                                "ipv6_address",
-                                "link_local_ips",
-                                "mac_address",
-                                "priority",
-                                "gw_priority",
-                                "driver_opts",
-                                "interface_name"),
-                        "it applies aliases");
+                        Set.of("aliases", "ipv4_address", "ipv6_address", "priority"),
+                        Set.of("link_local_ips", "mac_address", "gw_priority", "driver_opts", "interface_name"),
+                        "it applies aliases, ipv4_address, ipv6_address and priority (mac_address and"
+                                + " gw_priority need a newer Docker API; link_local_ips and driver_opts cannot be"
+                                + " passed to the engine by this version)");
                 List<String> aliases = new ArrayList<>();
                 if (options.containsKey("aliases")) {
                     for (Node alias : sequence(options.get("aliases").getValueNode(), what + ": aliases")) {
                         aliases.add(scalar(alias, "an alias of " + what));
                     }
                 }
-                result.put(network, new ServiceSpec.ServiceNetwork(aliases));
+                String at = what + ": " + network;
+                result.put(
+                        network,
+                        new ServiceSpec.ServiceNetwork(
+                                aliases,
+                                fixedAddress(options.get("ipv4_address"), network, false, at + ": ipv4_address"),
+                                fixedAddress(options.get("ipv6_address"), network, true, at + ": ipv6_address"),
+                                options.containsKey("priority")
+                                        ? priority(options.get("priority").getValueNode(), at + ": priority")
+                                        : 0));
             }
         }
         if (result.isEmpty()) {
             result.put("default", ServiceSpec.ServiceNetwork.PLAIN);
         }
         return result;
+    }
+
+    private static int priority(Node node, String what) {
+        String value = scalar(node, what).strip();
+        if (!value.matches("-?\\d{1,9}")) {
+            throw error(node, what + " \"" + value + "\" is not a whole number; networks are joined highest first");
+        }
+        return Integer.parseInt(value);
+    }
+
+    /**
+     * A fixed address on a stack network: a literal of the family, inside one of the subnets the
+     * network's {@code ipam} declares (the engine assigns fixed addresses only there).
+     */
+    private @Nullable String fixedAddress(@Nullable NodeTuple tuple, String network, boolean ipv6, String what) {
+        if (tuple == null) {
+            return null;
+        }
+        Node node = tuple.getValueNode();
+        String value = scalar(node, what).strip();
+        Cidr address = Cidr.parse(value)
+                .filter(c -> c.ipv6() == ipv6 && !value.contains("/"))
+                .orElseThrow(() ->
+                        error(node, what + " \"" + value + "\" is not an " + (ipv6 ? "IPv6" : "IPv4") + " address"));
+        ComposeStack.NetworkSpec spec = declarations.networks().get(network);
+        List<ComposeStack.IpamPool> pools =
+                spec == null || spec.ipam() == null ? List.of() : spec.ipam().config();
+        boolean inside = pools.stream()
+                .map(pool -> Cidr.parse(pool.subnet()).orElseThrow())
+                .anyMatch(subnet -> subnet.contains(address));
+        if (!inside && !(spec != null && spec.external())) {
+            throw error(
+                    node,
+                    what + " " + value + " is not inside a subnet of network \"" + network + "\": the engine assigns"
+                            + " a fixed address only from a subnet the network declares; add it under the network's"
+                            + " ipam.config (subnet), or drop the fixed address");
+        }
+        return value;
     }
 
     private void declaredNetwork(Node at, String network, String where) {

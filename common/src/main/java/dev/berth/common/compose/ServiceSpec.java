@@ -170,12 +170,23 @@ public record ServiceSpec(
         }
     }
 
-    /** A service's attachment to one stack network: its aliases there (the service name is always one). */
-    public record ServiceNetwork(List<String> aliases) {
+    /**
+     * A service's attachment to one stack network: its aliases there (the service name is always one),
+     * its fixed addresses, and its priority (networks are joined highest first, as Compose does).
+     */
+    public record ServiceNetwork(
+            List<String> aliases,
+            @Nullable String ipv4Address,
+            @Nullable String ipv6Address,
+            int priority) {
         public static final ServiceNetwork PLAIN = new ServiceNetwork(List.of());
 
         public ServiceNetwork {
             aliases = List.copyOf(aliases);
+        }
+
+        public ServiceNetwork(List<String> aliases) {
+            this(aliases, null, null, 0);
         }
     }
 

@@ -6,8 +6,10 @@ import static dev.berth.common.compose.Nodes.keyValues;
 import static dev.berth.common.compose.Nodes.keys;
 import static dev.berth.common.compose.Nodes.mapping;
 import static dev.berth.common.compose.Nodes.scalar;
+import static dev.berth.common.compose.Nodes.sequence;
 import static dev.berth.common.compose.Nodes.text;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -67,13 +69,26 @@ final class TopLevel {
             Map<String, NodeTuple> keys = keys(
                     node,
                     what,
-                    Set.of("driver", "driver_opts", "labels", "internal", "external", "name"),
-                    Set.of("attachable", "enable_ipv4", "enable_ipv6", "ipam"),
-                    "it applies driver, driver_opts, labels, internal, external and name");
+                    Set.of(
+                            "driver",
+                            "driver_opts",
+                            "labels",
+                            "internal",
+                            "external",
+                            "name",
+                            "ipam",
+                            "enable_ipv6",
+                            "attachable"),
+                    Set.of("enable_ipv4"),
+                    "it applies driver, driver_opts, labels, internal, external, name, ipam, enable_ipv6 and"
+                            + " attachable (enable_ipv4 needs Docker API 1.47)");
             Name external = external(keys.get("external"), what);
             String name = text(keys.get("name"), what + ": name");
             if (external.external()) {
-                refuseWithExternal(keys, what, List.of("driver", "driver_opts", "labels", "internal"));
+                refuseWithExternal(
+                        keys,
+                        what,
+                        List.of("driver", "driver_opts", "labels", "internal", "ipam", "enable_ipv6", "attachable"));
                 name = name != null ? name : external.name() != null ? external.name() : key;
             }
             String driver = text(keys.get("driver"), what + ": driver");
@@ -96,9 +111,80 @@ final class TopLevel {
                             text(keys.get("driver"), what + ": driver"),
                             keyValues(keys.get("driver_opts"), what + ": driver_opts"),
                             keyValues(keys.get("labels"), what + ": labels"),
-                            flag(keys.get("internal"), what + ": internal")));
+                            flag(keys.get("internal"), what + ": internal"),
+                            keys.containsKey("ipam") ? ipam(keys.get("ipam").getValueNode(), what + ": ipam") : null,
+                            flag(keys.get("enable_ipv6"), what + ": enable_ipv6"),
+                            !keys.containsKey("attachable") || flag(keys.get("attachable"), what + ": attachable")));
         }
         return result;
+    }
+
+    /** {@code ipam}: a driver and pools whose subnet, ip_range and gateway are CIDR literals that fit together. */
+    private static ComposeStack.Ipam ipam(Node node, String what) {
+        Map<String, NodeTuple> keys = keys(
+                node,
+                what,
+                Set.of("driver", "config"),
+                Set.of("options"),
+                "it applies driver and config (subnet, ip_range, gateway); docker-java cannot pass IPAM options");
+        List<ComposeStack.IpamPool> pools = new ArrayList<>();
+        List<Cidr> subnets = new ArrayList<>();
+        if (keys.containsKey("config")) {
+            for (Node item : sequence(keys.get("config").getValueNode(), what + ": config")) {
+                String where = what + ": config";
+                Map<String, NodeTuple> pool = keys(
+                        item,
+                        where,
+                        Set.of("subnet", "ip_range", "gateway"),
+                        Set.of("aux_addresses"),
+                        "it applies subnet, ip_range and gateway");
+                if (!pool.containsKey("subnet")) {
+                    throw error(item, where + ": each pool needs \"subnet\", like 172.28.0.0/16");
+                }
+                Cidr subnet = cidr(pool.get("subnet"), where + ": subnet", true);
+                for (Cidr other : subnets) {
+                    if (other.overlaps(subnet)) {
+                        throw error(
+                                pool.get("subnet").getValueNode(),
+                                where + ": subnet " + subnet.text() + " overlaps " + other.text()
+                                        + " of the same network; give each pool its own range");
+                    }
+                }
+                subnets.add(subnet);
+                String ipRange = null;
+                if (pool.containsKey("ip_range")) {
+                    Cidr range = cidr(pool.get("ip_range"), where + ": ip_range", true);
+                    inside(pool.get("ip_range"), range, subnet, where + ": ip_range");
+                    ipRange = range.text();
+                }
+                String gateway = null;
+                if (pool.containsKey("gateway")) {
+                    Cidr address = cidr(pool.get("gateway"), where + ": gateway", false);
+                    inside(pool.get("gateway"), address, subnet, where + ": gateway");
+                    gateway = address.text();
+                }
+                pools.add(new ComposeStack.IpamPool(subnet.text(), ipRange, gateway));
+            }
+        }
+        return new ComposeStack.Ipam(text(keys.get("driver"), what + ": driver"), pools);
+    }
+
+    private static Cidr cidr(NodeTuple tuple, String what, boolean network) {
+        String value = scalar(tuple.getValueNode(), what).strip();
+        return Cidr.parse(value)
+                .filter(c -> network ? value.contains("/") : !value.contains("/"))
+                .orElseThrow(() -> error(
+                        tuple.getValueNode(),
+                        what + " \"" + value + "\" is not "
+                                + (network
+                                        ? "a network in CIDR notation, like 172.28.0.0/16 or fd00:28::/64"
+                                        : "an IP address, like 172.28.0.1")));
+    }
+
+    private static void inside(NodeTuple tuple, Cidr inner, Cidr subnet, String what) {
+        if (!subnet.contains(inner)) {
+            throw error(tuple.getValueNode(), what + " " + inner.text() + " is not inside subnet " + subnet.text());
+        }
     }
 
     Map<String, ComposeStack.VolumeSpec> volumes(@Nullable NodeTuple tuple) {

@@ -497,14 +497,14 @@ class ComposeBadInputsTest {
     }
 
     @Test
-    void staticAddressesAreRefusedByName() {
-        ComposeException e =
-                failure("services:\n  web:\n    image: a\n    networks:\n      back:\n        ipv4_address: 10.0.0.5\n"
+    void endpointOptionsTheEngineCannotTakeAreRefusedByName() {
+        ComposeException e = failure(
+                "services:\n  web:\n    image: a\n    networks:\n      back:\n        link_local_ips: [169.254.8.8]\n"
                         + "networks:\n  back: {}\n");
         assertThat(e.line()).isEqualTo(6);
         assertThat(e.detail())
-                .isEqualTo("service \"web\": networks: back: \"ipv4_address\" is not supported by this version of"
-                        + " Berth; it applies aliases");
+                .startsWith("service \"web\": networks: back: \"link_local_ips\" is not supported by this version of"
+                        + " Berth; it applies aliases, ipv4_address, ipv6_address and priority");
     }
 
     @Test
@@ -543,5 +543,50 @@ class ComposeBadInputsTest {
         assertThat(e.detail())
                 .isEqualTo("secret \"key\" needs exactly one of environment, file, not file and environment");
         assertThat(e.file()).isEqualTo(FILE);
+    }
+
+    @Test
+    void ipamAndFixedAddresses() {
+        String service = "services:\n  web:\n    image: a\n    networks:\n      front:\n        ipv4_address: %s\n";
+        String network = "networks:\n  front:\n    ipam:\n      config:\n%s";
+        String pool = "        - subnet: 172.28.0.0/16\n";
+        ComposeException e = failure(service.formatted("172.29.0.5") + network.formatted(pool));
+        assertThat(e.line()).isEqualTo(6);
+        assertThat(e.detail())
+                .startsWith(
+                        "service \"web\": networks: front: ipv4_address 172.29.0.5 is not inside a subnet of network"
+                                + " \"front\"");
+        assertThat(failure(service.formatted("172.28.0.300") + network.formatted(pool))
+                        .detail())
+                .isEqualTo("service \"web\": networks: front: ipv4_address \"172.28.0.300\" is not an IPv4 address");
+        assertThat(failure(service.formatted("example.com") + network.formatted(pool))
+                        .detail())
+                .isEqualTo("service \"web\": networks: front: ipv4_address \"example.com\" is not an IPv4 address");
+        assertThat(failure(service.formatted("172.28.0.5") + network.formatted("        - subnet: 172.28.0.0/33\n"))
+                        .detail())
+                .startsWith("network \"front\": ipam: config: subnet \"172.28.0.0/33\" is not a network in CIDR");
+        assertThat(failure(service.formatted("172.28.0.5")
+                                + network.formatted(pool + "        - subnet: 172.28.5.0/24\n"))
+                        .detail())
+                .isEqualTo("network \"front\": ipam: config: subnet 172.28.5.0/24 overlaps 172.28.0.0/16 of the same"
+                        + " network; give each pool its own range");
+        assertThat(failure(service.formatted("172.28.0.5") + network.formatted(pool + "          gateway: 10.0.0.1\n"))
+                        .detail())
+                .isEqualTo("network \"front\": ipam: config: gateway 10.0.0.1 is not inside subnet 172.28.0.0/16");
+        assertThat(failure(service.formatted("172.28.0.5") + network.formatted("        - ip_range: 172.28.0.0/24\n"))
+                        .detail())
+                .startsWith("network \"front\": ipam: config: each pool needs \"subnet\"");
+        assertThat(failure(service.formatted("172.28.0.5")
+                                + network.formatted(pool + "          aux_addresses: {host1: 172.28.1.5}\n"))
+                        .detail())
+                .contains("\"aux_addresses\" is not supported by this version of Berth");
+        assertThat(failure("services:\n  web:\n    image: a\n    networks:\n      front:\n        priority: high\n"
+                                + "networks:\n  front: {}\n")
+                        .detail())
+                .isEqualTo("service \"web\": networks: front: priority \"high\" is not a whole number; networks are"
+                        + " joined highest first");
+        assertThat(failure("services:\n  web:\n    image: a\nnetworks:\n  front:\n    enable_ipv4: false\n")
+                        .detail())
+                .contains("enable_ipv4 needs Docker API 1.47");
     }
 }

@@ -22,6 +22,8 @@ public final class SpecFields {
     private static final List<String> LATER_OPTIONS = List.of(
             "ipc", "uts", "usernsMode", "cgroup", "securityOpt", "sysctls", "devices", "deviceCgroupRules", "runtime");
 
+    private static final List<String> LATER_NETWORK_FIELDS = List.of("ipv4Address", "ipv6Address", "priority");
+
     private SpecFields() {}
 
     /**
@@ -41,6 +43,18 @@ public final class SpecFields {
                     options.remove(field);
                 }
             }
+        }
+        if (spec.get("networks") instanceof ObjectNode networks) {
+            networks.elements().forEachRemaining(network -> {
+                if (network instanceof ObjectNode attachment) {
+                    LATER_NETWORK_FIELDS.forEach(field -> {
+                        if (isAbsent(attachment.path(field))
+                                || attachment.path(field).asText().equals("0")) {
+                            attachment.remove(field);
+                        }
+                    });
+                }
+            });
         }
         return spec;
     }

@@ -369,12 +369,19 @@ final class StackResources {
         List<ContainerSpec.NetworkAttachment> networks = new ArrayList<>();
         Map<String, ServiceSpec.ServiceNetwork> joined =
                 service.networks().isEmpty() ? Map.of("default", ServiceSpec.ServiceNetwork.PLAIN) : service.networks();
-        for (Map.Entry<String, ServiceSpec.ServiceNetwork> entry : joined.entrySet()) {
+        // Highest priority first, as Compose joins them (the first also gives the default route); stable otherwise.
+        List<Map.Entry<String, ServiceSpec.ServiceNetwork>> ordered = new ArrayList<>(joined.entrySet());
+        ordered.sort(Comparator.comparingInt((Map.Entry<String, ServiceSpec.ServiceNetwork> e) ->
+                -e.getValue().priority()));
+        for (Map.Entry<String, ServiceSpec.ServiceNetwork> entry : ordered) {
             Set<String> aliases = new LinkedHashSet<>();
             aliases.add(service.name());
             aliases.addAll(entry.getValue().aliases());
             networks.add(new ContainerSpec.NetworkAttachment(
-                    networkName(networkSpec(entry.getKey())), List.copyOf(aliases)));
+                    networkName(networkSpec(entry.getKey())),
+                    List.copyOf(aliases),
+                    entry.getValue().ipv4Address(),
+                    entry.getValue().ipv6Address()));
         }
         return new ContainerSpec(name, service, labels, networks, null, mounts);
     }

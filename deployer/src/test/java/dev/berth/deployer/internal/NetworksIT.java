@@ -24,6 +24,77 @@ import org.junit.jupiter.api.Test;
  * network's aliases are the service name, the declared aliases and the container's short id).
  */
 class NetworksIT extends EngineSupport {
+    /** A /24 of 10.231.0.0/16 for this run, so parallel runs do not collide. */
+    private static final int OCTET = 1 + new java.util.Random().nextInt(250);
+
+    @Test
+    void ipamSubnetsFixedAddressesAndPriorityAsCompose() {
+        String subnet = "10.231." + OCTET + ".0/24";
+        Draft web = new Draft("web");
+        web.networks.put("front", new ServiceNetwork(List.of(), "10.231." + OCTET + ".10", null, 0));
+        web.networks.put("zulu", new ServiceNetwork(List.of(), null, null, 5));
+        NetworkSpec front = new NetworkSpec(
+                "front",
+                null,
+                false,
+                null,
+                Map.of(),
+                Map.of(),
+                false,
+                new ComposeStack.Ipam(
+                        null,
+                        List.of(new ComposeStack.IpamPool(
+                                subnet, "10.231." + OCTET + ".0/25", "10.231." + OCTET + ".1"))),
+                false,
+                false);
+        ComposeStack compose = stackOf(
+                List.of(web.spec()),
+                Map.of("front", front, "zulu", new NetworkSpec("zulu", null, false, null, Map.of(), Map.of(), false)),
+                Map.of(),
+                Map.of(),
+                Map.of());
+        StackResources resources = resources(compose, Map.of());
+        resources.createNetworksAndVolumes();
+        String id = run(resources, web.spec());
+
+        String frontName = stack.project() + "_front";
+        JsonNode network = inspect("--type", "network", frontName);
+        assertThat(network.at("/IPAM/Config/0/Subnet").asText()).isEqualTo(subnet);
+        assertThat(network.at("/IPAM/Config/0/IPRange").asText()).isEqualTo("10.231." + OCTET + ".0/25");
+        assertThat(network.at("/IPAM/Config/0/Gateway").asText()).isEqualTo("10.231." + OCTET + ".1");
+        assertThat(network.get("Attachable").asBoolean()).isFalse();
+        JsonNode container = inspect(id);
+        assertThat(container
+                        .at("/NetworkSettings/Networks/" + frontName + "/IPAddress")
+                        .asText())
+                .isEqualTo("10.231." + OCTET + ".10");
+        // The higher priority network is joined first, at create time, whatever the order of names.
+        assertThat(container.at("/HostConfig/NetworkMode").asText()).isEqualTo(stack.project() + "_zulu");
+
+        // Another stack asking for an overlapping subnet is refused before anything is made, naming the network.
+        NetworkSpec clash = new NetworkSpec(
+                "clash",
+                null,
+                false,
+                null,
+                Map.of(),
+                Map.of(),
+                false,
+                new ComposeStack.Ipam(
+                        null, List.of(new ComposeStack.IpamPool("10.231." + OCTET + ".128/25", null, null))),
+                false,
+                true);
+        Draft other = new Draft("other");
+        other.networks.put("clash", ServiceNetwork.PLAIN);
+        StackResources clashing = resources(
+                stackOf(List.of(other.spec()), Map.of("clash", clash), Map.of(), Map.of(), Map.of()), Map.of());
+        assertThatThrownBy(clashing::createNetworksAndVolumes)
+                .isInstanceOf(BerthException.class)
+                .hasMessage("network \"" + stack.project() + "_clash\": subnet 10.231." + OCTET + ".128/25 overlaps "
+                        + subnet + " of network \"" + frontName + "\" on the engine; choose a subnet no other network"
+                        + " uses (docker network inspect " + frontName + ")");
+    }
+
     @Test
     void joinsEveryNetworkWithItsAliases() {
         Draft web = new Draft("web");

@@ -54,10 +54,18 @@ public record ContainerSpec(
      * @param network the engine's network name
      * @param aliases the container's DNS names there (the service name first)
      */
-    public record NetworkAttachment(String network, List<String> aliases) {
+    public record NetworkAttachment(
+            String network,
+            List<String> aliases,
+            @Nullable String ipv4Address,
+            @Nullable String ipv6Address) {
         public NetworkAttachment {
             Objects.requireNonNull(network, "network");
             aliases = List.copyOf(aliases);
+        }
+
+        public NetworkAttachment(String network, List<String> aliases) {
+            this(network, aliases, null, null);
         }
     }
 

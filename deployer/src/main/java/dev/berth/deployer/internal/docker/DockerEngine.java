@@ -37,6 +37,7 @@ import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import dev.berth.common.BerthException;
 import dev.berth.common.RetriableBerthException;
+import dev.berth.common.compose.Cidr;
 import dev.berth.common.compose.ComposeStack;
 import dev.berth.common.compose.ContainerOptions;
 import dev.berth.common.compose.HealthCheck;
@@ -51,6 +52,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -247,8 +249,35 @@ public final class DockerEngine implements AutoCloseable {
                         + (spec.internal() ? " (internal)" : "") + "; remove it (docker network rm " + name
                         + ") so Berth creates it as declared");
             }
+            List<String> subnets = subnets(n);
+            List<String> wanted = spec.ipam() == null
+                    ? List.of()
+                    : spec.ipam().config().stream()
+                            .map(ComposeStack.IpamPool::subnet)
+                            .toList();
+            if (!wanted.isEmpty() && !new HashSet<>(subnets).containsAll(wanted)) {
+                throw new BerthException("network \"" + name + "\" exists with subnets " + subnets
+                        + " but the stack asks for " + wanted + "; remove it (docker network rm " + name
+                        + ") so Berth creates it as declared");
+            }
             return;
         }
+        checkOverlaps(name, spec);
+        Network.Ipam ipam = null;
+        if (spec.ipam() != null) {
+            ipam = new Network.Ipam()
+                    .withDriver(
+                            spec.ipam().driver() == null
+                                    ? "default"
+                                    : spec.ipam().driver())
+                    .withConfig(spec.ipam().config().stream()
+                            .map(pool -> new Network.Ipam.Config()
+                                    .withSubnet(pool.subnet())
+                                    .withIpRange(pool.ipRange())
+                                    .withGateway(pool.gateway()))
+                            .toList());
+        }
+        Network.Ipam addresses = ipam;
         try {
             call(
                     "create network " + name,
@@ -257,7 +286,9 @@ public final class DockerEngine implements AutoCloseable {
                             .withDriver(driver)
                             .withOptions(spec.driverOpts())
                             .withInternal(spec.internal())
-                            .withAttachable(true)
+                            .withAttachable(spec.attachable())
+                            .withEnableIpv6(spec.enableIpv6())
+                            .withIpam(addresses)
                             .withLabels(labels)
                             .withCheckDuplicate(true)
                             .exec());
@@ -265,6 +296,40 @@ public final class DockerEngine implements AutoCloseable {
             // Another worker may have created it a moment ago.
             if (network(name).isEmpty()) {
                 throw e;
+            }
+        }
+    }
+
+    private static List<String> subnets(Network network) {
+        if (network.getIpam() == null || network.getIpam().getConfig() == null) {
+            return List.of();
+        }
+        return network.getIpam().getConfig().stream()
+                .map(Network.Ipam.Config::getSubnet)
+                .filter(Objects::nonNull)
+                .toList();
+    }
+
+    /**
+     * Refuses a subnet that overlaps one of another network on the engine, naming it: the engine's own
+     * refusal ("Pool overlaps with other one on this address space") names neither.
+     */
+    private void checkOverlaps(String name, ComposeStack.NetworkSpec spec) {
+        if (spec.ipam() == null || spec.ipam().config().isEmpty()) {
+            return;
+        }
+        List<Network> others =
+                call("list networks", () -> client.listNetworksCmd().exec());
+        for (ComposeStack.IpamPool pool : spec.ipam().config()) {
+            Cidr wanted = Cidr.parse(pool.subnet()).orElseThrow();
+            for (Network other : others) {
+                for (String subnet : subnets(other)) {
+                    if (Cidr.parse(subnet).filter(wanted::overlaps).isPresent()) {
+                        throw new BerthException("network \"" + name + "\": subnet " + pool.subnet() + " overlaps "
+                                + subnet + " of network \"" + other.getName() + "\" on the engine; choose a subnet"
+                                + " no other network uses (docker network inspect " + other.getName() + ")");
+                    }
+                }
             }
         }
     }
@@ -544,7 +609,7 @@ public final class DockerEngine implements AutoCloseable {
                     client.connectToNetworkCmd()
                             .withNetworkId(attachment.network())
                             .withContainerId(id)
-                            .withContainerNetwork(new ContainerNetwork().withAliases(attachment.aliases()))
+                            .withContainerNetwork(endpoint(attachment))
                             .exec();
                     return null;
                 });
@@ -554,6 +619,22 @@ public final class DockerEngine implements AutoCloseable {
             throw e instanceof NotFoundException nf ? translate("connect container " + spec.name(), nf) : e;
         }
         return id;
+    }
+
+    /** A network attachment as the engine takes it on connect: aliases and fixed addresses. */
+    private static ContainerNetwork endpoint(ContainerSpec.NetworkAttachment attachment) {
+        ContainerNetwork endpoint = new ContainerNetwork().withAliases(attachment.aliases());
+        if (attachment.ipv4Address() != null || attachment.ipv6Address() != null) {
+            ContainerNetwork.Ipam addresses = new ContainerNetwork.Ipam();
+            if (attachment.ipv4Address() != null) {
+                addresses.withIpv4Address(attachment.ipv4Address());
+            }
+            if (attachment.ipv6Address() != null) {
+                addresses.withIpv6Address(attachment.ipv6Address());
+            }
+            endpoint.withIpamConfig(addresses);
+        }
+        return endpoint;
     }
 
     private CreateContainerCmd createCmd(ContainerSpec spec) {
@@ -636,7 +717,14 @@ public final class DockerEngine implements AutoCloseable {
             cmd.withVolumes(anonymous);
         }
         if (spec.networkMode() == null && !spec.networks().isEmpty()) {
-            cmd.withAliases(spec.networks().get(0).aliases());
+            ContainerSpec.NetworkAttachment first = spec.networks().get(0);
+            cmd.withAliases(first.aliases());
+            if (first.ipv4Address() != null) {
+                cmd.withIpv4Address(first.ipv4Address());
+            }
+            if (first.ipv6Address() != null) {
+                cmd.withIpv6Address(first.ipv6Address());
+            }
         }
         if (service.entrypoint() != null) {
             cmd.withEntrypoint(service.entrypoint());
