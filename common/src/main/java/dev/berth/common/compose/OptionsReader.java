@@ -195,7 +195,7 @@ final class OptionsReader {
     }
 
     /** {@code host:ip} and {@code host=ip} lists, or a {@code host: ip} mapping, as {@code host:ip}. */
-    private static List<String> extraHosts(@Nullable NodeTuple tuple, String what) {
+    static List<String> extraHosts(@Nullable NodeTuple tuple, String what) {
         List<String> result = new ArrayList<>();
         if (tuple == null) {
             return result;

@@ -195,28 +195,37 @@ final class ServiceReader {
             keys = keys(
                     node,
                     what,
-                    Set.of("context", "dockerfile", "args", "target", "labels"),
+                    Set.of(
+                            "context",
+                            "dockerfile",
+                            "args",
+                            "target",
+                            "labels",
+                            "cache_from",
+                            "extra_hosts",
+                            "network",
+                            "no_cache",
+                            "pull",
+                            "shm_size"),
                     Set.of(
                             "additional_contexts",
-                            "cache_from",
                             "cache_to",
                             "dockerfile_inline",
                             "entitlements",
-                            "extra_hosts",
                             "isolation",
-                            "network",
-                            "no_cache",
                             "platforms",
                             "privileged",
                             "provenance",
-                            "pull",
                             "sbom",
                             "secrets",
-                            "shm_size",
                             "ssh",
                             "tags",
                             "ulimits"),
-                    "it builds with context, dockerfile, args, target and labels");
+                    "it builds with the engine's classic builder (context, dockerfile, args, target, labels,"
+                            + " cache_from, extra_hosts, network, no_cache, pull, shm_size); BuildKit's keys (ssh,"
+                            + " secrets, cache_to, additional_contexts, platforms...) need BuildKit, and tags would"
+                            + " retag images other stacks on the engine run (Berth tags each build"
+                            + " <repository>:berth-<content hash>)");
             if (keys.containsKey("context")) {
                 contextNode = keys.get("context").getValueNode();
                 contextText = scalar(contextNode, what + ": context");
@@ -277,7 +286,39 @@ final class ServiceReader {
                 StackContext.normalise("", dockerfile),
                 environments.buildArgs(keys.get("args"), what + ": args"),
                 target,
-                keyValues(keys.get("labels"), what + ": labels"));
+                keyValues(keys.get("labels"), what + ": labels"),
+                keys.containsKey("cache_from")
+                        ? Nodes.stringOrList(keys.get("cache_from"), what + ": cache_from")
+                        : List.of(),
+                buildNetwork(keys.get("network"), what + ": network"),
+                keys.containsKey("shm_size")
+                        ? Nodes.size(keys.get("shm_size").getValueNode(), what + ": shm_size")
+                        : null,
+                OptionsReader.extraHosts(keys.get("extra_hosts"), what + ": extra_hosts"),
+                flag(keys.get("no_cache"), what + ": no_cache"),
+                flag(keys.get("pull"), what + ": pull"));
+    }
+
+    /** {@code build.network}: the network of RUN steps; {@code host} needs the host-network allowance. */
+    private @Nullable String buildNetwork(@Nullable NodeTuple tuple, String what) {
+        if (tuple == null) {
+            return null;
+        }
+        Node node = tuple.getValueNode();
+        String network = scalar(node, what).strip();
+        if (network.equals("host") && !context.policy.hostNetwork()) {
+            throw error(
+                    node,
+                    what + ": host gives the build's RUN steps the host's network; the environment's policy refuses"
+                            + " it: allow it for the environment with --allow " + ComposePolicy.HOST_NETWORK);
+        }
+        if (!network.equals("host") && !network.equals("none") && !network.equals("default")) {
+            throw error(
+                    node,
+                    what + ": \"" + network + "\" is not a network a build can use here; use default, none or host"
+                            + " (a stack's own networks exist only once it is deployed)");
+        }
+        return network;
     }
 
     private @Nullable String networkMode(Map<String, NodeTuple> keys, String where) {

@@ -203,12 +203,30 @@ public record ServiceSpec(
             String dockerfile,
             Map<String, String> args,
             @Nullable String target,
-            Map<String, String> labels) {
+            Map<String, String> labels,
+            List<String> cacheFrom,
+            @Nullable String network,
+            @Nullable Long shmSize,
+            List<String> extraHosts,
+            boolean noCache,
+            boolean pull) {
         public BuildSpec {
             Objects.requireNonNull(context, "context");
             Objects.requireNonNull(dockerfile, "dockerfile");
             args = Collections.unmodifiableMap(new TreeMap<>(args));
             labels = Collections.unmodifiableMap(new TreeMap<>(labels));
+            cacheFrom = List.copyOf(cacheFrom);
+            extraHosts = List.copyOf(extraHosts);
+        }
+
+        /** A build with context, dockerfile, args, target and labels only. */
+        public BuildSpec(
+                String context,
+                String dockerfile,
+                Map<String, String> args,
+                @Nullable String target,
+                Map<String, String> labels) {
+            this(context, dockerfile, args, target, labels, List.of(), null, null, List.of(), false, false);
         }
     }
 

@@ -589,4 +589,33 @@ class ComposeBadInputsTest {
                         .detail())
                 .contains("enable_ipv4 needs Docker API 1.47");
     }
+
+    @Test
+    void buildKeysTheClassicBuilderCannotApply() {
+        StackFiles files = StackFiles.EMPTY;
+        String build = "services:\n  web:\n    build:\n      context: .\n      %s\n";
+        StackFiles dockerfile = new StackFiles(
+                Map.of("stacks/web/Dockerfile", "FROM a".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        ComposeException e = failure(build.formatted("ssh: [default]"), dockerfile);
+        assertThat(e.line()).isEqualTo(5);
+        assertThat(e.detail())
+                .startsWith("service \"web\": build: \"ssh\" is not supported by this version of Berth;"
+                        + " it builds with the engine's classic builder");
+        assertThat(failure(build.formatted("tags: [\"postgres:16\"]"), dockerfile)
+                        .detail())
+                .contains("tags would retag images other stacks on the engine run");
+        assertThat(failure(build.formatted("network: host"), dockerfile).detail())
+                .isEqualTo("service \"web\": build: network: host gives the build's RUN steps the host's network; the"
+                        + " environment's policy refuses it: allow it for the environment with --allow host-network");
+        assertThat(failure(build.formatted("network: backend"), dockerfile).detail())
+                .startsWith("service \"web\": build: network: \"backend\" is not a network a build can use here");
+        assertThat(failure(build.formatted("shm_size: lots"), dockerfile).detail())
+                .contains("shm_size");
+        assertThat(failure(build.formatted("no_cache: sometimes"), dockerfile).detail())
+                .contains("no_cache");
+        assertThat(failure(build.formatted("extra_hosts: [nocolon]"), dockerfile)
+                        .detail())
+                .contains("\"nocolon\" is not host:address or host=address");
+        assertThat(files.paths()).isEmpty();
+    }
 }

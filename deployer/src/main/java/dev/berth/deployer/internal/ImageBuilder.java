@@ -69,10 +69,7 @@ final class ImageBuilder {
                     + "\" is not in build context \"" + build.context() + "\"; commit it or fix build.dockerfile");
         }
         try {
-            engine.build(
-                    new DockerEngine.BuildRequest(
-                            context, dockerfile, build.args(), build.target(), build.labels(), tag),
-                    timeout);
+            engine.build(new DockerEngine.BuildRequest(context, dockerfile, build, tag), timeout);
         } catch (RetriableBerthException e) {
             throw e;
         } catch (BerthException e) {
@@ -148,6 +145,18 @@ final class ImageBuilder {
             build.args().forEach((k, v) -> field(digest, "arg", k + "=" + v));
             field(digest, "target", nullToEmpty(build.target()));
             build.labels().forEach((k, v) -> field(digest, "label", k + "=" + v));
+            // Options added later count only when set, so an image built before they existed keeps its tag.
+            build.cacheFrom().forEach(image -> field(digest, "cache-from", image));
+            if (build.network() != null) {
+                field(digest, "network", build.network());
+            }
+            if (build.shmSize() != null) {
+                field(digest, "shm-size", build.shmSize().toString());
+            }
+            build.extraHosts().forEach(host -> field(digest, "extra-host", host));
+            if (build.pull()) {
+                field(digest, "pull", "true");
+            }
             return HexFormat.of().formatHex(digest.digest());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);

@@ -22,6 +22,8 @@ public final class SpecFields {
     private static final List<String> LATER_OPTIONS = List.of(
             "ipc", "uts", "usernsMode", "cgroup", "securityOpt", "sysctls", "devices", "deviceCgroupRules", "runtime");
 
+    private static final List<String> LATER_BUILD_FIELDS =
+            List.of("cacheFrom", "network", "shmSize", "extraHosts", "noCache", "pull");
     private static final List<String> LATER_NETWORK_FIELDS = List.of("ipv4Address", "ipv6Address", "priority");
 
     private SpecFields() {}
@@ -43,6 +45,14 @@ public final class SpecFields {
                     options.remove(field);
                 }
             }
+        }
+        if (spec.get("build") instanceof ObjectNode build) {
+            LATER_BUILD_FIELDS.forEach(field -> {
+                JsonNode value = build.path(field);
+                if (isAbsent(value) || (value.isBoolean() && !value.asBoolean())) {
+                    build.remove(field);
+                }
+            });
         }
         if (spec.get("networks") instanceof ObjectNode networks) {
             networks.elements().forEachRemaining(network -> {

@@ -86,6 +86,39 @@ class BuildsIT extends EngineSupport {
     }
 
     @Test
+    void theClassicBuildersOptionsReachTheRunSteps() throws Exception {
+        Draft app = new Draft("app");
+        app.image = null;
+        app.build = new ServiceSpec.BuildSpec(
+                "stacks/app",
+                "Dockerfile",
+                Map.of(),
+                null,
+                Map.of(),
+                List.of("busybox:1.35"),
+                "none",
+                64L * 1024 * 1024,
+                List.of("berth-build-host:10.1.2.3"),
+                true,
+                false);
+        Map<String, String> files = Map.of(
+                "stacks/app/Dockerfile",
+                "FROM busybox:1.35\n"
+                        + "RUN grep berth-build-host /etc/hosts > /hosts; df -k /dev/shm | tail -1 | awk '{print $2}' > /shm;"
+                        + " ip -o link | grep -vc ' lo:' > /links || true\n");
+        StackResources resources = resources(only(app.spec()), files);
+        ServiceSpec service = resources.buildImages().services().get(0);
+        images.add(service.image());
+        resources.createNetworksAndVolumes();
+        String id = run(resources, service);
+        assertThat(exec(id, "cat", "/hosts")).contains("10.1.2.3").contains("berth-build-host");
+        assertThat(exec(id, "cat", "/shm")).isEqualTo("65536");
+        assertThat(exec(id, "cat", "/links"))
+                .as("network: none leaves only lo to RUN steps")
+                .isEqualTo("0");
+    }
+
+    @Test
     void anImageNameGivesTheRepositoryAndADockerfileMayLieOutsideTheContext() throws Exception {
         Draft app = new Draft("app");
         String repository = "localhost:5000/berth-it/" + stack.name();

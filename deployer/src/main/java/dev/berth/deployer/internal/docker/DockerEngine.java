@@ -53,6 +53,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -478,16 +479,30 @@ public final class DockerEngine implements AutoCloseable {
         }
         BuildOutput output = new BuildOutput();
         try {
+            ServiceSpec.BuildSpec build = request.build();
             BuildImageCmd cmd = streams.buildImageCmd(new ByteArrayInputStream(tar))
                     .withDockerfilePath(dockerfileName)
                     .withTags(Set.of(request.tag()))
-                    .withLabels(request.labels())
-                    .withPull(false)
+                    .withLabels(build.labels())
+                    .withPull(build.pull())
+                    .withNoCache(build.noCache())
                     .withRemove(true)
                     .withForcerm(true);
-            request.args().forEach(cmd::withBuildArg);
-            if (request.target() != null) {
-                cmd.withTarget(request.target());
+            build.args().forEach(cmd::withBuildArg);
+            if (build.target() != null) {
+                cmd.withTarget(build.target());
+            }
+            if (!build.cacheFrom().isEmpty()) {
+                cmd.withCacheFrom(new LinkedHashSet<>(build.cacheFrom()));
+            }
+            if (build.network() != null) {
+                cmd.withNetworkMode(build.network());
+            }
+            if (build.shmSize() != null) {
+                cmd.withShmsize(build.shmSize());
+            }
+            if (!build.extraHosts().isEmpty()) {
+                cmd.withExtraHosts(new LinkedHashSet<>(build.extraHosts()));
             }
             cmd.exec(output);
             if (!output.awaitCompletion(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -526,18 +541,11 @@ public final class DockerEngine implements AutoCloseable {
      * @param dockerfile the Dockerfile's host path, inside the context or not
      * @param tag the name to tag the image with
      */
-    public record BuildRequest(
-            Path context,
-            Path dockerfile,
-            Map<String, String> args,
-            @Nullable String target,
-            Map<String, String> labels,
-            String tag) {
+    public record BuildRequest(Path context, Path dockerfile, ServiceSpec.BuildSpec build, String tag) {
         public BuildRequest {
             Objects.requireNonNull(context, "context");
             Objects.requireNonNull(dockerfile, "dockerfile");
-            args = Map.copyOf(args);
-            labels = Map.copyOf(labels);
+            Objects.requireNonNull(build, "build");
             Objects.requireNonNull(tag, "tag");
         }
     }
