@@ -7,6 +7,7 @@ import dev.berth.common.compose.ComposeFiles;
 import dev.berth.common.compose.ComposeParser;
 import dev.berth.common.compose.ComposePolicy;
 import dev.berth.common.compose.ComposeStack;
+import dev.berth.common.compose.ContainerNames;
 import dev.berth.common.compose.DotEnv;
 import dev.berth.common.compose.PortMapping;
 import dev.berth.common.compose.ServiceSpec;
@@ -315,8 +316,12 @@ final class ValidateCommand implements Callable<Integer> {
     private static List<Named> named(Read read, String stack, String engine) {
         List<Named> result = new ArrayList<>();
         for (ServiceSpec service : read.stack().services()) {
-            if (service.containerName() != null && service.replicas() > 0) {
-                result.add(new Named(stack, engine, read.composeFile(), service.name(), service.containerName()));
+            // A name of host variables is empty here, as in the watcher: the deployer checks it on its host.
+            String name = service.containerName();
+            if (name != null
+                    && service.replicas() > 0
+                    && ContainerNames.DOCKER_NAME.matcher(name).matches()) {
+                result.add(new Named(stack, engine, read.composeFile(), service.name(), name));
             }
         }
         return result;
@@ -335,9 +340,9 @@ final class ValidateCommand implements Callable<Integer> {
                 if (earlier.name().equals(later.name())
                         && earlier.engine().equals(later.engine())
                         && !earlier.stack().equals(later.stack())) {
-                    out.println(later.composeFile() + ": stack " + later.stack() + ": service "" + later.service()
-                            + "" has container_name "" + later.name() + "", already the container_name of stack "
-                            + earlier.stack() + " (service "" + earlier.service() + "" in " + earlier.composeFile()
+                    out.println(later.composeFile() + ": stack " + later.stack() + ": service \"" + later.service()
+                            + "\" has container_name \"" + later.name() + "\", already the container_name of stack "
+                            + earlier.stack() + " (service \"" + earlier.service() + "\" in " + earlier.composeFile()
                             + "); both deploy to " + earlier.engine() + ", where two stacks cannot share a container"
                             + " name: give one of them another container_name");
                     clashes++;

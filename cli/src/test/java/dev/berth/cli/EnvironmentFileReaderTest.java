@@ -69,7 +69,8 @@ class EnvironmentFileReaderTest {
     void deployAdoptIsTrueOrFalseAndOffByDefault() {
         assertThat(parse(MINIMAL).deploy().adopt()).isFalse();
         assertThat(parse(MINIMAL + "deploy:\n  adopt: true\n").deploy().adopt()).isTrue();
-        assertThat(parse(MINIMAL + "deploy:\n  adopt: false\n").deploy().adopt()).isFalse();
+        assertThat(parse(MINIMAL + "deploy:\n  adopt: false\n").deploy().adopt())
+                .isFalse();
         ComposeException bad = failure(MINIMAL + "deploy:\n  adopt: yes please\n");
         assertThat(bad.getMessage())
                 .isEqualTo("environments/dev.yaml:5:10: deploy.adopt \"yes please\" is not true or false: write"

@@ -148,7 +148,9 @@ class ServiceEnvironmentFilesTest {
 
     @Test
     void adoptOnFlagsAloneAdopts() {
-        assertThat(parse(new DeployerCommand(), args("--environment", "dev", "--adopt").toArray(String[]::new))
+        assertThat(parse(
+                                new DeployerCommand(),
+                                args("--environment", "dev", "--adopt").toArray(String[]::new))
                         .configs())
                 .singleElement()
                 .satisfies(c -> assertThat(c.adopt()).isTrue());

@@ -168,7 +168,9 @@ class ValidateCommandTest {
     void aContainerNameIsCheckedAcrossTheEnvironmentsOfOneEngine() throws IOException {
         environments();
         write("envs/dev/stacks/shop/compose.yaml", "services:\n  web:\n    image: busybox\n    container_name: shop\n");
-        write("envs/prod/stacks/shop/compose.yaml", "services:\n  web:\n    image: busybox\n    container_name: shop\n");
+        write(
+                "envs/prod/stacks/shop/compose.yaml",
+                "services:\n  web:\n    image: busybox\n    container_name: shop\n");
         assertThat(validate(
                         repo.toString(),
                         "--environments",
