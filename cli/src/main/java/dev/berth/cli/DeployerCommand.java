@@ -35,8 +35,8 @@ import picocli.CommandLine.Option;
                     + " host (bind mounts are resolved by the engine): mount that directory at its own path.",
             "With --environments or --environment-file it runs one deployer worker for each environment those"
                     + " files declare (or those --environment selects), as `berth run` does. The files then set the"
-                    + " Docker Engine, health timeout, update defaults and allowances: --docker-host,"
-                    + " --health-timeout and --allow are refused (see docs/environments.md)."
+                    + " Docker Engine, health timeout, update defaults, allowances and adoption: --docker-host,"
+                    + " --health-timeout, --allow and --adopt are refused (see docs/environments.md)."
         })
 final class DeployerCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger("dev.berth.cli");
@@ -75,6 +75,9 @@ final class DeployerCommand implements Callable<Integer> {
 
     @Mixin
     PolicyOptions policyOptions = new PolicyOptions();
+
+    @Mixin
+    AdoptOption adoptOption = new AdoptOption();
 
     @Override
     public Integer call() throws Exception {
@@ -124,12 +127,14 @@ final class DeployerCommand implements Callable<Integer> {
                     .withHealthTimeout(healthTimeout)
                     .withPolicy(policyOptions.policy())
                     .withHostVariables(hostVariables)
-                    .withWorkDir(workDir));
+                    .withWorkDir(workDir)
+                    .withAdopt(adoptOption.adopt));
         }
         List<EnvironmentFile> all = environmentFiles.read();
         environmentFiles.refuse("--docker-host", "docker.host");
         environmentFiles.refuse("--health-timeout", "deploy.health_timeout");
         environmentFiles.refuse("--allow", "deploy.allow");
+        environmentFiles.refuse("--adopt", "deploy.adopt");
         List<DeployerConfig> configs = new ArrayList<>();
         for (EnvironmentFile file : selection.select(all)) {
             configs.add(Environments.deployer(

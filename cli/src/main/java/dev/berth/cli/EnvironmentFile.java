@@ -129,9 +129,15 @@ record EnvironmentFile(
      * @param updateDefaults {@code update_config}: for services whose compose file does not set a key
      * @param allow the allowances, as {@code --allow} takes them
      * @param policy what the allowances make
+     * @param adopt {@code adopt}: a container {@code docker compose} created that holds a service's
+     *     {@code container_name} is replaced by the service's first deployment instead of failing it
      */
     record Deploy(
-            @Nullable Duration healthTimeout, UpdatePolicy updateDefaults, List<String> allow, ComposePolicy policy) {
+            @Nullable Duration healthTimeout,
+            UpdatePolicy updateDefaults,
+            List<String> allow,
+            ComposePolicy policy,
+            boolean adopt) {
         Deploy {
             Objects.requireNonNull(updateDefaults, "updateDefaults");
             allow = List.copyOf(allow);

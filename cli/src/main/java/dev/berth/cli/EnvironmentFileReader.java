@@ -76,7 +76,7 @@ final class EnvironmentFileReader {
     private static final Set<String> CREDENTIAL_KEYS =
             Set.of("token", "username", "password", "ssh_key", "known_hosts", "passphrase");
     private static final Set<String> DOCKER_KEYS = Set.of("host", "hosts");
-    private static final Set<String> DEPLOY_KEYS = Set.of("health_timeout", "update_config", "allow");
+    private static final Set<String> DEPLOY_KEYS = Set.of("health_timeout", "update_config", "allow", "adopt");
     private static final Set<String> NOTIFICATION_KEYS = Set.of("channels", "routes");
     private static final Set<String> CHANNEL_KEYS = Set.of("type", "url", "signing_secret", "headers");
     private static final Set<String> ROUTE_KEYS = Set.of("name", "events", "min_severity", "channels", "template");
@@ -309,7 +309,7 @@ final class EnvironmentFileReader {
 
     private static Deploy deploy(@Nullable NodeTuple tuple) {
         if (tuple == null || Nodes.isNull(tuple.getValueNode())) {
-            return new Deploy(null, UpdatePolicy.DEFAULT, List.of(), ComposePolicy.DEFAULT);
+            return new Deploy(null, UpdatePolicy.DEFAULT, List.of(), ComposePolicy.DEFAULT, false);
         }
         Map<String, NodeTuple> keys = keys(tuple.getValueNode(), "deploy", DEPLOY_KEYS);
         Duration healthTimeout = null;
@@ -338,7 +338,27 @@ final class EnvironmentFileReader {
             }
             policy = ComposePolicy.parse(allow);
         }
-        return new Deploy(healthTimeout, update, allow, policy);
+        return new Deploy(healthTimeout, update, allow, policy, adopt(keys.get("adopt")));
+    }
+
+    /** {@code deploy.adopt}: true or false, as YAML 1.2 writes them (not yes, no, on, off). */
+    private static boolean adopt(@Nullable NodeTuple tuple) {
+        if (tuple == null || Nodes.isNull(tuple.getValueNode())) {
+            return false;
+        }
+        Node node = tuple.getValueNode();
+        String value = scalar(node, "deploy.adopt").strip();
+        return switch (value) {
+            case "true" -> true;
+            case "false" -> false;
+            default ->
+                throw error(
+                        node,
+                        "deploy.adopt \"" + value + "\" is not true or false: write deploy.adopt: true to let the"
+                                + " first deployment of a service replace a container of its container_name that"
+                                + " docker compose created, or false (the default) to refuse the deployment while"
+                                + " one stands");
+        };
     }
 
     private static Notifications notifications(@Nullable NodeTuple tuple) {

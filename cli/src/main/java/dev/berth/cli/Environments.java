@@ -63,6 +63,7 @@ final class Environments {
      * line wins over the file's value; null (or empty) when the flag was not given.
      *
      * @param allow allowances added to each file's {@code deploy.allow}
+     * @param adopt {@code --adopt}: adoption for every environment, whatever its {@code deploy.adopt}
      */
     record Overrides(
             @Nullable String repository,
@@ -70,11 +71,23 @@ final class Environments {
             @Nullable Duration pollInterval,
             @Nullable String dockerHost,
             @Nullable Duration healthTimeout,
-            List<String> allow) {
-        static final Overrides NONE = new Overrides(null, null, null, null, null, List.of());
+            List<String> allow,
+            boolean adopt) {
+        static final Overrides NONE = new Overrides(null, null, null, null, null, List.of(), false);
 
         Overrides {
             allow = List.copyOf(allow);
+        }
+
+        /** Overrides that leave {@code deploy.adopt} as the file says. */
+        Overrides(
+                @Nullable String repository,
+                @Nullable String branch,
+                @Nullable Duration pollInterval,
+                @Nullable String dockerHost,
+                @Nullable Duration healthTimeout,
+                List<String> allow) {
+            this(repository, branch, pollInterval, dockerHost, healthTimeout, allow, false);
         }
     }
 
@@ -264,7 +277,8 @@ final class Environments {
                     .withPolicy(policy(file, overrides))
                     .withHostVariables(hostVariables)
                     .withWorkDir(workDir)
-                    .withUpdateDefaults(file.deploy().updateDefaults());
+                    .withUpdateDefaults(file.deploy().updateDefaults())
+                    .withAdopt(file.deploy().adopt() || overrides.adopt());
         } catch (BerthException e) {
             throw new Berth.UsageException(file.file() + ": " + e.getMessage());
         }

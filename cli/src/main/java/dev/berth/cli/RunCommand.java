@@ -126,6 +126,9 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     PolicyOptions policyOptions = new PolicyOptions();
 
+    @Mixin
+    AdoptOption adoptOption = new AdoptOption();
+
     @Spec
     CommandSpec spec;
 
@@ -147,7 +150,7 @@ final class RunCommand implements Callable<Integer> {
                 throw new Berth.UsageException("give --repo (the config repository), or environment files with"
                         + " --environments <dir> or --environment-file <file>");
             }
-            environments = List.of(Environments.fromFlags(
+            Environments.Run run = Environments.fromFlags(
                     repository,
                     source.branch,
                     selection.single(),
@@ -158,7 +161,9 @@ final class RunCommand implements Callable<Integer> {
                     dockerHost != null ? dockerHost : defaultDocker,
                     healthTimeout,
                     hostVariables,
-                    workDir));
+                    workDir);
+            environments = List.of(
+                    new Environments.Run(run.watcher(), run.deployer().withAdopt(adoptOption.adopt), run.file()));
             notifier = Environments.notifier(List.of(), hostVariables, webhooks, slackWebhooks);
         } else {
             List<EnvironmentFile> files = selection.select(environmentFiles.read());
@@ -173,7 +178,8 @@ final class RunCommand implements Callable<Integer> {
                     given("--poll-interval") ? source.pollInterval : null,
                     dockerHost,
                     given("--health-timeout") ? healthTimeout : null,
-                    policyOptions.allowances);
+                    policyOptions.allowances,
+                    adoptOption.adopt);
             List<Environments.Run> runs = new ArrayList<>();
             for (EnvironmentFile file : files) {
                 runs.add(Environments.fromFile(

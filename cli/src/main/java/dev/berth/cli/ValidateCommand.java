@@ -7,6 +7,7 @@ import dev.berth.common.compose.ComposeFiles;
 import dev.berth.common.compose.ComposeParser;
 import dev.berth.common.compose.ComposePolicy;
 import dev.berth.common.compose.ComposeStack;
+import dev.berth.common.compose.ContainerNames;
 import dev.berth.common.compose.DotEnv;
 import dev.berth.common.compose.PortMapping;
 import dev.berth.common.compose.ServiceSpec;
@@ -55,6 +56,9 @@ import picocli.CommandLine.Spec;
             "Exit codes: 0 when every environment file and stack is valid, 1 when one is not, 2 for bad usage."
         })
 final class ValidateCommand implements Callable<Integer> {
+    /** How messages name the engine of an environment that names none. */
+    private static final String LOCAL = "the local engine";
+
     /** Host addresses that mean every address: they collide with any other. */
     private static final Set<String> ANY_ADDRESS = Set.of("", "0.0.0.0", "::");
 
@@ -91,6 +95,17 @@ final class ValidateCommand implements Callable<Integer> {
     /** A host port a stack publishes. */
     private record Published(String stack, String composeFile, String service, PortMapping port) {}
 
+    /**
+     * A {@code container_name} a stack asks for.
+     *
+     * @param stack {@code <stack>}, or {@code <environment>/<stack>} with environment files
+     * @param engine the Docker endpoint the stack deploys to ({@code the local engine} when the file names none)
+     */
+    private record Named(String stack, String engine, String composeFile, String service, String name) {}
+
+    /** The container names of every stack checked, across environments. */
+    private final List<Named> names = new ArrayList<>();
+
     /** What checking a set of stacks found. */
     private record Outcome(int valid, int invalid, int conflicts) {
         boolean ok() {
@@ -108,9 +123,11 @@ final class ValidateCommand implements Callable<Integer> {
                 throw new Berth.UsageException(stacks + " is not a directory: give the config repository's path, and"
                         + " --stacks-path if its stacks are not under stacks/");
             }
-            Outcome outcome = stacks(root, stacksPath, policyOptions.policy(), Map.of(), UpdatePolicy.DEFAULT, out);
+            Outcome outcome =
+                    stacks(root, stacksPath, policyOptions.policy(), Map.of(), UpdatePolicy.DEFAULT, "", LOCAL, out);
             summary(outcome, out);
-            return outcome.ok() ? 0 : Berth.EXIT_FAILURE;
+            int clashes = nameClashes(out);
+            return outcome.ok() && clashes == 0 ? 0 : Berth.EXIT_FAILURE;
         }
         if (spec.commandLine().getParseResult().hasMatchedOption("--stacks-path")) {
             throw new Berth.UsageException(
@@ -169,10 +186,13 @@ final class ValidateCommand implements Callable<Integer> {
                     ComposePolicy.parse(allow),
                     file.variables(),
                     file.deploy().updateDefaults(),
+                    file.name() + "/",
+                    file.docker().host() == null ? LOCAL : file.docker().host(),
                     out);
             ok &= outcome.ok();
             summary(outcome, out);
         }
+        ok &= nameClashes(out) == 0;
         out.printf(
                 "%d environment file%s, %d invalid; stacks of %d environment%s checked%n",
                 files.size() + badFiles,
@@ -202,6 +222,8 @@ final class ValidateCommand implements Callable<Integer> {
             ComposePolicy policy,
             Map<String, String> environmentVariables,
             UpdatePolicy updateDefaults,
+            String environment,
+            String engine,
             PrintWriter out)
             throws IOException {
         ComposeParser parser = new ComposeParser(policy, updateDefaults);
@@ -220,7 +242,9 @@ final class ValidateCommand implements Callable<Integer> {
             String name = directory.getFileName().toString();
             String relative = root.relativize(directory).toString().replace('\\', '/');
             try {
-                if (check(parser, files, name, relative, environmentVariables, published, out)) {
+                Optional<Read> read = check(parser, files, name, relative, environmentVariables, published, out);
+                if (read.isPresent()) {
+                    names.addAll(named(read.get(), environment + name, engine));
                     valid++;
                 }
             } catch (ComposeException e) {
@@ -244,10 +268,11 @@ final class ValidateCommand implements Callable<Integer> {
     /**
      * Checks one stack directory, printing its line and adding the host ports it publishes.
      *
-     * @return false when the directory has no compose file (not a stack)
+     * @return the stack with the compose file it was read from; empty when the directory has no compose
+     *     file (not a stack)
      * @throws ComposeException when the stack is not valid
      */
-    private boolean check(
+    private Optional<Read> check(
             ComposeParser parser,
             WorkTreeFiles files,
             String name,
@@ -261,7 +286,7 @@ final class ValidateCommand implements Callable<Integer> {
                 .filter(files::isFile)
                 .findFirst();
         if (composeFile.isEmpty()) {
-            return false;
+            return Optional.empty();
         }
         StackRef.requireName("stack", name);
         ComposeStack stack = parse(parser, files, relative, composeFile.get(), environmentVariables);
@@ -281,7 +306,54 @@ final class ValidateCommand implements Callable<Integer> {
                 }
             }
         }
-        return true;
+        return Optional.of(new Read(stack, composeFile.get()));
+    }
+
+    /** A valid stack and its compose file. */
+    private record Read(ComposeStack stack, String composeFile) {}
+
+    /** The container names a stack asks for (by services that run). */
+    private static List<Named> named(Read read, String stack, String engine) {
+        List<Named> result = new ArrayList<>();
+        for (ServiceSpec service : read.stack().services()) {
+            // A name of host variables is empty here, as in the watcher: the deployer checks it on its host.
+            String name = service.containerName();
+            if (name != null
+                    && service.replicas() > 0
+                    && ContainerNames.DOCKER_NAME.matcher(name).matches()) {
+                result.add(new Named(stack, engine, read.composeFile(), service.name(), name));
+            }
+        }
+        return result;
+    }
+
+    /**
+     * Prints one line per container name that two stacks deploying to one engine ask for (across
+     * environments on the same engine), naming both stacks and files; returns how many.
+     */
+    private int nameClashes(PrintWriter out) {
+        int clashes = 0;
+        for (int i = 0; i < names.size(); i++) {
+            Named later = names.get(i);
+            for (int j = 0; j < i; j++) {
+                Named earlier = names.get(j);
+                if (earlier.name().equals(later.name())
+                        && earlier.engine().equals(later.engine())
+                        && !earlier.stack().equals(later.stack())) {
+                    out.println(later.composeFile() + ": stack " + later.stack() + ": service \"" + later.service()
+                            + "\" has container_name \"" + later.name() + "\", already the container_name of stack "
+                            + earlier.stack() + " (service \"" + earlier.service() + "\" in " + earlier.composeFile()
+                            + "); both deploy to " + earlier.engine() + ", where two stacks cannot share a container"
+                            + " name: give one of them another container_name");
+                    clashes++;
+                    break;
+                }
+            }
+        }
+        if (clashes > 0) {
+            out.printf("%d container name%s asked for by two stacks%n", clashes, clashes == 1 ? "" : "s");
+        }
+        return clashes;
     }
 
     private ComposeStack parse(

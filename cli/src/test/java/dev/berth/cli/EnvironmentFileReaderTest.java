@@ -66,6 +66,24 @@ class EnvironmentFileReaderTest {
     }
 
     @Test
+    void deployAdoptIsTrueOrFalseAndOffByDefault() {
+        assertThat(parse(MINIMAL).deploy().adopt()).isFalse();
+        assertThat(parse(MINIMAL + "deploy:\n  adopt: true\n").deploy().adopt()).isTrue();
+        assertThat(parse(MINIMAL + "deploy:\n  adopt: false\n").deploy().adopt())
+                .isFalse();
+        ComposeException bad = failure(MINIMAL + "deploy:\n  adopt: yes please\n");
+        assertThat(bad.getMessage())
+                .isEqualTo("environments/dev.yaml:5:10: deploy.adopt \"yes please\" is not true or false: write"
+                        + " deploy.adopt: true to let the first deployment of a service replace a container of its"
+                        + " container_name that docker compose created, or false (the default) to refuse the"
+                        + " deployment while one stands");
+        // YAML 1.2, as everywhere in Berth: yes is a string, not a boolean.
+        assertThat(failure(MINIMAL + "deploy: {adopt: yes}\n").getMessage())
+                .startsWith("environments/dev.yaml:4:17: deploy.adopt \"yes\" is not true or false");
+        assertThat(failure(MINIMAL + "deploy: {adpot: true}\n").getMessage()).contains("adpot");
+    }
+
+    @Test
     void deployAllowTakesEveryAllowanceThatAllowTakes() {
         List<String> every = List.of(
                 "host-ipc",

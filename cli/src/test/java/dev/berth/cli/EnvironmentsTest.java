@@ -104,6 +104,23 @@ class EnvironmentsTest {
                 run(file("name: dev\nsource: {repository: r}\n"), Environments.Overrides.NONE, HostVariables.NONE);
         assertThat(defaults.deployer().dockerHost()).isEqualTo("unix:///from/DOCKER_HOST.sock");
         assertThat(defaults.deployer().healthTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(defaults.deployer().adopt()).isFalse();
+    }
+
+    @Test
+    void adoptionIsOnWhenTheFileOrTheFlagTurnsItOn() throws IOException {
+        EnvironmentFile off = file("name: dev\nsource: {repository: r}\n");
+        EnvironmentFile on = file("name: dev\nsource: {repository: r}\ndeploy: {adopt: true}\n");
+        Environments.Overrides flag = new Environments.Overrides(null, null, null, null, null, List.of(), true);
+        assertThat(run(off, Environments.Overrides.NONE, HostVariables.NONE)
+                        .deployer()
+                        .adopt())
+                .isFalse();
+        assertThat(run(on, Environments.Overrides.NONE, HostVariables.NONE)
+                        .deployer()
+                        .adopt())
+                .isTrue();
+        assertThat(run(off, flag, HostVariables.NONE).deployer().adopt()).isTrue();
     }
 
     @Test

@@ -49,6 +49,7 @@ class ServiceEnvironmentFilesTest {
                   health_timeout: 5m
                   update_config: {order: start-first}
                   allow: [host-pid]
+                  adopt: true
                 notifications:
                   channels:
                     chat: {type: slack, url: {secret: DEV_SLACK}}
@@ -124,10 +125,12 @@ class ServiceEnvironmentFilesTest {
         assertThat(dev.healthTimeout()).hasMinutes(5);
         assertThat(dev.updateDefaults().order()).isEqualTo(UpdatePolicy.Order.START_FIRST);
         assertThat(dev.policy().hostPid()).isTrue();
+        assertThat(dev.adopt()).isTrue();
         assertThat(dev.workDir()).isEqualTo(dir.resolve("data/stacks").toAbsolutePath());
         // prod sets none of these: the defaults, as `berth run` gives them.
         assertThat(configs.get(1).healthTimeout()).isEqualTo(DeployerConfig.DEFAULT_HEALTH_TIMEOUT);
         assertThat(configs.get(1).policy().hostPid()).isFalse();
+        assertThat(configs.get(1).adopt()).isFalse();
         // The same mapping as `berth run`'s, which makes both a watcher and a deployer of a file.
         List<EnvironmentFile> files = Environments.read(Environments.list(environments));
         assertThat(configs.get(0))
@@ -141,6 +144,20 @@ class ServiceEnvironmentFilesTest {
                                 dir.resolve("data/stacks").toAbsolutePath(),
                                 null)
                         .deployer());
+    }
+
+    @Test
+    void adoptOnFlagsAloneAdopts() {
+        assertThat(parse(
+                                new DeployerCommand(),
+                                args("--environment", "dev", "--adopt").toArray(String[]::new))
+                        .configs())
+                .singleElement()
+                .satisfies(c -> assertThat(c.adopt()).isTrue());
+        assertThat(parse(new DeployerCommand(), args("--environment", "dev").toArray(String[]::new))
+                        .configs())
+                .singleElement()
+                .satisfies(c -> assertThat(c.adopt()).isFalse());
     }
 
     @Test
@@ -274,7 +291,8 @@ class ServiceEnvironmentFilesTest {
                 List.of("watcher", "--allow", "privileged"),
                 List.of("deployer", "--docker-host", "tcp://x:2375"),
                 List.of("deployer", "--health-timeout", "1m"),
-                List.of("deployer", "--allow", "host-pid"))) {
+                List.of("deployer", "--allow", "host-pid"),
+                List.of("deployer", "--adopt"))) {
             err.getBuffer().setLength(0);
             List<String> args = new ArrayList<>(List.of(given.get(0), "--bootstrap-servers", SERVERS));
             args.addAll(List.of("--environments", dirArg));

@@ -149,6 +149,56 @@ class ValidateCommandTest {
     }
 
     @Test
+    void aContainerNameAskedForByTwoStacksIsAnErrorNamingBoth() throws IOException {
+        write("stacks/blog/compose.yaml", "services:\n  web:\n    image: busybox\n    container_name: www\n");
+        write("stacks/shop/compose.yaml", "services:\n  front:\n    image: busybox\n    container_name: www\n");
+        write("stacks/wiki/compose.yaml", "services:\n  web:\n    image: busybox\n    container_name: wiki\n");
+        assertThat(validate(repo.toString())).isEqualTo(1);
+        assertThat(out.toString())
+                .contains("3 valid, 0 invalid stacks")
+                .contains("stacks/shop/compose.yaml: stack shop: service \"front\" has container_name \"www\","
+                        + " already the container_name of stack blog (service \"web\" in stacks/blog/compose.yaml);"
+                        + " both deploy to the local engine, where two stacks cannot share a container name: give one"
+                        + " of them another container_name")
+                .contains("1 container name asked for by two stacks")
+                .doesNotContain("container_name \"wiki\"");
+    }
+
+    @Test
+    void aContainerNameIsCheckedAcrossTheEnvironmentsOfOneEngine() throws IOException {
+        environments();
+        write("envs/dev/stacks/shop/compose.yaml", "services:\n  web:\n    image: busybox\n    container_name: shop\n");
+        write(
+                "envs/prod/stacks/shop/compose.yaml",
+                "services:\n  web:\n    image: busybox\n    container_name: shop\n");
+        assertThat(validate(
+                        repo.toString(),
+                        "--environments",
+                        repo.resolve("environments").toString()))
+                .isEqualTo(1);
+        assertThat(out.toString())
+                .contains("envs/prod/stacks/shop/compose.yaml: stack prod/shop: service \"web\" has container_name"
+                        + " \"shop\", already the container_name of stack dev/shop (service \"web\" in"
+                        + " envs/dev/stacks/shop/compose.yaml); both deploy to the local engine");
+
+        // Environments on different engines may use the same name.
+        out.getBuffer().setLength(0);
+        write("environments/prod.yml", """
+                name: prod
+                source: {repository: https://git.example.com/config.git, stacks_path: envs/prod/stacks}
+                variables: {DOMAIN: example.com}
+                docker: {host: "tcp://prod.example.com:2376"}
+                deploy: {allow: [privileged]}
+                """);
+        assertThat(validate(
+                        repo.toString(),
+                        "--environments",
+                        repo.resolve("environments").toString()))
+                .as(out.toString())
+                .isZero();
+    }
+
+    @Test
     void aBadAllowanceIsAUsageError() throws IOException {
         write("stacks/web/compose.yaml", "services:\n  web:\n    image: busybox\n");
         assertThat(validate(repo.toString(), "--allow", "everything")).isEqualTo(2);

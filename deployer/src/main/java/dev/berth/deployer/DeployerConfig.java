@@ -32,6 +32,9 @@ import org.jspecify.annotations.Nullable;
  * @param updateDefaults the {@code deploy.update_config} keys a service's compose file does not set
  *     (an environment's update defaults); {@link UpdatePolicy#DEFAULT} unless an environment file says
  *     otherwise
+ * @param adopt true when a container that {@code docker compose} created ({@code com.docker.compose.project}
+ *     label) and that holds the {@code container_name} of a service is replaced by the service's first
+ *     deployment (gated like an update); false to refuse the deployment while such a container stands
  */
 public record DeployerConfig(
         Set<String> environments,
@@ -43,7 +46,8 @@ public record DeployerConfig(
         ComposePolicy policy,
         HostVariables hostVariables,
         Path workDir,
-        UpdatePolicy updateDefaults) {
+        UpdatePolicy updateDefaults,
+        boolean adopt) {
     public static final String DEFAULT_GROUP_ID = "berth-deployer";
     public static final Duration DEFAULT_HEALTH_TIMEOUT = Duration.ofMinutes(2);
     public static final Duration DEFAULT_MONITOR_PERIOD = Duration.ofSeconds(5);
@@ -90,7 +94,34 @@ public record DeployerConfig(
                 policy,
                 hostVariables,
                 workDir,
-                UpdatePolicy.DEFAULT);
+                UpdatePolicy.DEFAULT,
+                false);
+    }
+
+    /** A config that refuses to replace containers it did not create ({@code adopt} false). */
+    public DeployerConfig(
+            Set<String> environments,
+            String groupId,
+            @Nullable String dockerHost,
+            Duration healthTimeout,
+            Duration monitorPeriod,
+            Duration pullTimeout,
+            ComposePolicy policy,
+            HostVariables hostVariables,
+            Path workDir,
+            UpdatePolicy updateDefaults) {
+        this(
+                environments,
+                groupId,
+                dockerHost,
+                healthTimeout,
+                monitorPeriod,
+                pullTimeout,
+                policy,
+                hostVariables,
+                workDir,
+                updateDefaults,
+                false);
     }
 
     private static void requirePositive(String key, @Nullable Duration value) {
@@ -114,7 +145,8 @@ public record DeployerConfig(
                 ComposePolicy.DEFAULT,
                 HostVariables.NONE,
                 Path.of(System.getProperty("java.io.tmpdir"), "berth-stacks"),
-                UpdatePolicy.DEFAULT);
+                UpdatePolicy.DEFAULT,
+                false);
     }
 
     /**
@@ -134,7 +166,8 @@ public record DeployerConfig(
                 policy,
                 hostVariables,
                 workDir,
-                updateDefaults);
+                updateDefaults,
+                adopt);
     }
 
     public DeployerConfig withGroupId(String id) {
@@ -148,7 +181,8 @@ public record DeployerConfig(
                 policy,
                 hostVariables,
                 workDir,
-                updateDefaults);
+                updateDefaults,
+                adopt);
     }
 
     public DeployerConfig withDockerHost(@Nullable String host) {
@@ -162,7 +196,8 @@ public record DeployerConfig(
                 policy,
                 hostVariables,
                 workDir,
-                updateDefaults);
+                updateDefaults,
+                adopt);
     }
 
     public DeployerConfig withHealthTimeout(Duration timeout) {
@@ -176,7 +211,8 @@ public record DeployerConfig(
                 policy,
                 hostVariables,
                 workDir,
-                updateDefaults);
+                updateDefaults,
+                adopt);
     }
 
     public DeployerConfig withMonitorPeriod(Duration period) {
@@ -190,7 +226,8 @@ public record DeployerConfig(
                 policy,
                 hostVariables,
                 workDir,
-                updateDefaults);
+                updateDefaults,
+                adopt);
     }
 
     public DeployerConfig withPullTimeout(Duration timeout) {
@@ -204,7 +241,8 @@ public record DeployerConfig(
                 policy,
                 hostVariables,
                 workDir,
-                updateDefaults);
+                updateDefaults,
+                adopt);
     }
 
     public DeployerConfig withPolicy(ComposePolicy policy) {
@@ -218,7 +256,8 @@ public record DeployerConfig(
                 policy,
                 hostVariables,
                 workDir,
-                updateDefaults);
+                updateDefaults,
+                adopt);
     }
 
     public DeployerConfig withHostVariables(HostVariables variables) {
@@ -232,7 +271,8 @@ public record DeployerConfig(
                 policy,
                 variables,
                 workDir,
-                updateDefaults);
+                updateDefaults,
+                adopt);
     }
 
     public DeployerConfig withWorkDir(Path dir) {
@@ -246,7 +286,8 @@ public record DeployerConfig(
                 policy,
                 hostVariables,
                 dir,
-                updateDefaults);
+                updateDefaults,
+                adopt);
     }
 
     /** The update defaults of this worker's environment: for the keys a service's compose file does not set. */
@@ -261,7 +302,27 @@ public record DeployerConfig(
                 policy,
                 hostVariables,
                 workDir,
-                defaults);
+                defaults,
+                adopt);
+    }
+
+    /**
+     * Whether the first deployment of a {@code container_name} service replaces a container of that name
+     * that {@code docker compose} created ({@code --adopt}, {@code deploy.adopt}).
+     */
+    public DeployerConfig withAdopt(boolean adopt) {
+        return new DeployerConfig(
+                environments,
+                groupId,
+                dockerHost,
+                healthTimeout,
+                monitorPeriod,
+                pullTimeout,
+                policy,
+                hostVariables,
+                workDir,
+                updateDefaults,
+                adopt);
     }
 
     /** True when this worker applies stacks of {@code environment}. */

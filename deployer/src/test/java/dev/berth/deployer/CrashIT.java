@@ -58,9 +58,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Crash safety on a real broker and engine: a deployer in a child process is killed with SIGKILL at a
  * random point of a rollout, and the worker that takes the stack over (the same group restarted, or
- * the other member of a two-deployer group) ends it. Runs {@code -Dberth.crash.runs} times (3 by
+ * the other member of a two-deployer group) ends it. Runs {@code -Dberth.crash.runs} times (4 by
  * default, one per scenario: a stop-first service, a start-first one, three services in a
- * {@code depends_on} chain), with delays drawn from {@code -Dberth.crash.seed} (printed). Every run must end with the
+ * {@code depends_on} chain, a service with {@code container_name}), with delays drawn from {@code -Dberth.crash.seed} (printed). Every run must end with the
  * stack on the new or the previous good revision, nothing kept aside or orphaned, and exactly one
  * terminal event for every deployment that started.
  */
@@ -184,7 +184,17 @@ class CrashIT {
      *
      * @param maxDelayMs kills fall between 0 and this many ms after the slow deployment started
      */
-    private record Scenario(String name, Compose good, Compose slow, List<String> services, int maxDelayMs) {}
+    private record Scenario(String name, Compose good, Compose slow, List<String> services, int maxDelayMs) {
+        /** The names the stack's containers must have in the end: Berth's, or the container_name. */
+        List<String> containerNames(StackRef stack, int port) {
+            if (this == CONTAINER_NAME) {
+                return List.of("/" + containerName(port));
+            }
+            return services.stream()
+                    .map(service -> "/" + stack.project() + "-" + service + "-1")
+                    .toList();
+        }
+    }
 
     /** A compose document for a host port. */
     private interface Compose {
@@ -224,7 +234,27 @@ class CrashIT {
             List.of("app", "db", "web"),
             9000);
 
-    private static final List<Scenario> SCENARIOS = List.of(STOP_FIRST, START_FIRST, MULTI_SERVICE);
+    /**
+     * One web service with a container_name: replaced stop-first under that exact name, the old container
+     * renamed aside ({@code <name>-berth-old}) until the new one passes.
+     */
+    private static final Scenario CONTAINER_NAME = new Scenario(
+            "container-name",
+            port -> named(Stacks.webServer(port, "one", Stacks.HEALTHY), port),
+            port -> named(slowWebServer(port, "two", 6), port),
+            List.of("web"),
+            4000);
+
+    private static final List<Scenario> SCENARIOS = List.of(STOP_FIRST, START_FIRST, MULTI_SERVICE, CONTAINER_NAME);
+
+    /** The container_name of the {@link #CONTAINER_NAME} scenario on a port: unique while the port is. */
+    private static String containerName(int port) {
+        return "berth-crash-" + port;
+    }
+
+    private static String named(String compose, int port) {
+        return compose.replace("  web:\n", "  web:\n    container_name: " + containerName(port) + "\n");
+    }
 
     private static String services(String... services) {
         return "services:\n" + String.join("", services);
@@ -412,9 +442,7 @@ class CrashIT {
             List<Container> containers = docker.containers(stack.key());
             assertThat(containers.stream().map(c -> c.getNames()[0]).sorted())
                     .as("one replica of each service, nothing kept aside or orphaned")
-                    .containsExactlyElementsOf(scenario.services().stream()
-                            .map(service -> "/" + stack.project() + "-" + service + "-1")
-                            .toList());
+                    .containsExactlyElementsOf(scenario.containerNames(stack, port));
             assertThat(containers).allSatisfy(c -> assertThat(c.getState()).isEqualTo("running"));
             Set<String> revisions = containers.stream()
                     .map(c -> c.getLabels().get("berth.revision"))
@@ -509,7 +537,7 @@ class CrashIT {
 
     @Test
     void aDeployerKilledMidRolloutIsTakenOverWhenTheGroupRestarts() throws Exception {
-        int count = Integer.getInteger("berth.crash.runs", 3);
+        int count = Integer.getInteger("berth.crash.runs", SCENARIOS.size());
         long seed = seed();
         Random random = new Random(seed);
         List<Run> runs = new ArrayList<>();

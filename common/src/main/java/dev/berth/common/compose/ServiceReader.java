@@ -74,13 +74,6 @@ final class ServiceReader {
                 throw error(entry.getValue().getKeyNode(), where + ": " + unknownKey(key));
             }
         }
-        if (keys.containsKey("container_name")) {
-            throw error(
-                    keys.get("container_name").getKeyNode(),
-                    where
-                            + ": container_name is not allowed: Berth names containers <environment>-<stack>-<service>-<n>"
-                            + " so it can find, replace and scale them; remove the key");
-        }
     }
 
     /** The profiles a service is in; empty when it is always active. */
@@ -143,6 +136,7 @@ final class ServiceReader {
         UpdatePolicy update = PolicyReader.update(
                 deploy.get("update_config"), where + ": deploy.update_config", context.updateDefaults);
         GateSpec gate = PolicyReader.gate(keys.get("x-berth"), where, healthcheck);
+        int replicas = replicas(keys.get("scale"), deploy.get("replicas"), where);
         Set<String> volumes = new TreeSet<>();
         Set<String> secrets = new TreeSet<>();
         Set<String> configs = new TreeSet<>();
@@ -164,10 +158,11 @@ final class ServiceReader {
                 mounts.read(keys.get("volumes"), where, declarations.volumes(), volumes),
                 FileMounts.read(keys.get("secrets"), true, where, declarations.secrets(), secrets),
                 FileMounts.read(keys.get("configs"), false, where, declarations.configs(), configs),
-                replicas(keys.get("scale"), deploy.get("replicas"), where),
+                replicas,
                 OptionsReader.options(keys, where, deploy.get("resources"), privileged, networkMode, isolation),
                 update,
-                gate);
+                gate,
+                ContainerNames.read(keys, where, replicas, context.watcher() && !context.hostVariables.isEmpty()));
         return new Read(spec, tuple, keys, ports, volumes, secrets, configs);
     }
 

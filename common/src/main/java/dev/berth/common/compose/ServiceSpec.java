@@ -32,6 +32,8 @@ import org.jspecify.annotations.Nullable;
  * @param update how the service's replicas are replaced ({@code deploy.update_config}); not part of the
  *     container's config
  * @param gate Berth's gate of the service ({@code x-berth.gate}); not part of the container's config
+ * @param containerName {@code container_name}: the one container's exact name, interpolated and checked
+ *     against Docker's rule; null for Berth's {@code <environment>-<stack>-<service>-<n>}
  */
 public record ServiceSpec(
         String name,
@@ -52,7 +54,8 @@ public record ServiceSpec(
         int replicas,
         ContainerOptions options,
         UpdatePolicy update,
-        GateSpec gate) {
+        GateSpec gate,
+        @Nullable String containerName) {
     public ServiceSpec {
         Objects.requireNonNull(name, "name");
         if (image == null && build == null) {
@@ -75,6 +78,50 @@ public record ServiceSpec(
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(update, "update");
         Objects.requireNonNull(gate, "gate");
+    }
+
+    /** A service whose containers Berth names ({@code <environment>-<stack>-<service>-<n>}). */
+    public ServiceSpec(
+            String name,
+            @Nullable String image,
+            @Nullable BuildSpec build,
+            @Nullable List<String> entrypoint,
+            @Nullable List<String> command,
+            Map<String, String> environment,
+            List<PortMapping> ports,
+            List<String> expose,
+            @Nullable HealthCheck healthcheck,
+            Map<String, String> labels,
+            Map<String, Dependency> dependsOn,
+            Map<String, ServiceNetwork> networks,
+            List<Mount> volumes,
+            List<FileMount> secrets,
+            List<FileMount> configs,
+            int replicas,
+            ContainerOptions options,
+            UpdatePolicy update,
+            GateSpec gate) {
+        this(
+                name,
+                image,
+                build,
+                entrypoint,
+                command,
+                environment,
+                ports,
+                expose,
+                healthcheck,
+                labels,
+                dependsOn,
+                networks,
+                volumes,
+                secrets,
+                configs,
+                replicas,
+                options,
+                update,
+                gate,
+                null);
     }
 
     /** A service replaced with the default update policy and no gate of its own. */
@@ -144,7 +191,8 @@ public record ServiceSpec(
                 replicas,
                 options,
                 update,
-                gate);
+                gate,
+                containerName);
     }
 
     /**

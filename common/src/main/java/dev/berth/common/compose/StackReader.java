@@ -122,6 +122,7 @@ final class StackReader {
         }
         List<ServiceSpec> ordered = DependencyOrder.order(specs, serviceNodes);
         PortConflicts.check(reads.values());
+        ContainerNames.checkDistinct(reads.values());
 
         Map<String, ComposeStack.NetworkSpec> networks = new LinkedHashMap<>();
         Set<String> usedNetworks = new LinkedHashSet<>();
@@ -252,7 +253,8 @@ final class StackReader {
                 spec.replicas(),
                 spec.options(),
                 spec.update(),
-                spec.gate());
+                spec.gate(),
+                spec.containerName());
     }
 
     private static Set<String> dependsOnNames(ServiceReader.Read read) {

@@ -22,6 +22,15 @@ final class Planner {
         return project + "-" + service + "-" + number;
     }
 
+    /**
+     * The name replica {@code number} of a service takes: its {@code container_name} when it sets one
+     * (it then has one replica), else {@link #containerName(String, String, int)}.
+     */
+    static String containerName(String project, ServiceSpec service, int number) {
+        String name = service.containerName();
+        return name != null ? name : containerName(project, service.name(), number);
+    }
+
     /** A plan in which no stopped container counts as completed. */
     static List<Step> plan(
             String project, ComposeStack desired, Map<String, String> hashes, List<ContainerInfo> running) {
@@ -75,7 +84,7 @@ final class Planner {
         List<ContainerInfo> extra = new ArrayList<>();
         List<ContainerInfo> candidates = new ArrayList<>(current);
         candidates.sort(Comparator.comparing(
-                        (ContainerInfo c) -> !c.name().equals(containerName(project, service.name(), number(c))))
+                        (ContainerInfo c) -> !c.name().equals(containerName(project, service, number(c))))
                 .thenComparing(c -> !c.running())
                 .thenComparing(ContainerInfo::name));
         for (ContainerInfo c : candidates) {
@@ -93,7 +102,7 @@ final class Planner {
             if (c == null) {
                 create.add(n);
             } else if (!c.label(Labels.CONFIG_HASH).equals(hash)
-                    || !c.name().equals(containerName(project, service.name(), n))
+                    || !c.name().equals(containerName(project, service, n))
                     || !(c.running() || completed.contains(c.id()))) {
                 replace.add(c);
             }

@@ -37,6 +37,10 @@ public final class SpecFields {
         spec.remove("replicas");
         spec.remove("update");
         spec.remove("gate");
+        // container_name came later too: a service without it keeps the hash it had before.
+        if (isAbsent(spec.path("containerName"))) {
+            spec.remove("containerName");
+        }
         // Options added after containers were first labelled count only when set, so a container
         // deployed before they existed keeps its hash.
         if (spec.get("options") instanceof ObjectNode options) {

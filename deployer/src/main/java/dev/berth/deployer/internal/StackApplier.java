@@ -86,6 +86,7 @@ public final class StackApplier {
     private final Timer duration;
     private final ExecutorService executor;
     private final Gate gate;
+    private final NamedContainers named;
 
     /**
      * @param executor runs the services of a deployment in parallel; owned (and shut down) by the caller
@@ -109,6 +110,7 @@ public final class StackApplier {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.executor = Objects.requireNonNull(executor, "executor");
         this.gate = new Gate(engine, clock, config.healthTimeout(), config.monitorPeriod());
+        this.named = new NamedContainers(engine);
         this.stages = new Stages(registry);
         this.duration = Timer.builder("berth.deployment.duration")
                 .description("Time from a deployment's start to its outcome")
@@ -345,11 +347,14 @@ public final class StackApplier {
         // Deployer mode: variables the environment and .env leave unset come from this host.
         ComposeStack desired = parser.parse(
                 change.composeFile(), change.compose(), change.variables(), change.files(), config.hostVariables());
+        // Names another owner may hold are checked before anything (files, images, containers) is made.
+        List<ContainerInfo> claimed = named.claim(d.stack(), desired, config.adopt(), this::info);
         d = d.with(StackResources.prepare(engine, config, clock, change, desired, this::info));
         d.requireResources().checkExistingVolumes(config.policy());
         desired = d.requireResources().buildImages();
         // One listing: the labels carry what the planner needs (service, number, config hash).
-        List<ContainerInfo> current = engine.containers(Labels.STACK, d.stack().key());
+        List<ContainerInfo> current =
+                NamedContainers.merge(engine.containers(Labels.STACK, d.stack().key()), claimed);
         Map<String, String> hashes = hashes(desired, d.requireResources());
         List<Step> steps = Planner.plan(d.stack().project(), desired, hashes, current, completed(desired, current));
         if (steps.stream().anyMatch(s -> !s.create().isEmpty() || !s.replace().isEmpty())) {
@@ -711,7 +716,11 @@ public final class StackApplier {
             return fresh;
         }
         boolean startFirst = policy.order() == UpdatePolicy.Order.START_FIRST && canStartFirst(service);
-        if (policy.order() == UpdatePolicy.Order.START_FIRST && !startFirst) {
+        if (policy.order() == UpdatePolicy.Order.START_FIRST && service.containerName() != null) {
+            info("replacing " + d.stack() + " " + step.service() + " stop-first: its container_name \""
+                    + service.containerName() + "\" names one container, so the new one takes it once the old one"
+                    + " is stopped and renamed aside");
+        } else if (policy.order() == UpdatePolicy.Order.START_FIRST && !startFirst) {
             info("replacing " + d.stack() + " " + step.service() + " stop-first: it publishes a fixed host port"
                     + " (or uses the host's network), which two containers cannot share");
         }
@@ -799,9 +808,13 @@ public final class StackApplier {
         return fresh;
     }
 
-    /** False when two containers of the service cannot run at once: a fixed host port, or the host's network. */
+    /**
+     * False when two containers of the service cannot run at once: a fixed host port, the host's network,
+     * or a {@code container_name}, which the new container must take from the old one.
+     */
     private static boolean canStartFirst(ServiceSpec service) {
-        return !service.publishesFixedHostPort()
+        return service.containerName() == null
+                && !service.publishesFixedHostPort()
                 && !"host".equals(service.options().networkMode());
     }
 
@@ -809,7 +822,9 @@ public final class StackApplier {
     private String finishReplacement(Deployment d, Step step, Replacement r) {
         if (r.startFirst()) {
             stopAndRemove(r.old());
-            engine.rename(r.created(), Planner.containerName(d.stack().project(), step.service(), r.number()));
+            engine.rename(
+                    r.created(),
+                    Planner.containerName(d.stack().project(), Objects.requireNonNull(step.desired()), r.number()));
         } else {
             engine.remove(r.old().id());
         }
@@ -987,7 +1002,7 @@ public final class StackApplier {
             labels.put(Labels.STOP_GRACE_PERIOD, String.valueOf(grace.toSeconds()));
         }
         return d.requireResources()
-                .containerSpec(Planner.containerName(stack.project(), step.service(), number), service, labels);
+                .containerSpec(Planner.containerName(stack.project(), service, number), service, labels);
     }
 
     /** The image a service runs. */

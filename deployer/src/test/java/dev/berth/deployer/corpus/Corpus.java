@@ -49,6 +49,22 @@ final class Corpus {
         }
     }
 
+    /**
+     * The stacks the ITs run: every one, or those whose name starts with one of the comma-separated
+     * prefixes of the system property {@code corpus.stacks} ({@code -Dcorpus.stacks=40,12-networks}), to
+     * run a few while working on them.
+     */
+    static List<CorpusStack> selected() {
+        String wanted = System.getProperty("corpus.stacks", "").strip();
+        if (wanted.isEmpty()) {
+            return stacks();
+        }
+        List<String> prefixes = List.of(wanted.split("\\s*,\\s*"));
+        return stacks().stream()
+                .filter(s -> prefixes.stream().anyMatch(p -> s.name().startsWith(p)))
+                .toList();
+    }
+
     static CorpusStack stack(String name) {
         return stacks().stream()
                 .filter(s -> s.name().equals(name))

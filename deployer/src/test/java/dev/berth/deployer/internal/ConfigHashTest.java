@@ -65,6 +65,18 @@ class ConfigHashTest {
     }
 
     @Test
+    void leavesOutContainerNameWhileUnsetAndChangesWithIt() {
+        ObjectNode spec = SpecFields.of(new EventCodec().json(), web(WEB));
+        assertThat(spec.has("containerName")).isFalse();
+        String h = hash.of(web(WEB), IMAGE_ID, NETWORK);
+        String named = hash.of(web(WEB.replace("labels:", "container_name: shop-web\n    labels:")), IMAGE_ID, NETWORK);
+        assertThat(named).isNotEqualTo(h);
+        assertThat(hash.of(web(WEB.replace("labels:", "container_name: shop-www\n    labels:")), IMAGE_ID, NETWORK))
+                .isNotEqualTo(named)
+                .isNotEqualTo(h);
+    }
+
+    @Test
     void changesWithTheSpecTheImageIdOrTheNetwork() {
         String h = hash.of(web(WEB), IMAGE_ID, NETWORK);
         assertThat(hash.of(web(WEB.replace("B: \"2\"", "B: \"3\"")), IMAGE_ID, NETWORK))

@@ -75,6 +75,31 @@ class PlannerTest {
     }
 
     @Test
+    void aContainerNameIsTheNameTheReplicaMustHave() {
+        ComposeStack named =
+                new ComposeParser().parse("c.yaml", "services:\n  web:\n    image: a\n    container_name: shop-web\n");
+        ContainerInfo underItsName = new ContainerInfo(
+                "id-1",
+                "shop-web",
+                true,
+                Map.of(Labels.SERVICE, "web", Labels.CONFIG_HASH, "h-web", Labels.COMPOSE_NUMBER, "1"));
+        assertThat(Planner.plan(PROJECT, named, hashes, List.of(underItsName))
+                        .get(0)
+                        .action())
+                .isEqualTo(Step.Action.UNCHANGED);
+        // The name was added to the file: the container that runs under Berth's name is replaced.
+        ContainerInfo berthsName = replica("web", 1, "h-web", true);
+        Step step = Planner.plan(PROJECT, named, hashes, List.of(berthsName)).get(0);
+        assertThat(step.action()).isEqualTo(Step.Action.REPLACE);
+        assertThat(step.replace()).containsExactly(berthsName);
+        assertThat(Planner.containerName(PROJECT, named.services().get(0), 1)).isEqualTo("shop-web");
+        // And back: without the key, the container named shop-web is replaced by dev-x-web-1.
+        Step back = Planner.plan(PROJECT, withWebReplicas(1), hashes, List.of(underItsName))
+                .get(0);
+        assertThat(back.replace()).containsExactly(underItsName);
+    }
+
+    @Test
     void createsReplacesKeepsAndRemoves() {
         List<Step> steps = Planner.plan(
                 PROJECT,

@@ -51,6 +51,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -204,6 +205,31 @@ public final class DockerEngine implements AutoCloseable {
     /** Every container, running or not, carrying {@code label}, whatever its value. */
     public List<ContainerInfo> containers(String label) {
         return list(label);
+    }
+
+    /**
+     * The container named exactly {@code name}, running or not, whatever its labels; empty when there is
+     * none. ({@code container_name}: Berth finds a container that took the name outside the stack.)
+     */
+    public Optional<ContainerInfo> container(String name) {
+        List<Container> found = call(
+                "list containers named " + name,
+                () -> client.listContainersCmd()
+                        .withShowAll(true)
+                        // The engine's filter is a regular expression; '.' is the one special character a name may
+                        // hold.
+                        .withNameFilter(List.of("^/" + name.replace(".", "\\.") + "$"))
+                        .exec());
+        for (Container c : found) {
+            if (c.getNames() != null && Arrays.asList(c.getNames()).contains("/" + name)) {
+                return Optional.of(new ContainerInfo(
+                        c.getId(),
+                        name,
+                        "running".equals(c.getState()),
+                        c.getLabels() == null ? Map.of() : c.getLabels()));
+            }
+        }
+        return Optional.empty();
     }
 
     private List<ContainerInfo> list(String labelFilter) {
