@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What a service writes into a relative bind mount ({@code ./data:/data}, the commonest pattern of
- * real compose files) survives, as under {@code docker compose up}: across updates, a failed update
+ * real compose files) survives, as under {@code docker compose up}, for a service with a
+ * {@code container_name} (exact name, one container): across updates, a failed update
  * rolled back, a {@code kill -9} of the deployer mid-rollout and its restart. The packaged jar runs
  * {@code berth run} against a real repository and the local Docker Engine.
  */
@@ -60,6 +61,7 @@ class StackDataIT {
                 services:
                   app:
                     image: busybox:1.35
+                    container_name: %s
                     command: ["sh", "-c", "sleep %d; echo \\"$$MARK $$(date +%%s)\\" >> /data/log.txt; exec sleep 3600"]
                     environment: {MARK: %s}
                     stop_grace_period: 1s
@@ -68,7 +70,7 @@ class StackDataIT {
                       test: ["CMD-SHELL", "grep -q yes /conf/ok && grep -q $$MARK /data/log.txt"]
                       interval: 1s
                       retries: 3
-                """.formatted(startSeconds, mark));
+                """.formatted(stack + "-app", startSeconds, mark));
         repo.write("stacks/" + stack + "/conf/ok", ok + "\n");
         return repo.commit("Alice", "app " + mark).substring(0, 7);
     }
@@ -93,6 +95,15 @@ class StackDataIT {
         return berth;
     }
 
+    /** Waits for a line, failing with the process's output, which says why it did not come. */
+    private static void awaitPrinted(BerthProcess berth, String fragment, int seconds) {
+        try {
+            await().atMost(Duration.ofSeconds(seconds)).until(() -> berth.printed(fragment));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("no \"" + fragment + "\" within " + seconds + " s; output:\n" + berth.output(), e);
+        }
+    }
+
     private Path log() {
         return dataDir.resolve("stacks").resolve(ENV).resolve(stack).resolve("files/stacks/" + stack + "/data/log.txt");
     }
@@ -107,17 +118,17 @@ class StackDataIT {
     void whatAServiceWroteIntoItsBindMountSurvivesUpdatesRollbackKillAndRestart() throws Exception {
         String v1 = commit("v1", "yes", 0);
         BerthProcess berth = run();
-        await().atMost(Duration.ofSeconds(120)).until(() -> berth.printed("deployed " + key + " @" + v1));
+        awaitPrinted(berth, "deployed " + key + " @" + v1, 120);
         // The bind source the repository lacks was made in the stack's one directory.
         assertThat(marks()).containsExactly("v1");
 
         String v2 = commit("v2", "yes", 0);
-        await().atMost(Duration.ofSeconds(90)).until(() -> berth.printed("deployed " + key + " @" + v2));
+        awaitPrinted(berth, "deployed " + key + " @" + v2, 90);
         assertThat(marks()).containsExactly("v1", "v2");
 
         // A failed update: its container writes its line, fails its gate, and the stack goes back to v2.
         String v3 = commit("v3", "no", 0);
-        await().atMost(Duration.ofSeconds(90)).until(() -> berth.printed("the stack was rolled back to " + v2));
+        awaitPrinted(berth, "the stack was rolled back to " + v2, 90);
         // (the v2 container, stopped for v3, writes its line again when it is started back)
         assertThat(marks()).startsWith("v1", "v2", "v3");
         assertThat(Files.readString(log().resolveSibling("../conf/ok")))
@@ -125,20 +136,22 @@ class StackDataIT {
                 .isEqualTo("yes\n");
         assertThat(docker.containers(key))
                 .singleElement()
-                .satisfies(c -> assertThat(c.getLabels().get("berth.revision")).startsWith(v2));
+                .satisfies(c -> assertThat(c.getLabels().get("berth.revision")).startsWith(v2))
+                .satisfies(c -> assertThat(c.getNames()).containsExactly("/" + stack + "-app"));
 
         // kill -9 while v4's container is starting, then a restart on the same data directory.
         String v4 = commit("v4", "yes", 4);
-        await().atMost(Duration.ofSeconds(90)).until(() -> berth.printed("deploying " + key + " @" + v4));
+        awaitPrinted(berth, "deploying " + key + " @" + v4, 90);
         berth.process.toHandle().destroyForcibly();
         berth.awaitExit();
         BerthProcess again = run();
-        await().atMost(Duration.ofSeconds(150)).until(() -> again.printed("deployed " + key + " @" + v4));
+        awaitPrinted(again, "deployed " + key + " @" + v4, 150);
         List<String> marks = marks();
         assertThat(marks).startsWith("v1", "v2", "v3").endsWith("v4");
         assertThat(docker.containers(key))
                 .singleElement()
-                .satisfies(c -> assertThat(c.getLabels().get("berth.revision")).startsWith(v4));
+                .satisfies(c -> assertThat(c.getLabels().get("berth.revision")).startsWith(v4))
+                .satisfies(c -> assertThat(c.getNames()).containsExactly("/" + stack + "-app"));
         assertThat(Files.list(dataDir.resolve("stacks").resolve(ENV).resolve(stack))
                         .map(p -> p.getFileName().toString()))
                 .as("one directory per stack, no directory per revision")
