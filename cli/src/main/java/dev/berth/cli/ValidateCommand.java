@@ -88,6 +88,9 @@ final class ValidateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** What the stack being checked uses that Compose ignores on one engine: printed after its ok line. */
+    private final List<String> warnings = new ArrayList<>();
+
     /** A host port a stack publishes. */
     private record Published(String stack, String composeFile, String service, PortMapping port) {}
 
@@ -204,7 +207,7 @@ final class ValidateCommand implements Callable<Integer> {
             UpdatePolicy updateDefaults,
             PrintWriter out)
             throws IOException {
-        ComposeParser parser = new ComposeParser(policy, updateDefaults);
+        ComposeParser parser = new ComposeParser(policy, updateDefaults, warnings::add);
         Path stacks = root.resolve(stacksPath.isEmpty() ? "." : stacksPath);
         WorkTreeFiles files = new WorkTreeFiles(root);
         int valid = 0;
@@ -219,6 +222,7 @@ final class ValidateCommand implements Callable<Integer> {
         for (Path directory : directories) {
             String name = directory.getFileName().toString();
             String relative = root.relativize(directory).toString().replace('\\', '/');
+            warnings.clear();
             try {
                 if (check(parser, files, name, relative, environmentVariables, published, out)) {
                     valid++;
@@ -271,6 +275,7 @@ final class ValidateCommand implements Callable<Integer> {
         if (!stack.hostVariables().isEmpty()) {
             out.printf("   left to the deployer's host: %s%n", String.join(", ", stack.hostVariables()));
         }
+        warnings.forEach(warning -> out.printf("   warning: %s%n", warning));
         for (ServiceSpec service : stack.services()) {
             if (service.replicas() == 0) {
                 continue;

@@ -308,7 +308,8 @@ class ComposeStackIT {
                     .pollInterval(Duration.ofSeconds(1))
                     .untilAsserted(() -> assertThat(compose("logs", "--no-color", "deployer-1", "deployer-2"))
                             .contains("deployed " + environment + "/demo @"));
-            assertThat(compose("logs", "--no-color", "deployer-1", "deployer-2")).doesNotContain(secret);
+            assertThat(compose("logs", "--no-color", "deployer-1", "deployer-2"))
+                    .doesNotContain(secret);
             // The variable came from the secrets file the production override mounts.
             assertThat(run(
                             Duration.ofSeconds(20),

@@ -52,6 +52,12 @@ final class StackReader {
                                     .map(n -> ": did you mean \"" + n + "\"?")
                                     .orElse("; use services, name, networks, volumes, configs, secrets or x-*"));
         }
+        if (top.containsKey("version")) {
+            context.warn(
+                    top.get("version").getKeyNode(),
+                    "version is obsolete and ignored: Compose reads every file by the Compose Specification; remove"
+                            + " it");
+        }
         String name = null;
         if (top.containsKey("name")) {
             Node nameNode = top.get("name").getValueNode();

@@ -22,6 +22,10 @@ public final class SpecFields {
     private static final List<String> LATER_OPTIONS = List.of(
             "ipc", "uts", "usernsMode", "cgroup", "securityOpt", "sysctls", "devices", "deviceCgroupRules", "runtime");
 
+    /** Options added later still, some of them flags or groups: each counts only for what it sets. */
+    private static final List<String> PRUNED_OPTIONS =
+            List.of("stdinOpen", "tty", "groupAdd", "dnsSearch", "dnsOpt", "domainname", "macAddress", "limits");
+
     private SpecFields() {}
 
     /**
@@ -41,8 +45,30 @@ public final class SpecFields {
                     options.remove(field);
                 }
             }
+            for (String field : PRUNED_OPTIONS) {
+                if (isUnset(options.path(field))) {
+                    options.remove(field);
+                }
+            }
         }
         return spec;
+    }
+
+    /**
+     * True for a value that sets nothing: null, false, empty, or an object whose members all set
+     * nothing (which are removed from it).
+     */
+    private static boolean isUnset(JsonNode node) {
+        if (node instanceof ObjectNode object) {
+            List<String> unset = new ArrayList<>();
+            object.fields().forEachRemaining(e -> {
+                if (isUnset(e.getValue())) {
+                    unset.add(e.getKey());
+                }
+            });
+            object.remove(unset);
+        }
+        return isAbsent(node) || (node.isBoolean() && !node.booleanValue());
     }
 
     /** One line per changed field: {@code image: "nginx:1.25" → "nginx:1.27"}, {@code environment.LOG: added "x"}. */

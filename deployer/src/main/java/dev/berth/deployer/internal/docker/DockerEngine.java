@@ -12,6 +12,8 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.AccessMode;
 import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.BlkioRateDevice;
+import com.github.dockerjava.api.model.BlkioWeightDevice;
 import com.github.dockerjava.api.model.BuildResponseItem;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
@@ -623,6 +625,7 @@ public final class DockerEngine implements AutoCloseable {
                             e.getKey(), e.getValue().get(0), e.getValue().get(1)))
                     .toList());
         }
+        limits(options, host);
         List<Volume> anonymous = mounts(spec.mounts(), host);
         CreateContainerCmd cmd = client.createContainerCmd(service.image())
                 .withName(spec.name())
@@ -659,6 +662,7 @@ public final class DockerEngine implements AutoCloseable {
         if (options.stopGracePeriod() != null) {
             cmd.withStopTimeout((int) Math.max(0, options.stopGracePeriod().toSeconds()));
         }
+        process(options, cmd);
         HealthCheck hc = service.healthcheck();
         if (hc != null) {
             com.github.dockerjava.api.model.HealthCheck check =
@@ -678,6 +682,82 @@ public final class DockerEngine implements AutoCloseable {
             cmd.withHealthcheck(check);
         }
         return cmd;
+    }
+
+    /** stdin_open, tty, domainname and mac_address: the container's own config. */
+    private static void process(ContainerOptions options, CreateContainerCmd cmd) {
+        if (options.stdinOpen()) {
+            cmd.withStdinOpen(true);
+        }
+        if (options.tty()) {
+            cmd.withTty(true);
+        }
+        if (options.domainname() != null) {
+            cmd.withDomainName(options.domainname());
+        }
+        if (options.macAddress() != null) {
+            cmd.withMacAddress(options.macAddress());
+        }
+    }
+
+    /** group_add, dns_search, dns_opt and the kernel's limits ({@link ContainerOptions.Limits}). */
+    private static void limits(ContainerOptions options, HostConfig host) {
+        if (!options.groupAdd().isEmpty()) {
+            host.withGroupAdd(options.groupAdd());
+        }
+        if (!options.dnsSearch().isEmpty()) {
+            host.withDnsSearch(options.dnsSearch());
+        }
+        if (!options.dnsOpt().isEmpty()) {
+            host.withDnsOptions(options.dnsOpt());
+        }
+        ContainerOptions.Limits limits = options.limits();
+        host.withMemorySwap(limits.memorySwap())
+                .withShmSize(limits.shmSize())
+                .withCpuShares(limits.cpuShares())
+                .withCpuQuota(limits.cpuQuota())
+                .withCpuPeriod(limits.cpuPeriod())
+                .withCpusetCpus(limits.cpuset())
+                .withCpuCount(limits.cpuCount())
+                .withCpuPercent(limits.cpuPercent())
+                .withOomScoreAdj(limits.oomScoreAdj())
+                .withCgroupParent(limits.cgroupParent());
+        if (limits.memorySwappiness() != null) {
+            host.withMemorySwappiness(limits.memorySwappiness().longValue());
+        }
+        if (limits.oomKillDisable()) {
+            host.withOomKillDisable(true);
+        }
+        if (!limits.storageOpt().isEmpty()) {
+            host.withStorageOpt(limits.storageOpt());
+        }
+        ContainerOptions.Blkio blkio = limits.blkio();
+        if (blkio != null) {
+            host.withBlkioWeight(blkio.weight());
+            if (!blkio.weightDevice().isEmpty()) {
+                host.withBlkioWeightDevice(blkio.weightDevice().stream()
+                        .map(d -> new BlkioWeightDevice().withPath(d.path()).withWeight((int) d.rate()))
+                        .toList());
+            }
+            if (!blkio.readBps().isEmpty()) {
+                host.withBlkioDeviceReadBps(rates(blkio.readBps()));
+            }
+            if (!blkio.writeBps().isEmpty()) {
+                host.withBlkioDeviceWriteBps(rates(blkio.writeBps()));
+            }
+            if (!blkio.readIops().isEmpty()) {
+                host.withBlkioDeviceReadIOps(rates(blkio.readIops()));
+            }
+            if (!blkio.writeIops().isEmpty()) {
+                host.withBlkioDeviceWriteIOps(rates(blkio.writeIops()));
+            }
+        }
+    }
+
+    private static List<BlkioRateDevice> rates(List<ContainerOptions.DeviceRate> rates) {
+        return rates.stream()
+                .map(r -> new BlkioRateDevice().withPath(r.path()).withRate(r.rate()))
+                .toList();
     }
 
     /** The namespace modes, security options, sysctls, devices and runtime the policy let through. */
