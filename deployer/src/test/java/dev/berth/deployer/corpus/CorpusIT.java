@@ -34,7 +34,7 @@ class CorpusIT {
     private static final Set<String> BASE_IMAGES = Set.of("busybox:1.35", "eclipse-temurin:17-jre");
 
     static Stream<CorpusStack> stacks() {
-        return Corpus.stacks().stream();
+        return Corpus.selected().stream();
     }
 
     @ParameterizedTest(name = "{0}")

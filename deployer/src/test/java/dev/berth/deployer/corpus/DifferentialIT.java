@@ -43,7 +43,7 @@ class DifferentialIT {
     }
 
     static Stream<CorpusStack> stacks() {
-        return Corpus.stacks().stream();
+        return Corpus.selected().stream();
     }
 
     @ParameterizedTest(name = "{0}")
