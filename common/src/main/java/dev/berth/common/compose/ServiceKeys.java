@@ -79,7 +79,13 @@ final class ServiceKeys {
             "dns_search",
             "dns_opt",
             "domainname",
-            "mac_address");
+            "mac_address",
+            "pull_policy",
+            "platform",
+            "annotations",
+            "links",
+            "external_links",
+            "volumes_from");
 
     /** Every service key of the Compose specification, to tell "not supported yet" from a typo. */
     static final Set<String> COMPOSE = Set.of(

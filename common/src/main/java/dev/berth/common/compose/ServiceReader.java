@@ -134,6 +134,16 @@ final class ServiceReader {
         if (networkMode != null && networkMode.startsWith("service:")) {
             dependsOn.putIfAbsent(networkMode.substring("service:".length()), ServiceSpec.Dependency.started());
         }
+        LinksReader linksReader = new LinksReader(context.policy);
+        List<ServiceSpec.Link> links = linksReader.links(keys, where);
+        List<ServiceSpec.VolumesFrom> volumesFrom = linksReader.volumesFrom(keys.get("volumes_from"), where);
+        // Compose starts a service after the services it links to or takes volumes from.
+        links.stream()
+                .filter(l -> l.service() != null)
+                .forEach(l -> dependsOn.putIfAbsent(l.service(), ServiceSpec.Dependency.started()));
+        volumesFrom.stream()
+                .filter(v -> v.service() != null)
+                .forEach(v -> dependsOn.putIfAbsent(v.service(), ServiceSpec.Dependency.started()));
         Map<String, NodeTuple> deploy = deploy(keys.get("deploy"), where);
         ignored(keys, where);
         List<Ports.Published> ports = Ports.ports(keys.get("ports"), where);
@@ -177,7 +187,12 @@ final class ServiceReader {
                 replicas(keys.get("scale"), deploy.get("replicas"), where),
                 OptionsReader.options(context, keys, where, deploy, privileged, networkMode, isolation),
                 update,
-                gate);
+                gate,
+                ImageReader.platform(keys.get("platform"), where),
+                ImageReader.pull(context, keys, where),
+                keyValues(keys.get("annotations"), where + ": annotations"),
+                links,
+                volumesFrom);
         return new Read(spec, tuple, keys, ports, volumes, secrets, configs);
     }
 
@@ -546,14 +561,8 @@ final class ServiceReader {
                 throw error(
                         keys.get(key).getKeyNode(),
                         what + ": key \"" + key + "\" is not known; use test,"
-                                + " interval, timeout, start_period, retries or disable");
+                                + " interval, timeout, start_period, start_interval, retries or disable");
             }
-        }
-        if (keys.containsKey("start_interval")) {
-            throw error(
-                    keys.get("start_interval").getKeyNode(),
-                    what
-                            + ": start_interval needs Docker Engine API 1.44, which Berth does not require yet; remove it");
         }
         boolean disable = flag(keys.get("disable"), what + ": disable");
         List<String> test;
@@ -592,7 +601,8 @@ final class ServiceReader {
                 duration(keys.get("interval"), what),
                 duration(keys.get("timeout"), what),
                 duration(keys.get("start_period"), what),
-                retries);
+                retries,
+                duration(keys.get("start_interval"), what));
     }
 
     /** {@code depends_on} as a list (service_started) or a mapping with conditions. */

@@ -22,6 +22,9 @@ public final class SpecFields {
     private static final List<String> LATER_OPTIONS = List.of(
             "ipc", "uts", "usernsMode", "cgroup", "securityOpt", "sysctls", "devices", "deviceCgroupRules", "runtime");
 
+    /** Service fields added with the keys of Compose v2: each counts only when set. */
+    private static final List<String> PRUNED_FIELDS = List.of("platform", "annotations", "links", "volumesFrom");
+
     /** Options added later still, some of them flags or groups: each counts only for what it sets. */
     private static final List<String> PRUNED_OPTIONS =
             List.of("stdinOpen", "tty", "groupAdd", "dnsSearch", "dnsOpt", "domainname", "macAddress", "limits");
@@ -30,7 +33,7 @@ public final class SpecFields {
 
     /**
      * The spec without what says how containers are replaced rather than what they run: the replica
-     * count, the update policy and Berth's gate.
+     * count, the update policy, Berth's gate and the pull policy (the image id it resolves to counts).
      */
     public static ObjectNode of(ObjectMapper json, ServiceSpec service) {
         ObjectNode spec = json.valueToTree(service);
@@ -39,6 +42,17 @@ public final class SpecFields {
         spec.remove("gate");
         // Options added after containers were first labelled count only when set, so a container
         // deployed before they existed keeps its hash.
+        // Keys of Compose v2 added to the spec later still: each counts only when set.
+        for (String field : PRUNED_FIELDS) {
+            if (isUnset(spec.path(field))) {
+                spec.remove(field);
+            }
+        }
+        spec.remove("pull");
+        if (spec.get("healthcheck") instanceof ObjectNode healthcheck
+                && healthcheck.path("startInterval").isNull()) {
+            healthcheck.remove("startInterval");
+        }
         if (spec.get("options") instanceof ObjectNode options) {
             for (String field : LATER_OPTIONS) {
                 if (isAbsent(options.path(field))) {

@@ -7,6 +7,7 @@ import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.HealthStateLog;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.command.InspectVolumeResponse;
+import com.github.dockerjava.api.command.PullImageCmd;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
@@ -23,6 +24,7 @@ import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.InternetProtocol;
+import com.github.dockerjava.api.model.Link;
 import com.github.dockerjava.api.model.LogConfig;
 import com.github.dockerjava.api.model.Mount;
 import com.github.dockerjava.api.model.MountType;
@@ -34,6 +36,7 @@ import com.github.dockerjava.api.model.TmpfsOptions;
 import com.github.dockerjava.api.model.Ulimit;
 import com.github.dockerjava.api.model.Volume;
 import com.github.dockerjava.api.model.VolumeOptions;
+import com.github.dockerjava.api.model.VolumesFrom;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
@@ -52,6 +55,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
@@ -110,6 +114,7 @@ public final class DockerEngine implements AutoCloseable {
     private final ExecutorService calls;
 
     private final String host;
+    private volatile @Nullable ApiVersion apiVersion;
 
     /** @param dockerHost the engine's URL, or null for the local socket */
     public DockerEngine(@Nullable String dockerHost) {
@@ -171,9 +176,21 @@ public final class DockerEngine implements AutoCloseable {
 
     /** Pulls an image, bounded by {@code timeout}; throws {@link BerthException} with the registry's answer. */
     public void pull(String image, Duration timeout) throws InterruptedException {
+        pull(image, null, timeout);
+    }
+
+    /**
+     * Pulls an image for {@code platform} ({@code os[/arch[/variant]]}, or null for the engine's own),
+     * bounded by {@code timeout}; throws {@link BerthException} with the registry's answer.
+     */
+    public void pull(String image, @Nullable String platform, Duration timeout) throws InterruptedException {
         QuietCallback<PullResponseItem> pulling = new QuietCallback<>();
         try {
-            streams.pullImageCmd(image).exec(pulling);
+            PullImageCmd cmd = streams.pullImageCmd(image);
+            if (platform != null) {
+                cmd.withPlatform(platform);
+            }
+            cmd.exec(pulling);
             boolean done = pulling.awaitCompletion(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (!done) {
                 throw new BerthException("pulling " + image + " took longer than " + timeout.toSeconds() + " s");
@@ -195,6 +212,21 @@ public final class DockerEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * The engine's API version, such as {@code 1.41}: what it can apply of a container's config. Asked
+     * once, then remembered.
+     */
+    public ApiVersion apiVersion() {
+        ApiVersion known = apiVersion;
+        if (known == null) {
+            known = ApiVersion.parse(call(
+                    "ask the engine its version",
+                    () -> client.versionCmd().exec().getApiVersion()));
+            apiVersion = known;
+        }
+        return known;
+    }
+
     /** Every container, running or not, carrying {@code label=value}. */
     public List<ContainerInfo> containers(String label, String value) {
         return list(label + "=" + value);
@@ -214,9 +246,14 @@ public final class DockerEngine implements AutoCloseable {
                         .exec());
         List<ContainerInfo> result = new ArrayList<>();
         for (Container c : found) {
-            String name = c.getNames() == null || c.getNames().length == 0
+            // A linked container is also listed as /<linker>/<alias>: its own name is the one without a slash.
+            String name = c.getNames() == null
                     ? c.getId()
-                    : c.getNames()[0].replaceFirst("^/", "");
+                    : Arrays.stream(c.getNames())
+                            .map(n -> n.replaceFirst("^/", ""))
+                            .filter(n -> !n.contains("/"))
+                            .findFirst()
+                            .orElse(c.getId());
             result.add(new ContainerInfo(
                     c.getId(), name, "running".equals(c.getState()), c.getLabels() == null ? Map.of() : c.getLabels()));
         }
@@ -546,7 +583,9 @@ public final class DockerEngine implements AutoCloseable {
                     client.connectToNetworkCmd()
                             .withNetworkId(attachment.network())
                             .withContainerId(id)
-                            .withContainerNetwork(new ContainerNetwork().withAliases(attachment.aliases()))
+                            .withContainerNetwork(new ContainerNetwork()
+                                    .withAliases(attachment.aliases())
+                                    .withLinks(links(spec.links())))
                             .exec();
                     return null;
                 });
@@ -626,6 +665,16 @@ public final class DockerEngine implements AutoCloseable {
                     .toList());
         }
         limits(options, host);
+        if (!service.annotations().isEmpty()) {
+            host.withAnnotations(service.annotations());
+        }
+        if (!spec.links().isEmpty()) {
+            host.withLinks(links(spec.links()));
+        }
+        if (!spec.volumesFrom().isEmpty()) {
+            host.withVolumesFrom(
+                    spec.volumesFrom().stream().map(VolumesFrom::parse).toList());
+        }
         List<Volume> anonymous = mounts(spec.mounts(), host);
         CreateContainerCmd cmd = client.createContainerCmd(service.image())
                 .withName(spec.name())
@@ -663,6 +712,9 @@ public final class DockerEngine implements AutoCloseable {
             cmd.withStopTimeout((int) Math.max(0, options.stopGracePeriod().toSeconds()));
         }
         process(options, cmd);
+        if (service.platform() != null) {
+            cmd.withPlatform(service.platform());
+        }
         HealthCheck hc = service.healthcheck();
         if (hc != null) {
             com.github.dockerjava.api.model.HealthCheck check =
@@ -678,6 +730,9 @@ public final class DockerEngine implements AutoCloseable {
             }
             if (hc.retries() != null) {
                 check.withRetries(hc.retries());
+            }
+            if (hc.startInterval() != null) {
+                check.withStartInterval(hc.startInterval().toNanos());
             }
             cmd.withHealthcheck(check);
         }
@@ -752,6 +807,10 @@ public final class DockerEngine implements AutoCloseable {
                 host.withBlkioDeviceWriteIOps(rates(blkio.writeIops()));
             }
         }
+    }
+
+    private static List<Link> links(List<String> links) {
+        return links.stream().map(Link::parse).toList();
     }
 
     private static List<BlkioRateDevice> rates(List<ContainerOptions.DeviceRate> rates) {
@@ -1320,9 +1379,14 @@ public final class DockerEngine implements AutoCloseable {
                         .exec());
         List<ListedContainer> result = new ArrayList<>();
         for (Container c : found) {
-            String name = c.getNames() == null || c.getNames().length == 0
+            // A linked container is also listed as /<linker>/<alias>: its own name is the one without a slash.
+            String name = c.getNames() == null
                     ? c.getId()
-                    : c.getNames()[0].replaceFirst("^/", "");
+                    : Arrays.stream(c.getNames())
+                            .map(n -> n.replaceFirst("^/", ""))
+                            .filter(n -> !n.contains("/"))
+                            .findFirst()
+                            .orElse(c.getId());
             result.add(new ListedContainer(
                     c.getId(),
                     name,
