@@ -114,9 +114,9 @@ class ComposeParserTest {
 
     @Test
     void unsupportedKeyIsAnErrorNotIgnored() {
-        ComposeException e = failure("services:\n  web:\n    image: busybox\n    volumes_from: [db]\n");
+        ComposeException e = failure("services:\n  web:\n    image: busybox\n    use_api_socket: true\n");
         assertThat(e.line()).isEqualTo(4);
-        assertThat(e.detail()).contains("\"volumes_from\" is not supported");
+        assertThat(e.detail()).contains("\"use_api_socket\" is not supported");
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.berth.common.compose;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -198,6 +199,82 @@ class ServiceKeysTest {
                         + " Specification; remove it");
     }
 
+    @Test
+    void readsPullPolicyAndPlatform() {
+        ServiceSpec web = parse(
+                        ComposePolicy.DEFAULT, HEAD + "    pull_policy: every_1w2d\n    platform: linux/arm64/v8\n")
+                .service("web")
+                .orElseThrow();
+        assertThat(web.pull()).isEqualTo(new PullPolicy(PullPolicy.Mode.REFRESH, Duration.ofDays(9)));
+        assertThat(web.platform()).isEqualTo("linux/arm64/v8");
+        assertThat(pull("always")).isEqualTo(new PullPolicy(PullPolicy.Mode.ALWAYS, null));
+        assertThat(pull("never")).isEqualTo(new PullPolicy(PullPolicy.Mode.NEVER, null));
+        assertThat(pull("if_not_present")).isEqualTo(PullPolicy.MISSING);
+        assertThat(pull("daily")).isEqualTo(new PullPolicy(PullPolicy.Mode.REFRESH, Duration.ofDays(1)));
+        assertThat(pull("weekly")).isEqualTo(new PullPolicy(PullPolicy.Mode.REFRESH, Duration.ofDays(7)));
+        assertThat(pull("every_12h30m")).isEqualTo(new PullPolicy(PullPolicy.Mode.REFRESH, Duration.ofMinutes(750)));
+        assertThat(parse(ComposePolicy.DEFAULT, HEAD)
+                        .service("web")
+                        .orElseThrow()
+                        .pull())
+                .isEqualTo(PullPolicy.MISSING);
+    }
+
+    private PullPolicy pull(String value) {
+        return parse(ComposePolicy.DEFAULT, HEAD + "    pull_policy: " + value + "\n")
+                .service("web")
+                .orElseThrow()
+                .pull();
+    }
+
+    @Test
+    void linksAndVolumesFromAreDependencies() {
+        ComposeStack stack = parse(ComposePolicy.parse(List.of("join-container")), """
+                services:
+                  web:
+                    image: a
+                    links: [db, "cache:memo"]
+                    external_links: ["legacy-db:old"]
+                    volumes_from: [data, "container:backup:ro"]
+                  db: {image: a}
+                  cache: {image: a}
+                  data: {image: a}
+                """);
+        ServiceSpec web = stack.service("web").orElseThrow();
+        assertThat(web.links())
+                .containsExactly(
+                        new ServiceSpec.Link("db", null, "db"),
+                        new ServiceSpec.Link("cache", null, "memo"),
+                        new ServiceSpec.Link(null, "legacy-db", "old"));
+        assertThat(web.volumesFrom())
+                .containsExactly(
+                        new ServiceSpec.VolumesFrom("data", null, false),
+                        new ServiceSpec.VolumesFrom(null, "backup", true));
+        assertThat(web.dependsOn()).containsOnlyKeys("db", "cache", "data");
+        assertThat(stack.services().get(stack.services().size() - 1).name()).isEqualTo("web");
+    }
+
+    @Test
+    void readsAnnotationsAndStartIntervalForTheDeployerToCheck() {
+        ServiceSpec web =
+                parse(ComposePolicy.DEFAULT, HEAD + """
+                    annotations: [com.example.owner=web]
+                    healthcheck: {test: "true", start_period: 30s, start_interval: 2s}
+                """).service("web").orElseThrow();
+        assertThat(web.annotations()).isEqualTo(Map.of("com.example.owner", "web"));
+        assertThat(web.healthcheck().startInterval()).isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void aLinkToAServiceTheStackLacksIsNamedAtTheKey() {
+        ComposeException e = failure(ComposePolicy.DEFAULT, HEAD + "    links: [db]\n");
+        assertThat(e.line()).isEqualTo(4);
+        assertThat(e.detail()).isEqualTo("service \"web\" links to \"db\", which this stack does not declare");
+        ComposeException v = failure(ComposePolicy.DEFAULT, HEAD + "    volumes_from: [data]\n");
+        assertThat(v.detail())
+                .isEqualTo("service \"web\" takes the volumes of \"data\", which this stack does not declare");
+    }
+
     static Stream<Arguments> badInputs() {
         return Stream.of(
                 Arguments.of("cpus: lots", "cpus \"lots\" is not a number of CPUs, like 0.5 or 2 (0 for no limit)"),
@@ -266,7 +343,32 @@ class ServiceKeysTest {
                 Arguments.of(
                         "deploy: {restart_policy: {condition: on-failure, window: soon}}",
                         "deploy.restart_policy: window \"soon\" is not a duration"),
-                Arguments.of("develop: watch-it", "develop must be a mapping"));
+                Arguments.of("develop: watch-it", "develop must be a mapping"),
+                Arguments.of(
+                        "pull_policy: sometimes",
+                        "pull_policy \"sometimes\" is not valid: use always, never,"
+                                + " missing, if_not_present, build, daily, weekly or every_<duration> (like every_12h)"),
+                Arguments.of(
+                        "pull_policy: every_fortnight",
+                        "pull_policy \"every_fortnight\" is not valid: every_" + " takes a duration"),
+                Arguments.of("pull_policy: every_0s", "pull_policy \"every_0s\" is not valid"),
+                Arguments.of("pull_policy: build", "pull_policy build needs a build section"),
+                Arguments.of("platform: Linux/AMD64", "platform \"Linux/AMD64\" is not os[/arch[/variant]]"),
+                Arguments.of("platform: linux/amd64/v1/extra", "is not os[/arch[/variant]]"),
+                Arguments.of("links: [\"db:alias:more\"]", "links \"db:alias:more\" is not service[:alias]"),
+                Arguments.of("external_links: [\":x\"]", "external_links \":x\" is not container[:alias]"),
+                Arguments.of(
+                        "volumes_from: [\"data:rwx\"]",
+                        "volumes_from \"data:rwx\" is not service[:ro|rw] or" + " container:name[:ro|rw]"),
+                Arguments.of(
+                        "volumes_from: [\"container:backup\"]",
+                        "volumes_from container:backup mounts the"
+                                + " volumes of a container outside the stack; the environment's policy refuses it: allow it"
+                                + " for the environment with --allow join-container"),
+                Arguments.of("annotations: [\"=x\"]", "annotations: \"=x\" has no name before '='"),
+                Arguments.of(
+                        "healthcheck: {test: \"true\", start_interval: often}",
+                        "healthcheck: start_interval \"often\" is not a duration"));
     }
 
     @ParameterizedTest(name = "{0}")
