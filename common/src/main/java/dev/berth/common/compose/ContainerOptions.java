@@ -248,13 +248,51 @@ public record ContainerOptions(
      * @param memoryLimit bytes
      * @param nanoCpus billionths of a CPU, as Docker counts them
      * @param memoryReservation bytes
+     * @param deviceRequests {@code gpus} and {@code reservations.devices}: devices a driver gives the
+     *     container, refused unless the policy allows {@code gpu}
      */
     public record Resources(
             @Nullable Long memoryLimit,
             @Nullable Long nanoCpus,
             @Nullable Long pidsLimit,
-            @Nullable Long memoryReservation) {
+            @Nullable Long memoryReservation,
+            List<DeviceRequest> deviceRequests) {
         public static final Resources NONE = new Resources(null, null, null, null);
+
+        public Resources {
+            deviceRequests = List.copyOf(deviceRequests);
+        }
+
+        /** Limits and reservations without device requests. */
+        public Resources(
+                @Nullable Long memoryLimit,
+                @Nullable Long nanoCpus,
+                @Nullable Long pidsLimit,
+                @Nullable Long memoryReservation) {
+            this(memoryLimit, nanoCpus, pidsLimit, memoryReservation, List.of());
+        }
+    }
+
+    /**
+     * A request for devices from a device driver, such as the host's GPUs ({@code gpus},
+     * {@code deploy.resources.reservations.devices}).
+     *
+     * @param driver the driver, such as {@code nvidia}, or null for the engine's choice by capability
+     * @param count how many devices, -1 for all; 0 with {@code deviceIds}
+     * @param deviceIds the devices by id, or empty
+     * @param capabilities what the devices must offer, such as {@code gpu}
+     */
+    public record DeviceRequest(
+            @Nullable String driver,
+            int count,
+            List<String> deviceIds,
+            List<String> capabilities,
+            Map<String, String> options) {
+        public DeviceRequest {
+            deviceIds = List.copyOf(deviceIds);
+            capabilities = List.copyOf(capabilities);
+            options = Collections.unmodifiableMap(new TreeMap<>(options));
+        }
     }
 
     /** A log driver and its options. */

@@ -3,13 +3,18 @@ package dev.berth.common.compose;
 import static dev.berth.common.compose.Nodes.error;
 import static dev.berth.common.compose.Nodes.mapping;
 import static dev.berth.common.compose.Nodes.scalar;
+import static dev.berth.common.compose.Nodes.sequence;
 import static dev.berth.common.compose.Nodes.size;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
 
 /**
  * A service's {@link ContainerOptions.Resources}: {@code deploy.resources} and the service keys that
@@ -32,6 +37,11 @@ final class ResourcesReader {
         Long cpus = null;
         Long pids = null;
         Long reservation = null;
+        List<ContainerOptions.DeviceRequest> devices = new ArrayList<>();
+        NodeTuple gpus = keys.get("gpus");
+        if (gpus != null) {
+            devices.addAll(devices(context, gpus.getValueNode(), where + ": gpus", true));
+        }
         if (deploy != null) {
             for (Map.Entry<String, NodeTuple> entry :
                     mapping(deploy.getValueNode(), what).entrySet()) {
@@ -52,13 +62,15 @@ final class ResourcesReader {
                                     what + ".reservations.cpus is ignored: only Swarm reserves CPUs (Compose does not"
                                             + " apply it on one engine); use limits.cpus or cpu_shares");
                         }
+                        case "reservations.devices" ->
+                            devices.addAll(devices(context, node, part + ".devices", false));
                         default ->
                             throw error(
                                     value.getValue().getKeyNode(),
                                     what + "." + key
                                             + " is not supported by this version of Berth; it applies limits.memory,"
-                                            + " limits.cpus, limits.pids, reservations.memory and reservations.cpus"
-                                            + " (ignored, as Compose does)");
+                                            + " limits.cpus, limits.pids, reservations.memory, reservations.devices"
+                                            + " and reservations.cpus (ignored, as Compose does)");
                     }
                 }
             }
@@ -67,7 +79,72 @@ final class ResourcesReader {
                 agree(keys, "mem_limit", "limits.memory", memory, where, ResourcesReader::bytes),
                 agree(keys, "cpus", "limits.cpus", cpus, where, ResourcesReader::cpus),
                 agree(keys, "pids_limit", "limits.pids", pids, where, ResourcesReader::pids),
-                agree(keys, "mem_reservation", "reservations.memory", reservation, where, ResourcesReader::bytes));
+                agree(keys, "mem_reservation", "reservations.memory", reservation, where, ResourcesReader::bytes),
+                devices);
+    }
+
+    /**
+     * {@code gpus} ({@code all}, or a list of requests whose capability is {@code gpu}) or
+     * {@code reservations.devices} (a list of requests naming their capabilities); each needs the
+     * {@code gpu} allowance: a device driver gives the container the host's hardware.
+     */
+    private static List<ContainerOptions.DeviceRequest> devices(
+            StackContext context, Node node, String what, boolean gpus) {
+        List<ContainerOptions.DeviceRequest> result = new ArrayList<>();
+        if (gpus && node instanceof ScalarNode) {
+            String value = scalar(node, what).strip();
+            if (!value.equals("all")) {
+                throw error(node, what + " \"" + value + "\" is not valid: use all, or a list of requests with driver,"
+                        + " count, device_ids and options");
+            }
+            result.add(new ContainerOptions.DeviceRequest(null, -1, List.of(), List.of("gpu"), Map.of()));
+        } else {
+            for (Node item : sequence(node, what)) {
+                result.add(device(item, what, gpus));
+            }
+        }
+        if (!result.isEmpty() && !context.policy.allows(ComposePolicy.GPU)) {
+            throw error(
+                    node,
+                    what + " gives the container the host's devices (GPUs) through a device driver; the"
+                            + " environment's policy refuses it: allow it for the environment with --allow "
+                            + ComposePolicy.GPU);
+        }
+        return result;
+    }
+
+    private static ContainerOptions.DeviceRequest device(Node item, String what, boolean gpus) {
+        Map<String, NodeTuple> keys = Nodes.keys(
+                item,
+                "an item of " + what,
+                Set.of("capabilities", "driver", "count", "device_ids", "options"),
+                Set.of(),
+                "");
+        List<String> capabilities = new ArrayList<>(Nodes.stringOrList(keys.get("capabilities"), what + ".capabilities"));
+        if (gpus && !capabilities.contains("gpu")) {
+            capabilities.add(0, "gpu");
+        }
+        if (capabilities.isEmpty()) {
+            throw error(item, "an item of " + what + " needs capabilities, like [gpu]");
+        }
+        List<String> ids = Nodes.stringOrList(keys.get("device_ids"), what + ".device_ids");
+        int count = ids.isEmpty() ? -1 : 0;
+        if (keys.containsKey("count")) {
+            Node countNode = keys.get("count").getValueNode();
+            if (!ids.isEmpty()) {
+                throw error(countNode, what + ": count and device_ids exclude each other; keep one of them");
+            }
+            count = scalar(countNode, what + ".count").strip().equals("all")
+                    ? -1
+                    : (int) LimitsReader.range(countNode, what + ".count", 1, 1_024);
+        }
+        String driver = Nodes.text(keys.get("driver"), what + ".driver");
+        return new ContainerOptions.DeviceRequest(
+                driver == null || driver.isBlank() ? null : driver.strip(),
+                count,
+                ids,
+                capabilities,
+                Nodes.keyValues(keys.get("options"), what + ".options"));
     }
 
     private interface Reader {

@@ -85,7 +85,8 @@ final class ServiceKeys {
             "annotations",
             "links",
             "external_links",
-            "volumes_from");
+            "volumes_from",
+            "gpus");
 
     /** Every service key of the Compose specification, to tell "not supported yet" from a typo. */
     static final Set<String> COMPOSE = Set.of(

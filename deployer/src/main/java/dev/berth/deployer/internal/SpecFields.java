@@ -54,6 +54,10 @@ public final class SpecFields {
             healthcheck.remove("startInterval");
         }
         if (spec.get("options") instanceof ObjectNode options) {
+            if (options.get("resources") instanceof ObjectNode resources
+                    && isAbsent(resources.path("deviceRequests"))) {
+                resources.remove("deviceRequests");
+            }
             for (String field : LATER_OPTIONS) {
                 if (isAbsent(options.path(field))) {
                     options.remove(field);

@@ -22,6 +22,7 @@ import com.github.dockerjava.api.model.ContainerNetwork;
 import com.github.dockerjava.api.model.Device;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.DeviceRequest;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.InternetProtocol;
 import com.github.dockerjava.api.model.Link;
@@ -655,6 +656,16 @@ public final class DockerEngine implements AutoCloseable {
                 .withNanoCPUs(resources.nanoCpus())
                 .withPidsLimit(resources.pidsLimit())
                 .withMemoryReservation(resources.memoryReservation());
+        if (!resources.deviceRequests().isEmpty()) {
+            host.withDeviceRequests(resources.deviceRequests().stream()
+                    .map(r -> new DeviceRequest()
+                            .withDriver(r.driver() == null ? "" : r.driver())
+                            .withCount(r.count())
+                            .withDeviceIds(r.deviceIds())
+                            .withCapabilities(List.of(r.capabilities()))
+                            .withOptions(r.options()))
+                    .toList());
+        }
         if (options.logging() != null) {
             host.withLogConfig(logConfig(options.logging()));
         }
