@@ -62,8 +62,7 @@ final class ResourcesReader {
                                     what + ".reservations.cpus is ignored: only Swarm reserves CPUs (Compose does not"
                                             + " apply it on one engine); use limits.cpus or cpu_shares");
                         }
-                        case "reservations.devices" ->
-                            devices.addAll(devices(context, node, part + ".devices", false));
+                        case "reservations.devices" -> devices.addAll(devices(context, node, part + ".devices", false));
                         default ->
                             throw error(
                                     value.getValue().getKeyNode(),
@@ -94,8 +93,10 @@ final class ResourcesReader {
         if (gpus && node instanceof ScalarNode) {
             String value = scalar(node, what).strip();
             if (!value.equals("all")) {
-                throw error(node, what + " \"" + value + "\" is not valid: use all, or a list of requests with driver,"
-                        + " count, device_ids and options");
+                throw error(
+                        node,
+                        what + " \"" + value + "\" is not valid: use all, or a list of requests with driver,"
+                                + " count, device_ids and options");
             }
             result.add(new ContainerOptions.DeviceRequest(null, -1, List.of(), List.of("gpu"), Map.of()));
         } else {
@@ -120,7 +121,8 @@ final class ResourcesReader {
                 Set.of("capabilities", "driver", "count", "device_ids", "options"),
                 Set.of(),
                 "");
-        List<String> capabilities = new ArrayList<>(Nodes.stringOrList(keys.get("capabilities"), what + ".capabilities"));
+        List<String> capabilities =
+                new ArrayList<>(Nodes.stringOrList(keys.get("capabilities"), what + ".capabilities"));
         if (gpus && !capabilities.contains("gpu")) {
             capabilities.add(0, "gpu");
         }

@@ -275,6 +275,46 @@ class ServiceKeysTest {
                 .isEqualTo("service \"web\" takes the volumes of \"data\", which this stack does not declare");
     }
 
+    @Test
+    void gpusAndReservedDevicesAreDeviceRequestsThroughTheGpuAllowance() {
+        String yaml = HEAD + """
+                    gpus: all
+                    deploy:
+                      resources:
+                        reservations:
+                          devices:
+                            - {driver: nvidia, device_ids: ["0", "3"], capabilities: [gpu, utility]}
+                            - {capabilities: [tpu], count: 2, options: {mode: fast}}
+                """;
+        ComposeException refused = failure(ComposePolicy.DEFAULT, yaml);
+        assertThat(refused.line()).isEqualTo(4);
+        assertThat(refused.detail())
+                .isEqualTo(
+                        "service \"web\": gpus gives the container the host's devices (GPUs) through a device"
+                                + " driver; the environment's policy refuses it: allow it for the environment with --allow gpu");
+        List<ContainerOptions.DeviceRequest> devices = parse(ComposePolicy.parse(List.of("gpu")), yaml)
+                .service("web")
+                .orElseThrow()
+                .options()
+                .resources()
+                .deviceRequests();
+        assertThat(devices)
+                .containsExactly(
+                        new ContainerOptions.DeviceRequest(null, -1, List.of(), List.of("gpu"), Map.of()),
+                        new ContainerOptions.DeviceRequest(
+                                "nvidia", 0, List.of("0", "3"), List.of("gpu", "utility"), Map.of()),
+                        new ContainerOptions.DeviceRequest(null, 2, List.of(), List.of("tpu"), Map.of("mode", "fast")));
+        List<ContainerOptions.DeviceRequest> listed = parse(
+                        ComposePolicy.parse(List.of("gpu")), HEAD + "    gpus: [{driver: nvidia, count: 1}]\n")
+                .service("web")
+                .orElseThrow()
+                .options()
+                .resources()
+                .deviceRequests();
+        assertThat(listed)
+                .containsExactly(new ContainerOptions.DeviceRequest("nvidia", 1, List.of(), List.of("gpu"), Map.of()));
+    }
+
     static Stream<Arguments> badInputs() {
         return Stream.of(
                 Arguments.of("cpus: lots", "cpus \"lots\" is not a number of CPUs, like 0.5 or 2 (0 for no limit)"),
@@ -366,6 +406,12 @@ class ServiceKeysTest {
                                 + " volumes of a container outside the stack; the environment's policy refuses it: allow it"
                                 + " for the environment with --allow join-container"),
                 Arguments.of("annotations: [\"=x\"]", "annotations: \"=x\" has no name before '='"),
+                Arguments.of("gpus: some", "gpus \"some\" is not valid: use all, or a list of requests"),
+                Arguments.of("gpus: [{count: 1, device_ids: [\"0\"]}]", "count and device_ids exclude each other"),
+                Arguments.of("gpus: [{count: 0}]", "gpus.count 0 is out of range"),
+                Arguments.of(
+                        "deploy: {resources: {reservations: {devices: [{driver: nvidia}]}}}",
+                        "needs capabilities, like [gpu]"),
                 Arguments.of(
                         "healthcheck: {test: \"true\", start_interval: often}",
                         "healthcheck: start_interval \"often\" is not a duration"));
