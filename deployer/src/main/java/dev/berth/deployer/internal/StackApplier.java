@@ -891,7 +891,9 @@ public final class StackApplier {
                     spec.labels(),
                     spec.networks(),
                     spec.networkMode(),
-                    spec.mounts());
+                    spec.mounts(),
+                    spec.links(),
+                    spec.volumesFrom());
         }
         String id = engine.create(d.requireResources().withVolumesOf(spec, previous));
         watch.follow(id);
