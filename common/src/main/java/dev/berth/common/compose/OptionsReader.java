@@ -43,6 +43,16 @@ final class OptionsReader {
             boolean privileged,
             @Nullable String networkMode,
             IsolationReader.Isolation isolation) {
+        ContainerOptions.Resources resources = ResourcesReader.resources(context, keys, deploy.get("resources"), where);
+        ContainerOptions.Limits limits = new LimitsReader(context.policy).read(keys, where);
+        if (resources.nanoCpus() != null && (limits.cpuQuota() != null || limits.cpuPeriod() != null)) {
+            String key = keys.containsKey("cpu_quota") ? "cpu_quota" : "cpu_period";
+            throw error(
+                    keys.get(key).getKeyNode(),
+                    where + ": cpus (or deploy.resources.limits.cpus) and " + key
+                            + " exclude each other, as the engine refuses both: keep cpus, or cpu_quota with"
+                            + " cpu_period");
+        }
         return new ContainerOptions(
                 restart(context, keys.get("restart"), deploy.get("restart_policy"), where),
                 text(keys.get("user"), where + ": user"),
@@ -57,7 +67,7 @@ final class OptionsReader {
                 matching(keys.get("stop_signal"), SIGNAL, where + ": stop_signal", "a signal like SIGTERM or SIGINT"),
                 duration(keys.get("stop_grace_period"), where),
                 tmpfs(keys.get("tmpfs"), where),
-                ResourcesReader.resources(context, keys, deploy.get("resources"), where),
+                resources,
                 logging(keys.get("logging"), where + ": logging"),
                 ulimits(keys.get("ulimits"), where + ": ulimits"),
                 privileged,
@@ -83,7 +93,7 @@ final class OptionsReader {
                         MAC_ADDRESS,
                         where + ": mac_address",
                         "six pairs of hexadecimal digits, like 02:42:ac:11:00:02"),
-                new LimitsReader(context.policy).read(keys, where));
+                limits);
     }
 
     /**

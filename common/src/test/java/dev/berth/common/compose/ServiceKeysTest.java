@@ -406,6 +406,10 @@ class ServiceKeysTest {
                                 + " volumes of a container outside the stack; the environment's policy refuses it: allow it"
                                 + " for the environment with --allow join-container"),
                 Arguments.of("annotations: [\"=x\"]", "annotations: \"=x\" has no name before '='"),
+                Arguments.of(
+                        "cpus: 0.5\n    cpu_quota: 50000",
+                        "cpus (or deploy.resources.limits.cpus) and cpu_quota exclude each other, as the engine"
+                                + " refuses both: keep cpus, or cpu_quota with cpu_period"),
                 Arguments.of("gpus: some", "gpus \"some\" is not valid: use all, or a list of requests"),
                 Arguments.of("gpus: [{count: 1, device_ids: [\"0\"]}]", "count and device_ids exclude each other"),
                 Arguments.of("gpus: [{count: 0}]", "gpus.count 0 is out of range"),
