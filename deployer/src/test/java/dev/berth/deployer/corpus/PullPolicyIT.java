@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 class PullPolicyIT {
     @Test
     void neverAndAlwaysPullAsComposeSays(@TempDir Path workDir) throws Exception {
-        StackRef stack = new StackRef("pull", "policy-" + UUID.randomUUID().toString().substring(0, 8));
+        StackRef stack =
+                new StackRef("pull", "policy-" + UUID.randomUUID().toString().substring(0, 8));
         try (BerthHarness harness = new BerthHarness(BerthHarness.config(workDir))) {
             BerthHarness.Outcome never = harness.apply(
                     stack,
@@ -36,8 +37,9 @@ class PullPolicyIT {
                     Map.of(),
                     StackFiles.EMPTY);
             assertThat(always.succeeded()).isFalse();
-            assertThat(always.failure()).contains("image \"busybox:1.35\" of service \"web\" could not be pulled"
-                    + " (pull_policy always)");
+            assertThat(always.failure())
+                    .contains(
+                            "image \"busybox:1.35\" of service \"web\" could not be pulled" + " (pull_policy always)");
         } finally {
             // Removes its containers and networks; the stack named is only where its expectations are read.
             CorpusIT.cleanUp(stack.project(), Corpus.stack("01-image-command"), Set.of(), Set.of());

@@ -10,10 +10,7 @@ import dev.berth.deployer.internal.docker.ApiVersion;
 import org.junit.jupiter.api.Test;
 
 class EngineRequirementsTest {
-    private static final ComposeStack NEW_KEYS = new ComposeParser()
-            .parse(
-                    "compose.yaml",
-                    """
+    private static final ComposeStack NEW_KEYS = new ComposeParser().parse("compose.yaml", """
                     services:
                       web:
                         image: busybox:1.35
