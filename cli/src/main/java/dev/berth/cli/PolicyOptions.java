@@ -13,7 +13,8 @@ final class PolicyOptions {
             description = {
                 "Let stacks ask this of the host (repeatable; everything is refused by default):"
                         + " privileged, host-network, host-pid, host-ipc, host-uts, host-userns, host-cgroup,"
-                        + " join-container, docker-socket, volume-device, device-cgroup-rules,"
+                        + " join-container, docker-socket, volume-device, device-cgroup-rules, oom-kill-disable,"
+                        + " cgroup-parent, gpu,"
                         + " bind:<absolute directory> for bind mounts of that host directory, cap:<capability>,"
                         + " volume-driver:<driver>, network-driver:<driver>, sysctl:<name>, device:<host path>, runtime:<name>,"
                         + " security-opt:<kind>. See docs/compose.md, \"Policy\"."

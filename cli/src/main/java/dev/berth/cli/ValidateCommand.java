@@ -92,6 +92,9 @@ final class ValidateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** What the stack being checked uses that Compose ignores on one engine: printed after its ok line. */
+    private final List<String> warnings = new ArrayList<>();
+
     /** A host port a stack publishes. */
     private record Published(String stack, String composeFile, String service, PortMapping port) {}
 
@@ -226,7 +229,7 @@ final class ValidateCommand implements Callable<Integer> {
             String engine,
             PrintWriter out)
             throws IOException {
-        ComposeParser parser = new ComposeParser(policy, updateDefaults);
+        ComposeParser parser = new ComposeParser(policy, updateDefaults, warnings::add);
         Path stacks = root.resolve(stacksPath.isEmpty() ? "." : stacksPath);
         WorkTreeFiles files = new WorkTreeFiles(root);
         int valid = 0;
@@ -241,6 +244,7 @@ final class ValidateCommand implements Callable<Integer> {
         for (Path directory : directories) {
             String name = directory.getFileName().toString();
             String relative = root.relativize(directory).toString().replace('\\', '/');
+            warnings.clear();
             try {
                 Optional<Read> read = check(parser, files, name, relative, environmentVariables, published, out);
                 if (read.isPresent()) {
@@ -296,6 +300,7 @@ final class ValidateCommand implements Callable<Integer> {
         if (!stack.hostVariables().isEmpty()) {
             out.printf("   left to the deployer's host: %s%n", String.join(", ", stack.hostVariables()));
         }
+        warnings.forEach(warning -> out.printf("   warning: %s%n", warning));
         for (ServiceSpec service : stack.services()) {
             if (service.replicas() == 0) {
                 continue;

@@ -118,8 +118,9 @@ class RunCommandTest {
         assertThat(run("--allow", "privileged", "--allow", "root")).isEqualTo(2);
         assertThat(err.toString())
                 .contains("berth: --allow: \"root\" is not an allowance; use privileged, host-network, host-pid,"
-                        + " docker-socket, device-cgroup-rules, host-cgroup, host-ipc, host-userns, host-uts,"
-                        + " join-container, volume-device, bind:<absolute directory>, cap:<capability>,"
+                        + " docker-socket, cgroup-parent, device-cgroup-rules, gpu, host-cgroup, host-ipc, host-userns,"
+                        + " host-uts, join-container, oom-kill-disable, volume-device, bind:<absolute directory>,"
+                        + " cap:<capability>,"
                         + " volume-driver:<driver>, network-driver:<driver>, sysctl:<name>, device:<host path>, runtime:<name>,"
                         + " security-opt:<apparmor|label|no-new-privileges|seccomp|systempaths|writable-cgroups>");
     }

@@ -46,6 +46,24 @@ class ValidateCommandTest {
     }
 
     @Test
+    void whatComposeIgnoresOnOneEngineIsAWarningLineNotAnError() throws IOException {
+        write(
+                "stacks/web/compose.yaml",
+                "version: \"3.8\"\nservices:\n  web:\n    image: busybox\n    deploy:\n"
+                        + "      placement: {constraints: [node.role == manager]}\n");
+        write("stacks/api/compose.yaml", "services:\n  api:\n    image: busybox\n");
+        assertThat(validate(repo.toString())).isZero();
+        assertThat(out.toString())
+                .contains("ok stacks/web/compose.yaml (1 service)\n"
+                        + "   warning: stacks/web/compose.yaml:1:1: version is obsolete and ignored: Compose reads every"
+                        + " file by the Compose Specification; remove it\n"
+                        + "   warning: stacks/web/compose.yaml:6:7: service \"web\": deploy.placement is ignored: only"
+                        + " Swarm applies it (Compose ignores it on one engine)\n")
+                .contains("ok stacks/api/compose.yaml (1 service)\nok stacks/web")
+                .endsWith("engine)\n2 valid, 0 invalid stacks\n");
+    }
+
+    @Test
     void eachInvalidStackIsOneFileLineError() throws IOException {
         write("stacks/a/compose.yaml", "services:\n  a:\n    image: busybox\n");
         write("stacks/b/compose.yml", "services:\n  b:\n    image: [oops\n");

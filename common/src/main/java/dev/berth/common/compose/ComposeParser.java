@@ -2,6 +2,7 @@ package dev.berth.common.compose;
 
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -10,11 +11,13 @@ import org.jspecify.annotations.Nullable;
  * with a {@link ComposeException} that names the file, line, column and key. A key Berth does not
  * support yet is an error, never silently ignored: ignoring it would deploy something other than
  * what the file says. What the environment's {@link ComposePolicy} does not allow is an error that
- * says how to allow it. Stateless and thread-safe.
+ * says how to allow it; what Compose itself ignores on one engine (outside Swarm or development) is
+ * accepted with a warning. Stateless and thread-safe when its warnings sink is.
  */
 public final class ComposeParser {
     private final ComposePolicy policy;
     private final UpdatePolicy updateDefaults;
+    private final Consumer<String> warnings;
 
     /** A parser with {@link ComposePolicy#DEFAULT}: nothing beyond an ordinary container. */
     public ComposeParser() {
@@ -30,8 +33,18 @@ public final class ComposeParser {
      * their compose file does not set (an environment's update defaults).
      */
     public ComposeParser(ComposePolicy policy, UpdatePolicy updateDefaults) {
+        this(policy, updateDefaults, warning -> {});
+    }
+
+    /**
+     * A parser that also reports, to {@code warnings}, each key it accepts without applying it (what
+     * Compose ignores outside Swarm or development, such as {@code version} or {@code deploy.placement}),
+     * as {@code file:line:column: detail}; {@code berth validate} prints them.
+     */
+    public ComposeParser(ComposePolicy policy, UpdatePolicy updateDefaults, Consumer<String> warnings) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.updateDefaults = Objects.requireNonNull(updateDefaults, "updateDefaults");
+        this.warnings = Objects.requireNonNull(warnings, "warnings");
     }
 
     /**
@@ -79,7 +92,7 @@ public final class ComposeParser {
         Objects.requireNonNull(content, "content");
         Objects.requireNonNull(variables, "variables");
         Objects.requireNonNull(files, "files");
-        StackContext context = new StackContext(composeFile, policy, updateDefaults, files, variables, host);
+        StackContext context = new StackContext(composeFile, policy, updateDefaults, files, variables, host, warnings);
         try {
             return new StackReader(context).read(content);
         } catch (ComposeException e) {

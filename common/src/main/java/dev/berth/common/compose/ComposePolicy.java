@@ -74,6 +74,12 @@ public record ComposePolicy(
     public static final String VOLUME_DEVICE = "volume-device";
     /** {@code device_cgroup_rules}. */
     public static final String DEVICE_CGROUP_RULES = "device-cgroup-rules";
+    /** {@code oom_kill_disable: true}, or a negative {@code oom_score_adj}: the host's processes are killed first. */
+    public static final String OOM_KILL_DISABLE = "oom-kill-disable";
+    /** {@code cgroup_parent}: the container's cgroup under one the engine does not manage. */
+    public static final String CGROUP_PARENT = "cgroup-parent";
+    /** {@code gpus} and {@code deploy.resources.reservations.devices}: the host's GPUs through a device driver. */
+    public static final String GPU = "gpu";
 
     public static final String CAP_PREFIX = "cap:";
     public static final String VOLUME_DRIVER_PREFIX = "volume-driver:";
@@ -86,8 +92,17 @@ public record ComposePolicy(
     public static final String SECURITY_OPT_PREFIX = "security-opt:";
 
     /** The allowances without an argument beyond the first four. */
-    public static final Set<String> NAMED =
-            Set.of(HOST_IPC, HOST_UTS, HOST_USERNS, HOST_CGROUP, JOIN_CONTAINER, VOLUME_DEVICE, DEVICE_CGROUP_RULES);
+    public static final Set<String> NAMED = Set.of(
+            HOST_IPC,
+            HOST_UTS,
+            HOST_USERNS,
+            HOST_CGROUP,
+            JOIN_CONTAINER,
+            VOLUME_DEVICE,
+            DEVICE_CGROUP_RULES,
+            OOM_KILL_DISABLE,
+            CGROUP_PARENT,
+            GPU);
 
     /** What {@code security-opt:<kind>} names. */
     public static final Set<String> SECURITY_OPT_KINDS =
@@ -153,7 +168,8 @@ public record ComposePolicy(
     /**
      * Reads allowances: {@code privileged}, {@code host-network}, {@code host-pid}, {@code host-ipc},
      * {@code host-uts}, {@code host-userns}, {@code host-cgroup}, {@code join-container},
-     * {@code docker-socket}, {@code volume-device}, {@code device-cgroup-rules},
+     * {@code docker-socket}, {@code volume-device}, {@code device-cgroup-rules}, {@code oom-kill-disable},
+     * {@code cgroup-parent}, {@code gpu},
      * {@code bind:<absolute directory>}, {@code cap:<NAME>}, {@code volume-driver:<name>}, {@code network-driver:<name>},
      * {@code sysctl:<name>}, {@code device:<host path>}, {@code runtime:<name>} and
      * {@code security-opt:<kind>}.

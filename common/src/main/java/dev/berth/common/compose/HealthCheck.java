@@ -7,15 +7,28 @@ import org.jspecify.annotations.Nullable;
 /**
  * A service's health check, in Docker's form: {@code test} starts with {@code CMD}, {@code CMD-SHELL}
  * or is {@code [NONE]} to disable the image's check. Null fields keep Docker's defaults.
+ *
+ * @param startInterval {@code start_interval}: how often it runs during {@code startPeriod} (engine API 1.44)
  */
 public record HealthCheck(
         List<String> test,
         @Nullable Duration interval,
         @Nullable Duration timeout,
         @Nullable Duration startPeriod,
-        @Nullable Integer retries) {
+        @Nullable Integer retries,
+        @Nullable Duration startInterval) {
     public HealthCheck {
         test = List.copyOf(test);
+    }
+
+    /** A health check without {@code start_interval}. */
+    public HealthCheck(
+            List<String> test,
+            @Nullable Duration interval,
+            @Nullable Duration timeout,
+            @Nullable Duration startPeriod,
+            @Nullable Integer retries) {
+        this(test, interval, timeout, startPeriod, retries, null);
     }
 
     public boolean disabled() {

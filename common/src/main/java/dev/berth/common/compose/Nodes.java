@@ -41,6 +41,12 @@ public final class Nodes {
                 detail);
     }
 
+    /** Where a node is: {@code file:line:column}, as an error names it. */
+    public static String location(Node node) {
+        ComposeException located = error(node, "");
+        return located.line() > 0 ? located.file() + ":" + located.line() + ":" + located.column() : located.file();
+    }
+
     /** The file a node was read from. */
     public static String file(Node node) {
         return node.getStartMark().map(Mark::getName).orElse("compose file");

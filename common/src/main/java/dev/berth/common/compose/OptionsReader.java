@@ -7,7 +7,6 @@ import static dev.berth.common.compose.Nodes.keyValues;
 import static dev.berth.common.compose.Nodes.mapping;
 import static dev.berth.common.compose.Nodes.matching;
 import static dev.berth.common.compose.Nodes.scalar;
-import static dev.berth.common.compose.Nodes.size;
 import static dev.berth.common.compose.Nodes.stringOrList;
 import static dev.berth.common.compose.Nodes.text;
 import static dev.berth.common.compose.Nodes.whole;
@@ -17,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -29,22 +29,32 @@ final class OptionsReader {
     private static final Pattern RESTART = Pattern.compile("no|always|unless-stopped|on-failure(:\\d+)?");
     private static final Pattern CAPABILITY = Pattern.compile("(CAP_)?([A-Z_]+)");
     private static final Pattern SIGNAL = Pattern.compile("SIG[A-Z0-9+-]+|\\d+");
+    private static final Pattern GROUP = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*");
+    private static final Pattern MAC_ADDRESS =
+            Pattern.compile("[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(\\1[0-9A-Fa-f]{2}){4}");
 
     private OptionsReader() {}
 
     static ContainerOptions options(
+            StackContext context,
             Map<String, NodeTuple> keys,
             String where,
-            @Nullable NodeTuple resources,
+            Map<String, NodeTuple> deploy,
             boolean privileged,
             @Nullable String networkMode,
             IsolationReader.Isolation isolation) {
+        ContainerOptions.Resources resources = ResourcesReader.resources(context, keys, deploy.get("resources"), where);
+        ContainerOptions.Limits limits = new LimitsReader(context.policy).read(keys, where);
+        if (resources.nanoCpus() != null && (limits.cpuQuota() != null || limits.cpuPeriod() != null)) {
+            String key = keys.containsKey("cpu_quota") ? "cpu_quota" : "cpu_period";
+            throw error(
+                    keys.get(key).getKeyNode(),
+                    where + ": cpus (or deploy.resources.limits.cpus) and " + key
+                            + " exclude each other, as the engine refuses both: keep cpus, or cpu_quota with"
+                            + " cpu_period");
+        }
         return new ContainerOptions(
-                matching(
-                        keys.get("restart"),
-                        RESTART,
-                        where + ": restart",
-                        "no, always, unless-stopped or on-failure[:N]"),
+                restart(context, keys.get("restart"), deploy.get("restart_policy"), where),
                 text(keys.get("user"), where + ": user"),
                 text(keys.get("working_dir"), where + ": working_dir"),
                 text(keys.get("hostname"), where + ": hostname"),
@@ -57,7 +67,7 @@ final class OptionsReader {
                 matching(keys.get("stop_signal"), SIGNAL, where + ": stop_signal", "a signal like SIGTERM or SIGINT"),
                 duration(keys.get("stop_grace_period"), where),
                 tmpfs(keys.get("tmpfs"), where),
-                resources(resources, where + ": deploy.resources"),
+                resources,
                 logging(keys.get("logging"), where + ": logging"),
                 ulimits(keys.get("ulimits"), where + ": ulimits"),
                 privileged,
@@ -71,7 +81,100 @@ final class OptionsReader {
                 isolation.sysctls(),
                 isolation.devices(),
                 isolation.deviceCgroupRules(),
-                isolation.runtime());
+                isolation.runtime(),
+                flag(keys.get("stdin_open"), where + ": stdin_open"),
+                flag(keys.get("tty"), where + ": tty"),
+                groups(keys.get("group_add"), where + ": group_add"),
+                names(keys.get("dns_search"), where + ": dns_search", "a domain, like example.com"),
+                names(keys.get("dns_opt"), where + ": dns_opt", "a resolver option, like ndots:2"),
+                text(keys.get("domainname"), where + ": domainname"),
+                matching(
+                        keys.get("mac_address"),
+                        MAC_ADDRESS,
+                        where + ": mac_address",
+                        "six pairs of hexadecimal digits, like 02:42:ac:11:00:02"),
+                limits);
+    }
+
+    /**
+     * {@code restart}, or {@code deploy.restart_policy} mapped as Compose maps it to the engine's
+     * policy (none to no, on-failure[:max_attempts], any to always), which then wins over
+     * {@code restart}; its {@code delay} and {@code window} are Swarm's and only warned about.
+     */
+    private static @Nullable String restart(
+            StackContext context, @Nullable NodeTuple restart, @Nullable NodeTuple policy, String where) {
+        String plain = matching(restart, RESTART, where + ": restart", "no, always, unless-stopped or on-failure[:N]");
+        if (policy == null) {
+            return plain;
+        }
+        String what = where + ": deploy.restart_policy";
+        Map<String, NodeTuple> keys = Nodes.keys(
+                policy.getValueNode(), what, Set.of("condition", "delay", "max_attempts", "window"), Set.of(), "");
+        String condition = keys.containsKey("condition")
+                ? scalar(keys.get("condition").getValueNode(), what + ".condition")
+                        .strip()
+                : "any";
+        Long attempts = keys.containsKey("max_attempts")
+                ? LimitsReader.range(
+                        keys.get("max_attempts").getValueNode(), what + ".max_attempts", 0, Integer.MAX_VALUE)
+                : null;
+        String mapped = switch (condition) {
+            case "none" -> "no";
+            case "any" -> "always";
+            case "on-failure" -> "on-failure" + (attempts == null || attempts == 0 ? "" : ":" + attempts);
+            default ->
+                throw error(
+                        keys.get("condition").getValueNode(),
+                        what + ".condition \"" + condition + "\" is not valid: use none, on-failure or any");
+        };
+        if (attempts != null && attempts != 0 && !condition.equals("on-failure")) {
+            throw error(
+                    keys.get("max_attempts").getValueNode(),
+                    what + ".max_attempts applies only to condition on-failure: the engine refuses a retry count"
+                            + " with " + mapped);
+        }
+        for (String swarmOnly : List.of("delay", "window")) {
+            if (keys.containsKey(swarmOnly)) {
+                duration(keys.get(swarmOnly), what);
+                context.warn(
+                        keys.get(swarmOnly).getKeyNode(),
+                        what + "." + swarmOnly + " is ignored: only Swarm applies it; the engine restarts with its own"
+                                + " back-off");
+            }
+        }
+        if (plain != null && !plain.equals(mapped)) {
+            context.warn(
+                    restart.getValueNode(),
+                    where + ": restart " + plain + " is overridden by deploy.restart_policy (" + mapped
+                            + "), as Compose does; keep one of them");
+        }
+        return mapped;
+    }
+
+    /** {@code group_add}: group names or numbers. */
+    private static List<String> groups(@Nullable NodeTuple tuple, String what) {
+        List<String> result = new ArrayList<>();
+        for (String group : stringOrList(tuple, what)) {
+            String name = group.strip();
+            if (!GROUP.matcher(name).matches()) {
+                throw error(tuple.getValueNode(), what + ": \"" + group + "\" is not a group name or number");
+            }
+            result.add(name);
+        }
+        return result;
+    }
+
+    /** A single value or a list of values without blanks. */
+    private static List<String> names(@Nullable NodeTuple tuple, String what, String expected) {
+        List<String> result = new ArrayList<>();
+        for (String value : stringOrList(tuple, what)) {
+            String name = value.strip();
+            if (name.isEmpty() || name.chars().anyMatch(c -> c <= ' ')) {
+                throw error(tuple.getValueNode(), what + ": \"" + value + "\" is not valid: write " + expected);
+            }
+            result.add(name);
+        }
+        return result;
     }
 
     private static Map<String, String> tmpfs(@Nullable NodeTuple tuple, String where) {
@@ -88,52 +191,6 @@ final class OptionsReader {
             tmpfs.put(path, colon < 0 ? "" : entry.substring(colon + 1));
         }
         return tmpfs;
-    }
-
-    /** {@code deploy.resources}: limits and reservations of memory, CPUs and PIDs. */
-    private static ContainerOptions.Resources resources(@Nullable NodeTuple tuple, String what) {
-        if (tuple == null) {
-            return ContainerOptions.Resources.NONE;
-        }
-        Map<String, NodeTuple> resources = mapping(tuple.getValueNode(), what);
-        Long memory = null;
-        Long cpus = null;
-        Long pids = null;
-        Long reservation = null;
-        for (Map.Entry<String, NodeTuple> entry : resources.entrySet()) {
-            String part = what + "." + entry.getKey();
-            Map<String, NodeTuple> values = mapping(entry.getValue().getValueNode(), part);
-            for (Map.Entry<String, NodeTuple> value : values.entrySet()) {
-                String key = entry.getKey() + "." + value.getKey();
-                Node node = value.getValue().getValueNode();
-                switch (key) {
-                    case "limits.memory" -> memory = size(node, part + ".memory");
-                    case "limits.cpus" -> cpus = cpus(node, part + ".cpus");
-                    case "limits.pids" -> pids = whole(node, part + ".pids");
-                    case "reservations.memory" -> reservation = size(node, part + ".memory");
-                    default ->
-                        throw error(
-                                value.getValue().getKeyNode(),
-                                what + "." + key
-                                        + " is not supported by this version of Berth; it applies limits.memory,"
-                                        + " limits.cpus, limits.pids and reservations.memory");
-                }
-            }
-        }
-        return new ContainerOptions.Resources(memory, cpus, pids, reservation);
-    }
-
-    private static long cpus(Node node, String what) {
-        String text = scalar(node, what).strip();
-        try {
-            double cpus = Double.parseDouble(text);
-            if (cpus > 0) {
-                return (long) (cpus * 1_000_000_000L);
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw error(node, what + " \"" + text + "\" is not a positive number of CPUs, like 0.5 or 2");
     }
 
     private static ContainerOptions.@Nullable Logging logging(@Nullable NodeTuple tuple, String what) {

@@ -45,7 +45,16 @@ final class ServiceReader {
             Set<String> secrets,
             Set<String> configs) {}
 
-    private static final Set<String> DEPLOY_KEYS = Set.of("resources", "replicas", "mode", "update_config");
+    private static final Set<String> DEPLOY_KEYS = Set.of(
+            "resources",
+            "replicas",
+            "mode",
+            "update_config",
+            "restart_policy",
+            "labels",
+            "endpoint_mode",
+            "placement",
+            "rollback_config");
 
     private final StackContext context;
     private final Declarations declarations;
@@ -118,7 +127,18 @@ final class ServiceReader {
         if (networkMode != null && networkMode.startsWith("service:")) {
             dependsOn.putIfAbsent(networkMode.substring("service:".length()), ServiceSpec.Dependency.started());
         }
+        LinksReader linksReader = new LinksReader(context.policy);
+        List<ServiceSpec.Link> links = linksReader.links(keys, where);
+        List<ServiceSpec.VolumesFrom> volumesFrom = linksReader.volumesFrom(keys.get("volumes_from"), where);
+        // Compose starts a service after the services it links to or takes volumes from.
+        links.stream()
+                .filter(l -> l.service() != null)
+                .forEach(l -> dependsOn.putIfAbsent(l.service(), ServiceSpec.Dependency.started()));
+        volumesFrom.stream()
+                .filter(v -> v.service() != null)
+                .forEach(v -> dependsOn.putIfAbsent(v.service(), ServiceSpec.Dependency.started()));
         Map<String, NodeTuple> deploy = deploy(keys.get("deploy"), where);
+        ignored(keys, where);
         List<Ports.Published> ports = Ports.ports(keys.get("ports"), where);
         if (networkMode != null && !ports.isEmpty()) {
             throw error(
@@ -159,11 +179,32 @@ final class ServiceReader {
                 FileMounts.read(keys.get("secrets"), true, where, declarations.secrets(), secrets),
                 FileMounts.read(keys.get("configs"), false, where, declarations.configs(), configs),
                 replicas,
-                OptionsReader.options(keys, where, deploy.get("resources"), privileged, networkMode, isolation),
+                OptionsReader.options(context, keys, where, deploy, privileged, networkMode, isolation),
                 update,
                 gate,
+                ImageReader.platform(keys.get("platform"), where),
+                ImageReader.pull(context, keys, where),
+                keyValues(keys.get("annotations"), where + ": annotations"),
+                links,
+                volumesFrom,
                 ContainerNames.read(keys, where, replicas, context.watcher() && !context.hostVariables.isEmpty()));
         return new Read(spec, tuple, keys, ports, volumes, secrets, configs);
+    }
+
+    /**
+     * The keys Compose itself does not apply when it deploys: {@code attach} (which only chooses the
+     * logs {@code compose up} follows) is checked and accepted; {@code develop} (for {@code compose
+     * watch}) is accepted with a warning.
+     */
+    private void ignored(Map<String, NodeTuple> keys, String where) {
+        flag(keys.get("attach"), where + ": attach");
+        NodeTuple develop = keys.get("develop");
+        if (develop != null) {
+            mapping(develop.getValueNode(), where + ": develop");
+            context.warn(
+                    develop.getKeyNode(),
+                    where + ": develop is ignored: it configures compose watch for development, not a deployment");
+        }
     }
 
     /** Why a service key is refused: a typo (with the likely key) or a key Berth does not apply yet. */
@@ -373,8 +414,13 @@ final class ServiceReader {
         return privileged;
     }
 
-    /** {@code deploy}: {@code resources} and {@code replicas} apply; other keys are refused by name. */
-    private static Map<String, NodeTuple> deploy(@Nullable NodeTuple tuple, String where) {
+    /**
+     * {@code deploy}: {@code resources}, {@code replicas}, {@code update_config} and
+     * {@code restart_policy} apply; what Compose ignores on one engine (Swarm's {@code labels},
+     * {@code endpoint_mode}, {@code placement}, {@code rollback_config}, {@code mode: global}) is
+     * accepted with a warning; other keys are refused by name.
+     */
+    private Map<String, NodeTuple> deploy(@Nullable NodeTuple tuple, String where) {
         if (tuple == null) {
             return Map.of();
         }
@@ -384,29 +430,42 @@ final class ServiceReader {
             String key = entry.getKey();
             Node at = entry.getValue().getKeyNode();
             switch (key) {
-                case "resources", "replicas", "update_config" -> {
+                case "resources", "replicas", "update_config", "restart_policy" -> {
                     // read by the caller
                 }
                 case "mode" -> {
-                    String mode = scalar(entry.getValue().getValueNode(), what + ".mode");
-                    if (!mode.equals("replicated")) {
+                    Node value = entry.getValue().getValueNode();
+                    String mode = scalar(value, what + ".mode").strip();
+                    if (mode.equals("global")) {
+                        context.warn(
+                                value,
+                                what
+                                        + ".mode global is ignored: it runs one container per Swarm node; on one engine Berth runs"
+                                        + " deploy.replicas (1 by default), as Compose does");
+                    } else if (!mode.equals("replicated")) {
                         throw error(
-                                entry.getValue().getValueNode(),
-                                what + ".mode \"" + mode + "\" is not supported; Berth runs replicated services"
-                                        + " (deploy.replicas) on one engine");
+                                value,
+                                what + ".mode \"" + mode + "\" is not valid: use replicated (or global, which runs as"
+                                        + " replicated on one engine)");
                     }
                 }
+                case "labels" -> {
+                    keyValues(entry.getValue(), what + ".labels");
+                    context.warn(
+                            at,
+                            what + ".labels is ignored: Compose puts these labels on the Swarm service, not on"
+                                    + " containers; use the service's labels for the containers");
+                }
+                case "endpoint_mode", "placement" ->
+                    context.warn(
+                            at,
+                            what + "." + key + " is ignored: only Swarm applies it (Compose ignores it on"
+                                    + " one engine)");
                 case "rollback_config" ->
-                    throw error(
+                    context.warn(
                             at,
-                            what + ".rollback_config is not supported by this version of Berth: a failed update puts"
-                                    + " the previous containers back as they were (restarted, not re-created), so"
-                                    + " there is nothing to configure; remove it");
-                case "restart_policy" ->
-                    throw error(
-                            at,
-                            what + ".restart_policy is not applied yet (issue 4); use the service's restart key"
-                                    + " (no, always, unless-stopped, on-failure[:N]) instead");
+                            what + ".rollback_config is ignored: a failed update puts the previous containers back"
+                                    + " as they were (restarted, not re-created), so there is nothing to configure");
                 default -> {
                     if (key.startsWith("x-")) {
                         continue;
@@ -579,14 +638,8 @@ final class ServiceReader {
                 throw error(
                         keys.get(key).getKeyNode(),
                         what + ": key \"" + key + "\" is not known; use test,"
-                                + " interval, timeout, start_period, retries or disable");
+                                + " interval, timeout, start_period, start_interval, retries or disable");
             }
-        }
-        if (keys.containsKey("start_interval")) {
-            throw error(
-                    keys.get("start_interval").getKeyNode(),
-                    what
-                            + ": start_interval needs Docker Engine API 1.44, which Berth does not require yet; remove it");
         }
         boolean disable = flag(keys.get("disable"), what + ": disable");
         List<String> test;
@@ -625,7 +678,8 @@ final class ServiceReader {
                 duration(keys.get("interval"), what),
                 duration(keys.get("timeout"), what),
                 duration(keys.get("start_period"), what),
-                retries);
+                retries,
+                duration(keys.get("start_interval"), what));
     }
 
     /** {@code depends_on} as a list (service_started) or a mapping with conditions. */

@@ -32,6 +32,13 @@ import org.jspecify.annotations.Nullable;
  * @param update how the service's replicas are replaced ({@code deploy.update_config}); not part of the
  *     container's config
  * @param gate Berth's gate of the service ({@code x-berth.gate}); not part of the container's config
+ * @param platform {@code platform} ({@code os[/arch[/variant]]}) the image is pulled and the container
+ *     created for, or null for the engine's own
+ * @param pull {@code pull_policy}: when the image is pulled; not part of the container's config
+ * @param annotations {@code annotations} of the container (engine API 1.43)
+ * @param links {@code links} and {@code external_links}: the container a name refers to, and the alias it
+ *     is known by from this service
+ * @param volumesFrom {@code volumes_from}: the services and containers whose volumes are mounted
  * @param containerName {@code container_name}: the one container's exact name, interpolated and checked
  *     against Docker's rule; null for Berth's {@code <environment>-<stack>-<service>-<n>}
  */
@@ -55,6 +62,11 @@ public record ServiceSpec(
         ContainerOptions options,
         UpdatePolicy update,
         GateSpec gate,
+        @Nullable String platform,
+        PullPolicy pull,
+        Map<String, String> annotations,
+        List<Link> links,
+        List<VolumesFrom> volumesFrom,
         @Nullable String containerName) {
     public ServiceSpec {
         Objects.requireNonNull(name, "name");
@@ -78,6 +90,58 @@ public record ServiceSpec(
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(update, "update");
         Objects.requireNonNull(gate, "gate");
+        Objects.requireNonNull(pull, "pull");
+        annotations = Collections.unmodifiableMap(new TreeMap<>(annotations));
+        links = List.copyOf(links);
+        volumesFrom = List.copyOf(volumesFrom);
+    }
+
+    /** A service without the keys of Compose v2 added in 1.y (platform, pull_policy, ...): their defaults. */
+    public ServiceSpec(
+            String name,
+            @Nullable String image,
+            @Nullable BuildSpec build,
+            @Nullable List<String> entrypoint,
+            @Nullable List<String> command,
+            Map<String, String> environment,
+            List<PortMapping> ports,
+            List<String> expose,
+            @Nullable HealthCheck healthcheck,
+            Map<String, String> labels,
+            Map<String, Dependency> dependsOn,
+            Map<String, ServiceNetwork> networks,
+            List<Mount> volumes,
+            List<FileMount> secrets,
+            List<FileMount> configs,
+            int replicas,
+            ContainerOptions options,
+            UpdatePolicy update,
+            GateSpec gate) {
+        this(
+                name,
+                image,
+                build,
+                entrypoint,
+                command,
+                environment,
+                ports,
+                expose,
+                healthcheck,
+                labels,
+                dependsOn,
+                networks,
+                volumes,
+                secrets,
+                configs,
+                replicas,
+                options,
+                update,
+                gate,
+                null,
+                PullPolicy.MISSING,
+                Map.of(),
+                List.of(),
+                List.of());
     }
 
     /** A service whose containers Berth names ({@code <environment>-<stack>-<service>-<n>}). */
@@ -192,7 +256,44 @@ public record ServiceSpec(
                 options,
                 update,
                 gate,
+                platform,
+                pull,
+                annotations,
+                links,
+                volumesFrom,
                 containerName);
+    }
+
+    /**
+     * One entry of {@code links} or {@code external_links}.
+     *
+     * @param service the linked service of this stack, or null for an external link
+     * @param container for an external link, the container's name on the engine; null for a service
+     * @param alias the name this service reaches it by
+     */
+    public record Link(@Nullable String service, @Nullable String container, String alias) {
+        public Link {
+            Objects.requireNonNull(alias, "alias");
+            if ((service == null) == (container == null)) {
+                throw new IllegalArgumentException("a link names a service or a container: " + alias);
+            }
+        }
+    }
+
+    /**
+     * One entry of {@code volumes_from}.
+     *
+     * @param service a service of this stack, or null
+     * @param container a container's name on the engine, or null
+     * @param readOnly {@code :ro}
+     */
+    public record VolumesFrom(
+            @Nullable String service, @Nullable String container, boolean readOnly) {
+        public VolumesFrom {
+            if ((service == null) == (container == null)) {
+                throw new IllegalArgumentException("volumes_from names a service or a container");
+            }
+        }
     }
 
     /**

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.nodes.Node;
 
@@ -29,6 +30,7 @@ final class StackContext {
     final Set<String> usedPaths = new TreeSet<>();
     final Interpolation interpolation;
     private final Map<String, Node> documents = new HashMap<>();
+    private final Consumer<String> warnings;
 
     StackContext(
             String composeFile,
@@ -36,7 +38,9 @@ final class StackContext {
             UpdatePolicy updateDefaults,
             RepoFiles files,
             Map<String, String> variables,
-            @Nullable HostVariables host) {
+            @Nullable HostVariables host,
+            Consumer<String> warnings) {
+        this.warnings = warnings;
         this.composeFile = composeFile;
         this.policy = policy;
         this.updateDefaults = updateDefaults;
@@ -44,6 +48,14 @@ final class StackContext {
         this.variables = variables;
         this.host = host;
         this.interpolation = new Interpolation(this::variable, this::deferred);
+    }
+
+    /**
+     * Reports what Berth accepts but does not apply, as Compose does outside Swarm or development
+     * ({@code file:line:column: detail}).
+     */
+    void warn(Node at, String detail) {
+        warnings.accept(Nodes.location(at) + ": " + detail);
     }
 
     /** True in the watcher, which leaves host variables to the deployer. */

@@ -53,6 +53,12 @@ final class StackReader {
                                     .orElse(
                                             "; use services, name, include, networks, volumes, configs, secrets or x-*"));
         }
+        if (top.containsKey("version")) {
+            context.warn(
+                    top.get("version").getKeyNode(),
+                    "version is obsolete and ignored: Compose reads every file by the Compose Specification; remove"
+                            + " it");
+        }
         String name = null;
         if (top.containsKey("name")) {
             Node nameNode = top.get("name").getValueNode();
@@ -199,12 +205,19 @@ final class StackReader {
                 : null;
         for (Map.Entry<String, ServiceSpec.Dependency> entry : spec.dependsOn().entrySet()) {
             String dependency = entry.getKey();
-            boolean throughNetwork =
-                    dependency.equals(networkService) && !dependsOnNames(read).contains(dependency);
+            boolean explicit = dependsOnNames(read).contains(dependency);
+            boolean throughNetwork = dependency.equals(networkService) && !explicit;
+            String implicitKey = explicit ? "depends_on" : implicitDependency(spec, dependency);
             Node at = throughNetwork
                     ? read.keys().get("network_mode").getValueNode()
-                    : read.keys().get("depends_on").getKeyNode();
-            String how = throughNetwork ? "uses the network of" : "depends on";
+                    : read.keys().get(implicitKey).getKeyNode();
+            String how = throughNetwork
+                    ? "uses the network of"
+                    : switch (implicitKey) {
+                        case "links" -> "links to";
+                        case "volumes_from" -> "takes the volumes of";
+                        default -> "depends on";
+                    };
             if (!declared.contains(dependency)) {
                 throw error(
                         at,
@@ -254,7 +267,23 @@ final class StackReader {
                 spec.options(),
                 spec.update(),
                 spec.gate(),
+                spec.platform(),
+                spec.pull(),
+                spec.annotations(),
+                spec.links(),
+                spec.volumesFrom(),
                 spec.containerName());
+    }
+
+    /** The key that made a service a dependency without depends_on naming it: links or volumes_from. */
+    private static String implicitDependency(ServiceSpec spec, String dependency) {
+        if (spec.links().stream().anyMatch(l -> dependency.equals(l.service()))) {
+            return "links";
+        }
+        if (spec.volumesFrom().stream().anyMatch(v -> dependency.equals(v.service()))) {
+            return "volumes_from";
+        }
+        return "depends_on";
     }
 
     private static Set<String> dependsOnNames(ServiceReader.Read read) {

@@ -485,15 +485,16 @@ class ComposeBadInputsTest {
     }
 
     @Test
-    void rollingUpdateSettingsAreNotSilentlyAccepted() {
+    void restartPolicyConditionsAreCompose() {
         ComposeException e =
-                failure("services:\n  web:\n    image: a\n    deploy:\n      rollback_config: {order: start-first}\n");
+                failure("services:\n  web:\n    image: a\n    deploy:\n      restart_policy: {condition: sometimes}\n");
         assertThat(e.line()).isEqualTo(5);
         assertThat(e.detail())
-                .startsWith("service \"web\": deploy.rollback_config is not supported by this version of Berth");
-        assertThat(failure("services:\n  web:\n    image: a\n    deploy: {restart_policy: {condition: any}}\n")
+                .isEqualTo("service \"web\": deploy.restart_policy.condition \"sometimes\" is not valid: use none,"
+                        + " on-failure or any");
+        assertThat(failure("services:\n  web:\n    image: a\n    deploy: {restart_policy: {max_attempts: 3}}\n")
                         .detail())
-                .contains("deploy.restart_policy is not applied yet (issue 4); use the service's restart key");
+                .contains("max_attempts applies only to condition on-failure");
     }
 
     @Test

@@ -114,9 +114,9 @@ class ComposeParserTest {
 
     @Test
     void unsupportedKeyIsAnErrorNotIgnored() {
-        ComposeException e = failure("services:\n  web:\n    image: busybox\n    volumes_from: [db]\n");
+        ComposeException e = failure("services:\n  web:\n    image: busybox\n    use_api_socket: true\n");
         assertThat(e.line()).isEqualTo(4);
-        assertThat(e.detail()).contains("\"volumes_from\" is not supported");
+        assertThat(e.detail()).contains("\"use_api_socket\" is not supported");
     }
 
     @Test
@@ -330,9 +330,9 @@ class ComposeParserTest {
                 .contains("deploy.resources.limits.memory \"lots\" is not a size");
         assertThat(failure(head + "    deploy: {resources: {limits: {cpus: \"-1\"}}}\n")
                         .detail())
-                .contains("is not a positive number of CPUs");
-        assertThat(failure(head + "    deploy: {placement: {}}\n").detail())
-                .contains("\"placement\" is not supported by this version of Berth");
+                .contains("is not a number of CPUs");
+        assertThat(failure(head + "    deploy: {endpoint: vip}\n").detail())
+                .contains("\"endpoint\" is not supported by this version of Berth");
         assertThat(failure(head + "    ulimits: {nofile: {soft: 10, hard: 5}}\n")
                         .detail())
                 .contains("soft 10 is above hard 5");

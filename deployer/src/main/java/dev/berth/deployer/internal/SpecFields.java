@@ -22,6 +22,12 @@ public final class SpecFields {
     private static final List<String> LATER_OPTIONS = List.of(
             "ipc", "uts", "usernsMode", "cgroup", "securityOpt", "sysctls", "devices", "deviceCgroupRules", "runtime");
 
+    /** Service fields added with the keys of Compose v2: each counts only when set. */
+    private static final List<String> PRUNED_FIELDS = List.of("platform", "annotations", "links", "volumesFrom");
+
+    /** Options added later still, some of them flags or groups: each counts only for what it sets. */
+    private static final List<String> PRUNED_OPTIONS =
+            List.of("stdinOpen", "tty", "groupAdd", "dnsSearch", "dnsOpt", "domainname", "macAddress", "limits");
     private static final List<String> LATER_BUILD_FIELDS =
             List.of("cacheFrom", "network", "shmSize", "extraHosts", "noCache", "pull");
     private static final List<String> LATER_NETWORK_FIELDS = List.of("ipv4Address", "ipv6Address", "priority");
@@ -30,7 +36,7 @@ public final class SpecFields {
 
     /**
      * The spec without what says how containers are replaced rather than what they run: the replica
-     * count, the update policy and Berth's gate.
+     * count, the update policy, Berth's gate and the pull policy (the image id it resolves to counts).
      */
     public static ObjectNode of(ObjectMapper json, ServiceSpec service) {
         ObjectNode spec = json.valueToTree(service);
@@ -43,9 +49,29 @@ public final class SpecFields {
         }
         // Options added after containers were first labelled count only when set, so a container
         // deployed before they existed keeps its hash.
+        // Keys of Compose v2 added to the spec later still: each counts only when set.
+        for (String field : PRUNED_FIELDS) {
+            if (isUnset(spec.path(field))) {
+                spec.remove(field);
+            }
+        }
+        spec.remove("pull");
+        if (spec.get("healthcheck") instanceof ObjectNode healthcheck
+                && healthcheck.path("startInterval").isNull()) {
+            healthcheck.remove("startInterval");
+        }
         if (spec.get("options") instanceof ObjectNode options) {
+            if (options.get("resources") instanceof ObjectNode resources
+                    && isAbsent(resources.path("deviceRequests"))) {
+                resources.remove("deviceRequests");
+            }
             for (String field : LATER_OPTIONS) {
                 if (isAbsent(options.path(field))) {
+                    options.remove(field);
+                }
+            }
+            for (String field : PRUNED_OPTIONS) {
+                if (isUnset(options.path(field))) {
                     options.remove(field);
                 }
             }
@@ -71,6 +97,23 @@ public final class SpecFields {
             });
         }
         return spec;
+    }
+
+    /**
+     * True for a value that sets nothing: null, false, empty, or an object whose members all set
+     * nothing (which are removed from it).
+     */
+    private static boolean isUnset(JsonNode node) {
+        if (node instanceof ObjectNode object) {
+            List<String> unset = new ArrayList<>();
+            object.fields().forEachRemaining(e -> {
+                if (isUnset(e.getValue())) {
+                    unset.add(e.getKey());
+                }
+            });
+            object.remove(unset);
+        }
+        return isAbsent(node) || (node.isBoolean() && !node.booleanValue());
     }
 
     /** One line per changed field: {@code image: "nginx:1.25" → "nginx:1.27"}, {@code environment.LOG: added "x"}. */

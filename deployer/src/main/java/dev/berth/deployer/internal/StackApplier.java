@@ -11,6 +11,7 @@ import dev.berth.common.compose.ComposeParser;
 import dev.berth.common.compose.ComposeStack;
 import dev.berth.common.compose.HostVariables;
 import dev.berth.common.compose.PortMapping;
+import dev.berth.common.compose.PullPolicy;
 import dev.berth.common.compose.ServiceSpec;
 import dev.berth.common.compose.UpdatePolicy;
 import dev.berth.common.event.BerthEvent;
@@ -52,6 +53,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -87,6 +89,8 @@ public final class StackApplier {
     private final ExecutorService executor;
     private final Gate gate;
     private final NamedContainers named;
+    /** When this deployer last pulled each image (by {@code image@platform}), for refreshing pull policies. */
+    private final Map<String, Instant> lastPulls = new ConcurrentHashMap<>();
 
     /**
      * @param executor runs the services of a deployment in parallel; owned (and shut down) by the caller
@@ -347,7 +351,8 @@ public final class StackApplier {
         // Deployer mode: variables the environment and .env leave unset come from this host.
         ComposeStack desired = parser.parse(
                 change.composeFile(), change.compose(), change.variables(), change.files(), config.hostVariables());
-        // Names another owner may hold are checked before anything (files, images, containers) is made.
+        // Before anything is touched: what this engine is too old to apply, and names another owner may hold.
+        EngineRequirements.check(desired, engine.apiVersion());
         List<ContainerInfo> claimed = named.claim(d.stack(), desired, config.adopt(), this::info);
         d = d.with(StackResources.prepare(engine, config, clock, change, desired, this::info));
         d.requireResources().checkExistingVolumes(config.policy());
@@ -900,7 +905,9 @@ public final class StackApplier {
                     spec.labels(),
                     spec.networks(),
                     spec.networkMode(),
-                    spec.mounts());
+                    spec.mounts(),
+                    spec.links(),
+                    spec.volumesFrom());
         }
         String id = engine.create(d.requireResources().withVolumesOf(spec, previous));
         watch.follow(id);
@@ -1010,23 +1017,46 @@ public final class StackApplier {
         return Objects.requireNonNull(service.image(), () -> "service " + service.name() + " has no image");
     }
 
-    /** The image id of a service's image, pulling it once when the engine lacks it. */
+    /**
+     * The image id of a service's image, pulled as its {@code pull_policy} says: {@code missing} (the
+     * default, and {@code build}, whose image the deployer built) when the engine lacks it,
+     * {@code always} at each deployment, {@code daily}/{@code weekly}/{@code every_<duration>} when this
+     * deployer last pulled it longer ago than that (or never), {@code never} not at all.
+     */
     private String requireImage(ServiceSpec service) throws StepFailure, InterruptedException {
         String image = imageOf(service);
+        PullPolicy policy = service.pull();
         Optional<String> id = engine.imageId(image);
-        if (id.isPresent()) {
-            return id.get();
+        boolean pull = switch (policy.mode()) {
+            case ALWAYS -> true;
+            case NEVER -> false;
+            case MISSING, BUILD -> id.isEmpty();
+            case REFRESH -> id.isEmpty() || due(image, service.platform(), Objects.requireNonNull(policy.every()));
+        };
+        if (!pull) {
+            return id.orElseThrow(() -> new StepFailure(
+                    service.name(),
+                    "image \"" + image + "\" of service \"" + service.name() + "\" is not on the engine, and its"
+                            + " pull_policy is never: load it on the host, or change the pull_policy",
+                    ""));
         }
         try {
-            engine.pull(image, config.pullTimeout());
+            engine.pull(image, service.platform(), config.pullTimeout());
+            lastPulls.put(image + "@" + service.platform(), clock.instant());
         } catch (RetriableBerthException e) {
             throw e;
         } catch (BerthException e) {
+            if (id.isPresent() && policy.mode() == PullPolicy.Mode.REFRESH) {
+                // A refresh that fails keeps the image the engine has, as a stale cache would.
+                info("pulling " + image + " for service " + service.name() + " failed, keeping the local image: "
+                        + e.getMessage());
+                return id.get();
+            }
             throw new StepFailure(
                     service.name(),
-                    "image \"" + image + "\" of service \"" + service.name()
-                            + "\" is not on the engine and could not be pulled: " + e.getMessage()
-                            + "; build or load it on the host, or fix the image name",
+                    "image \"" + image + "\" of service \"" + service.name() + "\" could not be pulled"
+                            + (policy.mode() == PullPolicy.Mode.ALWAYS ? " (pull_policy always)" : "") + ": "
+                            + e.getMessage() + "; build or load it on the host, or fix the image name",
                     "");
         }
         return engine.imageId(image)
@@ -1034,6 +1064,12 @@ public final class StackApplier {
                         service.name(),
                         "image \"" + image + "\" of service \"" + service.name() + "\" is missing after its pull",
                         ""));
+    }
+
+    /** True when this deployer never pulled {@code image} for {@code platform}, or did so {@code every} ago or more. */
+    private boolean due(String image, @Nullable String platform, Duration every) {
+        Instant last = lastPulls.get(image + "@" + platform);
+        return last == null || !clock.instant().isBefore(last.plus(every));
     }
 
     /** The first failure, with the others and the services they kept from starting as evidence. */

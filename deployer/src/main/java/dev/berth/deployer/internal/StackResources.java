@@ -362,9 +362,12 @@ final class StackResources {
         for (ServiceSpec.FileMount m : service.configs()) {
             mounts.add(MountSpec.file(fileFor(service, "configs", m, compose.configs()), m.target()));
         }
+        List<String> links = links(service);
+        List<String> volumesFrom = volumesFrom(service);
         String mode = service.options().networkMode();
         if (mode != null) {
-            return new ContainerSpec(name, service, labels, List.of(), networkMode(service, mode), mounts);
+            return new ContainerSpec(
+                    name, service, labels, List.of(), networkMode(service, mode), mounts, links, volumesFrom);
         }
         List<ContainerSpec.NetworkAttachment> networks = new ArrayList<>();
         Map<String, ServiceSpec.ServiceNetwork> joined =
@@ -383,7 +386,54 @@ final class StackResources {
                     entry.getValue().ipv4Address(),
                     entry.getValue().ipv6Address()));
         }
-        return new ContainerSpec(name, service, labels, networks, null, mounts);
+        return new ContainerSpec(name, service, labels, networks, null, mounts, links, volumesFrom);
+    }
+
+    /**
+     * {@code links} as Compose makes them: each running container of a linked service under the alias
+     * (and under {@code <service>-<n>}, as Compose adds), external links as written.
+     */
+    private List<String> links(ServiceSpec service) {
+        List<String> links = new ArrayList<>();
+        for (ServiceSpec.Link link : service.links()) {
+            if (link.container() != null) {
+                links.add(link.container() + ":" + link.alias());
+                continue;
+            }
+            for (ContainerInfo c : serviceContainers(link.service())) {
+                links.add(c.name() + ":" + link.alias());
+                links.add(c.name() + ":" + link.service() + "-" + c.label(Labels.COMPOSE_NUMBER));
+            }
+        }
+        return links;
+    }
+
+    /** {@code volumes_from}: a service's container #1, or a container by name, with its access mode. */
+    private List<String> volumesFrom(ServiceSpec service) {
+        List<String> result = new ArrayList<>();
+        for (ServiceSpec.VolumesFrom from : service.volumesFrom()) {
+            String container = from.container();
+            if (container == null) {
+                container = serviceContainers(from.service()).stream()
+                        .filter(c -> c.label(Labels.COMPOSE_NUMBER).equals("1"))
+                        .findFirst()
+                        .orElseThrow(() -> new BerthException("service \"" + service.name()
+                                + "\" takes the volumes of service \"" + from.service() + "\", which has no container"
+                                + " in " + stack + "; give it at least one replica"))
+                        .name();
+            }
+            result.add(container + (from.readOnly() ? ":ro" : ":rw"));
+        }
+        return result;
+    }
+
+    /** The containers of one service of the stack, running ones first, by number. */
+    private List<ContainerInfo> serviceContainers(String service) {
+        return engine.containers(Labels.STACK, stack.key()).stream()
+                .filter(c -> c.label(Labels.SERVICE).equals(service))
+                .sorted(Comparator.comparing((ContainerInfo c) -> !c.running())
+                        .thenComparing(c -> c.label(Labels.COMPOSE_NUMBER)))
+                .toList();
     }
 
     /**
@@ -416,7 +466,14 @@ final class StackResources {
         }
         mounts.addAll(inherited.values());
         return new ContainerSpec(
-                spec.name(), spec.service(), spec.labels(), spec.networks(), spec.networkMode(), mounts);
+                spec.name(),
+                spec.service(),
+                spec.labels(),
+                spec.networks(),
+                spec.networkMode(),
+                mounts,
+                spec.links(),
+                spec.volumesFrom());
     }
 
     /**

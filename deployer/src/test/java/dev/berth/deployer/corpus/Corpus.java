@@ -50,19 +50,14 @@ final class Corpus {
     }
 
     /**
-     * The stacks the ITs run: every one, or those whose name starts with one of the comma-separated
-     * prefixes of the system property {@code corpus.stacks} ({@code -Dcorpus.stacks=40,12-networks}), to
-     * run a few while working on them.
+     * The stacks the ITs run: every stack, or those whose name matches the regular expression of the
+     * system property {@code berth.corpus} ({@code -Dberth.corpus='4[0-9]-.*'}), to run a few on a busy machine.
      */
     static List<CorpusStack> selected() {
-        String wanted = System.getProperty("corpus.stacks", "").strip();
-        if (wanted.isEmpty()) {
-            return stacks();
-        }
-        List<String> prefixes = List.of(wanted.split("\\s*,\\s*"));
-        return stacks().stream()
-                .filter(s -> prefixes.stream().anyMatch(p -> s.name().startsWith(p)))
-                .toList();
+        String only = System.getProperty("berth.corpus", "");
+        return only.isBlank()
+                ? stacks()
+                : stacks().stream().filter(s -> s.name().matches(only)).toList();
     }
 
     static CorpusStack stack(String name) {

@@ -6,8 +6,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.common.compose.ComposeParser;
 import dev.berth.common.compose.ServiceSpec;
 import dev.berth.common.event.EventCodec;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ConfigHashTest {
     private static final String IMAGE_ID = "sha256:aaaa";
@@ -73,6 +76,70 @@ class ConfigHashTest {
         assertThat(named).isNotEqualTo(h);
         assertThat(hash.of(web(WEB.replace("labels:", "container_name: shop-www\n    labels:")), IMAGE_ID, NETWORK))
                 .isNotEqualTo(named)
+                .isNotEqualTo(h);
+    }
+
+    @Test
+    void leavesOutTheKeysOfComposeV2WhileUnsetSoExistingContainersKeepTheirHash() {
+        ObjectNode options =
+                (ObjectNode) SpecFields.of(new EventCodec().json(), web(WEB)).get("options");
+        List<String> names = new ArrayList<>();
+        options.fieldNames().forEachRemaining(names::add);
+        // The options of a container labelled before these keys existed, as it was hashed then.
+        assertThat(names)
+                .containsExactly(
+                        "restart",
+                        "user",
+                        "workingDir",
+                        "hostname",
+                        "capAdd",
+                        "capDrop",
+                        "readOnly",
+                        "init",
+                        "extraHosts",
+                        "dns",
+                        "stopSignal",
+                        "stopGracePeriod",
+                        "tmpfs",
+                        "resources",
+                        "logging",
+                        "ulimits",
+                        "privileged",
+                        "networkMode",
+                        "pid");
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "stdin_open: true",
+                "tty: true",
+                "group_add: [\"1001\"]",
+                "dns_search: example.com",
+                "dns_opt: [ndots:2]",
+                "domainname: example.org",
+                "mac_address: 02:42:ac:11:00:42",
+                "mem_limit: 64m",
+                "cpus: 0.5",
+                "pids_limit: 50",
+                "mem_reservation: 32m",
+                "memswap_limit: 128m",
+                "mem_swappiness: 10",
+                "shm_size: 128m",
+                "cpu_shares: 512",
+                "cpu_quota: 50000",
+                "cpu_period: 100000",
+                "cpuset: \"0\"",
+                "cpu_count: 1",
+                "cpu_percent: 50",
+                "oom_score_adj: 200",
+                "storage_opt: {size: 1G}",
+                "blkio_config: {weight: 300}",
+                "deploy: {restart_policy: {condition: on-failure}}"
+            })
+    void changesWithEachKeyOfComposeV2(String key) {
+        String h = hash.of(web(WEB), IMAGE_ID, NETWORK);
+        assertThat(hash.of(web(WEB.replace("labels:", key + "\n    labels:")), IMAGE_ID, NETWORK))
                 .isNotEqualTo(h);
     }
 

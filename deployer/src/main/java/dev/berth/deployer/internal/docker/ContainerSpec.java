@@ -20,6 +20,9 @@ import org.jspecify.annotations.Nullable;
  * @param networkMode {@code none}, {@code host} or {@code container:<id or name>}, or null to join
  *     {@link #networks()}
  * @param mounts bind mounts, named, anonymous and tmpfs volumes, secrets and configs, in this order
+ * @param links {@code links} and {@code external_links} as the engine takes them, {@code container:alias};
+ *     on a user-defined network each alias resolves, from this container only, to that container
+ * @param volumesFrom {@code volumes_from} as the engine takes them, {@code container:ro|rw}
  */
 public record ContainerSpec(
         String name,
@@ -27,7 +30,9 @@ public record ContainerSpec(
         Map<String, String> labels,
         List<NetworkAttachment> networks,
         @Nullable String networkMode,
-        List<MountSpec> mounts) {
+        List<MountSpec> mounts,
+        List<String> links,
+        List<String> volumesFrom) {
     public ContainerSpec {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(service, "service");
@@ -37,10 +42,23 @@ public record ContainerSpec(
         labels = Map.copyOf(labels);
         networks = List.copyOf(networks);
         mounts = List.copyOf(mounts);
+        links = List.copyOf(links);
+        volumesFrom = List.copyOf(volumesFrom);
         if (networkMode != null && !networks.isEmpty()) {
             throw new IllegalArgumentException(
                     "network mode " + networkMode + " and networks " + networks + " exclude each other");
         }
+    }
+
+    /** A container without links or volumes from others. */
+    public ContainerSpec(
+            String name,
+            ServiceSpec service,
+            Map<String, String> labels,
+            List<NetworkAttachment> networks,
+            @Nullable String networkMode,
+            List<MountSpec> mounts) {
+        this(name, service, labels, networks, networkMode, mounts, List.of(), List.of());
     }
 
     /** A container on one network where the service name is its alias, without mounts. */

@@ -7,20 +7,25 @@ import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.HealthStateLog;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.command.InspectVolumeResponse;
+import com.github.dockerjava.api.command.PullImageCmd;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.AccessMode;
 import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.BlkioRateDevice;
+import com.github.dockerjava.api.model.BlkioWeightDevice;
 import com.github.dockerjava.api.model.BuildResponseItem;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.ContainerNetwork;
 import com.github.dockerjava.api.model.Device;
+import com.github.dockerjava.api.model.DeviceRequest;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.InternetProtocol;
+import com.github.dockerjava.api.model.Link;
 import com.github.dockerjava.api.model.LogConfig;
 import com.github.dockerjava.api.model.Mount;
 import com.github.dockerjava.api.model.MountType;
@@ -32,6 +37,7 @@ import com.github.dockerjava.api.model.TmpfsOptions;
 import com.github.dockerjava.api.model.Ulimit;
 import com.github.dockerjava.api.model.Volume;
 import com.github.dockerjava.api.model.VolumeOptions;
+import com.github.dockerjava.api.model.VolumesFrom;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
@@ -112,6 +118,7 @@ public final class DockerEngine implements AutoCloseable {
     private final ExecutorService calls;
 
     private final String host;
+    private volatile @Nullable ApiVersion apiVersion;
 
     /** @param dockerHost the engine's URL, or null for the local socket */
     public DockerEngine(@Nullable String dockerHost) {
@@ -173,9 +180,21 @@ public final class DockerEngine implements AutoCloseable {
 
     /** Pulls an image, bounded by {@code timeout}; throws {@link BerthException} with the registry's answer. */
     public void pull(String image, Duration timeout) throws InterruptedException {
+        pull(image, null, timeout);
+    }
+
+    /**
+     * Pulls an image for {@code platform} ({@code os[/arch[/variant]]}, or null for the engine's own),
+     * bounded by {@code timeout}; throws {@link BerthException} with the registry's answer.
+     */
+    public void pull(String image, @Nullable String platform, Duration timeout) throws InterruptedException {
         QuietCallback<PullResponseItem> pulling = new QuietCallback<>();
         try {
-            streams.pullImageCmd(image).exec(pulling);
+            PullImageCmd cmd = streams.pullImageCmd(image);
+            if (platform != null) {
+                cmd.withPlatform(platform);
+            }
+            cmd.exec(pulling);
             boolean done = pulling.awaitCompletion(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (!done) {
                 throw new BerthException("pulling " + image + " took longer than " + timeout.toSeconds() + " s");
@@ -195,6 +214,21 @@ public final class DockerEngine implements AutoCloseable {
         if (error != null) {
             throw new BerthException("could not pull " + image + ": " + error, error);
         }
+    }
+
+    /**
+     * The engine's API version, such as {@code 1.41}: what it can apply of a container's config. Asked
+     * once, then remembered.
+     */
+    public ApiVersion apiVersion() {
+        ApiVersion known = apiVersion;
+        if (known == null) {
+            known = ApiVersion.parse(call(
+                    "ask the engine its version",
+                    () -> client.versionCmd().exec().getApiVersion()));
+            apiVersion = known;
+        }
+        return known;
     }
 
     /** Every container, running or not, carrying {@code label=value}. */
@@ -241,9 +275,14 @@ public final class DockerEngine implements AutoCloseable {
                         .exec());
         List<ContainerInfo> result = new ArrayList<>();
         for (Container c : found) {
-            String name = c.getNames() == null || c.getNames().length == 0
+            // A linked container is also listed as /<linker>/<alias>: its own name is the one without a slash.
+            String name = c.getNames() == null
                     ? c.getId()
-                    : c.getNames()[0].replaceFirst("^/", "");
+                    : Arrays.stream(c.getNames())
+                            .map(n -> n.replaceFirst("^/", ""))
+                            .filter(n -> !n.contains("/"))
+                            .findFirst()
+                            .orElse(c.getId());
             result.add(new ContainerInfo(
                     c.getId(), name, "running".equals(c.getState()), c.getLabels() == null ? Map.of() : c.getLabels()));
         }
@@ -643,7 +682,7 @@ public final class DockerEngine implements AutoCloseable {
                     client.connectToNetworkCmd()
                             .withNetworkId(attachment.network())
                             .withContainerId(id)
-                            .withContainerNetwork(endpoint(attachment))
+                            .withContainerNetwork(endpoint(attachment).withLinks(links(spec.links())))
                             .exec();
                     return null;
                 });
@@ -729,6 +768,16 @@ public final class DockerEngine implements AutoCloseable {
                 .withNanoCPUs(resources.nanoCpus())
                 .withPidsLimit(resources.pidsLimit())
                 .withMemoryReservation(resources.memoryReservation());
+        if (!resources.deviceRequests().isEmpty()) {
+            host.withDeviceRequests(resources.deviceRequests().stream()
+                    .map(r -> new DeviceRequest()
+                            .withDriver(r.driver() == null ? "" : r.driver())
+                            .withCount(r.count())
+                            .withDeviceIds(r.deviceIds())
+                            .withCapabilities(List.of(r.capabilities()))
+                            .withOptions(r.options()))
+                    .toList());
+        }
         if (options.logging() != null) {
             host.withLogConfig(logConfig(options.logging()));
         }
@@ -737,6 +786,17 @@ public final class DockerEngine implements AutoCloseable {
                     .map(e -> new Ulimit(
                             e.getKey(), e.getValue().get(0), e.getValue().get(1)))
                     .toList());
+        }
+        limits(options, host);
+        if (!service.annotations().isEmpty()) {
+            host.withAnnotations(service.annotations());
+        }
+        if (!spec.links().isEmpty()) {
+            host.withLinks(links(spec.links()));
+        }
+        if (!spec.volumesFrom().isEmpty()) {
+            host.withVolumesFrom(
+                    spec.volumesFrom().stream().map(VolumesFrom::parse).toList());
         }
         List<Volume> anonymous = mounts(spec.mounts(), host);
         CreateContainerCmd cmd = client.createContainerCmd(service.image())
@@ -781,6 +841,10 @@ public final class DockerEngine implements AutoCloseable {
         if (options.stopGracePeriod() != null) {
             cmd.withStopTimeout((int) Math.max(0, options.stopGracePeriod().toSeconds()));
         }
+        process(options, cmd);
+        if (service.platform() != null) {
+            cmd.withPlatform(service.platform());
+        }
         HealthCheck hc = service.healthcheck();
         if (hc != null) {
             com.github.dockerjava.api.model.HealthCheck check =
@@ -797,9 +861,92 @@ public final class DockerEngine implements AutoCloseable {
             if (hc.retries() != null) {
                 check.withRetries(hc.retries());
             }
+            if (hc.startInterval() != null) {
+                check.withStartInterval(hc.startInterval().toNanos());
+            }
             cmd.withHealthcheck(check);
         }
         return cmd;
+    }
+
+    /** stdin_open, tty, domainname and mac_address: the container's own config. */
+    private static void process(ContainerOptions options, CreateContainerCmd cmd) {
+        if (options.stdinOpen()) {
+            cmd.withStdinOpen(true);
+        }
+        if (options.tty()) {
+            cmd.withTty(true);
+        }
+        if (options.domainname() != null) {
+            cmd.withDomainName(options.domainname());
+        }
+        if (options.macAddress() != null) {
+            cmd.withMacAddress(options.macAddress());
+        }
+    }
+
+    /** group_add, dns_search, dns_opt and the kernel's limits ({@link ContainerOptions.Limits}). */
+    private static void limits(ContainerOptions options, HostConfig host) {
+        if (!options.groupAdd().isEmpty()) {
+            host.withGroupAdd(options.groupAdd());
+        }
+        if (!options.dnsSearch().isEmpty()) {
+            host.withDnsSearch(options.dnsSearch());
+        }
+        if (!options.dnsOpt().isEmpty()) {
+            host.withDnsOptions(options.dnsOpt());
+        }
+        ContainerOptions.Limits limits = options.limits();
+        host.withMemorySwap(limits.memorySwap())
+                .withShmSize(limits.shmSize())
+                .withCpuShares(limits.cpuShares())
+                .withCpuQuota(limits.cpuQuota())
+                .withCpuPeriod(limits.cpuPeriod())
+                .withCpusetCpus(limits.cpuset())
+                .withCpuCount(limits.cpuCount())
+                .withCpuPercent(limits.cpuPercent())
+                .withOomScoreAdj(limits.oomScoreAdj())
+                .withCgroupParent(limits.cgroupParent());
+        if (limits.memorySwappiness() != null) {
+            host.withMemorySwappiness(limits.memorySwappiness().longValue());
+        }
+        if (limits.oomKillDisable()) {
+            host.withOomKillDisable(true);
+        }
+        if (!limits.storageOpt().isEmpty()) {
+            host.withStorageOpt(limits.storageOpt());
+        }
+        ContainerOptions.Blkio blkio = limits.blkio();
+        if (blkio != null) {
+            host.withBlkioWeight(blkio.weight());
+            if (!blkio.weightDevice().isEmpty()) {
+                host.withBlkioWeightDevice(blkio.weightDevice().stream()
+                        .map(d -> new BlkioWeightDevice().withPath(d.path()).withWeight((int) d.rate()))
+                        .toList());
+            }
+            if (!blkio.readBps().isEmpty()) {
+                host.withBlkioDeviceReadBps(rates(blkio.readBps()));
+            }
+            if (!blkio.writeBps().isEmpty()) {
+                host.withBlkioDeviceWriteBps(rates(blkio.writeBps()));
+            }
+            if (!blkio.readIops().isEmpty()) {
+                host.withBlkioDeviceReadIOps(rates(blkio.readIops()));
+            }
+            if (!blkio.writeIops().isEmpty()) {
+                host.withBlkioDeviceWriteIOps(rates(blkio.writeIops()));
+            }
+        }
+    }
+
+    private static List<Link> links(List<String> links) {
+        return links.stream().map(Link::parse).toList();
+    }
+
+    private static List<BlkioRateDevice> rates(List<ContainerOptions.DeviceRate> rates) {
+        return rates.stream()
+                .map(r -> new BlkioRateDevice().withPath(r.path()).withRate(r.rate()))
+                .toList();
     }
 
     /** The namespace modes, security options, sysctls, devices and runtime the policy let through. */
@@ -1362,9 +1509,14 @@ public final class DockerEngine implements AutoCloseable {
                         .exec());
         List<ListedContainer> result = new ArrayList<>();
         for (Container c : found) {
-            String name = c.getNames() == null || c.getNames().length == 0
+            // A linked container is also listed as /<linker>/<alias>: its own name is the one without a slash.
+            String name = c.getNames() == null
                     ? c.getId()
-                    : c.getNames()[0].replaceFirst("^/", "");
+                    : Arrays.stream(c.getNames())
+                            .map(n -> n.replaceFirst("^/", ""))
+                            .filter(n -> !n.contains("/"))
+                            .findFirst()
+                            .orElse(c.getId());
             result.add(new ListedContainer(
                     c.getId(),
                     name,

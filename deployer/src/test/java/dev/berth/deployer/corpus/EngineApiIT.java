@@ -1,0 +1,58 @@
+package dev.berth.deployer.corpus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import dev.berth.common.StackRef;
+import dev.berth.common.compose.StackFiles;
+import dev.berth.deployer.internal.docker.ApiVersion;
+import dev.berth.deployer.internal.docker.DockerEngine;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The keys an engine is too old for are refused by the deployer before it touches anything, naming the
+ * key and the API version it needs: on this engine (API 1.41), annotations (1.43) and
+ * healthcheck.start_interval (1.44).
+ */
+class EngineApiIT {
+    @Test
+    void keysTheEngineIsTooOldForFailTheDeploymentBeforeAnythingIsCreated(@TempDir Path workDir) throws Exception {
+        ApiVersion engine;
+        try (DockerEngine docker = new DockerEngine(null)) {
+            engine = docker.apiVersion();
+        }
+        assumeThat(engine.atLeast(new ApiVersion(1, 43)))
+                .as("an engine older than API 1.43 (this one speaks %s)", engine)
+                .isFalse();
+        StackRef stack =
+                new StackRef("api", "old-engine-" + UUID.randomUUID().toString().substring(0, 8));
+        String compose = """
+                services:
+                  web:
+                    image: busybox:1.35
+                    command: ["sleep", "3600"]
+                    annotations: {com.example.owner: web}
+                    healthcheck: {test: "true", start_period: 30s, start_interval: 2s}
+                """;
+        try (BerthHarness harness = new BerthHarness(BerthHarness.config(workDir))) {
+            BerthHarness.Outcome outcome =
+                    harness.apply(stack, "stacks/web/compose.yaml", compose, Map.of(), StackFiles.EMPTY);
+            assertThat(outcome.succeeded()).isFalse();
+            assertThat(outcome.failure())
+                    .contains("service \"web\": annotations needs Docker Engine API 1.43")
+                    .contains("service \"web\": healthcheck.start_interval needs Docker Engine API 1.44")
+                    .contains("this engine speaks API " + engine);
+        } finally {
+            CorpusIT.cleanUp(stack.project(), Corpus.stack("01-image-command"), Set.of(), Set.of());
+        }
+        assertThat(DockerCli.containers(Map.of(Expectations.PROJECT_LABEL, stack.project())))
+                .isEmpty();
+        assertThat(DockerCli.lines(DockerCli.must("network", "ls", "-q", "--filter", "name=" + stack.project())))
+                .isEmpty();
+    }
+}
