@@ -96,7 +96,10 @@ public record ServiceSpec(
         volumesFrom = List.copyOf(volumesFrom);
     }
 
-    /** A service without the keys of Compose v2 added in 1.y (platform, pull_policy, ...): their defaults. */
+    /**
+     * A service without the keys of Compose v2 added later (platform, pull_policy, links, container_name,
+     * ...): their defaults.
+     */
     public ServiceSpec(
             String name,
             @Nullable String image,
@@ -141,50 +144,7 @@ public record ServiceSpec(
                 PullPolicy.MISSING,
                 Map.of(),
                 List.of(),
-                List.of());
-    }
-
-    /** A service whose containers Berth names ({@code <environment>-<stack>-<service>-<n>}). */
-    public ServiceSpec(
-            String name,
-            @Nullable String image,
-            @Nullable BuildSpec build,
-            @Nullable List<String> entrypoint,
-            @Nullable List<String> command,
-            Map<String, String> environment,
-            List<PortMapping> ports,
-            List<String> expose,
-            @Nullable HealthCheck healthcheck,
-            Map<String, String> labels,
-            Map<String, Dependency> dependsOn,
-            Map<String, ServiceNetwork> networks,
-            List<Mount> volumes,
-            List<FileMount> secrets,
-            List<FileMount> configs,
-            int replicas,
-            ContainerOptions options,
-            UpdatePolicy update,
-            GateSpec gate) {
-        this(
-                name,
-                image,
-                build,
-                entrypoint,
-                command,
-                environment,
-                ports,
-                expose,
-                healthcheck,
-                labels,
-                dependsOn,
-                networks,
-                volumes,
-                secrets,
-                configs,
-                replicas,
-                options,
-                update,
-                gate,
+                List.of(),
                 null);
     }
 

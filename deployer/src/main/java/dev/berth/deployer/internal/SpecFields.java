@@ -28,6 +28,7 @@ public final class SpecFields {
     /** Options added later still, some of them flags or groups: each counts only for what it sets. */
     private static final List<String> PRUNED_OPTIONS =
             List.of("stdinOpen", "tty", "groupAdd", "dnsSearch", "dnsOpt", "domainname", "macAddress", "limits");
+
     private static final List<String> LATER_BUILD_FIELDS =
             List.of("cacheFrom", "network", "shmSize", "extraHosts", "noCache", "pull");
     private static final List<String> LATER_NETWORK_FIELDS = List.of("ipv4Address", "ipv6Address", "priority");
