@@ -70,6 +70,7 @@ class StackDataIT {
                       test: ["CMD-SHELL", "grep -q yes /conf/ok && grep -q $$MARK /data/log.txt"]
                       interval: 1s
                       retries: 3
+                      start_period: 10s
                 """.formatted(stack + "-app", startSeconds, mark));
         repo.write("stacks/" + stack + "/conf/ok", ok + "\n");
         return repo.commit("Alice", "app " + mark).substring(0, 7);
