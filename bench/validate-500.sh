@@ -66,9 +66,10 @@ compose_loop() {
 
 declare -A wall cpu rss
 record() { # what "wall cpu rss"
-  read -r w c r <<<"$2"
-  wall[$1]+="$w "; cpu[$1]+="$c "; rss[$1]+="$r "
-  printf '  %-22s wall %6d ms  cpu %6d ms  peak RSS %7d KB\n' "$1" "$w" "$c" "$r" >&2
+  local w c m
+  read -r w c m <<<"$2"
+  wall[$1]+="$w "; cpu[$1]+="$c "; rss[$1]+="$m "
+  printf '  %-22s wall %6d ms  cpu %6d ms  peak RSS %7d KB\n' "$1" "$w" "$c" "$m" >&2
 }
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print int((a[NR/2]+a[NR/2+1])/2)}'; }
 load() { cut -d' ' -f1 /proc/loadavg; }
