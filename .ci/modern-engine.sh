@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Starts a modern Docker Engine beside the machine's own, so the corpus ITs (ModernEngineCorpusIT,
-# ModernEngineDifferentialIT) check Berth against the engines users run (Docker 24 to 28) as well as
-# against CI's Engine 20.10 (API 1.41). The engine is Debian trixie's docker.io (26.1, API 1.45); its
+# Starts a modern Docker Engine beside the machine's own, so the corpus (ModernEngineDifferentialIT)
+# checks Berth against the engines users run (Docker 24 to 28) as well as against CI's Engine 20.10
+# (API 1.41). The engine is Debian trixie's docker.io (26.1, API 1.45); its
 # dockerd needs only the C library and libsystemd, so it runs on bookworm. The package is downloaded as
 # .ci/compose-v2.sh downloads Compose v2, with a throw-away apt configuration in a temporary directory
 # (the system's apt sources and lists are not touched), and its dockerd and docker-proxy are copied to

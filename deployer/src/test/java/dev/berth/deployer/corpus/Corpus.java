@@ -49,6 +49,17 @@ final class Corpus {
         }
     }
 
+    /**
+     * The stacks the ITs run: every stack, or those whose name matches the regular expression of the
+     * system property {@code berth.corpus} ({@code -Dberth.corpus='4[0-9]-.*'}), to run a few on a busy machine.
+     */
+    static List<CorpusStack> selected() {
+        String only = System.getProperty("berth.corpus", "");
+        return only.isBlank()
+                ? stacks()
+                : stacks().stream().filter(s -> s.name().matches(only)).toList();
+    }
+
     static CorpusStack stack(String name) {
         return stacks().stream()
                 .filter(s -> s.name().equals(name))
