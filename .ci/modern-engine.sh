@@ -9,6 +9,11 @@
 # The daemon is started by ../shared/env/extra-engine.sh with that directory first on its PATH: its own
 # socket, data root, exec root, pid file, bridge and address pool, no iptables rules, and busybox:1.35
 # loaded from the main engine. containerd and runc are the system's (bookworm's 1.6 and 1.1 serve it).
+# The main engine's iptables rules drop forwarded traffic on bridges it does not know (FORWARD policy
+# DROP, and bridged packets pass through iptables here), so containers of this engine could not reach
+# each other on its networks: one rule in DOCKER-USER, the chain Docker leaves to users, accepts
+# traffic between this engine's own addresses (its pool, 10.<k>.0.0/16) and nothing else; stop
+# deletes it.
 #
 #   .ci/modern-engine.sh start   -> prints the engine's URL, unix:///run/berth-engines/modern/docker.sock
 #   .ci/modern-engine.sh stop    -> stops it and removes its data root and bridge
@@ -31,9 +36,22 @@ sock=unix:///run/berth-engines/$name/docker.sock
 say() { echo "modern-engine: $*" >&2; }
 fail() { say "$*"; exit 1; }
 
+# The rule that lets this engine's containers reach each other, for its bridge bx-<name>'s 10.<k>.255.1.
+forward_rule() {
+  local k
+  k=$(ip -4 -o addr show "bx-$name" 2>/dev/null | sed -n 's/.* inet 10\.\([0-9]*\)\.255\.1\/.*/\1/p' | head -n 1)
+  [[ -n $k ]] || return 1
+  echo "DOCKER-USER -s 10.$k.0.0/16 -d 10.$k.0.0/16 -m comment --comment berth-modern-engine -j ACCEPT"
+}
+
 case ${1:-} in
   start) ;;
-  stop) exec bash "$extra" purge "$name" >&2 ;;
+  stop)
+    # shellcheck disable=SC2086
+    if rule=$(forward_rule); then
+      while iptables -C $rule 2>/dev/null; do iptables -D $rule; done
+    fi
+    exec bash "$extra" purge "$name" >&2 ;;
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;
 esac
 [[ -f $extra ]] || fail "$extra is missing (CI puts the shared folder beside the checkout)"
@@ -88,5 +106,10 @@ fi
 PATH=$dir:$PATH bash "$extra" start "$name" >/dev/null || fail "extra-engine.sh could not start $dir/dockerd"
 running=$(server) && [[ $running == "$series"* ]] || fail "$sock answers with version '${running:-nothing}', not $series*"
 docker -H "$sock" image inspect busybox:1.35 >/dev/null 2>&1 || fail "busybox:1.35 was not loaded into $sock"
+if iptables -S DOCKER-USER >/dev/null 2>&1; then
+  rule=$(forward_rule) || fail "cannot read the address of bx-$name"
+  # shellcheck disable=SC2086
+  iptables -C $rule 2>/dev/null || iptables -I $rule || fail "cannot add the iptables rule $rule"
+fi
 say "Docker $running (API $(docker -H "$sock" version --format '{{.Server.APIVersion}}')) on $sock"
 echo "$sock"
