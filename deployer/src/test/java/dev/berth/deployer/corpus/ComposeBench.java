@@ -74,9 +74,9 @@ public final class ComposeBench {
                 berth.remove(stack);
             }
         } finally {
-            DockerCli.removeQuietly(
-                    "container", DockerCli.containers(Map.of(Expectations.PROJECT_LABEL, stack.project())));
-            DockerCli.removeQuietly("network", DockerCli.labelled("network", stack.project()));
+            DockerCli.LOCAL.removeQuietly(
+                    "container", DockerCli.LOCAL.containers(Map.of(Expectations.PROJECT_LABEL, stack.project())));
+            DockerCli.LOCAL.removeQuietly("network", DockerCli.LOCAL.labelled("network", stack.project()));
         }
     }
 
@@ -86,13 +86,13 @@ public final class ComposeBench {
     }
 
     private static long healthy(String project) {
-        List<String> ids = DockerCli.containers(Map.of(Expectations.PROJECT_LABEL, project));
+        List<String> ids = DockerCli.LOCAL.containers(Map.of(Expectations.PROJECT_LABEL, project));
         if (ids.isEmpty()) {
             return 0;
         }
         List<String> args = new ArrayList<>(List.of("inspect", "-f", "{{.State.Health.Status}}"));
         args.addAll(ids);
-        return DockerCli.lines(DockerCli.must(args.toArray(String[]::new))).stream()
+        return DockerCli.lines(DockerCli.LOCAL.must(args.toArray(String[]::new))).stream()
                 .filter("healthy"::equals)
                 .count();
     }

@@ -28,6 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Every corpus stack parsed, applied by Berth's deployer on the local engine, checked through
  * {@code docker inspect} against its expect.json, re-applied as a no-op, advanced to its next revision
  * where it has one, and removed. Stacks needing a feature that has not landed are skipped by assumption.
+ * ({@link ModernEngineDifferentialIT} deploys, checks and re-applies every stack on a newer engine too.)
  */
 class CorpusIT {
     static final String ENVIRONMENT = "cit";
@@ -61,25 +62,26 @@ class CorpusIT {
     }
 
     private void run(CorpusStack stack, Path workDir) throws Exception {
+        DockerCli docker = DockerCli.LOCAL;
         StackRef ref = new StackRef(ENVIRONMENT, stack.name());
         // What a killed run may have left behind.
-        cleanUp(ref.project(), stack, Set.of(), Set.of());
+        cleanUp(docker, ref.project(), stack, Set.of(), Set.of());
         Set<String> images = new HashSet<>();
         Set<String> volumes = new HashSet<>();
         try (BerthHarness berth = new BerthHarness(
                 BerthHarness.config(workDir).withPolicy(stack.policy()).withHostVariables(stack.hostVariables()))) {
-            stack.preparedNetworks().forEach(n -> DockerCli.must("network", "create", n));
+            stack.preparedNetworks().forEach(n -> docker.must("network", "create", n));
             BerthHarness.Outcome first = apply(berth, ref, stack, CorpusStack.COMPOSE);
-            images.addAll(images(ref.project()));
-            volumes.addAll(volumes(ref.project()));
+            images.addAll(images(docker, ref.project()));
+            volumes.addAll(volumes(docker, ref.project()));
             assertThat(first.succeeded())
                     .as("%s deployed: %s", stack, first.failure())
                     .isTrue();
-            assertThat(Expectations.check(ref.project(), stack.expect()))
+            assertThat(Expectations.check(docker, ref.project(), stack.expect()))
                     .as("%s as docker inspect shows it", stack)
                     .isEmpty();
 
-            Map<String, String> before = ids(ref.project());
+            Map<String, String> before = ids(docker, ref.project());
             BerthHarness.Outcome again = apply(berth, ref, stack, CorpusStack.COMPOSE);
             assertThat(again.succeeded())
                     .as("%s re-applied: %s", stack, again.failure())
@@ -88,7 +90,7 @@ class CorpusIT {
             assertThat(again.started())
                     .as("a no-op publishes no deployment.started")
                     .isFalse();
-            assertThat(ids(ref.project()))
+            assertThat(ids(docker, ref.project()))
                     .as("containers of %s after a no-op", stack)
                     .isEqualTo(before);
 
@@ -96,11 +98,11 @@ class CorpusIT {
             if (!next.isMissingNode()) {
                 BerthHarness.Outcome advanced =
                         apply(berth, ref, stack, next.path("file").asText());
-                images.addAll(images(ref.project()));
+                images.addAll(images(docker, ref.project()));
                 assertThat(advanced.succeeded())
                         .as("%s next: %s", stack, advanced.failure())
                         .isTrue();
-                Map<String, String> after = ids(ref.project());
+                Map<String, String> after = ids(docker, ref.project());
                 for (JsonNode kept : next.path("kept")) {
                     assertThat(filter(after, kept.asText()))
                             .as("%s kept", kept)
@@ -118,7 +120,7 @@ class CorpusIT {
                             .as("%s removed", removed)
                             .isEmpty();
                 }
-                assertThat(Expectations.check(ref.project(), next))
+                assertThat(Expectations.check(docker, ref.project(), next))
                         .as("%s next, as docker inspect shows it", stack)
                         .isEmpty();
             }
@@ -127,17 +129,16 @@ class CorpusIT {
             assertThat(removal.succeeded())
                     .as("%s removed: %s", stack, removal.failure())
                     .isTrue();
-            assertThat(DockerCli.containers(Map.of(Expectations.PROJECT_LABEL, ref.project())))
+            assertThat(docker.containers(Map.of(Expectations.PROJECT_LABEL, ref.project())))
                     .as("containers left after removing %s", stack)
                     .isEmpty();
-            assertThat(DockerCli.labelled("network", ref.project()))
+            assertThat(docker.labelled("network", ref.project()))
                     .as("networks left after removing %s", stack)
                     .isEmpty();
             stack.expect()
                     .path("volumes")
                     .fieldNames()
-                    .forEachRemaining(v -> assertThat(
-                                    DockerCli.exists("volume", v.replace("${PROJECT}", ref.project())))
+                    .forEachRemaining(v -> assertThat(docker.exists("volume", v.replace("${PROJECT}", ref.project())))
                             .as("named volume %s is kept when the stack goes", v)
                             .isTrue());
             for (String secret : stack.hostVariableValues().values()) {
@@ -146,8 +147,8 @@ class CorpusIT {
                         .noneMatch(e -> e.contains(secret));
             }
         } finally {
-            cleanUp(ref.project(), stack, images, volumes);
-            DockerCli.removeQuietly("network", stack.preparedNetworks());
+            cleanUp(docker, ref.project(), stack, images, volumes);
+            docker.removeQuietly("network", stack.preparedNetworks());
         }
     }
 
@@ -174,10 +175,10 @@ class CorpusIT {
     }
 
     /** Container id by {@code <service>#<number>}. */
-    private static Map<String, String> ids(String project) {
+    private static Map<String, String> ids(DockerCli docker, String project) {
         Map<String, String> ids = new HashMap<>();
-        for (String id : DockerCli.containers(Map.of(Expectations.PROJECT_LABEL, project))) {
-            JsonNode labels = DockerCli.inspect("container", id).at("/Config/Labels");
+        for (String id : docker.containers(Map.of(Expectations.PROJECT_LABEL, project))) {
+            JsonNode labels = docker.inspect("container", id).at("/Config/Labels");
             ids.put(
                     labels.path(Expectations.SERVICE_LABEL).asText() + "#"
                             + labels.path("com.docker.compose.container-number").asText(),
@@ -197,11 +198,10 @@ class CorpusIT {
     }
 
     /** The images the project's containers run that the corpus built (not the machine's base images). */
-    static Set<String> images(String project) {
+    static Set<String> images(DockerCli docker, String project) {
         Set<String> images = new TreeSet<>();
-        for (String id : DockerCli.containers(Map.of(Expectations.PROJECT_LABEL, project))) {
-            String image =
-                    DockerCli.inspect("container", id).at("/Config/Image").asText();
+        for (String id : docker.containers(Map.of(Expectations.PROJECT_LABEL, project))) {
+            String image = docker.inspect("container", id).at("/Config/Image").asText();
             if (!BASE_IMAGES.contains(image)) {
                 images.add(image);
             }
@@ -210,10 +210,10 @@ class CorpusIT {
     }
 
     /** The volumes mounted into the project's containers, anonymous ones included. */
-    static Set<String> volumes(String project) {
+    static Set<String> volumes(DockerCli docker, String project) {
         Set<String> volumes = new TreeSet<>();
-        for (String id : DockerCli.containers(Map.of(Expectations.PROJECT_LABEL, project))) {
-            for (JsonNode mount : DockerCli.inspect("container", id).path("Mounts")) {
+        for (String id : docker.containers(Map.of(Expectations.PROJECT_LABEL, project))) {
+            for (JsonNode mount : docker.inspect("container", id).path("Mounts")) {
                 if (mount.path("Type").asText().equals("volume")) {
                     volumes.add(mount.path("Name").asText());
                 }
@@ -226,33 +226,33 @@ class CorpusIT {
      * Removes everything the project left: containers, networks, named volumes, built images; not the
      * external networks the stack was prepared with.
      */
-    static void cleanUp(String project, CorpusStack stack, Set<String> images, Set<String> mounted) {
-        DockerCli.removeQuietly("container", DockerCli.containers(Map.of(Expectations.PROJECT_LABEL, project)));
-        List<String> networks = new ArrayList<>(DockerCli.labelled("network", project));
+    static void cleanUp(DockerCli docker, String project, CorpusStack stack, Set<String> images, Set<String> mounted) {
+        docker.removeQuietly("container", docker.containers(Map.of(Expectations.PROJECT_LABEL, project)));
+        List<String> networks = new ArrayList<>(docker.labelled("network", project));
         stack.expect()
                 .path("networks")
                 .fieldNames()
                 .forEachRemaining(n -> networks.add(n.replace("${PROJECT}", project)));
         networks.add(project + "_default");
         networks.removeAll(stack.preparedNetworks());
-        DockerCli.removeQuietly(
+        docker.removeQuietly(
                 "network",
                 networks.stream()
                         .distinct()
-                        .filter(n -> DockerCli.exists("network", n))
+                        .filter(n -> docker.exists("network", n))
                         .toList());
-        List<String> volumes = new ArrayList<>(DockerCli.labelled("volume", project));
+        List<String> volumes = new ArrayList<>(docker.labelled("volume", project));
         volumes.addAll(mounted);
         stack.expect()
                 .path("volumes")
                 .fieldNames()
                 .forEachRemaining(v -> volumes.add(v.replace("${PROJECT}", project)));
-        DockerCli.removeQuietly(
+        docker.removeQuietly(
                 "volume",
                 volumes.stream()
                         .distinct()
-                        .filter(v -> DockerCli.exists("volume", v))
+                        .filter(v -> docker.exists("volume", v))
                         .toList());
-        DockerCli.removeQuietly("image", new ArrayList<>(images));
+        docker.removeQuietly("image", new ArrayList<>(images));
     }
 }

@@ -118,12 +118,12 @@ record CorpusStack(String name, Path root, JsonNode expect) {
         return skip.isMissingNode() ? Optional.empty() : Optional.of(skip.asText());
     }
 
-    /** Null when docker-compose 1.29.2 runs the file, otherwise why not. */
+    /** Empty when Compose v2, the reference {@link DifferentialIT} compares with, runs the file; otherwise why not. */
     Optional<String> composeRefusal() {
         JsonNode compose = expect.path("compose");
         return compose.path("runs").asBoolean(true)
                 ? Optional.empty()
-                : Optional.of(compose.path("reason").asText("docker-compose 1.29.2 cannot run it"));
+                : Optional.of(compose.path("reason").asText("Compose v2 cannot run it"));
     }
 
     List<String> preparedNetworks() {

@@ -43,7 +43,7 @@ class CorpusTest {
                     .isPositive();
             assertThat(stack.features()).as("features of %s", stack).isNotEmpty();
             assertThat(expect.path("compose").has("runs"))
-                    .as("%s says whether docker-compose runs it", stack)
+                    .as("%s says whether Compose v2, the reference, runs it", stack)
                     .isTrue();
             if (!expect.path("compose").path("runs").asBoolean()) {
                 assertThat(expect.path("compose").path("reason").asText())

@@ -25,30 +25,47 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The peer comparison: each corpus stack that docker-compose 1.29.2 runs is brought up by docker-compose
- * and by Berth, one after the other (they publish the same host ports), under two project names; every
- * container of both is inspected, normalised ({@link Normalised}) and compared field by field. A
- * difference is either fixed or listed with its reason in corpus/known-differences.txt; an unlisted
- * difference fails. Everything is removed, even on failure.
+ * The peer comparison, with Compose v2 ({@code docker compose}) as the reference: each corpus stack that
+ * Compose v2 runs is brought up by Compose and by Berth, one after the other (they publish the same host
+ * ports), under two project names; every container of both is inspected, normalised ({@link Normalised})
+ * and compared field by field. A difference is either fixed or listed with its reason in
+ * corpus/known-differences.txt; an unlisted difference fails. Berth's deployment is also checked against
+ * the stack's expect.json and re-applied, which must change nothing. Everything is removed, even on
+ * failure. {@link ModernEngineDifferentialIT} runs the same on a second, newer engine.
+ *
+ * <p>docker-compose 1.29.2 was the reference before; it is no longer compared with. Compose v1 has been
+ * out of support since 2023 and Docker 24 to 28 ship v2, so v2 is what users' files are written for and
+ * what Berth must match; every stack 1.29.2 ran, v2 runs too, and where the two differed (the network a
+ * multi-network container is created on, configs) 1.29.2 was the odd one out.
  */
 class DifferentialIT {
     static final String ENVIRONMENT = "dif";
     private static final String COMPOSE_PREFIX = "dcc-";
+    private static final List<String> COMPOSE = List.of("docker", "compose", "--ansi", "never");
 
     @BeforeAll
-    static void composeIsHere() {
-        assumeThat(DockerCli.composeAvailable())
-                .as("docker-compose 1.29 is installed (apt-get install docker-compose)")
-                .isTrue();
+    static void composeV2IsHere() {
+        Optional<String> missing = DockerCli.composeV2Missing();
+        assumeThat(missing).as("%s", missing.orElse("")).isEmpty();
     }
 
     static Stream<CorpusStack> stacks() {
         return Corpus.selected().stream();
     }
 
+    /** The engine both bring the stacks up on. */
+    DockerCli docker() {
+        return DockerCli.LOCAL;
+    }
+
+    /** The environment of Berth's stack references, so Berth's projects are {@code <environment>-<stack>}. */
+    String environment() {
+        return ENVIRONMENT;
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("stacks")
-    void behavesAsDockerCompose(CorpusStack stack, @TempDir Path repo, @TempDir Path workDir) throws Exception {
+    void behavesAsCompose(CorpusStack stack, @TempDir Path repo, @TempDir Path workDir) throws Exception {
         Optional<String> refusal = stack.composeRefusal();
         assumeThat(refusal).as("%s", refusal.orElse("")).isEmpty();
         Optional<String> skip = stack.deploySkip();
@@ -63,11 +80,12 @@ class DifferentialIT {
     }
 
     private void run(CorpusStack stack, Path repo, Path workDir) throws Exception {
+        DockerCli docker = docker();
         String composeProject = COMPOSE_PREFIX + stack.name();
-        StackRef berthStack = new StackRef(ENVIRONMENT, stack.name());
+        StackRef berthStack = new StackRef(environment(), stack.name());
         // What a killed run may have left behind.
-        CorpusIT.cleanUp(composeProject, stack, Set.of(), Set.of());
-        CorpusIT.cleanUp(berthStack.project(), stack, Set.of(), Set.of());
+        CorpusIT.cleanUp(docker, composeProject, stack, Set.of(), Set.of());
+        CorpusIT.cleanUp(docker, berthStack.project(), stack, Set.of(), Set.of());
         Path stackDir = copyRepository(stack, repo);
         Map<String, String> env = new HashMap<>(stack.environmentVariables());
         env.putAll(stack.hostVariableValues());
@@ -76,39 +94,52 @@ class DifferentialIT {
         Map<String, Map<String, JsonNode>> compose;
         Map<String, Map<String, JsonNode>> berth;
         try {
-            stack.preparedNetworks().forEach(n -> DockerCli.must("network", "create", n));
+            stack.preparedNetworks().forEach(n -> docker.must("network", "create", n));
             try {
-                DockerCli.Result up = DockerCli.run(
-                        stackDir, env, List.of("docker-compose", "-p", composeProject, "up", "-d", "--no-color"));
+                DockerCli.Result up = docker.run(stackDir, env, compose(composeProject, "up", "-d"));
                 assertThat(up.ok())
-                        .as("docker-compose up of %s: %s", stack, up.err())
+                        .as("docker compose up of %s on %s: %s", stack, docker, up.err())
                         .isTrue();
-                compose = Normalised.of(composeProject, inspectAll(composeProject));
+                compose = Normalised.of(composeProject, inspectAll(docker, composeProject));
             } finally {
-                images.addAll(CorpusIT.images(composeProject));
-                volumes.addAll(CorpusIT.volumes(composeProject));
-                DockerCli.run(stackDir, env, List.of("docker-compose", "-p", composeProject, "down", "-v", "-t", "1"));
-                CorpusIT.cleanUp(composeProject, stack, images, volumes);
+                images.addAll(CorpusIT.images(docker, composeProject));
+                volumes.addAll(CorpusIT.volumes(docker, composeProject));
+                docker.run(stackDir, env, compose(composeProject, "down", "-v", "-t", "1"));
+                CorpusIT.cleanUp(docker, composeProject, stack, images, volumes);
             }
-            try (BerthHarness harness = new BerthHarness(
-                    BerthHarness.config(workDir).withPolicy(stack.policy()).withHostVariables(stack.hostVariables()))) {
+            try (BerthHarness harness = new BerthHarness(BerthHarness.config(workDir)
+                    .withDockerHost(docker.host())
+                    .withPolicy(stack.policy())
+                    .withHostVariables(stack.hostVariables()))) {
                 BerthHarness.Outcome outcome = harness.apply(
                         berthStack,
                         stack.composeFile(),
                         stack.text(CorpusStack.COMPOSE),
                         stack.variables(),
                         stack.files());
-                images.addAll(CorpusIT.images(berthStack.project()));
-                volumes.addAll(CorpusIT.volumes(berthStack.project()));
+                images.addAll(CorpusIT.images(docker, berthStack.project()));
+                volumes.addAll(CorpusIT.volumes(docker, berthStack.project()));
                 assertThat(outcome.succeeded())
-                        .as("Berth deployed %s: %s", stack, outcome.failure())
+                        .as("Berth deployed %s on %s: %s", stack, docker, outcome.failure())
                         .isTrue();
-                berth = Normalised.of(berthStack.project(), inspectAll(berthStack.project()));
+                berth = Normalised.of(berthStack.project(), inspectAll(docker, berthStack.project()));
+                assertThat(Expectations.check(docker, berthStack.project(), stack.expect()))
+                        .as("%s on %s, as docker inspect shows it", stack, docker)
+                        .isEmpty();
+                BerthHarness.Outcome again = harness.apply(
+                        berthStack,
+                        stack.composeFile(),
+                        stack.text(CorpusStack.COMPOSE),
+                        stack.variables(),
+                        stack.files());
+                assertThat(again.changed())
+                        .as("plan of %s re-applied on %s: %s", stack, docker, again.failure())
+                        .isEmpty();
                 harness.remove(berthStack);
             }
         } finally {
-            CorpusIT.cleanUp(berthStack.project(), stack, images, volumes);
-            DockerCli.removeQuietly("network", stack.preparedNetworks());
+            CorpusIT.cleanUp(docker, berthStack.project(), stack, images, volumes);
+            docker.removeQuietly("network", stack.preparedNetworks());
         }
 
         List<Difference> differences = compare(stack.name(), compose, berth);
@@ -117,15 +148,22 @@ class DifferentialIT {
                 differences.stream().filter(d -> !known.known(d)).toList();
         assertThat(unlisted)
                 .as(
-                        "differences from docker-compose 1.29.2 not listed in %s (all: %s)",
-                        KnownDifferences.FILE, differences)
+                        "differences from Compose v2 on %s not listed in %s (all: %s)",
+                        docker, KnownDifferences.FILE, differences)
                 .isEmpty();
     }
 
-    private static List<JsonNode> inspectAll(String project) {
+    private static List<String> compose(String project, String... args) {
+        List<String> command = new ArrayList<>(COMPOSE);
+        command.addAll(List.of("-p", project));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    private static List<JsonNode> inspectAll(DockerCli docker, String project) {
         List<JsonNode> containers = new ArrayList<>();
-        for (String id : DockerCli.containers(Map.of(Expectations.PROJECT_LABEL, project))) {
-            containers.add(DockerCli.inspect("container", id));
+        for (String id : docker.containers(Map.of(Expectations.PROJECT_LABEL, project))) {
+            containers.add(docker.inspect("container", id));
         }
         return containers;
     }

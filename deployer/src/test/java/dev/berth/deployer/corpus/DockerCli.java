@@ -9,21 +9,55 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The {@code docker} and {@code docker-compose} command lines, as an operator uses them: what the corpus
- * checks is what {@code docker inspect} prints. Every call is bounded in time. Thread-safe.
+ * The {@code docker} and {@code docker compose} command lines, as an operator uses them, against one
+ * engine: what the corpus checks is what {@code docker inspect} prints. Every call is bounded in time.
+ * Immutable and thread-safe.
  */
 final class DockerCli {
+    /** The machine's own engine: {@code $DOCKER_HOST} or the local socket, as the {@code docker} CLI finds it. */
+    static final DockerCli LOCAL = new DockerCli(null);
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration TIMEOUT = Duration.ofMinutes(3);
 
-    private DockerCli() {}
+    private final @Nullable String host;
+
+    private DockerCli(@Nullable String host) {
+        this.host = host;
+    }
+
+    /** The engine at this URL ({@code unix:///run/.../docker.sock}), for the {@code docker} CLI and for Berth. */
+    static DockerCli at(String host) {
+        return new DockerCli(Objects.requireNonNull(host, "host"));
+    }
+
+    /** The engine's URL, for {@code DeployerConfig.withDockerHost}; null for the machine's own engine. */
+    @Nullable
+    String host() {
+        return host;
+    }
+
+    /** The variables that point a {@code docker} or {@code docker compose} process at this engine. */
+    Map<String, String> environment() {
+        return host == null ? Map.of() : Map.of("DOCKER_HOST", host);
+    }
+
+    /** Runs a command of the {@code docker} family in {@code dir} against this engine, with extra variables. */
+    Result run(@Nullable Path dir, Map<String, String> env, List<String> command) {
+        Map<String, String> all = new HashMap<>(env);
+        all.putAll(environment());
+        return runProcess(dir, all, command);
+    }
 
     /** What a finished command printed and returned. */
     record Result(int exitCode, String out, String err) {
@@ -33,7 +67,7 @@ final class DockerCli {
     }
 
     /** Runs a command in {@code dir} (null: the current one) with extra environment variables. */
-    static Result run(@Nullable Path dir, Map<String, String> env, List<String> command) {
+    static Result runProcess(@Nullable Path dir, Map<String, String> env, List<String> command) {
         ProcessBuilder builder = new ProcessBuilder(command);
         if (dir != null) {
             builder.directory(dir.toFile());
@@ -65,7 +99,7 @@ final class DockerCli {
         }
     }
 
-    static Result docker(String... args) {
+    Result docker(String... args) {
         List<String> command = new ArrayList<>();
         command.add("docker");
         command.addAll(Arrays.asList(args));
@@ -73,7 +107,7 @@ final class DockerCli {
     }
 
     /** A docker command that must succeed; returns its output. */
-    static String must(String... args) {
+    String must(String... args) {
         Result result = docker(args);
         if (!result.ok()) {
             throw new IllegalStateException("docker " + String.join(" ", args) + " failed: "
@@ -91,23 +125,23 @@ final class DockerCli {
     }
 
     /** {@code docker inspect} of one object (container, network, volume). */
-    static JsonNode inspect(String kind, String nameOrId) {
+    JsonNode inspect(String kind, String nameOrId) {
         return json(must(kind, "inspect", nameOrId)).get(0);
     }
 
-    static boolean exists(String kind, String name) {
+    boolean exists(String kind, String name) {
         return docker(kind, "inspect", name).ok();
     }
 
     /** Ids of every container (running or not) carrying all these labels. */
-    static List<String> containers(Map<String, String> labels) {
+    List<String> containers(Map<String, String> labels) {
         List<String> args = new ArrayList<>(List.of("ps", "-aq", "--no-trunc"));
         labels.forEach((k, v) -> args.addAll(List.of("--filter", "label=" + k + "=" + v)));
         return lines(must(args.toArray(String[]::new)));
     }
 
     /** Names of the networks or volumes labelled with a Compose project. */
-    static List<String> labelled(String kind, String project) {
+    List<String> labelled(String kind, String project) {
         return lines(must(kind, "ls", "-q", "--filter", "label=com.docker.compose.project=" + project));
     }
 
@@ -116,7 +150,7 @@ final class DockerCli {
     }
 
     /** Removes whatever of these exists, quietly: clean-up never hides the test's own failure. */
-    static void removeQuietly(String kind, List<String> names) {
+    void removeQuietly(String kind, List<String> names) {
         if (names.isEmpty()) {
             return;
         }
@@ -129,19 +163,32 @@ final class DockerCli {
     }
 
     /** {@code docker exec}: exit code and output of a command in a running container. */
-    static Result exec(String container, List<String> command) {
+    Result exec(String container, List<String> command) {
         List<String> args = new ArrayList<>(List.of("exec", container));
         args.addAll(command);
         return docker(args.toArray(String[]::new));
     }
 
-    /** True when {@code docker-compose} 1.x answers on this machine. */
-    static boolean composeAvailable() {
+    /** Why Compose v2 ({@code docker compose}, the CLI plugin) cannot be used here, if it cannot. */
+    static Optional<String> composeV2Missing() {
+        Result result;
         try {
-            Result result = run(null, Map.of(), List.of("docker-compose", "version", "--short"));
-            return result.ok() && result.out().strip().startsWith("1.29");
+            result = runProcess(null, Map.of(), List.of("docker", "compose", "version"));
         } catch (UncheckedIOException e) {
-            return false;
+            return Optional.of("no docker CLI: " + e.getMessage());
         }
+        if (!result.ok()) {
+            return Optional.of("Compose v2 is not installed (`docker compose version` fails: "
+                    + result.err().strip() + "): run .ci/compose-v2.sh");
+        }
+        return result.out().matches("(?s).*[Vv]ersion v?2\\..*")
+                ? Optional.empty()
+                : Optional.of("`docker compose version` does not report Compose v2 ("
+                        + result.out().strip() + "): run .ci/compose-v2.sh");
+    }
+
+    @Override
+    public String toString() {
+        return host == null ? "the local engine" : host;
     }
 }

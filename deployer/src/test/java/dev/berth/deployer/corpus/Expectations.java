@@ -31,29 +31,34 @@ final class Expectations {
     static final String PROJECT_LABEL = "com.docker.compose.project";
     static final String SERVICE_LABEL = "com.docker.compose.service";
 
+    private final DockerCli docker;
     private final String project;
     private final JsonNode expect;
     private final List<String> errors = new ArrayList<>();
     private final Map<String, List<JsonNode>> containers = new HashMap<>();
 
-    private Expectations(String project, JsonNode expect) {
+    private Expectations(DockerCli docker, String project, JsonNode expect) {
+        this.docker = docker;
         this.project = project;
         this.expect = DockerCli.json(expect.toString().replace("${PROJECT}", project));
     }
 
-    /** Every mismatch between the running project and {@code expect} (services, absent, networks, volumes). */
-    static List<String> check(String project, JsonNode expect) {
-        Expectations check = new Expectations(project, expect);
+    /**
+     * Every mismatch between the project running on this engine and {@code expect} (services, absent,
+     * networks, volumes).
+     */
+    static List<String> check(DockerCli docker, String project, JsonNode expect) {
+        Expectations check = new Expectations(docker, project, expect);
         check.run();
         return check.errors;
     }
 
-    /** The inspected containers of one service of a project, by container number. */
-    static List<JsonNode> containersOf(String project, String service) {
-        List<String> ids = DockerCli.containers(Map.of(PROJECT_LABEL, project, SERVICE_LABEL, service));
+    /** The inspected containers of one service of a project on this engine, by container number. */
+    static List<JsonNode> containersOf(DockerCli docker, String project, String service) {
+        List<String> ids = docker.containers(Map.of(PROJECT_LABEL, project, SERVICE_LABEL, service));
         List<JsonNode> result = new ArrayList<>();
         for (String id : ids) {
-            result.add(DockerCli.inspect("container", id));
+            result.add(docker.inspect("container", id));
         }
         result.sort((a, b) -> Integer.compare(number(a), number(b)));
         return result;
@@ -66,7 +71,7 @@ final class Expectations {
     }
 
     private List<JsonNode> service(String name) {
-        return containers.computeIfAbsent(name, n -> containersOf(project, n));
+        return containers.computeIfAbsent(name, n -> containersOf(docker, project, n));
     }
 
     private void run() {
@@ -87,11 +92,11 @@ final class Expectations {
 
     private void checkObjects(String kind, JsonNode objects) {
         objects.fields().forEachRemaining(entry -> {
-            if (!DockerCli.exists(kind, entry.getKey())) {
+            if (!docker.exists(kind, entry.getKey())) {
                 errors.add(kind + " " + entry.getKey() + " does not exist");
                 return;
             }
-            JsonNode inspected = DockerCli.inspect(kind, entry.getKey());
+            JsonNode inspected = docker.inspect(kind, entry.getKey());
             entry.getValue()
                     .fields()
                     .forEachRemaining(p -> match(
@@ -202,7 +207,7 @@ final class Expectations {
         for (JsonNode exec : spec.path("exec")) {
             List<String> command = new ArrayList<>();
             exec.path("cmd").forEach(a -> command.add(a.asText()));
-            DockerCli.Result result = DockerCli.exec(c.path("Id").asText(), command);
+            DockerCli.Result result = docker.exec(c.path("Id").asText(), command);
             if (!result.ok()) {
                 errors.add(where + " exec " + command + ": exit " + result.exitCode() + " "
                         + result.err().strip());

@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The differences from docker-compose 1.29.2 that are known and explained: {@code corpus/known-differences.txt},
+ * The differences from Compose v2 that are known and explained: {@code corpus/known-differences.txt},
  * one per line, {@code <stack or *> | <service or *> | <field> | <reason>}. docs/compose.md renders the
  * same list. A difference the list does not name fails the differential test.
  */
@@ -23,11 +23,11 @@ record KnownDifferences(List<Entry> entries) {
         }
     }
 
-    /** One field of one container that differs between docker-compose and Berth. */
+    /** One field of one container that differs between Compose v2 and Berth. */
     record Difference(String stack, String service, String container, String field, String compose, String berth) {
         @Override
         public String toString() {
-            return stack + " | " + container + " | " + field + ": docker-compose " + compose + ", Berth " + berth;
+            return stack + " | " + container + " | " + field + ": Compose " + compose + ", Berth " + berth;
         }
     }
 

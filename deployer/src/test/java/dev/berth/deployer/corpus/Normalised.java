@@ -22,7 +22,10 @@ import java.util.TreeSet;
  * hostnames go, bind sources (host paths) go, built image names become {@code <built>}, capabilities lose
  * their {@code CAP_} prefix, ulimits are sorted by name, lists whose order Docker does not keep are sorted, and empty values
  * ({@code null}, {@code ""}, {@code 0}, {@code false}, {@code []}, {@code {}}) are one value, as Docker
- * treats them. Restart policy {@code ""} is {@code no}: both mean never restart.
+ * treats them. Restart policy {@code ""} is {@code no}: both mean never restart. A port without a protocol
+ * ({@code 9000}, as Compose v2 passes an {@code expose} entry) is {@code 9000/tcp}, as Docker reads it. A
+ * container's own name among its network aliases goes: Compose v2 adds it, and Docker's DNS answers
+ * for a container's name on every user-defined network it is on whether or not it is an alias.
  */
 final class Normalised {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -33,6 +36,7 @@ final class Normalised {
     private static final Map<String, String> FIELDS = new LinkedHashMap<>();
 
     static {
+        FIELDS.put("Name", "/Name");
         FIELDS.put("Image", "/Config/Image");
         FIELDS.put("Cmd", "/Config/Cmd");
         FIELDS.put("Entrypoint", "/Config/Entrypoint");
@@ -131,6 +135,9 @@ final class Normalised {
         if (!BASE_IMAGES.contains(image)) {
             fields.put("Image", TextNode.valueOf("<built>"));
         }
+        fields.put("Name", TextNode.valueOf(fields.get("Name").asText().replaceFirst("^/", "")));
+        fields.put("ExposedPorts", withProtocol(fields.get("ExposedPorts")));
+        fields.put("PortBindings", withProtocol(fields.get("PortBindings")));
         fields.put("Env", sorted(fields.get("Env")));
         fields.put("ExtraHosts", sorted(fields.get("ExtraHosts")));
         fields.put("Ulimits", byName(fields.get("Ulimits")));
@@ -153,7 +160,8 @@ final class Normalised {
                 networks(
                         fields.get("Networks"),
                         id,
-                        container.at("/Config/Hostname").asText()));
+                        container.at("/Config/Hostname").asText(),
+                        fields.get("Name").asText()));
         String mode = fields.get("NetworkMode").asText();
         if (mode.startsWith("container:")) {
             String other = mode.substring("container:".length());
@@ -228,14 +236,26 @@ final class Normalised {
         return JSON.valueToTree(byDestination);
     }
 
-    /** Network name to its sorted aliases, without the container's id and generated hostname. */
-    private static JsonNode networks(JsonNode networks, String id, String hostname) {
+    /** Ports by {@code <port>/<protocol>}: Docker reads a port without one as TCP. */
+    private static JsonNode withProtocol(JsonNode ports) {
+        ObjectNode result = NODES.objectNode();
+        TreeMap<String, JsonNode> sorted = new TreeMap<>();
+        ports.fields()
+                .forEachRemaining(
+                        p -> sorted.put(p.getKey().contains("/") ? p.getKey() : p.getKey() + "/tcp", p.getValue()));
+        sorted.forEach(result::set);
+        return result;
+    }
+
+    /** Network name to its sorted aliases, without the container's id, generated hostname and own name. */
+    private static JsonNode networks(JsonNode networks, String id, String hostname, String name) {
         ObjectNode result = NODES.objectNode();
         TreeMap<String, JsonNode> sorted = new TreeMap<>();
         networks.fields().forEachRemaining(n -> {
             TreeSet<String> aliases = new TreeSet<>();
             n.getValue().path("Aliases").forEach(a -> aliases.add(a.asText()));
-            aliases.removeIf(a -> id.startsWith(a) || (a.equals(hostname) && id.startsWith(hostname)));
+            aliases.removeIf(
+                    a -> id.startsWith(a) || (a.equals(hostname) && id.startsWith(hostname)) || a.equals(name));
             ArrayNode array = NODES.arrayNode();
             aliases.forEach(array::add);
             sorted.put(n.getKey(), array);

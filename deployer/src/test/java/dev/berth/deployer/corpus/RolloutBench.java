@@ -181,7 +181,8 @@ public final class RolloutBench {
                                         a,
                                         UUID.randomUUID().toString()),
                                 StackApplier.Result.Kind.SUCCEEDED));
-                String bId = DockerCli.containers(Map.of(PROJECT_LABEL, p)).get(0);
+                String bId =
+                        DockerCli.LOCAL.containers(Map.of(PROJECT_LABEL, p)).get(0);
 
                 // C: a failing health check, B as the last good revision.
                 long t1 = System.currentTimeMillis() * 1_000_000L;
@@ -249,8 +250,8 @@ public final class RolloutBench {
             executor.shutdownNow();
             engine.close();
             for (String project : List.of(stack.project(), dcProject)) {
-                DockerCli.removeQuietly("container", DockerCli.containers(Map.of(PROJECT_LABEL, project)));
-                DockerCli.removeQuietly("network", DockerCli.labelled("network", project));
+                DockerCli.LOCAL.removeQuietly("container", DockerCli.LOCAL.containers(Map.of(PROJECT_LABEL, project)));
+                DockerCli.LOCAL.removeQuietly("network", DockerCli.LOCAL.labelled("network", project));
             }
         }
     }
@@ -284,7 +285,7 @@ public final class RolloutBench {
         List<String> command = new ArrayList<>(List.of("docker-compose", "-p", project));
         command.addAll(List.of(args));
         DockerCli.Result result =
-                DockerCli.run(dir, Map.of("GREETING", greeting, "HEALTH_PATH", "index.html"), command);
+                DockerCli.LOCAL.run(dir, Map.of("GREETING", greeting, "HEALTH_PATH", "index.html"), command);
         if (!result.ok()) {
             throw new IllegalStateException("docker-compose " + String.join(" ", args) + " failed: " + result.err());
         }
