@@ -48,11 +48,11 @@ class EngineApiIT {
                     .contains("service \"web\": healthcheck.start_interval needs Docker Engine API 1.44")
                     .contains("this engine speaks API " + engine);
         } finally {
-            CorpusIT.cleanUp(stack.project(), Corpus.stack("01-image-command"), Set.of(), Set.of());
+            CorpusIT.cleanUp(DockerCli.LOCAL, stack.project(), Corpus.stack("01-image-command"), Set.of(), Set.of());
         }
-        assertThat(DockerCli.containers(Map.of(Expectations.PROJECT_LABEL, stack.project())))
+        assertThat(DockerCli.LOCAL.containers(Map.of(Expectations.PROJECT_LABEL, stack.project())))
                 .isEmpty();
-        assertThat(DockerCli.lines(DockerCli.must("network", "ls", "-q", "--filter", "name=" + stack.project())))
+        assertThat(DockerCli.lines(DockerCli.LOCAL.must("network", "ls", "-q", "--filter", "name=" + stack.project())))
                 .isEmpty();
     }
 }
