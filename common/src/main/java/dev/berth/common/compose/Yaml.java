@@ -42,6 +42,10 @@ public final class Yaml {
                 // LimitedParser counts these first, with the place; this is a second line of defence.
                 .setMaxAliasesForCollections(YamlLimits.MAX_COLLECTION_ALIASES + 1)
                 .setCodePointLimit(YamlLimits.MAX_DOCUMENT_CHARS * 2)
+                // The whole document in one read: snakeyaml-engine 2.10's reader fails with an
+                // IndexOutOfBoundsException when a character outside the BMP (an emoji, say) straddles
+                // two of its 1,024-character reads.
+                .setBufferSize(Math.max(1024, content.length() + 2))
                 .build();
         try {
             Parser parser = new LimitedParser(new ParserImpl(settings, new StreamReader(settings, content)), file);

@@ -338,4 +338,13 @@ class ComposeParserTest {
                 .contains("soft 10 is above hard 5");
         assertThat(failure(head + "    logging: {drvier: x}\n").detail()).contains("\"drvier\" is not known");
     }
+
+    @Test
+    void anEmojiAcrossTheReadersBufferBoundaryIsRead() {
+        // snakeyaml-engine reads 1,024 characters at a time; a surrogate pair split by that read broke it.
+        for (int pad = 1000; pad < 1030; pad++) {
+            String yaml = "# " + "x".repeat(pad) + "\n# \uD83D\uDE80 rocket\nservices:\n  web:\n    image: a\n";
+            assertThat(parse(yaml).services()).hasSize(1);
+        }
+    }
 }
