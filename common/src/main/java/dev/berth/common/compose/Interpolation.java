@@ -7,7 +7,8 @@ import java.util.function.Predicate;
 /**
  * Compose's variable interpolation in one value: {@code $VAR}, {@code ${VAR}}, {@code ${VAR:-default}},
  * {@code ${VAR-default}}, {@code ${VAR:?message}}, {@code ${VAR?message}}, {@code ${VAR:+replacement}},
- * {@code ${VAR+replacement}} and {@code $$} for a literal {@code $}. Defaults and replacements may hold
+ * {@code ${VAR+replacement}} and {@code $$} for a literal {@code $}; a {@code $} that starts no variable
+ * ({@code $(date)}, a {@code $} at the end) is itself, as Compose v2 reads it. Defaults and replacements may hold
  * further variables. An unset variable without a default becomes the empty string, as in Compose.
  * Stateless.
  */
@@ -61,7 +62,10 @@ final class Interpolation {
                 continue;
             }
             if (i + 1 >= text.length()) {
-                throw new Failure("\"" + text + "\" ends with a lone '$'; write $$ for a literal dollar sign");
+                // A lone '$' at the end is itself, as Compose v2 reads it.
+                out.append('$');
+                i++;
+                continue;
             }
             char next = text.charAt(i + 1);
             if (next == '$') {
@@ -82,8 +86,9 @@ final class Interpolation {
                 out.append(variables.apply(text.substring(i + 1, end)).orElse(""));
                 i = end;
             } else {
-                throw new Failure("\"" + text + "\" has '$' before '" + next
-                        + "', which starts no variable; write $$ for a literal dollar sign");
+                // '$' before what starts no variable ("$(date)", "5$ each") is itself, as Compose v2 reads it.
+                out.append('$');
+                i++;
             }
         }
         return out.toString();

@@ -252,9 +252,16 @@ class ComposeParserTest {
         assertThat(failure("services:\n  web:\n    image: a\n    command: echo ${A*b}\n")
                         .detail())
                 .contains("after the name write");
-        assertThat(failure("services:\n  web:\n    image: a\n    command: echo 5$\n")
-                        .detail())
-                .contains("lone '$'");
+    }
+
+    @Test
+    void aDollarThatStartsNoVariableIsItselfAsInComposeV2() {
+        ServiceSpec web = parse("services:\n  web:\n    image: a\n    command: sh -c \"echo $(date) costs 5$\"\n"
+                        + "    environment: {X: a $ b}\n")
+                .service("web")
+                .orElseThrow();
+        assertThat(web.command()).containsExactly("sh", "-c", "echo $(date) costs 5$");
+        assertThat(web.environment()).containsEntry("X", "a $ b");
     }
 
     @Test
