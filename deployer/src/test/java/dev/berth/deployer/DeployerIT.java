@@ -227,7 +227,8 @@ class DeployerIT {
                 Stacks.webServer(port, "x", Stacks.HEALTHY).replace("busybox:1.35", "berth-it/none:" + stack.name())));
         assertThat(missing.ceType()).contains("failed");
         assertThat(json(missing).at("/subject/content/reason").asText())
-                .contains("image \"berth-it/none:" + stack.name() + "\" of service \"web\" is not on the engine");
+                .contains("image \"berth-it/none:" + stack.name() + "\" of service \"web\" could not be pulled")
+                .contains("build or load it on the host, or fix the image name");
         assertThat(only().getId()).isEqualTo(running);
 
         Instant before = Instant.now();
