@@ -48,7 +48,8 @@ class EngineApiIT {
                     .contains("service \"web\": healthcheck.start_interval needs Docker Engine API 1.44")
                     .contains("this engine speaks API " + engine);
         } finally {
-            CorpusIT.cleanUp(DockerCli.LOCAL, stack.project(), Corpus.stack("01-image-command"), Set.of(), Set.of());
+            CorpusProjects.cleanUp(
+                    DockerCli.LOCAL, stack.project(), Corpus.stack("01-image-command"), Set.of(), Set.of());
         }
         assertThat(DockerCli.LOCAL.containers(Map.of(Expectations.PROJECT_LABEL, stack.project())))
                 .isEmpty();

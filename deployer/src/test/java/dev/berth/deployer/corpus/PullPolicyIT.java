@@ -42,7 +42,8 @@ class PullPolicyIT {
                             "image \"busybox:1.35\" of service \"web\" could not be pulled" + " (pull_policy always)");
         } finally {
             // Removes its containers and networks; the stack named is only where its expectations are read.
-            CorpusIT.cleanUp(DockerCli.LOCAL, stack.project(), Corpus.stack("01-image-command"), Set.of(), Set.of());
+            CorpusProjects.cleanUp(
+                    DockerCli.LOCAL, stack.project(), Corpus.stack("01-image-command"), Set.of(), Set.of());
         }
         assertThat(DockerCli.LOCAL.containers(Map.of(Expectations.PROJECT_LABEL, stack.project())))
                 .isEmpty();
