@@ -37,29 +37,27 @@ class AllInOneIT {
     private static final String ENV = "aio";
 
     private final String stack = "aio" + UUID.randomUUID().toString().substring(0, 8);
-    private final String key = ENV + "/" + stack;
-    private final List<BerthProcess> processes = new ArrayList<>();
-    private final DockerFixture docker = new DockerFixture();
+    private BerthRun berthRun;
+    private String key;
     private GitRepos repo;
-    private WebhookReceiver receiver;
+    private DockerFixture docker;
     private Path dataDir;
+    private WebhookReceiver receiver;
 
     @BeforeEach
     void setUp() throws IOException {
-        repo = GitRepos.create();
+        berthRun = BerthRun.create(ENV);
+        key = berthRun.stack(stack);
+        repo = berthRun.repo;
+        docker = berthRun.docker;
+        dataDir = berthRun.dataDir;
         receiver = WebhookReceiver.start();
-        dataDir = Files.createTempDirectory("berth-aio-");
     }
 
     @AfterEach
-    void tearDown() throws InterruptedException {
-        for (BerthProcess p : processes) {
-            p.close();
-        }
-        docker.removeStack(key);
-        docker.close();
+    void tearDown() throws Exception {
+        berthRun.close();
         receiver.close();
-        repo.close();
     }
 
     private BerthProcess run(String... extra) throws IOException {
@@ -68,33 +66,13 @@ class AllInOneIT {
 
     private BerthProcess run(Map<String, String> environment, String... extra) throws IOException {
         List<String> args = new ArrayList<>(List.of(
-                "run",
-                "--repo",
-                repo.path().toString(),
-                "--environment",
-                ENV,
-                "--poll-interval",
-                "1s",
-                "--data-dir",
-                dataDir.toString(),
-                "--ops-port",
-                "0",
-                "--health-timeout",
-                "30s",
-                "--webhook",
-                receiver.url("/hook").toString()));
+                "--health-timeout", "30s", "--webhook", receiver.url("/hook").toString()));
         args.addAll(List.of(extra));
-        return start(environment, args.toArray(String[]::new));
+        return berthRun.run(environment, args.toArray(String[]::new));
     }
 
     private BerthProcess start(String... args) throws IOException {
-        return start(Map.of(), args);
-    }
-
-    private BerthProcess start(Map<String, String> environment, String... args) throws IOException {
-        BerthProcess berth = BerthProcess.start(environment, args);
-        processes.add(berth);
-        return berth;
+        return berthRun.start(args);
     }
 
     @Test

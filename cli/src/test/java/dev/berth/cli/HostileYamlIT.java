@@ -4,17 +4,11 @@ import static dev.berth.cli.BerthProcess.get;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.berth.testkit.DockerFixture;
-import dev.berth.testkit.GitRepos;
 import dev.berth.testkit.Stacks;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,27 +27,17 @@ class HostileYamlIT {
     private final String deep = "deep" + id;
     private final String bomb = "bomb" + id;
     private final String good = "good" + id;
-    private final List<BerthProcess> processes = new ArrayList<>();
-    private final DockerFixture docker = new DockerFixture();
-    private GitRepos repo;
-    private Path dataDir;
+    private BerthRun berthRun;
 
     @BeforeEach
     void setUp() throws IOException {
-        repo = GitRepos.create();
-        dataDir = Files.createTempDirectory("berth-hy-");
+        berthRun = BerthRun.create(ENV);
+        List.of(deep, bomb, good).forEach(berthRun::stack);
     }
 
     @AfterEach
-    void tearDown() throws InterruptedException {
-        for (BerthProcess p : processes) {
-            p.close();
-        }
-        for (String stack : List.of(deep, bomb, good)) {
-            docker.removeStack(ENV + "/" + stack);
-        }
-        docker.close();
-        repo.close();
+    void tearDown() throws Exception {
+        berthRun.close();
     }
 
     private static String aliasBomb() {
@@ -66,39 +50,16 @@ class HostileYamlIT {
         return yaml.toString();
     }
 
-    private BerthProcess start(String... args) throws IOException {
-        return start(Map.of(), args);
-    }
-
-    private BerthProcess start(Map<String, String> environment, String... args) throws IOException {
-        BerthProcess berth = BerthProcess.start(environment, args);
-        processes.add(berth);
-        return berth;
-    }
-
     @Test
     void hostileYamlIsInvalidTheWatcherKeepsRunningAndAGoodStackAfterItDeploys() throws Exception {
-        repo.write(
+        berthRun.repo.write(
                 "stacks/" + deep + "/compose.yaml",
                 "services:\n  web:\n    image: busybox:1.35\n    x-deep: " + "[".repeat(2000) + "]".repeat(2000)
                         + "\n");
-        repo.write("stacks/" + bomb + "/compose.yaml", aliasBomb());
-        String hostile = repo.commit("Mallory", "Hostile YAML");
+        berthRun.repo.write("stacks/" + bomb + "/compose.yaml", aliasBomb());
+        String hostile = berthRun.repo.commit("Mallory", "Hostile YAML");
 
-        BerthProcess berth = start(
-                "run",
-                "--repo",
-                repo.path().toString(),
-                "--environment",
-                ENV,
-                "--poll-interval",
-                "1s",
-                "--data-dir",
-                dataDir.toString(),
-                "--ops-port",
-                "0",
-                "--health-timeout",
-                "30s");
+        BerthProcess berth = berthRun.run("--health-timeout", "30s");
         String at = " @" + hostile.substring(0, 7) + ": ";
         await().atMost(Duration.ofSeconds(120))
                 .until(() -> berth.printed("invalid " + ENV + "/" + deep + at)
@@ -114,15 +75,15 @@ class HostileYamlIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> get(ops, "/ready").statusCode() == 200);
 
         int port = Stacks.freePort();
-        repo.write("stacks/" + good + "/compose.yaml", Stacks.webServer(port, "fine", Stacks.HEALTHY));
-        String fine = repo.commit("Alice", "A good stack after the hostile ones");
+        berthRun.repo.write("stacks/" + good + "/compose.yaml", Stacks.webServer(port, "fine", Stacks.HEALTHY));
+        String fine = berthRun.repo.commit("Alice", "A good stack after the hostile ones");
         await().atMost(Duration.ofSeconds(120))
                 .until(() -> berth.printed("deployed " + ENV + "/" + good + " @" + fine.substring(0, 7)));
-        assertThat(docker.containers(ENV + "/" + good))
+        assertThat(berthRun.docker.containers(ENV + "/" + good))
                 .singleElement()
                 .satisfies(c -> assertThat(c.getState()).isEqualTo("running"));
-        assertThat(docker.containers(ENV + "/" + deep)).isEmpty();
-        assertThat(docker.containers(ENV + "/" + bomb)).isEmpty();
+        assertThat(berthRun.docker.containers(ENV + "/" + deep)).isEmpty();
+        assertThat(berthRun.docker.containers(ENV + "/" + bomb)).isEmpty();
         assertThat(get(ops, "/health").statusCode()).isEqualTo(200);
         assertThat(get(ops, "/ready").statusCode()).isEqualTo(200);
         assertThat(get(ops, "/metrics").body()).containsPattern("berth_watcher_poll_errors_total(\\{[^}]*\\})? 0.0");

@@ -3,16 +3,12 @@ package dev.berth.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.berth.testkit.DockerFixture;
-import dev.berth.testkit.GitRepos;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,28 +24,18 @@ class StackDataIT {
     private static final String ENV = "data";
 
     private final String stack = "data" + UUID.randomUUID().toString().substring(0, 8);
-    private final String key = ENV + "/" + stack;
-    private final List<BerthProcess> processes = new ArrayList<>();
-    private final DockerFixture docker = new DockerFixture();
-    private GitRepos repo;
-    private Path dataDir;
+    private BerthRun berthRun;
+    private String key;
 
     @BeforeEach
     void setUp() throws IOException {
-        repo = GitRepos.create();
-        dataDir = Files.createTempDirectory("berth-data-");
+        berthRun = BerthRun.create(ENV);
+        key = berthRun.stack(stack);
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        for (BerthProcess p : processes) {
-            p.close();
-        }
-        docker.removeStack(key);
-        docker.close();
-        repo.close();
-        // Files the containers wrote as root: removed by root, in a container, when this JVM is not root.
-        new ProcessBuilder("rm", "-rf", dataDir.toString()).start().waitFor(60, TimeUnit.SECONDS);
+        berthRun.close();
     }
 
     /**
@@ -57,7 +43,7 @@ class StackDataIT {
      * healthy when {@code /conf/ok} holds "yes" (a tracked file of the revision).
      */
     private String commit(String mark, String ok, int startSeconds) {
-        repo.write("stacks/" + stack + "/compose.yaml", """
+        berthRun.repo.write("stacks/" + stack + "/compose.yaml", """
                 services:
                   app:
                     image: busybox:1.35
@@ -72,28 +58,12 @@ class StackDataIT {
                       retries: 3
                       start_period: 10s
                 """.formatted(stack + "-app", startSeconds, mark));
-        repo.write("stacks/" + stack + "/conf/ok", ok + "\n");
-        return repo.commit("Alice", "app " + mark).substring(0, 7);
+        berthRun.repo.write("stacks/" + stack + "/conf/ok", ok + "\n");
+        return berthRun.repo.commit("Alice", "app " + mark).substring(0, 7);
     }
 
     private BerthProcess run() throws IOException {
-        BerthProcess berth = BerthProcess.start(
-                java.util.Map.of(),
-                "run",
-                "--repo",
-                repo.path().toString(),
-                "--environment",
-                ENV,
-                "--poll-interval",
-                "1s",
-                "--data-dir",
-                dataDir.toString(),
-                "--ops-port",
-                "0",
-                "--health-timeout",
-                "20s");
-        processes.add(berth);
-        return berth;
+        return berthRun.run("--health-timeout", "20s");
     }
 
     /** Waits for a line, failing with the process's output, which says why it did not come. */
@@ -106,7 +76,11 @@ class StackDataIT {
     }
 
     private Path log() {
-        return dataDir.resolve("stacks").resolve(ENV).resolve(stack).resolve("files/stacks/" + stack + "/data/log.txt");
+        return berthRun.dataDir
+                .resolve("stacks")
+                .resolve(ENV)
+                .resolve(stack)
+                .resolve("files/stacks/" + stack + "/data/log.txt");
     }
 
     private List<String> marks() throws IOException {
@@ -135,7 +109,7 @@ class StackDataIT {
         assertThat(Files.readString(log().resolveSibling("../conf/ok")))
                 .as("a rollback puts the tracked files back as the good revision has them")
                 .isEqualTo("yes\n");
-        assertThat(docker.containers(key))
+        assertThat(berthRun.docker.containers(key))
                 .singleElement()
                 .satisfies(c -> assertThat(c.getLabels().get("berth.revision")).startsWith(v2))
                 .satisfies(c -> assertThat(c.getNames()).containsExactly("/" + stack + "-app"));
@@ -149,11 +123,11 @@ class StackDataIT {
         awaitPrinted(again, "deployed " + key + " @" + v4, 150);
         List<String> marks = marks();
         assertThat(marks).startsWith("v1", "v2", "v3").endsWith("v4");
-        assertThat(docker.containers(key))
+        assertThat(berthRun.docker.containers(key))
                 .singleElement()
                 .satisfies(c -> assertThat(c.getLabels().get("berth.revision")).startsWith(v4))
                 .satisfies(c -> assertThat(c.getNames()).containsExactly("/" + stack + "-app"));
-        assertThat(Files.list(dataDir.resolve("stacks").resolve(ENV).resolve(stack))
+        assertThat(Files.list(berthRun.dataDir.resolve("stacks").resolve(ENV).resolve(stack))
                         .map(p -> p.getFileName().toString()))
                 .as("one directory per stack, no directory per revision")
                 .containsExactlyInAnyOrder("files", ".berth");
