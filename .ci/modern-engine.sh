@@ -51,6 +51,11 @@ case ${1:-} in
     if rule=$(forward_rule); then
       while iptables -C $rule 2>/dev/null; do iptables -D $rule; done
     fi
+    # dockerd mounts its data root on itself and can leave that mount behind when stopped, which
+    # purge's rm -rf cannot remove ("Device or resource busy"): stopped, then unmounted, then purged.
+    bash "$extra" stop "$name" >&2
+    data=/var/lib/berth-engines/$name
+    if mountpoint -q "$data" 2>/dev/null; then umount "$data"; fi
     exec bash "$extra" purge "$name" >&2 ;;
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;
 esac
