@@ -128,6 +128,7 @@ final class ServiceReader {
             dependsOn.putIfAbsent(networkMode.substring("service:".length()), ServiceSpec.Dependency.started());
         }
         LinksReader linksReader = new LinksReader(context.policy);
+        HooksReader hooks = new HooksReader(context.policy);
         List<ServiceSpec.Link> links = linksReader.links(keys, where);
         List<ServiceSpec.VolumesFrom> volumesFrom = linksReader.volumesFrom(keys.get("volumes_from"), where);
         // Compose starts a service after the services it links to or takes volumes from.
@@ -187,7 +188,9 @@ final class ServiceReader {
                 keyValues(keys.get("annotations"), where + ": annotations"),
                 links,
                 volumesFrom,
-                ContainerNames.read(keys, where, replicas, context.watcher() && !context.hostVariables.isEmpty()));
+                ContainerNames.read(keys, where, replicas, context.watcher() && !context.hostVariables.isEmpty()),
+                hooks.read(keys, "post_start", where),
+                hooks.read(keys, "pre_stop", where));
         return new Read(spec, tuple, keys, ports, volumes, secrets, configs);
     }
 
@@ -612,7 +615,7 @@ final class ServiceReader {
     }
 
     /** A command or entrypoint: a list, or a string split as a shell would. */
-    private static List<String> command(Node node, String what) {
+    static List<String> command(Node node, String what) {
         if (node instanceof SequenceNode) {
             List<String> parts = new ArrayList<>();
             for (Node part : sequence(node, what)) {

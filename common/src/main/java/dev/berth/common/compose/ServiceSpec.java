@@ -41,6 +41,8 @@ import org.jspecify.annotations.Nullable;
  * @param volumesFrom {@code volumes_from}: the services and containers whose volumes are mounted
  * @param containerName {@code container_name}: the one container's exact name, interpolated and checked
  *     against Docker's rule; null for Berth's {@code <environment>-<stack>-<service>-<n>}
+ * @param postStart {@code post_start}: commands run in each container after it starts, before its gate
+ * @param preStop {@code pre_stop}: commands run in a container before Berth stops it
  */
 public record ServiceSpec(
         String name,
@@ -67,7 +69,9 @@ public record ServiceSpec(
         Map<String, String> annotations,
         List<Link> links,
         List<VolumesFrom> volumesFrom,
-        @Nullable String containerName) {
+        @Nullable String containerName,
+        List<Hook> postStart,
+        List<Hook> preStop) {
     public ServiceSpec {
         Objects.requireNonNull(name, "name");
         if (image == null && build == null) {
@@ -94,6 +98,8 @@ public record ServiceSpec(
         annotations = Collections.unmodifiableMap(new TreeMap<>(annotations));
         links = List.copyOf(links);
         volumesFrom = List.copyOf(volumesFrom);
+        postStart = List.copyOf(postStart);
+        preStop = List.copyOf(preStop);
     }
 
     /**
@@ -145,7 +151,9 @@ public record ServiceSpec(
                 Map.of(),
                 List.of(),
                 List.of(),
-                null);
+                null,
+                List.of(),
+                List.of());
     }
 
     /** A service replaced with the default update policy and no gate of its own. */
@@ -221,7 +229,34 @@ public record ServiceSpec(
                 annotations,
                 links,
                 volumesFrom,
-                containerName);
+                containerName,
+                postStart,
+                preStop);
+    }
+
+    /**
+     * One {@code post_start} or {@code pre_stop} hook: a command run in the container through the
+     * engine's exec, as Compose runs it.
+     *
+     * @param command the command in exec form (a string is split as a shell would, not run by one)
+     * @param user the user it runs as, or null for the container's
+     * @param privileged {@code privileged: true} (needs the policy's {@code privileged} allowance)
+     * @param workingDir the directory it runs in, or null for the container's
+     * @param environment variables added to the container's for this command
+     */
+    public record Hook(
+            List<String> command,
+            @Nullable String user,
+            boolean privileged,
+            @Nullable String workingDir,
+            Map<String, String> environment) {
+        public Hook {
+            command = List.copyOf(command);
+            if (command.isEmpty()) {
+                throw new IllegalArgumentException("a hook needs a command");
+            }
+            environment = Collections.unmodifiableMap(new TreeMap<>(environment));
+        }
     }
 
     /**

@@ -315,6 +315,50 @@ class ServiceKeysTest {
                 .containsExactly(new ContainerOptions.DeviceRequest("nvidia", 1, List.of(), List.of("gpu"), Map.of()));
     }
 
+    @Test
+    void readsLifecycleHooksInTheirOrder() {
+        ServiceSpec web =
+                parse(ComposePolicy.DEFAULT, HEAD + """
+                    post_start:
+                      - command: touch /tmp/started
+                      - command: ["sh", "-c", "echo $$X > /tmp/x"]
+                        user: root
+                        working_dir: /tmp
+                        environment: {X: one}
+                    pre_stop:
+                      - command: sh -c 'echo bye > /tmp/bye'
+                        environment: [Y=two, Z]
+                """).service("web").orElseThrow();
+        assertThat(web.postStart())
+                .containsExactly(
+                        new ServiceSpec.Hook(List.of("touch", "/tmp/started"), null, false, null, Map.of()),
+                        new ServiceSpec.Hook(
+                                List.of("sh", "-c", "echo $X > /tmp/x"), "root", false, "/tmp", Map.of("X", "one")));
+        assertThat(web.preStop())
+                .containsExactly(new ServiceSpec.Hook(
+                        List.of("sh", "-c", "echo bye > /tmp/bye"), null, false, null, Map.of("Y", "two", "Z", "")));
+        ServiceSpec plain = parse(ComposePolicy.DEFAULT, HEAD).service("web").orElseThrow();
+        assertThat(plain.postStart()).isEmpty();
+        assertThat(plain.preStop()).isEmpty();
+    }
+
+    @Test
+    void aPrivilegedHookNeedsThePrivilegedAllowance() {
+        String yaml = HEAD + "    post_start:\n      - command: id\n        privileged: true\n";
+        ComposeException e = failure(ComposePolicy.DEFAULT, yaml);
+        assertThat(e.line()).isEqualTo(6);
+        assertThat(e.detail())
+                .contains("post_start[0]: privileged runs the hook with full control of the host")
+                .contains("--allow privileged");
+        assertThat(parse(ComposePolicy.parse(List.of("privileged")), yaml)
+                        .service("web")
+                        .orElseThrow()
+                        .postStart()
+                        .get(0)
+                        .privileged())
+                .isTrue();
+    }
+
     static Stream<Arguments> badInputs() {
         return Stream.of(
                 Arguments.of("cpus: lots", "cpus \"lots\" is not a number of CPUs, like 0.5 or 2 (0 for no limit)"),
@@ -418,7 +462,17 @@ class ServiceKeysTest {
                         "needs capabilities, like [gpu]"),
                 Arguments.of(
                         "healthcheck: {test: \"true\", start_interval: often}",
-                        "healthcheck: start_interval \"often\" is not a duration"));
+                        "healthcheck: start_interval \"often\" is not a duration"),
+                Arguments.of("post_start: touch /x", "post_start must be a list"),
+                Arguments.of("post_start: [{user: root}]", "post_start[0] has no command: add \"command: <command>\""),
+                Arguments.of("pre_stop: [{command: \"\"}]", "pre_stop[0]: command is empty"),
+                Arguments.of("pre_stop: [{command: x, when: now}]", "pre_stop[0]: unknown key \"when\""),
+                Arguments.of("post_start: [{command: x, privileged: sure}]", "privileged must be true or false"),
+                Arguments.of(
+                        "post_start: [{command: x, working_dir: tmp}]",
+                        "working_dir \"tmp\" is not an absolute path in the container"),
+                Arguments.of("post_start: [{command: x, user: \"\"}]", "post_start[0]: user is empty"),
+                Arguments.of("pre_stop: [{command: x, environment: [\"=v\"]}]", "has no name before '='"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -23,7 +23,8 @@ public final class SpecFields {
             "ipc", "uts", "usernsMode", "cgroup", "securityOpt", "sysctls", "devices", "deviceCgroupRules", "runtime");
 
     /** Service fields added with the keys of Compose v2: each counts only when set. */
-    private static final List<String> PRUNED_FIELDS = List.of("platform", "annotations", "links", "volumesFrom");
+    private static final List<String> PRUNED_FIELDS =
+            List.of("platform", "annotations", "links", "volumesFrom", "postStart", "preStop");
 
     /** Options added later still, some of them flags or groups: each counts only for what it sets. */
     private static final List<String> PRUNED_OPTIONS =

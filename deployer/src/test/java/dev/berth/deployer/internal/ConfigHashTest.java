@@ -68,6 +68,19 @@ class ConfigHashTest {
     }
 
     @Test
+    void leavesOutTheLifecycleHooksWhileUnset() {
+        ObjectNode spec = SpecFields.of(new EventCodec().json(), web(WEB));
+        assertThat(spec.has("postStart")).isFalse();
+        assertThat(spec.has("preStop")).isFalse();
+        ServiceSpec hooked = web(WEB.replace("labels:", "post_start: [{command: \"true\", user: root}]\n    labels:"));
+        assertThat(hash.of(hooked, IMAGE_ID, NETWORK))
+                .isNotEqualTo(hash.of(
+                        web(WEB.replace("labels:", "post_start: [{command: \"true\"}]\n    labels:")),
+                        IMAGE_ID,
+                        NETWORK));
+    }
+
+    @Test
     void leavesOutContainerNameWhileUnsetAndChangesWithIt() {
         ObjectNode spec = SpecFields.of(new EventCodec().json(), web(WEB));
         assertThat(spec.has("containerName")).isFalse();
@@ -135,7 +148,9 @@ class ConfigHashTest {
                 "oom_score_adj: 200",
                 "storage_opt: {size: 1G}",
                 "blkio_config: {weight: 300}",
-                "deploy: {restart_policy: {condition: on-failure}}"
+                "deploy: {restart_policy: {condition: on-failure}}",
+                "post_start: [{command: \"true\"}]",
+                "pre_stop: [{command: \"true\"}]"
             })
     void changesWithEachKeyOfComposeV2(String key) {
         String h = hash.of(web(WEB), IMAGE_ID, NETWORK);

@@ -1271,6 +1271,81 @@ public final class DockerEngine implements AutoCloseable {
     }
 
     /**
+     * What a hook run in a container did.
+     *
+     * @param exitCode the command's exit code, or null when it did not finish within its time
+     * @param output its standard output and error, interleaved, cut to the last {@value #HOOK_OUTPUT} characters
+     */
+    public record ExecResult(@Nullable Long exitCode, String output) {
+        public boolean succeeded() {
+            return exitCode != null && exitCode == 0;
+        }
+    }
+
+    /** How much of a hook's output is kept for the failure's evidence. */
+    static final int HOOK_OUTPUT = 4_000;
+
+    /**
+     * Runs a {@code post_start} or {@code pre_stop} hook in a running container through the engine's
+     * exec, as Compose does, and waits at most {@code within} for it to end. A hook still running then is
+     * left to the container (the engine cannot kill an exec) and reported without an exit code.
+     */
+    public ExecResult exec(String id, ServiceSpec.Hook hook, Duration within) throws InterruptedException {
+        List<String> env = hook.environment().entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue())
+                .toList();
+        String execId = call("create a hook's exec in container " + id, () -> {
+            var cmd = client.execCreateCmd(id)
+                    .withCmd(hook.command().toArray(String[]::new))
+                    .withAttachStdout(true)
+                    .withAttachStderr(true)
+                    .withPrivileged(hook.privileged());
+            if (hook.user() != null) {
+                cmd.withUser(hook.user());
+            }
+            if (hook.workingDir() != null) {
+                cmd.withWorkingDir(hook.workingDir());
+            }
+            if (!env.isEmpty()) {
+                cmd.withEnv(env);
+            }
+            return cmd.exec().getId();
+        });
+        StringBuilder out = new StringBuilder();
+        QuietCallback<Frame> reading = new QuietCallback<>() {
+            @Override
+            public void onNext(Frame frame) {
+                synchronized (out) {
+                    out.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+                    if (out.length() > 2 * HOOK_OUTPUT) {
+                        out.delete(0, out.length() - HOOK_OUTPUT);
+                    }
+                }
+            }
+        };
+        boolean finished;
+        try {
+            streams.execStartCmd(execId).exec(reading);
+            finished = reading.awaitCompletion(Math.max(1, within.toMillis()), TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+            throw translate("run a hook in container " + id, e);
+        } finally {
+            reading.close();
+        }
+        String output;
+        synchronized (out) {
+            output = out.length() > HOOK_OUTPUT ? out.substring(out.length() - HOOK_OUTPUT) : out.toString();
+        }
+        if (!finished) {
+            return new ExecResult(null, output.strip());
+        }
+        Long exitCode = call(
+                "inspect a hook's exec in container " + id,
+                () -> client.inspectExecCmd(execId).exec().getExitCodeLong());
+        return new ExecResult(exitCode, output.strip());
+    }
+
+    /**
      * A stream callback that keeps its error for the caller instead of logging it with a stack trace,
      * as docker-java's templates do: a failed pull is an expected outcome, reported once by Berth.
      */
