@@ -662,7 +662,9 @@ final class ServiceReader {
                 test = List.of("CMD-SHELL", scalar(testNode, what + ": test"));
             }
         } else {
-            throw error(node, what + ": needs \"test\" (or \"disable: true\")");
+            // Compose keeps the image's test and overrides only the timings given; the engine merges an
+            // empty test with the image's HEALTHCHECK (and an image without one runs no check).
+            test = List.of();
         }
         Integer retries = null;
         if (keys.containsKey("retries")) {

@@ -316,6 +316,22 @@ class ServiceKeysTest {
     }
 
     @Test
+    void aHealthcheckWithoutTestKeepsTheImagesTestAndSetsTheTimings() {
+        HealthCheck check = parse(ComposePolicy.DEFAULT, HEAD + "    healthcheck: {interval: 1s, retries: 5}\n")
+                .service("web")
+                .orElseThrow()
+                .healthcheck();
+        assertThat(check).isEqualTo(new HealthCheck(List.of(), Duration.ofSeconds(1), null, null, 5));
+        assertThat(check.disabled()).isFalse();
+        assertThat(parse(ComposePolicy.DEFAULT, HEAD + "    healthcheck: {disable: true, interval: 1s}\n")
+                        .service("web")
+                        .orElseThrow()
+                        .healthcheck()
+                        .disabled())
+                .isTrue();
+    }
+
+    @Test
     void readsLifecycleHooksInTheirOrder() {
         ServiceSpec web =
                 parse(ComposePolicy.DEFAULT, HEAD + """
@@ -463,6 +479,12 @@ class ServiceKeysTest {
                 Arguments.of(
                         "healthcheck: {test: \"true\", start_interval: often}",
                         "healthcheck: start_interval \"often\" is not a duration"),
+                Arguments.of(
+                        "healthcheck: {retries: many}", "healthcheck: retries must be a whole number of at least 0"),
+                Arguments.of("healthcheck: {interval: soon}", "healthcheck: interval \"soon\" is not a duration"),
+                Arguments.of(
+                        "healthcheck: {test: []}",
+                        "healthcheck: test as a list must start with CMD, CMD-SHELL or NONE"),
                 Arguments.of("post_start: touch /x", "post_start must be a list"),
                 Arguments.of("post_start: [{user: root}]", "post_start[0] has no command: add \"command: <command>\""),
                 Arguments.of("pre_stop: [{command: \"\"}]", "pre_stop[0]: command is empty"),
