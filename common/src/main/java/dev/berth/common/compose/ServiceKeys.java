@@ -88,7 +88,9 @@ final class ServiceKeys {
             "volumes_from",
             "gpus",
             "post_start",
-            "pre_stop");
+            "pre_stop",
+            "cpu_rt_runtime",
+            "cpu_rt_period");
 
     /** Every service key of the Compose specification, to tell "not supported yet" from a typo. */
     static final Set<String> COMPOSE = Set.of(

@@ -332,6 +332,20 @@ class ServiceKeysTest {
     }
 
     @Test
+    void readsTheRealtimeSchedulersKeysInMicrosecondsOrAsDurations() {
+        ContainerOptions.Limits l = options("    cpu_rt_runtime: 400ms\n    cpu_rt_period: 1000000\n")
+                .limits();
+        assertThat(l.cpuRtRuntime()).isEqualTo(400_000L);
+        assertThat(l.cpuRtPeriod()).isEqualTo(1_000_000L);
+        assertThat(options("    cpu_rt_runtime: \"950\"\n    cpu_rt_period: 1400us\n")
+                        .limits())
+                .extracting(ContainerOptions.Limits::cpuRtRuntime, ContainerOptions.Limits::cpuRtPeriod)
+                .containsExactly(950L, 1_400L);
+        assertThat(options("    cpu_rt_runtime: 0\n").limits().cpuRtRuntime()).isZero();
+        assertThat(options("").limits()).isEqualTo(ContainerOptions.Limits.NONE);
+    }
+
+    @Test
     void readsLifecycleHooksInTheirOrder() {
         ServiceSpec web =
                 parse(ComposePolicy.DEFAULT, HEAD + """
@@ -485,6 +499,16 @@ class ServiceKeysTest {
                 Arguments.of(
                         "healthcheck: {test: []}",
                         "healthcheck: test as a list must start with CMD, CMD-SHELL or NONE"),
+                Arguments.of(
+                        "cpu_rt_runtime: soon",
+                        "cpu_rt_runtime \"soon\" is not a number of microseconds or a duration: write it like 95000"),
+                Arguments.of("cpu_rt_period: 0", "cpu_rt_period \"0\" is out of range: use 1us to 1s"),
+                Arguments.of("cpu_rt_period: 2s", "cpu_rt_period \"2s\" is out of range"),
+                Arguments.of("cpu_rt_runtime: -5", "cpu_rt_runtime \"-5\" is not a number of microseconds"),
+                Arguments.of("cpu_rt_period: 1500ns", "is finer than a microsecond"),
+                Arguments.of(
+                        "cpu_rt_runtime: 20ms\n    cpu_rt_period: 10ms",
+                        "cpu_rt_runtime 20000us is longer than cpu_rt_period 10000us"),
                 Arguments.of("post_start: touch /x", "post_start must be a list"),
                 Arguments.of("post_start: [{user: root}]", "post_start[0] has no command: add \"command: <command>\""),
                 Arguments.of("pre_stop: [{command: \"\"}]", "pre_stop[0]: command is empty"),

@@ -87,6 +87,8 @@ final class Normalised {
         FIELDS.put("CpuShares", "/HostConfig/CpuShares");
         FIELDS.put("CpuQuota", "/HostConfig/CpuQuota");
         FIELDS.put("CpuPeriod", "/HostConfig/CpuPeriod");
+        FIELDS.put("CpuRealtimeRuntime", "/HostConfig/CpuRealtimeRuntime");
+        FIELDS.put("CpuRealtimePeriod", "/HostConfig/CpuRealtimePeriod");
         FIELDS.put("CpusetCpus", "/HostConfig/CpusetCpus");
         FIELDS.put("CpuCount", "/HostConfig/CpuCount");
         FIELDS.put("OomScoreAdj", "/HostConfig/OomScoreAdj");

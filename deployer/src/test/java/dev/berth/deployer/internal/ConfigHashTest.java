@@ -150,6 +150,8 @@ class ConfigHashTest {
                 "blkio_config: {weight: 300}",
                 "deploy: {restart_policy: {condition: on-failure}}",
                 "post_start: [{command: \"true\"}]",
+                "cpu_rt_runtime: 10ms",
+                "cpu_rt_period: 1s",
                 "pre_stop: [{command: \"true\"}]"
             })
     void changesWithEachKeyOfComposeV2(String key) {

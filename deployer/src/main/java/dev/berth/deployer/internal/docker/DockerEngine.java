@@ -902,6 +902,8 @@ public final class DockerEngine implements AutoCloseable {
                 .withCpuShares(limits.cpuShares())
                 .withCpuQuota(limits.cpuQuota())
                 .withCpuPeriod(limits.cpuPeriod())
+                .withCpuRealtimeRuntime(limits.cpuRtRuntime())
+                .withCpuRealtimePeriod(limits.cpuRtPeriod())
                 .withCpusetCpus(limits.cpuset())
                 .withCpuCount(limits.cpuCount())
                 .withCpuPercent(limits.cpuPercent())
