@@ -191,6 +191,7 @@ final class ServiceReader {
                 ContainerNames.read(keys, where, replicas, context.watcher() && !context.hostVariables.isEmpty()),
                 hooks.read(keys, "post_start", where),
                 hooks.read(keys, "pre_stop", where));
+        agreeingMacAddress(spec, keys, where);
         return new Read(spec, tuple, keys, ports, volumes, secrets, configs);
     }
 
@@ -535,11 +536,18 @@ final class ServiceReader {
                 Map<String, NodeTuple> options = keys(
                         value,
                         what + ": " + network,
-                        Set.of("aliases", "ipv4_address", "ipv6_address", "priority"),
-                        Set.of("link_local_ips", "mac_address", "gw_priority", "driver_opts", "interface_name"),
-                        "it applies aliases, ipv4_address, ipv6_address and priority (mac_address and"
-                                + " gw_priority need a newer Docker API; link_local_ips and driver_opts cannot be"
-                                + " passed to the engine by this version)");
+                        Set.of(
+                                "aliases",
+                                "ipv4_address",
+                                "ipv6_address",
+                                "priority",
+                                "mac_address",
+                                "link_local_ips",
+                                "driver_opts",
+                                "gw_priority",
+                                "interface_name"),
+                        Set.of(),
+                        "");
                 List<String> aliases = new ArrayList<>();
                 if (options.containsKey("aliases")) {
                     for (Node alias : sequence(options.get("aliases").getValueNode(), what + ": aliases")) {
@@ -555,13 +563,63 @@ final class ServiceReader {
                                 fixedAddress(options.get("ipv6_address"), network, true, at + ": ipv6_address"),
                                 options.containsKey("priority")
                                         ? priority(options.get("priority").getValueNode(), at + ": priority")
-                                        : 0));
+                                        : 0,
+                                EndpointReader.macAddress(options.get("mac_address"), at + ": mac_address"),
+                                EndpointReader.linkLocalIps(options.get("link_local_ips"), at + ": link_local_ips"),
+                                EndpointReader.driverOpts(options.get("driver_opts"), at + ": driver_opts"),
+                                options.containsKey("gw_priority")
+                                        ? priority(options.get("gw_priority").getValueNode(), at + ": gw_priority")
+                                        : null,
+                                interfaceName(options, at)));
             }
         }
         if (result.isEmpty()) {
             result.put("default", ServiceSpec.ServiceNetwork.PLAIN);
         }
         return result;
+    }
+
+    /**
+     * {@code interface_name}, which Compose passes as the driver option {@value EndpointReader#IFNAME_OPTION}:
+     * both set to different names is refused, as the file says two things.
+     */
+    private static @Nullable String interfaceName(Map<String, NodeTuple> options, String at) {
+        String name = EndpointReader.interfaceName(options.get("interface_name"), at + ": interface_name");
+        if (name != null && options.containsKey("driver_opts")) {
+            String option =
+                    keyValues(options.get("driver_opts"), at + ": driver_opts").get(EndpointReader.IFNAME_OPTION);
+            if (option != null && !option.equals(name)) {
+                throw error(
+                        options.get("interface_name").getValueNode(),
+                        at + ": interface_name \"" + name + "\" and driver_opts " + EndpointReader.IFNAME_OPTION + " \""
+                                + option + "\" name the interface twice: keep interface_name");
+            }
+        }
+        return name;
+    }
+
+    /**
+     * Compose requires the service's {@code mac_address} to agree with that of the network it joins first
+     * (the highest priority), which the engine would otherwise give two addresses for one interface.
+     */
+    private static void agreeingMacAddress(ServiceSpec spec, Map<String, NodeTuple> keys, String where) {
+        String service = spec.options().macAddress();
+        if (service == null || spec.networks().isEmpty()) {
+            return;
+        }
+        Map.Entry<String, ServiceSpec.ServiceNetwork> first = spec.networks().entrySet().stream()
+                .sorted(java.util.Comparator.comparingInt((Map.Entry<String, ServiceSpec.ServiceNetwork> e) ->
+                        -e.getValue().priority()))
+                .findFirst()
+                .orElseThrow();
+        String endpoint = first.getValue().macAddress();
+        if (endpoint != null && !endpoint.equalsIgnoreCase(service)) {
+            throw error(
+                    keys.get("mac_address").getValueNode(),
+                    where + ": mac_address " + service + " differs from mac_address " + endpoint + " of network \""
+                            + first.getKey() + "\", the one it joins first: Compose requires them to be equal; keep"
+                            + " one of them");
+        }
     }
 
     private static int priority(Node node, String what) {

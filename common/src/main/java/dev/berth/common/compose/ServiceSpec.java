@@ -317,16 +317,36 @@ public record ServiceSpec(
     /**
      * A service's attachment to one stack network: its aliases there (the service name is always one),
      * its fixed addresses, and its priority (networks are joined highest first, as Compose does).
+     *
+     * @param macAddress {@code mac_address} of this endpoint (engine API 1.44), or null
+     * @param linkLocalIps {@code link_local_ips}: link-local addresses added to the endpoint
+     * @param driverOpts {@code driver_opts}: the network driver's options for this endpoint
+     * @param gwPriority {@code gw_priority}: which network gives the default route (engine API 1.48), or null
+     * @param interfaceName {@code interface_name}: the interface's name in the container (engine API 1.49),
+     *     or null
      */
     public record ServiceNetwork(
             List<String> aliases,
             @Nullable String ipv4Address,
             @Nullable String ipv6Address,
-            int priority) {
+            int priority,
+            @Nullable String macAddress,
+            List<String> linkLocalIps,
+            Map<String, String> driverOpts,
+            @Nullable Integer gwPriority,
+            @Nullable String interfaceName) {
         public static final ServiceNetwork PLAIN = new ServiceNetwork(List.of());
 
         public ServiceNetwork {
             aliases = List.copyOf(aliases);
+            linkLocalIps = List.copyOf(linkLocalIps);
+            driverOpts = Collections.unmodifiableMap(new TreeMap<>(driverOpts));
+        }
+
+        /** An attachment without the per-endpoint keys of newer engines. */
+        public ServiceNetwork(
+                List<String> aliases, @Nullable String ipv4Address, @Nullable String ipv6Address, int priority) {
+            this(aliases, ipv4Address, ipv6Address, priority, null, List.of(), Map.of(), null, null);
         }
 
         public ServiceNetwork(List<String> aliases) {

@@ -345,6 +345,59 @@ class ServiceKeysTest {
         assertThat(options("").limits()).isEqualTo(ContainerOptions.Limits.NONE);
     }
 
+    private static final String NETWORKED = """
+            services:
+              web:
+                image: a
+                networks:
+                  front:
+                    priority: 5
+                    mac_address: 02:42:ac:11:00:42
+                    link_local_ips: [169.254.10.10, "fe80::10"]
+                    driver_opts: {com.example.tag: web}
+                    gw_priority: 10
+                    interface_name: front0
+                  back:
+            networks:
+              front: {}
+              back: {}
+            """;
+
+    @Test
+    void readsThePerNetworkEndpointKeys() {
+        ServiceSpec web = parse(ComposePolicy.DEFAULT, NETWORKED).service("web").orElseThrow();
+        assertThat(web.networks().get("front"))
+                .isEqualTo(new ServiceSpec.ServiceNetwork(
+                        List.of(),
+                        null,
+                        null,
+                        5,
+                        "02:42:ac:11:00:42",
+                        List.of("169.254.10.10", "fe80::10"),
+                        Map.of("com.example.tag", "web"),
+                        10,
+                        "front0"));
+        assertThat(web.networks().get("back")).isEqualTo(ServiceSpec.ServiceNetwork.PLAIN);
+    }
+
+    @Test
+    void perNetworkKeysThatContradictTheServiceOrEachOtherAreRefused() {
+        ComposeException mac = failure(
+                ComposePolicy.DEFAULT,
+                NETWORKED.replace("    image: a\n", "    image: a\n    mac_address: 02:42:ac:11:00:43\n"));
+        assertThat(mac.line()).isEqualTo(4);
+        assertThat(mac.detail())
+                .isEqualTo(
+                        "service \"web\": mac_address 02:42:ac:11:00:43 differs from mac_address 02:42:ac:11:00:42 of"
+                                + " network \"front\", the one it joins first: Compose requires them to be equal; keep one of them");
+        ComposeException ifname = failure(
+                ComposePolicy.DEFAULT,
+                NETWORKED.replace("{com.example.tag: web}", "{com.docker.network.endpoint.ifname: eth9}"));
+        assertThat(ifname.detail())
+                .contains("interface_name \"front0\" and driver_opts com.docker.network.endpoint.ifname \"eth9\" name"
+                        + " the interface twice: keep interface_name");
+    }
+
     @Test
     void readsLifecycleHooksInTheirOrder() {
         ServiceSpec web =
@@ -509,6 +562,24 @@ class ServiceKeysTest {
                 Arguments.of(
                         "cpu_rt_runtime: 20ms\n    cpu_rt_period: 10ms",
                         "cpu_rt_runtime 20000us is longer than cpu_rt_period 10000us"),
+                Arguments.of(
+                        "networks: {default: {mac_address: 02:42}}",
+                        "networks: default: mac_address \"02:42\" is not valid: use six pairs"),
+                Arguments.of(
+                        "networks: {default: {link_local_ips: [10.0.0.1]}}",
+                        "link_local_ips 10.0.0.1 is not link-local: use an address in 169.254.0.0/16"),
+                Arguments.of(
+                        "networks: {default: {link_local_ips: [nowhere]}}",
+                        "link_local_ips \"nowhere\" is not an IP address"),
+                Arguments.of("networks: {default: {link_local_ips: 169.254.1.1}}", "link_local_ips must be a list"),
+                Arguments.of("networks: {default: {driver_opts: [\"=x\"]}}", "driver_opts: \"=x\" has no name"),
+                Arguments.of("networks: {default: {gw_priority: high}}", "gw_priority \"high\" is not a whole number"),
+                Arguments.of(
+                        "networks: {default: {interface_name: \"eth 0\"}}",
+                        "interface_name \"eth 0\" is not an interface name: use 1 to 15 letters"),
+                Arguments.of(
+                        "networks: {default: {interface_name: averyveryverylongname}}", "is not an interface name"),
+                Arguments.of("networks: {default: {mac_adress: x}}", "unknown key \"mac_adress\": did you mean"),
                 Arguments.of("post_start: touch /x", "post_start must be a list"),
                 Arguments.of("post_start: [{user: root}]", "post_start[0] has no command: add \"command: <command>\""),
                 Arguments.of("pre_stop: [{command: \"\"}]", "pre_stop[0]: command is empty"),

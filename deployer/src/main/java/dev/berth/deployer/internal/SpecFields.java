@@ -32,7 +32,15 @@ public final class SpecFields {
 
     private static final List<String> LATER_BUILD_FIELDS =
             List.of("cacheFrom", "network", "shmSize", "extraHosts", "noCache", "pull");
-    private static final List<String> LATER_NETWORK_FIELDS = List.of("ipv4Address", "ipv6Address", "priority");
+    private static final List<String> LATER_NETWORK_FIELDS = List.of(
+            "ipv4Address",
+            "ipv6Address",
+            "priority",
+            "macAddress",
+            "linkLocalIps",
+            "driverOpts",
+            "gwPriority",
+            "interfaceName");
 
     private SpecFields() {}
 

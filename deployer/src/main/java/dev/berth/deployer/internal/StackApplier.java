@@ -355,7 +355,7 @@ public final class StackApplier {
         ComposeStack desired = parser.parse(
                 change.composeFile(), change.compose(), change.variables(), change.files(), config.hostVariables());
         // Before anything is touched: what this engine is too old to apply, and names another owner may hold.
-        EngineRequirements.check(desired, engine.apiVersion());
+        EngineRequirements.check(desired, change.composeFile(), engine.apiVersion());
         List<ContainerInfo> claimed = named.claim(d.stack(), desired, config.adopt(), this::info);
         d = d.with(StackResources.prepare(engine, config, clock, change, desired, this::info));
         d.requireResources().checkExistingVolumes(config.policy());

@@ -81,6 +81,24 @@ class ConfigHashTest {
     }
 
     @Test
+    void leavesOutThePerNetworkEndpointKeysWhileUnsetAndChangesWithThem() {
+        String plain = WEB + "    networks: {default: {aliases: [www]}}\n";
+        ObjectNode spec = SpecFields.of(new EventCodec().json(), web(plain));
+        assertThat(spec.at("/networks/default").toString()).isEqualTo("{\"aliases\":[\"www\"]}");
+        String h = hash.of(web(plain), IMAGE_ID, NETWORK);
+        for (String key : List.of(
+                "link_local_ips: [169.254.1.1]",
+                "driver_opts: {a: b}",
+                "gw_priority: 2",
+                "interface_name: eth5",
+                "mac_address: 02:42:ac:11:00:42")) {
+            assertThat(hash.of(web(plain.replace("aliases: [www]", "aliases: [www], " + key)), IMAGE_ID, NETWORK))
+                    .as(key)
+                    .isNotEqualTo(h);
+        }
+    }
+
+    @Test
     void leavesOutContainerNameWhileUnsetAndChangesWithIt() {
         ObjectNode spec = SpecFields.of(new EventCodec().json(), web(WEB));
         assertThat(spec.has("containerName")).isFalse();

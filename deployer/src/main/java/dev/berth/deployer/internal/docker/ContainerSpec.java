@@ -16,7 +16,8 @@ import org.jspecify.annotations.Nullable;
  * @param service the service, its {@link ServiceSpec#image()} set (a built service carries its built tag)
  * @param labels the service's labels and Berth's
  * @param networks the networks the container joins: the first when it is created, the others before it
- *     starts; empty when {@link #networkMode()} is set
+ *     starts (each with its endpoint settings: aliases, addresses, MAC address, link-local addresses,
+ *     driver options, gateway priority); empty when {@link #networkMode()} is set
  * @param networkMode {@code none}, {@code host} or {@code container:<id or name>}, or null to join
  *     {@link #networks()}
  * @param mounts bind mounts, named, anonymous and tmpfs volumes, secrets and configs, in this order
@@ -76,14 +77,30 @@ public record ContainerSpec(
             String network,
             List<String> aliases,
             @Nullable String ipv4Address,
-            @Nullable String ipv6Address) {
+            @Nullable String ipv6Address,
+            @Nullable String macAddress,
+            List<String> linkLocalIps,
+            Map<String, String> driverOpts,
+            @Nullable Integer gwPriority) {
         public NetworkAttachment {
             Objects.requireNonNull(network, "network");
             aliases = List.copyOf(aliases);
+            linkLocalIps = List.copyOf(linkLocalIps);
+            driverOpts = Map.copyOf(driverOpts);
+        }
+
+        public NetworkAttachment(
+                String network, List<String> aliases, @Nullable String ipv4Address, @Nullable String ipv6Address) {
+            this(network, aliases, ipv4Address, ipv6Address, null, List.of(), Map.of(), null);
         }
 
         public NetworkAttachment(String network, List<String> aliases) {
             this(network, aliases, null, null);
+        }
+
+        /** True when it sets what only a network connect (not a create's first network) passes. */
+        boolean extended() {
+            return macAddress != null || !linkLocalIps.isEmpty() || !driverOpts.isEmpty() || gwPriority != null;
         }
     }
 

@@ -676,8 +676,21 @@ public final class DockerEngine implements AutoCloseable {
         }
         List<ContainerSpec.NetworkAttachment> networks = spec.networks();
         try {
+            // The create call passes only aliases and addresses for the first network: one with more
+            // endpoint settings is left and joined again with them all, before the container ever starts.
+            if (!networks.isEmpty() && networks.get(0).extended()) {
+                String first = networks.get(0).network();
+                call("disconnect container " + spec.name() + " from network " + first, () -> {
+                    client.disconnectFromNetworkCmd()
+                            .withNetworkId(first)
+                            .withContainerId(id)
+                            .exec();
+                    return null;
+                });
+            }
+            int connected = !networks.isEmpty() && networks.get(0).extended() ? 0 : 1;
             for (ContainerSpec.NetworkAttachment attachment :
-                    networks.subList(Math.min(1, networks.size()), networks.size())) {
+                    networks.subList(Math.min(connected, networks.size()), networks.size())) {
                 call("connect container " + spec.name() + " to network " + attachment.network(), () -> {
                     client.connectToNetworkCmd()
                             .withNetworkId(attachment.network())
@@ -694,20 +707,63 @@ public final class DockerEngine implements AutoCloseable {
         return id;
     }
 
-    /** A network attachment as the engine takes it on connect: aliases and fixed addresses. */
+    /**
+     * A network attachment as the engine takes it on connect: aliases, fixed and link-local addresses,
+     * MAC address, driver options and gateway priority.
+     */
     private static ContainerNetwork endpoint(ContainerSpec.NetworkAttachment attachment) {
-        ContainerNetwork endpoint = new ContainerNetwork().withAliases(attachment.aliases());
-        if (attachment.ipv4Address() != null || attachment.ipv6Address() != null) {
-            ContainerNetwork.Ipam addresses = new ContainerNetwork.Ipam();
+        Endpoint endpoint = new Endpoint();
+        endpoint.withAliases(attachment.aliases());
+        if (attachment.ipv4Address() != null
+                || attachment.ipv6Address() != null
+                || !attachment.linkLocalIps().isEmpty()) {
+            EndpointIpam addresses = new EndpointIpam();
             if (attachment.ipv4Address() != null) {
                 addresses.withIpv4Address(attachment.ipv4Address());
             }
             if (attachment.ipv6Address() != null) {
                 addresses.withIpv6Address(attachment.ipv6Address());
             }
+            if (!attachment.linkLocalIps().isEmpty()) {
+                addresses.linkLocalIps = attachment.linkLocalIps();
+            }
             endpoint.withIpamConfig(addresses);
         }
+        if (attachment.macAddress() != null) {
+            endpoint.withMacAddress(attachment.macAddress());
+        }
+        if (!attachment.driverOpts().isEmpty()) {
+            endpoint.driverOpts = attachment.driverOpts();
+        }
+        endpoint.gwPriority = attachment.gwPriority();
         return endpoint;
+    }
+
+    /**
+     * docker-java's endpoint settings with the fields it lacks ({@code DriverOpts}, {@code GwPriority}),
+     * serialised by the same mapper; unset fields are left out, so an older engine sees what it knew.
+     */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    private static final class Endpoint extends ContainerNetwork {
+        private static final long serialVersionUID = 1L;
+
+        @com.fasterxml.jackson.annotation.JsonProperty("DriverOpts")
+        @Nullable
+        Map<String, String> driverOpts;
+
+        @com.fasterxml.jackson.annotation.JsonProperty("GwPriority")
+        @Nullable
+        Integer gwPriority;
+    }
+
+    /** docker-java's endpoint IPAM settings with {@code LinkLocalIPs}, which it lacks. */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    private static final class EndpointIpam extends ContainerNetwork.Ipam {
+        private static final long serialVersionUID = 1L;
+
+        @com.fasterxml.jackson.annotation.JsonProperty("LinkLocalIPs")
+        @Nullable
+        List<String> linkLocalIps;
     }
 
     private CreateContainerCmd createCmd(ContainerSpec spec) {
