@@ -405,6 +405,8 @@ public record ServiceSpec(
      * @param noCopy {@code volume.nocopy}
      * @param tmpfsSize {@code tmpfs.size} in bytes, or null for Docker's default
      * @param tmpfsMode {@code tmpfs.mode}, or null for Docker's default
+     * @param selinux for a bind mount, the SELinux relabelling the engine applies to its source: {@code z}
+     *     (shared by containers) or {@code Z} (private to this one); null for none
      */
     public record Mount(
             Type type,
@@ -413,7 +415,8 @@ public record ServiceSpec(
             boolean readOnly,
             boolean noCopy,
             @Nullable Long tmpfsSize,
-            @Nullable Integer tmpfsMode) {
+            @Nullable Integer tmpfsMode,
+            @Nullable String selinux) {
         public enum Type {
             BIND,
             VOLUME,
@@ -423,6 +426,26 @@ public record ServiceSpec(
         public Mount {
             Objects.requireNonNull(type, "type");
             Objects.requireNonNull(target, "target");
+            if (selinux != null && (type != Type.BIND || !(selinux.equals("z") || selinux.equals("Z")))) {
+                throw new IllegalArgumentException("SELinux relabelling " + selinux + " on a " + type + " mount");
+            }
+        }
+
+        /** A mount without SELinux relabelling. */
+        public Mount(
+                Type type,
+                @Nullable String source,
+                String target,
+                boolean readOnly,
+                boolean noCopy,
+                @Nullable Long tmpfsSize,
+                @Nullable Integer tmpfsMode) {
+            this(type, source, target, readOnly, noCopy, tmpfsSize, tmpfsMode, null);
+        }
+
+        /** The same mount with the engine relabelling its source ({@code z} or {@code Z}). */
+        public Mount withSelinux(String relabel) {
+            return new Mount(type, source, target, readOnly, noCopy, tmpfsSize, tmpfsMode, relabel);
         }
 
         /** True for a bind mount of a path outside the repository (allowed by policy). */

@@ -399,6 +399,41 @@ class ServiceKeysTest {
     }
 
     @Test
+    void aBindMountsSelinuxRelabellingIsReadInBothSyntaxes() {
+        ServiceSpec web =
+                parse(ComposePolicy.DEFAULT, HEAD + """
+                    volumes:
+                      - ./html:/www:ro,z
+                      - ./data:/data:Z
+                      - ./plain:/plain
+                      - type: bind
+                        source: ./long
+                        target: /long
+                        bind: {selinux: Z}
+                """).service("web").orElseThrow();
+        assertThat(web.volumes())
+                .extracting(ServiceSpec.Mount::target, ServiceSpec.Mount::readOnly, ServiceSpec.Mount::selinux)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("/www", true, "z"),
+                        org.assertj.core.groups.Tuple.tuple("/data", false, "Z"),
+                        org.assertj.core.groups.Tuple.tuple("/plain", false, null),
+                        org.assertj.core.groups.Tuple.tuple("/long", false, "Z"));
+    }
+
+    @Test
+    void aRelabelledHostPathStillNeedsItsBindAllowance() {
+        String yaml = HEAD + "    volumes: [\"/srv/data:/data:z\"]\n";
+        assertThat(failure(ComposePolicy.DEFAULT, yaml).detail()).contains("--allow bind:");
+        assertThat(parse(ComposePolicy.parse(List.of("bind:/srv")), yaml)
+                        .service("web")
+                        .orElseThrow()
+                        .volumes()
+                        .get(0)
+                        .selinux())
+                .isEqualTo("z");
+    }
+
+    @Test
     void readsLifecycleHooksInTheirOrder() {
         ServiceSpec web =
                 parse(ComposePolicy.DEFAULT, HEAD + """
@@ -580,6 +615,20 @@ class ServiceKeysTest {
                 Arguments.of(
                         "networks: {default: {interface_name: averyveryverylongname}}", "is not an interface name"),
                 Arguments.of("networks: {default: {mac_adress: x}}", "unknown key \"mac_adress\": did you mean"),
+                Arguments.of(
+                        "volumes: [\"data:/data:z\"]",
+                        "volume \"data:/data:z\": SELinux relabelling (z) applies to bind mounts"),
+                Arguments.of(
+                        "volumes: [\"./a:/a:z,Z\"]", "\"./a:/a:z,Z\": z (shared) and Z (private) exclude each other"),
+                Arguments.of(
+                        "volumes: [\"./a:/a:q\"]",
+                        "\"q\" is not a mount option; use ro or rw, and z or Z to relabel for SELinux"),
+                Arguments.of(
+                        "volumes: [{type: bind, source: ./a, target: /a, bind: {selinux: y}}]",
+                        "bind.selinux \"y\" is not valid: use z (relabel for every container) or Z"),
+                Arguments.of(
+                        "volumes: [{type: bind, source: ./a, target: /a, bind: {propagation: shared}}]",
+                        "\"propagation\" is not supported by this version of Berth"),
                 Arguments.of("post_start: touch /x", "post_start must be a list"),
                 Arguments.of("post_start: [{user: root}]", "post_start[0] has no command: add \"command: <command>\""),
                 Arguments.of("pre_stop: [{command: \"\"}]", "pre_stop[0]: command is empty"),

@@ -94,6 +94,12 @@ public final class SpecFields {
                 }
             });
         }
+        // A mount's SELinux relabelling came later: a mount without it keeps the hash it had.
+        spec.path("volumes").forEach(mount -> {
+            if (mount instanceof ObjectNode m && m.path("selinux").isNull()) {
+                m.remove("selinux");
+            }
+        });
         if (spec.get("networks") instanceof ObjectNode networks) {
             networks.elements().forEachRemaining(network -> {
                 if (network instanceof ObjectNode attachment) {

@@ -347,7 +347,7 @@ final class StackResources {
         for (ServiceSpec.Mount m : service.volumes()) {
             mounts.add(
                     switch (m.type()) {
-                        case BIND -> MountSpec.bind(bindSource(m), m.target(), m.readOnly());
+                        case BIND -> MountSpec.bind(bindSource(m), m.target(), m.readOnly(), m.selinux());
                         case VOLUME ->
                             m.source() == null
                                     ? MountSpec.anonymous(m.target(), m.readOnly(), m.noCopy())

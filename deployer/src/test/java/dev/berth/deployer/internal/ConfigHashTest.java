@@ -99,6 +99,15 @@ class ConfigHashTest {
     }
 
     @Test
+    void leavesOutAMountsSelinuxRelabellingWhileUnsetAndChangesWithIt() {
+        String mounted = WEB + "    volumes: [\"./html:/www:ro\"]\n";
+        ObjectNode spec = SpecFields.of(new EventCodec().json(), web(mounted));
+        assertThat(spec.at("/volumes/0").has("selinux")).isFalse();
+        assertThat(hash.of(web(mounted.replace(":ro", ":ro,z")), IMAGE_ID, NETWORK))
+                .isNotEqualTo(hash.of(web(mounted), IMAGE_ID, NETWORK));
+    }
+
+    @Test
     void leavesOutContainerNameWhileUnsetAndChangesWithIt() {
         ObjectNode spec = SpecFields.of(new EventCodec().json(), web(WEB));
         assertThat(spec.has("containerName")).isFalse();

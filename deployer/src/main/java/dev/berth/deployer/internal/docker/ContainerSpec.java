@@ -112,6 +112,8 @@ public record ContainerSpec(
      *     {@link Kind#TMPFS}
      * @param tmpfsSize bytes, or null for Docker's default
      * @param tmpfsMode file mode of the tmpfs root, or null for Docker's default
+     * @param selinux for a bind mount, {@code z} or {@code Z} to have the engine relabel its source for
+     *     SELinux (passed in {@code HostConfig.Binds}, as Compose passes it), or null
      */
     public record MountSpec(
             Kind kind,
@@ -120,7 +122,8 @@ public record ContainerSpec(
             boolean readOnly,
             boolean noCopy,
             @Nullable Long tmpfsSize,
-            @Nullable Integer tmpfsMode) {
+            @Nullable Integer tmpfsMode,
+            @Nullable String selinux) {
         /** How Docker mounts it. */
         public enum Kind {
             /** A host directory or file ({@code volumes:} bind mount). */
@@ -140,10 +143,32 @@ public record ContainerSpec(
             if ((kind == Kind.BIND || kind == Kind.VOLUME || kind == Kind.FILE) && source == null) {
                 throw new IllegalArgumentException(kind + " mount at " + target + " needs a source");
             }
+            if (selinux != null && kind != Kind.BIND) {
+                throw new IllegalArgumentException("SELinux relabelling of the " + kind + " mount at " + target);
+            }
+        }
+
+        public MountSpec(
+                Kind kind,
+                @Nullable String source,
+                String target,
+                boolean readOnly,
+                boolean noCopy,
+                @Nullable Long tmpfsSize,
+                @Nullable Integer tmpfsMode) {
+            this(kind, source, target, readOnly, noCopy, tmpfsSize, tmpfsMode, null);
         }
 
         public static MountSpec bind(String hostPath, String target, boolean readOnly) {
             return new MountSpec(Kind.BIND, hostPath, target, readOnly, false, null, null);
+        }
+
+        /**
+         * A bind mount whose source the engine relabels for SELinux: {@code z} (shared), {@code Z} (private),
+         * or null for none.
+         */
+        public static MountSpec bind(String hostPath, String target, boolean readOnly, @Nullable String selinux) {
+            return new MountSpec(Kind.BIND, hostPath, target, readOnly, false, null, null, selinux);
         }
 
         public static MountSpec volume(String name, String target, boolean readOnly, boolean noCopy) {

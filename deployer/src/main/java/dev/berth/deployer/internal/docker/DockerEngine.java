@@ -33,6 +33,7 @@ import com.github.dockerjava.api.model.Network;
 import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.PullResponseItem;
 import com.github.dockerjava.api.model.RestartPolicy;
+import com.github.dockerjava.api.model.SELContext;
 import com.github.dockerjava.api.model.TmpfsOptions;
 import com.github.dockerjava.api.model.Ulimit;
 import com.github.dockerjava.api.model.Volume;
@@ -1051,7 +1052,12 @@ public final class DockerEngine implements AutoCloseable {
         for (ContainerSpec.MountSpec m : mounts) {
             switch (m.kind()) {
                 case BIND ->
-                    binds.add(new Bind(m.source(), new Volume(m.target()), AccessMode.fromBoolean(!m.readOnly())));
+                    // source:target:rw|ro[,z|Z], as Compose writes a relabelled bind.
+                    binds.add(new Bind(
+                            m.source(),
+                            new Volume(m.target()),
+                            AccessMode.fromBoolean(!m.readOnly()),
+                            m.selinux() == null ? SELContext.none : SELContext.fromString(m.selinux())));
                 case VOLUME -> {
                     if (m.noCopy()) {
                         apiMounts.add(new Mount()
