@@ -848,7 +848,7 @@ public final class StackApplier {
      */
     private void revert(ContainerWatch watch, ServiceSpec service, Replacement r) {
         watch.unfollow(r.created());
-        preStop(r.created(), service.name() + " (new)", hooks.label(service), stopGrace(service));
+        preStopIfRunning(r.created(), service);
         if (r.startFirst()) {
             engine.remove(r.created());
             return;
@@ -890,7 +890,7 @@ public final class StackApplier {
             ServiceSpec service = Objects.requireNonNull(step.desired());
             for (String id : created.values()) {
                 watch.unfollow(id);
-                preStop(id, service.name() + " (new)", hooks.label(service), stopGrace(service));
+                preStopIfRunning(id, service);
                 engine.remove(id);
             }
             throw asFailure(step, e);
@@ -996,6 +996,26 @@ public final class StackApplier {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * A new container of {@code service} that failed goes: its {@code pre_stop} hooks run first when it
+     * still runs (one that exited or never started has nothing to run them in).
+     */
+    private void preStopIfRunning(String id, ServiceSpec service) {
+        String label = hooks.label(service);
+        if (label.isEmpty()) {
+            return;
+        }
+        try {
+            if (!engine.state(id).running()) {
+                return;
+            }
+        } catch (RuntimeException e) {
+            // Gone or unreadable: there is nothing to run the hooks in, and it is removed next either way.
+            return;
+        }
+        preStop(id, service.name() + " (new)", label, stopGrace(service));
     }
 
     /** The grace period a service's containers are stopped with: its stop_grace_period, or Compose's 10 s. */
