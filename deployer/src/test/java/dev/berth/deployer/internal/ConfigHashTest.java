@@ -67,6 +67,36 @@ class ConfigHashTest {
                 .isNotEqualTo(h);
     }
 
+    /** A service using the keys that existed before hooks, relabelling and endpoint options. */
+    private static final String EARLIER_KEYS = """
+            services:
+              web:
+                image: busybox:1.35
+                command: ["httpd", "-f", "-p", "8080"]
+                environment: {A: "1"}
+                volumes: ["./html:/www:ro", "data:/data"]
+                healthcheck: {test: ["CMD", "true"], interval: 1s}
+                mem_limit: 64m
+                cpu_period: 100000
+                networks:
+                  front: {aliases: [www], priority: 2}
+                  back:
+            networks:
+              front: {}
+              back: {}
+            volumes:
+              data: {}
+            """;
+
+    @Test
+    void aServiceWithoutTheNewKeysKeepsTheHashItHadBeforeThem() {
+        // Computed by the commit before post_start, healthcheck without test, per-network endpoint keys,
+        // cpu_rt_* and SELinux relabelling were added: an upgrade must not recreate running containers.
+        assertThat(hash.of(web(EARLIER_KEYS), IMAGE_ID, NETWORK)).isEqualTo(EARLIER_HASH);
+    }
+
+    private static final String EARLIER_HASH = "9bacc0b609bea4674204c96d54cd1c5afd41df20125adf8475f8e41fce0ee14b";
+
     @Test
     void leavesOutTheLifecycleHooksWhileUnset() {
         ObjectNode spec = SpecFields.of(new EventCodec().json(), web(WEB));
