@@ -320,6 +320,8 @@ public record ContainerOptions(
      * @param blkio {@code blkio_config}, or null
      * @param storageOpt {@code storage_opt}: the storage driver's options, such as {@code size}
      * @param cgroupParent {@code cgroup_parent}, refused unless the policy allows it
+     * @param cpuRtRuntime {@code cpu_rt_runtime}: microseconds of real-time scheduling per {@code cpuRtPeriod}
+     * @param cpuRtPeriod {@code cpu_rt_period}: the real-time scheduler's period in microseconds
      */
     public record Limits(
             @Nullable Long memorySwap,
@@ -335,12 +337,49 @@ public record ContainerOptions(
             boolean oomKillDisable,
             @Nullable Blkio blkio,
             Map<String, String> storageOpt,
-            @Nullable String cgroupParent) {
-        public static final Limits NONE =
-                new Limits(null, null, null, null, null, null, null, null, null, null, false, null, Map.of(), null);
+            @Nullable String cgroupParent,
+            @Nullable Long cpuRtRuntime,
+            @Nullable Long cpuRtPeriod) {
+        public static final Limits NONE = new Limits(
+                null, null, null, null, null, null, null, null, null, null, false, null, Map.of(), null, null, null);
 
         public Limits {
             storageOpt = Collections.unmodifiableMap(new TreeMap<>(storageOpt));
+        }
+
+        /** Limits without the real-time scheduler's keys. */
+        public Limits(
+                @Nullable Long memorySwap,
+                @Nullable Integer memorySwappiness,
+                @Nullable Long shmSize,
+                @Nullable Integer cpuShares,
+                @Nullable Long cpuQuota,
+                @Nullable Long cpuPeriod,
+                @Nullable String cpuset,
+                @Nullable Long cpuCount,
+                @Nullable Long cpuPercent,
+                @Nullable Integer oomScoreAdj,
+                boolean oomKillDisable,
+                @Nullable Blkio blkio,
+                Map<String, String> storageOpt,
+                @Nullable String cgroupParent) {
+            this(
+                    memorySwap,
+                    memorySwappiness,
+                    shmSize,
+                    cpuShares,
+                    cpuQuota,
+                    cpuPeriod,
+                    cpuset,
+                    cpuCount,
+                    cpuPercent,
+                    oomScoreAdj,
+                    oomKillDisable,
+                    blkio,
+                    storageOpt,
+                    cgroupParent,
+                    null,
+                    null);
         }
     }
 

@@ -6,7 +6,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A service's health check, in Docker's form: {@code test} starts with {@code CMD}, {@code CMD-SHELL}
- * or is {@code [NONE]} to disable the image's check. Null fields keep Docker's defaults.
+ * or is {@code [NONE]} to disable the image's check; empty, it keeps the image's test (Compose's
+ * healthcheck without {@code test}, which only overrides timings). Null fields keep the image's values,
+ * else Docker's defaults.
  *
  * @param startInterval {@code start_interval}: how often it runs during {@code startPeriod} (engine API 1.44)
  */

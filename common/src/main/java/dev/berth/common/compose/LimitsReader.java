@@ -9,9 +9,11 @@ import static dev.berth.common.compose.Nodes.sequence;
 import static dev.berth.common.compose.Nodes.size;
 import static dev.berth.common.compose.Nodes.whole;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -42,6 +44,14 @@ final class LimitsReader {
     }
 
     ContainerOptions.Limits read(Map<String, NodeTuple> keys, String where) {
+        Long rtRuntime = realtime(keys.get("cpu_rt_runtime"), where + ": cpu_rt_runtime", 0);
+        Long rtPeriod = realtime(keys.get("cpu_rt_period"), where + ": cpu_rt_period", 1);
+        if (rtRuntime != null && rtPeriod != null && rtRuntime > rtPeriod) {
+            throw error(
+                    keys.get("cpu_rt_runtime").getValueNode(),
+                    where + ": cpu_rt_runtime " + rtRuntime + "us is longer than cpu_rt_period " + rtPeriod
+                            + "us; the engine refuses a runtime higher than its period: shorten the runtime");
+        }
         return new ContainerOptions.Limits(
                 memorySwap(keys.get("memswap_limit"), where + ": memswap_limit"),
                 integer(keys.get("mem_swappiness"), where + ": mem_swappiness", 0, 100),
@@ -56,7 +66,52 @@ final class LimitsReader {
                 oomKillDisable(keys.get("oom_kill_disable"), where),
                 blkio(keys.get("blkio_config"), where + ": blkio_config"),
                 keyValues(keys.get("storage_opt"), where + ": storage_opt"),
-                cgroupParent(keys.get("cgroup_parent"), where));
+                cgroupParent(keys.get("cgroup_parent"), where),
+                rtRuntime,
+                rtPeriod);
+    }
+
+    /** The real-time scheduler's periods are at most a second, as the kernel's default period is. */
+    private static final long MAX_REALTIME_MICROS = 1_000_000;
+
+    private static final Pattern MICROSECONDS = Pattern.compile("\\d{1,10}");
+
+    /**
+     * {@code cpu_rt_runtime} or {@code cpu_rt_period}: a whole number of microseconds, or a duration
+     * ({@code 400ms}, {@code 1400us}), as Compose reads them; from {@code min} up to a second.
+     */
+    private static @Nullable Long realtime(@Nullable NodeTuple tuple, String what, long min) {
+        if (tuple == null) {
+            return null;
+        }
+        Node node = tuple.getValueNode();
+        String text = scalar(node, what).strip();
+        long micros;
+        if (MICROSECONDS.matcher(text).matches()) {
+            micros = Long.parseLong(text);
+        } else {
+            Duration duration;
+            try {
+                duration = Nodes.duration(tuple, what);
+            } catch (ComposeException e) {
+                throw error(
+                        node,
+                        what + " \"" + text + "\" is not a number of microseconds or a duration: write it like"
+                                + " 95000 or 950ms");
+            }
+            long nanos = Objects.requireNonNull(duration).toNanos();
+            if (nanos % 1_000 != 0) {
+                throw error(node, what + " \"" + text + "\" is finer than a microsecond, which the kernel counts in");
+            }
+            micros = nanos / 1_000;
+        }
+        if (micros < min || micros > MAX_REALTIME_MICROS) {
+            throw error(
+                    node,
+                    what + " \"" + text + "\" is out of range: use " + min + "us to 1s (" + MAX_REALTIME_MICROS
+                            + " microseconds)");
+        }
+        return micros;
     }
 
     /** {@code memswap_limit}: a size, or -1 for unlimited swap; 0 is unset, as Compose reads it. */

@@ -3,6 +3,7 @@ package dev.berth.common.compose;
 import static dev.berth.common.compose.Nodes.error;
 import static dev.berth.common.compose.Nodes.flag;
 import static dev.berth.common.compose.Nodes.keys;
+import static dev.berth.common.compose.Nodes.matching;
 import static dev.berth.common.compose.Nodes.scalar;
 import static dev.berth.common.compose.Nodes.sequence;
 import static dev.berth.common.compose.Nodes.text;
@@ -28,6 +29,7 @@ final class Mounts {
     /** The host kernel's own filesystems: {@code bind:/} does not cover them. */
     static final List<String> KERNEL_FILESYSTEMS = List.of("/proc", "/sys");
 
+    private static final Pattern SELINUX = Pattern.compile("[zZ]");
     private static final Pattern VOLUME_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
 
     private final StackContext context;
@@ -87,6 +89,7 @@ final class Mounts {
         String target = target(item, parts[1], what);
         boolean readOnly = false;
         boolean noCopy = false;
+        String selinux = null;
         boolean bind = isPath(source);
         if (parts.length == 3) {
             for (String option : parts[2].split(",")) {
@@ -99,20 +102,32 @@ final class Mounts {
                         }
                         noCopy = true;
                     }
-                    case "z", "Z" ->
-                        throw error(
-                                item,
-                                what + " \"" + text + "\": SELinux relabelling (" + option
-                                        + ") is not supported by this version of Berth; remove it");
+                    case "z", "Z" -> {
+                        if (!bind) {
+                            throw error(
+                                    item,
+                                    what + " \"" + text + "\": SELinux relabelling (" + option + ") applies to bind"
+                                            + " mounts (./path or /host/path), not volumes; remove it");
+                        }
+                        if (selinux != null && !selinux.equals(option)) {
+                            throw error(
+                                    item,
+                                    what + " \"" + text + "\": z (shared) and Z (private) exclude each other; keep"
+                                            + " one");
+                        }
+                        selinux = option;
+                    }
                     default ->
                         throw error(
                                 item,
-                                what + " \"" + text + "\": \"" + option + "\" is not a mount option; use ro or rw");
+                                what + " \"" + text + "\": \"" + option + "\" is not a mount option; use ro or rw"
+                                        + (bind ? ", and z or Z to relabel for SELinux" : ""));
                 }
             }
         }
         if (bind) {
-            return bind(item, source, target, readOnly, what);
+            ServiceSpec.Mount mount = bind(item, source, target, readOnly, what);
+            return selinux == null ? mount : mount.withSelinux(selinux);
         }
         return new ServiceSpec.Mount(
                 ServiceSpec.Mount.Type.VOLUME, volumeName(item, source, what), target, readOnly, noCopy, null, null);
@@ -151,18 +166,27 @@ final class Mounts {
                     throw error(item, what + " of type bind needs \"source\": ./path in the repository or /host/path");
                 }
                 boolean create = true;
+                String selinux = null;
                 if (keys.containsKey("bind")) {
                     Map<String, NodeTuple> bind = keys(
                             keys.get("bind").getValueNode(),
                             what + ": bind",
-                            Set.of("create_host_path"),
-                            Set.of("propagation", "selinux"),
-                            "it applies create_host_path");
+                            Set.of("create_host_path", "selinux"),
+                            Set.of("propagation"),
+                            "it applies create_host_path and selinux");
                     if (bind.containsKey("create_host_path")) {
                         create = flag(bind.get("create_host_path"), what + ": bind.create_host_path");
                     }
+                    selinux = matching(
+                            bind.get("selinux"),
+                            SELINUX,
+                            what + ": bind.selinux",
+                            "z (relabel for every container) or Z (for this container only)");
                 }
                 ServiceSpec.Mount mount = bind(sourceTuple.getValueNode(), source, target, readOnly, what);
+                if (selinux != null) {
+                    mount = mount.withSelinux(selinux);
+                }
                 if (!create
                         && !mount.hostPath()
                         && !context.files.isFile(mount.source())

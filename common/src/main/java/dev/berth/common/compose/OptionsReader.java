@@ -30,8 +30,7 @@ final class OptionsReader {
     private static final Pattern CAPABILITY = Pattern.compile("(CAP_)?([A-Z_]+)");
     private static final Pattern SIGNAL = Pattern.compile("SIG[A-Z0-9+-]+|\\d+");
     private static final Pattern GROUP = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*");
-    private static final Pattern MAC_ADDRESS =
-            Pattern.compile("[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(\\1[0-9A-Fa-f]{2}){4}");
+    static final Pattern MAC_ADDRESS = Pattern.compile("[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(\\1[0-9A-Fa-f]{2}){4}");
 
     private OptionsReader() {}
 

@@ -86,7 +86,11 @@ final class ServiceKeys {
             "links",
             "external_links",
             "volumes_from",
-            "gpus");
+            "gpus",
+            "post_start",
+            "pre_stop",
+            "cpu_rt_runtime",
+            "cpu_rt_period");
 
     /** Every service key of the Compose specification, to tell "not supported yet" from a typo. */
     static final Set<String> COMPOSE = Set.of(

@@ -128,6 +128,7 @@ final class ServiceReader {
             dependsOn.putIfAbsent(networkMode.substring("service:".length()), ServiceSpec.Dependency.started());
         }
         LinksReader linksReader = new LinksReader(context.policy);
+        HooksReader hooks = new HooksReader(context.policy);
         List<ServiceSpec.Link> links = linksReader.links(keys, where);
         List<ServiceSpec.VolumesFrom> volumesFrom = linksReader.volumesFrom(keys.get("volumes_from"), where);
         // Compose starts a service after the services it links to or takes volumes from.
@@ -187,7 +188,10 @@ final class ServiceReader {
                 keyValues(keys.get("annotations"), where + ": annotations"),
                 links,
                 volumesFrom,
-                ContainerNames.read(keys, where, replicas, context.watcher() && !context.hostVariables.isEmpty()));
+                ContainerNames.read(keys, where, replicas, context.watcher() && !context.hostVariables.isEmpty()),
+                hooks.read(keys, "post_start", where),
+                hooks.read(keys, "pre_stop", where));
+        agreeingMacAddress(spec, keys, where);
         return new Read(spec, tuple, keys, ports, volumes, secrets, configs);
     }
 
@@ -532,11 +536,18 @@ final class ServiceReader {
                 Map<String, NodeTuple> options = keys(
                         value,
                         what + ": " + network,
-                        Set.of("aliases", "ipv4_address", "ipv6_address", "priority"),
-                        Set.of("link_local_ips", "mac_address", "gw_priority", "driver_opts", "interface_name"),
-                        "it applies aliases, ipv4_address, ipv6_address and priority (mac_address and"
-                                + " gw_priority need a newer Docker API; link_local_ips and driver_opts cannot be"
-                                + " passed to the engine by this version)");
+                        Set.of(
+                                "aliases",
+                                "ipv4_address",
+                                "ipv6_address",
+                                "priority",
+                                "mac_address",
+                                "link_local_ips",
+                                "driver_opts",
+                                "gw_priority",
+                                "interface_name"),
+                        Set.of(),
+                        "");
                 List<String> aliases = new ArrayList<>();
                 if (options.containsKey("aliases")) {
                     for (Node alias : sequence(options.get("aliases").getValueNode(), what + ": aliases")) {
@@ -552,13 +563,63 @@ final class ServiceReader {
                                 fixedAddress(options.get("ipv6_address"), network, true, at + ": ipv6_address"),
                                 options.containsKey("priority")
                                         ? priority(options.get("priority").getValueNode(), at + ": priority")
-                                        : 0));
+                                        : 0,
+                                EndpointReader.macAddress(options.get("mac_address"), at + ": mac_address"),
+                                EndpointReader.linkLocalIps(options.get("link_local_ips"), at + ": link_local_ips"),
+                                EndpointReader.driverOpts(options.get("driver_opts"), at + ": driver_opts"),
+                                options.containsKey("gw_priority")
+                                        ? priority(options.get("gw_priority").getValueNode(), at + ": gw_priority")
+                                        : null,
+                                interfaceName(options, at)));
             }
         }
         if (result.isEmpty()) {
             result.put("default", ServiceSpec.ServiceNetwork.PLAIN);
         }
         return result;
+    }
+
+    /**
+     * {@code interface_name}, which Compose passes as the driver option {@value EndpointReader#IFNAME_OPTION}:
+     * both set to different names is refused, as the file says two things.
+     */
+    private static @Nullable String interfaceName(Map<String, NodeTuple> options, String at) {
+        String name = EndpointReader.interfaceName(options.get("interface_name"), at + ": interface_name");
+        if (name != null && options.containsKey("driver_opts")) {
+            String option =
+                    keyValues(options.get("driver_opts"), at + ": driver_opts").get(EndpointReader.IFNAME_OPTION);
+            if (option != null && !option.equals(name)) {
+                throw error(
+                        options.get("interface_name").getValueNode(),
+                        at + ": interface_name \"" + name + "\" and driver_opts " + EndpointReader.IFNAME_OPTION + " \""
+                                + option + "\" name the interface twice: keep interface_name");
+            }
+        }
+        return name;
+    }
+
+    /**
+     * Compose requires the service's {@code mac_address} to agree with that of the network it joins first
+     * (the highest priority), which the engine would otherwise give two addresses for one interface.
+     */
+    private static void agreeingMacAddress(ServiceSpec spec, Map<String, NodeTuple> keys, String where) {
+        String service = spec.options().macAddress();
+        if (service == null || spec.networks().isEmpty()) {
+            return;
+        }
+        Map.Entry<String, ServiceSpec.ServiceNetwork> first = spec.networks().entrySet().stream()
+                .sorted(java.util.Comparator.comparingInt((Map.Entry<String, ServiceSpec.ServiceNetwork> e) ->
+                        -e.getValue().priority()))
+                .findFirst()
+                .orElseThrow();
+        String endpoint = first.getValue().macAddress();
+        if (endpoint != null && !endpoint.equalsIgnoreCase(service)) {
+            throw error(
+                    keys.get("mac_address").getValueNode(),
+                    where + ": mac_address " + service + " differs from mac_address " + endpoint + " of network \""
+                            + first.getKey() + "\", the one it joins first: Compose requires them to be equal; keep"
+                            + " one of them");
+        }
     }
 
     private static int priority(Node node, String what) {
@@ -612,7 +673,7 @@ final class ServiceReader {
     }
 
     /** A command or entrypoint: a list, or a string split as a shell would. */
-    private static List<String> command(Node node, String what) {
+    static List<String> command(Node node, String what) {
         if (node instanceof SequenceNode) {
             List<String> parts = new ArrayList<>();
             for (Node part : sequence(node, what)) {
@@ -659,7 +720,9 @@ final class ServiceReader {
                 test = List.of("CMD-SHELL", scalar(testNode, what + ": test"));
             }
         } else {
-            throw error(node, what + ": needs \"test\" (or \"disable: true\")");
+            // Compose keeps the image's test and overrides only the timings given; the engine merges an
+            // empty test with the image's HEALTHCHECK (and an image without one runs no check).
+            test = List.of();
         }
         Integer retries = null;
         if (keys.containsKey("retries")) {

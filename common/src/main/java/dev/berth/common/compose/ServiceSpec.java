@@ -41,6 +41,8 @@ import org.jspecify.annotations.Nullable;
  * @param volumesFrom {@code volumes_from}: the services and containers whose volumes are mounted
  * @param containerName {@code container_name}: the one container's exact name, interpolated and checked
  *     against Docker's rule; null for Berth's {@code <environment>-<stack>-<service>-<n>}
+ * @param postStart {@code post_start}: commands run in each container after it starts, before its gate
+ * @param preStop {@code pre_stop}: commands run in a container before Berth stops it
  */
 public record ServiceSpec(
         String name,
@@ -67,7 +69,9 @@ public record ServiceSpec(
         Map<String, String> annotations,
         List<Link> links,
         List<VolumesFrom> volumesFrom,
-        @Nullable String containerName) {
+        @Nullable String containerName,
+        List<Hook> postStart,
+        List<Hook> preStop) {
     public ServiceSpec {
         Objects.requireNonNull(name, "name");
         if (image == null && build == null) {
@@ -94,6 +98,8 @@ public record ServiceSpec(
         annotations = Collections.unmodifiableMap(new TreeMap<>(annotations));
         links = List.copyOf(links);
         volumesFrom = List.copyOf(volumesFrom);
+        postStart = List.copyOf(postStart);
+        preStop = List.copyOf(preStop);
     }
 
     /**
@@ -145,7 +151,9 @@ public record ServiceSpec(
                 Map.of(),
                 List.of(),
                 List.of(),
-                null);
+                null,
+                List.of(),
+                List.of());
     }
 
     /** A service replaced with the default update policy and no gate of its own. */
@@ -221,7 +229,34 @@ public record ServiceSpec(
                 annotations,
                 links,
                 volumesFrom,
-                containerName);
+                containerName,
+                postStart,
+                preStop);
+    }
+
+    /**
+     * One {@code post_start} or {@code pre_stop} hook: a command run in the container through the
+     * engine's exec, as Compose runs it.
+     *
+     * @param command the command in exec form (a string is split as a shell would, not run by one)
+     * @param user the user it runs as, or null for the container's
+     * @param privileged {@code privileged: true} (needs the policy's {@code privileged} allowance)
+     * @param workingDir the directory it runs in, or null for the container's
+     * @param environment variables added to the container's for this command
+     */
+    public record Hook(
+            List<String> command,
+            @Nullable String user,
+            boolean privileged,
+            @Nullable String workingDir,
+            Map<String, String> environment) {
+        public Hook {
+            command = List.copyOf(command);
+            if (command.isEmpty()) {
+                throw new IllegalArgumentException("a hook needs a command");
+            }
+            environment = Collections.unmodifiableMap(new TreeMap<>(environment));
+        }
     }
 
     /**
@@ -282,16 +317,36 @@ public record ServiceSpec(
     /**
      * A service's attachment to one stack network: its aliases there (the service name is always one),
      * its fixed addresses, and its priority (networks are joined highest first, as Compose does).
+     *
+     * @param macAddress {@code mac_address} of this endpoint (engine API 1.44), or null
+     * @param linkLocalIps {@code link_local_ips}: link-local addresses added to the endpoint
+     * @param driverOpts {@code driver_opts}: the network driver's options for this endpoint
+     * @param gwPriority {@code gw_priority}: which network gives the default route (engine API 1.48), or null
+     * @param interfaceName {@code interface_name}: the interface's name in the container (engine API 1.49),
+     *     or null
      */
     public record ServiceNetwork(
             List<String> aliases,
             @Nullable String ipv4Address,
             @Nullable String ipv6Address,
-            int priority) {
+            int priority,
+            @Nullable String macAddress,
+            List<String> linkLocalIps,
+            Map<String, String> driverOpts,
+            @Nullable Integer gwPriority,
+            @Nullable String interfaceName) {
         public static final ServiceNetwork PLAIN = new ServiceNetwork(List.of());
 
         public ServiceNetwork {
             aliases = List.copyOf(aliases);
+            linkLocalIps = List.copyOf(linkLocalIps);
+            driverOpts = Collections.unmodifiableMap(new TreeMap<>(driverOpts));
+        }
+
+        /** An attachment without the per-endpoint keys of newer engines. */
+        public ServiceNetwork(
+                List<String> aliases, @Nullable String ipv4Address, @Nullable String ipv6Address, int priority) {
+            this(aliases, ipv4Address, ipv6Address, priority, null, List.of(), Map.of(), null, null);
         }
 
         public ServiceNetwork(List<String> aliases) {
@@ -350,6 +405,8 @@ public record ServiceSpec(
      * @param noCopy {@code volume.nocopy}
      * @param tmpfsSize {@code tmpfs.size} in bytes, or null for Docker's default
      * @param tmpfsMode {@code tmpfs.mode}, or null for Docker's default
+     * @param selinux for a bind mount, the SELinux relabelling the engine applies to its source: {@code z}
+     *     (shared by containers) or {@code Z} (private to this one); null for none
      */
     public record Mount(
             Type type,
@@ -358,7 +415,8 @@ public record ServiceSpec(
             boolean readOnly,
             boolean noCopy,
             @Nullable Long tmpfsSize,
-            @Nullable Integer tmpfsMode) {
+            @Nullable Integer tmpfsMode,
+            @Nullable String selinux) {
         public enum Type {
             BIND,
             VOLUME,
@@ -368,6 +426,26 @@ public record ServiceSpec(
         public Mount {
             Objects.requireNonNull(type, "type");
             Objects.requireNonNull(target, "target");
+            if (selinux != null && (type != Type.BIND || !(selinux.equals("z") || selinux.equals("Z")))) {
+                throw new IllegalArgumentException("SELinux relabelling " + selinux + " on a " + type + " mount");
+            }
+        }
+
+        /** A mount without SELinux relabelling. */
+        public Mount(
+                Type type,
+                @Nullable String source,
+                String target,
+                boolean readOnly,
+                boolean noCopy,
+                @Nullable Long tmpfsSize,
+                @Nullable Integer tmpfsMode) {
+            this(type, source, target, readOnly, noCopy, tmpfsSize, tmpfsMode, null);
+        }
+
+        /** The same mount with the engine relabelling its source ({@code z} or {@code Z}). */
+        public Mount withSelinux(String relabel) {
+            return new Mount(type, source, target, readOnly, noCopy, tmpfsSize, tmpfsMode, relabel);
         }
 
         /** True for a bind mount of a path outside the repository (allowed by policy). */

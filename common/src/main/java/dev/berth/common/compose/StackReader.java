@@ -272,7 +272,9 @@ final class StackReader {
                 spec.annotations(),
                 spec.links(),
                 spec.volumesFrom(),
-                spec.containerName());
+                spec.containerName(),
+                spec.postStart(),
+                spec.preStop());
     }
 
     /** The key that made a service a dependency without depends_on naming it: links or volumes_from. */

@@ -498,14 +498,14 @@ class ComposeBadInputsTest {
     }
 
     @Test
-    void endpointOptionsTheEngineCannotTakeAreRefusedByName() {
+    void aMisspeltEndpointKeyIsRefusedWithTheKeyItLikelyMeant() {
         ComposeException e = failure(
-                "services:\n  web:\n    image: a\n    networks:\n      back:\n        link_local_ips: [169.254.8.8]\n"
+                "services:\n  web:\n    image: a\n    networks:\n      back:\n        link_local_ip: [169.254.8.8]\n"
                         + "networks:\n  back: {}\n");
         assertThat(e.line()).isEqualTo(6);
         assertThat(e.detail())
-                .startsWith("service \"web\": networks: back: \"link_local_ips\" is not supported by this version of"
-                        + " Berth; it applies aliases, ipv4_address, ipv6_address and priority");
+                .isEqualTo("service \"web\": networks: back: unknown key \"link_local_ip\": did you mean"
+                        + " \"link_local_ips\"?");
     }
 
     @Test

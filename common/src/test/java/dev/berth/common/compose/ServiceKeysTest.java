@@ -315,6 +315,168 @@ class ServiceKeysTest {
                 .containsExactly(new ContainerOptions.DeviceRequest("nvidia", 1, List.of(), List.of("gpu"), Map.of()));
     }
 
+    @Test
+    void aHealthcheckWithoutTestKeepsTheImagesTestAndSetsTheTimings() {
+        HealthCheck check = parse(ComposePolicy.DEFAULT, HEAD + "    healthcheck: {interval: 1s, retries: 5}\n")
+                .service("web")
+                .orElseThrow()
+                .healthcheck();
+        assertThat(check).isEqualTo(new HealthCheck(List.of(), Duration.ofSeconds(1), null, null, 5));
+        assertThat(check.disabled()).isFalse();
+        assertThat(parse(ComposePolicy.DEFAULT, HEAD + "    healthcheck: {disable: true, interval: 1s}\n")
+                        .service("web")
+                        .orElseThrow()
+                        .healthcheck()
+                        .disabled())
+                .isTrue();
+    }
+
+    @Test
+    void readsTheRealtimeSchedulersKeysInMicrosecondsOrAsDurations() {
+        ContainerOptions.Limits l = options("    cpu_rt_runtime: 400ms\n    cpu_rt_period: 1000000\n")
+                .limits();
+        assertThat(l.cpuRtRuntime()).isEqualTo(400_000L);
+        assertThat(l.cpuRtPeriod()).isEqualTo(1_000_000L);
+        assertThat(options("    cpu_rt_runtime: \"950\"\n    cpu_rt_period: 1400us\n")
+                        .limits())
+                .extracting(ContainerOptions.Limits::cpuRtRuntime, ContainerOptions.Limits::cpuRtPeriod)
+                .containsExactly(950L, 1_400L);
+        assertThat(options("    cpu_rt_runtime: 0\n").limits().cpuRtRuntime()).isZero();
+        assertThat(options("").limits()).isEqualTo(ContainerOptions.Limits.NONE);
+    }
+
+    private static final String NETWORKED = """
+            services:
+              web:
+                image: a
+                networks:
+                  front:
+                    priority: 5
+                    mac_address: 02:42:ac:11:00:42
+                    link_local_ips: [169.254.10.10, "fe80::10"]
+                    driver_opts: {com.example.tag: web}
+                    gw_priority: 10
+                    interface_name: front0
+                  back:
+            networks:
+              front: {}
+              back: {}
+            """;
+
+    @Test
+    void readsThePerNetworkEndpointKeys() {
+        ServiceSpec web = parse(ComposePolicy.DEFAULT, NETWORKED).service("web").orElseThrow();
+        assertThat(web.networks().get("front"))
+                .isEqualTo(new ServiceSpec.ServiceNetwork(
+                        List.of(),
+                        null,
+                        null,
+                        5,
+                        "02:42:ac:11:00:42",
+                        List.of("169.254.10.10", "fe80::10"),
+                        Map.of("com.example.tag", "web"),
+                        10,
+                        "front0"));
+        assertThat(web.networks().get("back")).isEqualTo(ServiceSpec.ServiceNetwork.PLAIN);
+    }
+
+    @Test
+    void perNetworkKeysThatContradictTheServiceOrEachOtherAreRefused() {
+        ComposeException mac = failure(
+                ComposePolicy.DEFAULT,
+                NETWORKED.replace("    image: a\n", "    image: a\n    mac_address: 02:42:ac:11:00:43\n"));
+        assertThat(mac.line()).isEqualTo(4);
+        assertThat(mac.detail())
+                .isEqualTo(
+                        "service \"web\": mac_address 02:42:ac:11:00:43 differs from mac_address 02:42:ac:11:00:42 of"
+                                + " network \"front\", the one it joins first: Compose requires them to be equal; keep one of them");
+        ComposeException ifname = failure(
+                ComposePolicy.DEFAULT,
+                NETWORKED.replace("{com.example.tag: web}", "{com.docker.network.endpoint.ifname: eth9}"));
+        assertThat(ifname.detail())
+                .contains("interface_name \"front0\" and driver_opts com.docker.network.endpoint.ifname \"eth9\" name"
+                        + " the interface twice: keep interface_name");
+    }
+
+    @Test
+    void aBindMountsSelinuxRelabellingIsReadInBothSyntaxes() {
+        ServiceSpec web =
+                parse(ComposePolicy.DEFAULT, HEAD + """
+                    volumes:
+                      - ./html:/www:ro,z
+                      - ./data:/data:Z
+                      - ./plain:/plain
+                      - type: bind
+                        source: ./long
+                        target: /long
+                        bind: {selinux: Z}
+                """).service("web").orElseThrow();
+        assertThat(web.volumes())
+                .extracting(ServiceSpec.Mount::target, ServiceSpec.Mount::readOnly, ServiceSpec.Mount::selinux)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("/www", true, "z"),
+                        org.assertj.core.groups.Tuple.tuple("/data", false, "Z"),
+                        org.assertj.core.groups.Tuple.tuple("/plain", false, null),
+                        org.assertj.core.groups.Tuple.tuple("/long", false, "Z"));
+    }
+
+    @Test
+    void aRelabelledHostPathStillNeedsItsBindAllowance() {
+        String yaml = HEAD + "    volumes: [\"/srv/data:/data:z\"]\n";
+        assertThat(failure(ComposePolicy.DEFAULT, yaml).detail()).contains("--allow bind:");
+        assertThat(parse(ComposePolicy.parse(List.of("bind:/srv")), yaml)
+                        .service("web")
+                        .orElseThrow()
+                        .volumes()
+                        .get(0)
+                        .selinux())
+                .isEqualTo("z");
+    }
+
+    @Test
+    void readsLifecycleHooksInTheirOrder() {
+        ServiceSpec web =
+                parse(ComposePolicy.DEFAULT, HEAD + """
+                    post_start:
+                      - command: touch /tmp/started
+                      - command: ["sh", "-c", "echo $$X > /tmp/x"]
+                        user: root
+                        working_dir: /tmp
+                        environment: {X: one}
+                    pre_stop:
+                      - command: sh -c 'echo bye > /tmp/bye'
+                        environment: [Y=two, Z]
+                """).service("web").orElseThrow();
+        assertThat(web.postStart())
+                .containsExactly(
+                        new ServiceSpec.Hook(List.of("touch", "/tmp/started"), null, false, null, Map.of()),
+                        new ServiceSpec.Hook(
+                                List.of("sh", "-c", "echo $X > /tmp/x"), "root", false, "/tmp", Map.of("X", "one")));
+        assertThat(web.preStop())
+                .containsExactly(new ServiceSpec.Hook(
+                        List.of("sh", "-c", "echo bye > /tmp/bye"), null, false, null, Map.of("Y", "two", "Z", "")));
+        ServiceSpec plain = parse(ComposePolicy.DEFAULT, HEAD).service("web").orElseThrow();
+        assertThat(plain.postStart()).isEmpty();
+        assertThat(plain.preStop()).isEmpty();
+    }
+
+    @Test
+    void aPrivilegedHookNeedsThePrivilegedAllowance() {
+        String yaml = HEAD + "    post_start:\n      - command: id\n        privileged: true\n";
+        ComposeException e = failure(ComposePolicy.DEFAULT, yaml);
+        assertThat(e.line()).isEqualTo(6);
+        assertThat(e.detail())
+                .contains("post_start[0]: privileged runs the hook with full control of the host")
+                .contains("--allow privileged");
+        assertThat(parse(ComposePolicy.parse(List.of("privileged")), yaml)
+                        .service("web")
+                        .orElseThrow()
+                        .postStart()
+                        .get(0)
+                        .privileged())
+                .isTrue();
+    }
+
     static Stream<Arguments> badInputs() {
         return Stream.of(
                 Arguments.of("cpus: lots", "cpus \"lots\" is not a number of CPUs, like 0.5 or 2 (0 for no limit)"),
@@ -418,7 +580,65 @@ class ServiceKeysTest {
                         "needs capabilities, like [gpu]"),
                 Arguments.of(
                         "healthcheck: {test: \"true\", start_interval: often}",
-                        "healthcheck: start_interval \"often\" is not a duration"));
+                        "healthcheck: start_interval \"often\" is not a duration"),
+                Arguments.of(
+                        "healthcheck: {retries: many}", "healthcheck: retries must be a whole number of at least 0"),
+                Arguments.of("healthcheck: {interval: soon}", "healthcheck: interval \"soon\" is not a duration"),
+                Arguments.of(
+                        "healthcheck: {test: []}",
+                        "healthcheck: test as a list must start with CMD, CMD-SHELL or NONE"),
+                Arguments.of(
+                        "cpu_rt_runtime: soon",
+                        "cpu_rt_runtime \"soon\" is not a number of microseconds or a duration: write it like 95000"),
+                Arguments.of("cpu_rt_period: 0", "cpu_rt_period \"0\" is out of range: use 1us to 1s"),
+                Arguments.of("cpu_rt_period: 2s", "cpu_rt_period \"2s\" is out of range"),
+                Arguments.of("cpu_rt_runtime: -5", "cpu_rt_runtime \"-5\" is not a number of microseconds"),
+                Arguments.of("cpu_rt_period: 1500ns", "is finer than a microsecond"),
+                Arguments.of(
+                        "cpu_rt_runtime: 20ms\n    cpu_rt_period: 10ms",
+                        "cpu_rt_runtime 20000us is longer than cpu_rt_period 10000us"),
+                Arguments.of(
+                        "networks: {default: {mac_address: 02:42}}",
+                        "networks: default: mac_address \"02:42\" is not valid: use six pairs"),
+                Arguments.of(
+                        "networks: {default: {link_local_ips: [10.0.0.1]}}",
+                        "link_local_ips 10.0.0.1 is not link-local: use an address in 169.254.0.0/16"),
+                Arguments.of(
+                        "networks: {default: {link_local_ips: [nowhere]}}",
+                        "link_local_ips \"nowhere\" is not an IP address"),
+                Arguments.of("networks: {default: {link_local_ips: 169.254.1.1}}", "link_local_ips must be a list"),
+                Arguments.of("networks: {default: {driver_opts: [\"=x\"]}}", "driver_opts: \"=x\" has no name"),
+                Arguments.of("networks: {default: {gw_priority: high}}", "gw_priority \"high\" is not a whole number"),
+                Arguments.of(
+                        "networks: {default: {interface_name: \"eth 0\"}}",
+                        "interface_name \"eth 0\" is not an interface name: use 1 to 15 letters"),
+                Arguments.of(
+                        "networks: {default: {interface_name: averyveryverylongname}}", "is not an interface name"),
+                Arguments.of("networks: {default: {mac_adress: x}}", "unknown key \"mac_adress\": did you mean"),
+                Arguments.of(
+                        "volumes: [\"data:/data:z\"]",
+                        "volume \"data:/data:z\": SELinux relabelling (z) applies to bind mounts"),
+                Arguments.of(
+                        "volumes: [\"./a:/a:z,Z\"]", "\"./a:/a:z,Z\": z (shared) and Z (private) exclude each other"),
+                Arguments.of(
+                        "volumes: [\"./a:/a:q\"]",
+                        "\"q\" is not a mount option; use ro or rw, and z or Z to relabel for SELinux"),
+                Arguments.of(
+                        "volumes: [{type: bind, source: ./a, target: /a, bind: {selinux: y}}]",
+                        "bind.selinux \"y\" is not valid: use z (relabel for every container) or Z"),
+                Arguments.of(
+                        "volumes: [{type: bind, source: ./a, target: /a, bind: {propagation: shared}}]",
+                        "\"propagation\" is not supported by this version of Berth"),
+                Arguments.of("post_start: touch /x", "post_start must be a list"),
+                Arguments.of("post_start: [{user: root}]", "post_start[0] has no command: add \"command: <command>\""),
+                Arguments.of("pre_stop: [{command: \"\"}]", "pre_stop[0]: command is empty"),
+                Arguments.of("pre_stop: [{command: x, when: now}]", "pre_stop[0]: unknown key \"when\""),
+                Arguments.of("post_start: [{command: x, privileged: sure}]", "privileged must be true or false"),
+                Arguments.of(
+                        "post_start: [{command: x, working_dir: tmp}]",
+                        "working_dir \"tmp\" is not an absolute path in the container"),
+                Arguments.of("post_start: [{command: x, user: \"\"}]", "post_start[0]: user is empty"),
+                Arguments.of("pre_stop: [{command: x, environment: [\"=v\"]}]", "has no name before '='"));
     }
 
     @ParameterizedTest(name = "{0}")

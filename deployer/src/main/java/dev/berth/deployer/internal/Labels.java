@@ -11,6 +11,8 @@ final class Labels {
     static final String STACK_DIR = "berth.stack-dir";
     /** Seconds to wait for the container to stop before it is killed (Compose's stop_grace_period). */
     static final String STOP_GRACE_PERIOD = "berth.stop-grace-period";
+    /** The container's {@code pre_stop} hooks (JSON), run before Berth stops it; absent when it has none. */
+    static final String PRE_STOP = "berth.pre-stop";
 
     static final String COMPOSE_PROJECT = "com.docker.compose.project";
     static final String COMPOSE_SERVICE = "com.docker.compose.service";

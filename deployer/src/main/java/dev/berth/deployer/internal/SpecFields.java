@@ -23,7 +23,8 @@ public final class SpecFields {
             "ipc", "uts", "usernsMode", "cgroup", "securityOpt", "sysctls", "devices", "deviceCgroupRules", "runtime");
 
     /** Service fields added with the keys of Compose v2: each counts only when set. */
-    private static final List<String> PRUNED_FIELDS = List.of("platform", "annotations", "links", "volumesFrom");
+    private static final List<String> PRUNED_FIELDS =
+            List.of("platform", "annotations", "links", "volumesFrom", "postStart", "preStop");
 
     /** Options added later still, some of them flags or groups: each counts only for what it sets. */
     private static final List<String> PRUNED_OPTIONS =
@@ -31,7 +32,15 @@ public final class SpecFields {
 
     private static final List<String> LATER_BUILD_FIELDS =
             List.of("cacheFrom", "network", "shmSize", "extraHosts", "noCache", "pull");
-    private static final List<String> LATER_NETWORK_FIELDS = List.of("ipv4Address", "ipv6Address", "priority");
+    private static final List<String> LATER_NETWORK_FIELDS = List.of(
+            "ipv4Address",
+            "ipv6Address",
+            "priority",
+            "macAddress",
+            "linkLocalIps",
+            "driverOpts",
+            "gwPriority",
+            "interfaceName");
 
     private SpecFields() {}
 
@@ -85,6 +94,12 @@ public final class SpecFields {
                 }
             });
         }
+        // A mount's SELinux relabelling came later: a mount without it keeps the hash it had.
+        spec.path("volumes").forEach(mount -> {
+            if (mount instanceof ObjectNode m && m.path("selinux").isNull()) {
+                m.remove("selinux");
+            }
+        });
         if (spec.get("networks") instanceof ObjectNode networks) {
             networks.elements().forEachRemaining(network -> {
                 if (network instanceof ObjectNode attachment) {

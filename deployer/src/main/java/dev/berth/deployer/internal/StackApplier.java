@@ -89,6 +89,7 @@ public final class StackApplier {
     private final ExecutorService executor;
     private final Gate gate;
     private final NamedContainers named;
+    private final Hooks hooks;
     /** When this deployer last pulled each image (by {@code image@platform}), for refreshing pull policies. */
     private final Map<String, Instant> lastPulls = new ConcurrentHashMap<>();
 
@@ -115,6 +116,8 @@ public final class StackApplier {
         this.executor = Objects.requireNonNull(executor, "executor");
         this.gate = new Gate(engine, clock, config.healthTimeout(), config.monitorPeriod());
         this.named = new NamedContainers(engine);
+        this.hooks = new Hooks(
+                engine, json, clock, line -> log.warn(config.hostVariables().redact(line)));
         this.stages = new Stages(registry);
         this.duration = Timer.builder("berth.deployment.duration")
                 .description("Time from a deployment's start to its outcome")
@@ -352,7 +355,7 @@ public final class StackApplier {
         ComposeStack desired = parser.parse(
                 change.composeFile(), change.compose(), change.variables(), change.files(), config.hostVariables());
         // Before anything is touched: what this engine is too old to apply, and names another owner may hold.
-        EngineRequirements.check(desired, engine.apiVersion());
+        EngineRequirements.check(desired, change.composeFile(), engine.apiVersion());
         List<ContainerInfo> claimed = named.claim(d.stack(), desired, config.adopt(), this::info);
         d = d.with(StackResources.prepare(engine, config, clock, change, desired, this::info));
         d.requireResources().checkExistingVolumes(config.policy());
@@ -745,6 +748,7 @@ public final class StackApplier {
                     // Stop-first: the old containers free their names and ports but are kept aside, so they
                     // come back as they were when the new ones fail. All first, so the batch starts together.
                     for (ContainerInfo old : group) {
+                        preStop(old.id(), old.name(), old.label(Labels.PRE_STOP), stopGrace(old));
                         engine.stop(old.id(), stopGrace(old));
                         engine.rename(old.id(), old.name() + OLD_SUFFIX);
                         aside.add(old);
@@ -767,7 +771,7 @@ public final class StackApplier {
                 }
             } catch (BerthException | InterruptedException e) {
                 for (Replacement r : started) {
-                    revert(watch, r);
+                    revert(watch, service, r);
                 }
                 aside.forEach(this::restoreOld);
                 throw asFailure(step, e);
@@ -776,13 +780,13 @@ public final class StackApplier {
             boolean tolerated = policy.tolerates(failed.size(), total);
             if (!tolerated && policy.failureAction() == UpdatePolicy.FailureAction.ROLLBACK) {
                 for (Replacement r : started) {
-                    revert(watch, r);
+                    revert(watch, service, r);
                 }
                 throw failed.get(0);
             }
             for (Replacement r : started) {
                 if (failures.containsKey(r)) {
-                    revert(watch, r);
+                    revert(watch, service, r);
                 } else {
                     fresh.put(r.number(), finishReplacement(d, step, r));
                 }
@@ -842,8 +846,9 @@ public final class StackApplier {
      * (freeing its ports) and renamed out of the way, the old one takes its name back and starts, and
      * only then is the failed one removed, so the service is down for a kill, two renames and a start.
      */
-    private void revert(ContainerWatch watch, Replacement r) {
+    private void revert(ContainerWatch watch, ServiceSpec service, Replacement r) {
         watch.unfollow(r.created());
+        preStopIfRunning(r.created(), service);
         if (r.startFirst()) {
             engine.remove(r.created());
             return;
@@ -882,8 +887,10 @@ public final class StackApplier {
                 awaitGate(d, watch, step, replica.getValue(), replica.getKey(), kind, since.get(replica.getKey()));
             }
         } catch (StepFailure | BerthException | InterruptedException e) {
+            ServiceSpec service = Objects.requireNonNull(step.desired());
             for (String id : created.values()) {
                 watch.unfollow(id);
+                preStopIfRunning(id, service);
                 engine.remove(id);
             }
             throw asFailure(step, e);
@@ -930,14 +937,12 @@ public final class StackApplier {
             Deployment d, ContainerWatch watch, Step step, String id, int number, Gate.Kind kind, Instant since)
             throws StepFailure, InterruptedException {
         try {
-            Duration took = gate.await(
-                    step.service(),
-                    id,
-                    kind,
-                    since,
-                    watch,
-                    watch.follow(id),
-                    gate.rule(Objects.requireNonNull(step.desired())));
+            ServiceSpec service = Objects.requireNonNull(step.desired());
+            Gate.Rule rule = gate.rule(service);
+            if (!service.postStart().isEmpty()) {
+                hooks.postStart(step.service(), id, service.postStart(), rule.timeout());
+            }
+            Duration took = gate.await(step.service(), id, kind, since, watch, watch.follow(id), rule);
             String replica = step.replicas() > 1 ? step.service() + "-" + number : step.service();
             info((kind == Gate.Kind.COMPLETED ? "completed " : "healthy ") + d.stack() + " " + replica + " ("
                     + seconds(took) + " s)");
@@ -975,9 +980,48 @@ public final class StackApplier {
     /** Stops a container as Compose does (its stop signal, then its grace period), then removes it. */
     private void stopAndRemove(ContainerInfo container) {
         if (container.running()) {
+            preStop(container.id(), container.name(), container.label(Labels.PRE_STOP), stopGrace(container));
             engine.stop(container.id(), stopGrace(container));
         }
         engine.remove(container.id());
+    }
+
+    /**
+     * Runs a container's {@code pre_stop} hooks before Berth stops it, within its grace period; the stop
+     * goes on whatever they do. An interrupt skips what is left of them and stays set for the caller.
+     */
+    private void preStop(String id, String name, String label, Duration grace) {
+        try {
+            hooks.preStop(id, name, label, grace);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * A new container of {@code service} that failed goes: its {@code pre_stop} hooks run first when it
+     * still runs (one that exited or never started has nothing to run them in).
+     */
+    private void preStopIfRunning(String id, ServiceSpec service) {
+        String label = hooks.label(service);
+        if (label.isEmpty()) {
+            return;
+        }
+        try {
+            if (!engine.state(id).running()) {
+                return;
+            }
+        } catch (RuntimeException e) {
+            // Gone or unreadable: there is nothing to run the hooks in, and it is removed next either way.
+            return;
+        }
+        preStop(id, service.name() + " (new)", label, stopGrace(service));
+    }
+
+    /** The grace period a service's containers are stopped with: its stop_grace_period, or Compose's 10 s. */
+    private static Duration stopGrace(ServiceSpec service) {
+        Duration grace = service.options().stopGracePeriod();
+        return grace == null ? DEFAULT_STOP_GRACE : grace;
     }
 
     /** The grace period a running container asked for when Berth created it; Compose's 10 s otherwise. */
@@ -989,7 +1033,7 @@ public final class StackApplier {
         }
     }
 
-    private static ContainerSpec containerSpec(Deployment d, Step step, int number) {
+    private ContainerSpec containerSpec(Deployment d, Step step, int number) {
         ServiceSpec service = Objects.requireNonNull(step.desired());
         StackRef stack = d.stack();
         Map<String, String> labels = new LinkedHashMap<>(service.labels());
@@ -1007,6 +1051,10 @@ public final class StackApplier {
         Duration grace = service.options().stopGracePeriod();
         if (grace != null) {
             labels.put(Labels.STOP_GRACE_PERIOD, String.valueOf(grace.toSeconds()));
+        }
+        String preStop = hooks.label(service);
+        if (!preStop.isEmpty()) {
+            labels.put(Labels.PRE_STOP, preStop);
         }
         return d.requireResources()
                 .containerSpec(Planner.containerName(stack.project(), service, number), service, labels);

@@ -50,6 +50,9 @@ import org.jspecify.annotations.Nullable;
  * removed.
  */
 final class StackResources {
+    /** The endpoint driver option Compose passes {@code interface_name} as. */
+    private static final String IFNAME_OPTION = "com.docker.network.endpoint.ifname";
+
     private final DockerEngine engine;
     private final StackRef stack;
     private final ComposeStack compose;
@@ -344,7 +347,7 @@ final class StackResources {
         for (ServiceSpec.Mount m : service.volumes()) {
             mounts.add(
                     switch (m.type()) {
-                        case BIND -> MountSpec.bind(bindSource(m), m.target(), m.readOnly());
+                        case BIND -> MountSpec.bind(bindSource(m), m.target(), m.readOnly(), m.selinux());
                         case VOLUME ->
                             m.source() == null
                                     ? MountSpec.anonymous(m.target(), m.readOnly(), m.noCopy())
@@ -380,11 +383,21 @@ final class StackResources {
             Set<String> aliases = new LinkedHashSet<>();
             aliases.add(service.name());
             aliases.addAll(entry.getValue().aliases());
+            ServiceSpec.ServiceNetwork attachment = entry.getValue();
+            // interface_name is the driver option Compose passes it as.
+            Map<String, String> driverOpts = new TreeMap<>(attachment.driverOpts());
+            if (attachment.interfaceName() != null) {
+                driverOpts.put(IFNAME_OPTION, attachment.interfaceName());
+            }
             networks.add(new ContainerSpec.NetworkAttachment(
                     networkName(networkSpec(entry.getKey())),
                     List.copyOf(aliases),
-                    entry.getValue().ipv4Address(),
-                    entry.getValue().ipv6Address()));
+                    attachment.ipv4Address(),
+                    attachment.ipv6Address(),
+                    attachment.macAddress(),
+                    attachment.linkLocalIps(),
+                    driverOpts,
+                    attachment.gwPriority()));
         }
         return new ContainerSpec(name, service, labels, networks, null, mounts, links, volumesFrom);
     }

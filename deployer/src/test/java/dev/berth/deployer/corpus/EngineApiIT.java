@@ -38,6 +38,8 @@ class EngineApiIT {
                     command: ["sleep", "3600"]
                     annotations: {com.example.owner: web}
                     healthcheck: {test: "true", start_period: 30s, start_interval: 2s}
+                    networks:
+                      default: {mac_address: 02:42:ac:11:00:42, gw_priority: 1, interface_name: eth7}
                 """;
         try (BerthHarness harness = new BerthHarness(BerthHarness.config(workDir))) {
             BerthHarness.Outcome outcome =
@@ -45,7 +47,11 @@ class EngineApiIT {
             assertThat(outcome.succeeded()).isFalse();
             assertThat(outcome.failure())
                     .contains("service \"web\": annotations needs Docker Engine API 1.43")
+                    .contains("stacks/web/compose.yaml: service \"web\": annotations needs")
                     .contains("service \"web\": healthcheck.start_interval needs Docker Engine API 1.44")
+                    .contains("service \"web\": networks.default.mac_address needs Docker Engine API 1.44")
+                    .contains("service \"web\": networks.default.gw_priority needs Docker Engine API 1.48")
+                    .contains("service \"web\": networks.default.interface_name needs Docker Engine API 1.49")
                     .contains("this engine speaks API " + engine);
         } finally {
             CorpusProjects.cleanUp(

@@ -87,6 +87,8 @@ final class Normalised {
         FIELDS.put("CpuShares", "/HostConfig/CpuShares");
         FIELDS.put("CpuQuota", "/HostConfig/CpuQuota");
         FIELDS.put("CpuPeriod", "/HostConfig/CpuPeriod");
+        FIELDS.put("CpuRealtimeRuntime", "/HostConfig/CpuRealtimeRuntime");
+        FIELDS.put("CpuRealtimePeriod", "/HostConfig/CpuRealtimePeriod");
         FIELDS.put("CpusetCpus", "/HostConfig/CpusetCpus");
         FIELDS.put("CpuCount", "/HostConfig/CpuCount");
         FIELDS.put("OomScoreAdj", "/HostConfig/OomScoreAdj");
@@ -247,7 +249,10 @@ final class Normalised {
         return result;
     }
 
-    /** Network name to its sorted aliases, without the container's id, generated hostname and own name. */
+    /**
+     * Network name to its sorted aliases, without the container's id, generated hostname and own name;
+     * with its link-local addresses and driver options too when the endpoint has any.
+     */
     private static JsonNode networks(JsonNode networks, String id, String hostname, String name) {
         ObjectNode result = NODES.objectNode();
         TreeMap<String, JsonNode> sorted = new TreeMap<>();
@@ -258,7 +263,20 @@ final class Normalised {
                     a -> id.startsWith(a) || (a.equals(hostname) && id.startsWith(hostname)) || a.equals(name));
             ArrayNode array = NODES.arrayNode();
             aliases.forEach(array::add);
-            sorted.put(n.getKey(), array);
+            // The endpoint's link-local addresses and driver options, when it has any, beside its aliases.
+            JsonNode linkLocal = n.getValue().at("/IPAMConfig/LinkLocalIPs");
+            JsonNode driverOpts = n.getValue().path("DriverOpts");
+            boolean extended =
+                    (linkLocal.isArray() && !linkLocal.isEmpty()) || (driverOpts.isObject() && !driverOpts.isEmpty());
+            if (extended) {
+                ObjectNode endpoint = NODES.objectNode();
+                endpoint.set("Aliases", array);
+                endpoint.set("LinkLocalIPs", linkLocal.isArray() ? linkLocal : NODES.arrayNode());
+                endpoint.set("DriverOpts", driverOpts.isObject() ? driverOpts : NODES.objectNode());
+                sorted.put(n.getKey(), endpoint);
+            } else {
+                sorted.put(n.getKey(), array);
+            }
         });
         sorted.forEach(result::set);
         return result;

@@ -67,6 +67,76 @@ class ConfigHashTest {
                 .isNotEqualTo(h);
     }
 
+    /** A service using the keys that existed before hooks, relabelling and endpoint options. */
+    private static final String EARLIER_KEYS = """
+            services:
+              web:
+                image: busybox:1.35
+                command: ["httpd", "-f", "-p", "8080"]
+                environment: {A: "1"}
+                volumes: ["./html:/www:ro", "data:/data"]
+                healthcheck: {test: ["CMD", "true"], interval: 1s}
+                mem_limit: 64m
+                cpu_period: 100000
+                networks:
+                  front: {aliases: [www], priority: 2}
+                  back:
+            networks:
+              front: {}
+              back: {}
+            volumes:
+              data: {}
+            """;
+
+    @Test
+    void aServiceWithoutTheNewKeysKeepsTheHashItHadBeforeThem() {
+        // Computed by the commit before post_start, healthcheck without test, per-network endpoint keys,
+        // cpu_rt_* and SELinux relabelling were added: an upgrade must not recreate running containers.
+        assertThat(hash.of(web(EARLIER_KEYS), IMAGE_ID, NETWORK)).isEqualTo(EARLIER_HASH);
+    }
+
+    private static final String EARLIER_HASH = "9bacc0b609bea4674204c96d54cd1c5afd41df20125adf8475f8e41fce0ee14b";
+
+    @Test
+    void leavesOutTheLifecycleHooksWhileUnset() {
+        ObjectNode spec = SpecFields.of(new EventCodec().json(), web(WEB));
+        assertThat(spec.has("postStart")).isFalse();
+        assertThat(spec.has("preStop")).isFalse();
+        ServiceSpec hooked = web(WEB.replace("labels:", "post_start: [{command: \"true\", user: root}]\n    labels:"));
+        assertThat(hash.of(hooked, IMAGE_ID, NETWORK))
+                .isNotEqualTo(hash.of(
+                        web(WEB.replace("labels:", "post_start: [{command: \"true\"}]\n    labels:")),
+                        IMAGE_ID,
+                        NETWORK));
+    }
+
+    @Test
+    void leavesOutThePerNetworkEndpointKeysWhileUnsetAndChangesWithThem() {
+        String plain = WEB + "    networks: {default: {aliases: [www]}}\n";
+        ObjectNode spec = SpecFields.of(new EventCodec().json(), web(plain));
+        assertThat(spec.at("/networks/default").toString()).isEqualTo("{\"aliases\":[\"www\"]}");
+        String h = hash.of(web(plain), IMAGE_ID, NETWORK);
+        for (String key : List.of(
+                "link_local_ips: [169.254.1.1]",
+                "driver_opts: {a: b}",
+                "gw_priority: 2",
+                "interface_name: eth5",
+                "mac_address: 02:42:ac:11:00:42")) {
+            assertThat(hash.of(web(plain.replace("aliases: [www]", "aliases: [www], " + key)), IMAGE_ID, NETWORK))
+                    .as(key)
+                    .isNotEqualTo(h);
+        }
+    }
+
+    @Test
+    void leavesOutAMountsSelinuxRelabellingWhileUnsetAndChangesWithIt() {
+        String mounted = WEB + "    volumes: [\"./html:/www:ro\"]\n";
+        ObjectNode spec = SpecFields.of(new EventCodec().json(), web(mounted));
+        assertThat(spec.at("/volumes/0").has("selinux")).isFalse();
+        assertThat(hash.of(web(mounted.replace(":ro", ":ro,z")), IMAGE_ID, NETWORK))
+                .isNotEqualTo(hash.of(web(mounted), IMAGE_ID, NETWORK));
+    }
+
     @Test
     void leavesOutContainerNameWhileUnsetAndChangesWithIt() {
         ObjectNode spec = SpecFields.of(new EventCodec().json(), web(WEB));
@@ -135,7 +205,11 @@ class ConfigHashTest {
                 "oom_score_adj: 200",
                 "storage_opt: {size: 1G}",
                 "blkio_config: {weight: 300}",
-                "deploy: {restart_policy: {condition: on-failure}}"
+                "deploy: {restart_policy: {condition: on-failure}}",
+                "post_start: [{command: \"true\"}]",
+                "cpu_rt_runtime: 10ms",
+                "cpu_rt_period: 1s",
+                "pre_stop: [{command: \"true\"}]"
             })
     void changesWithEachKeyOfComposeV2(String key) {
         String h = hash.of(web(WEB), IMAGE_ID, NETWORK);

@@ -36,6 +36,31 @@ class EngineRequirementsTest {
     }
 
     @Test
+    void perNetworkKeysOfNewerEnginesAreRefusedNamingTheFileTheKeyAndTheVersion() {
+        ComposeStack stack = new ComposeParser().parse("stacks/web/compose.yaml", """
+                services:
+                  web:
+                    image: busybox:1.35
+                    networks:
+                      front: {mac_address: 02:42:ac:11:00:42, gw_priority: 1, interface_name: front0}
+                      back: {link_local_ips: [169.254.10.10], driver_opts: {com.example.tag: web}}
+                networks:
+                  front: {}
+                  back: {}
+                """);
+        assertThatThrownBy(() -> EngineRequirements.check(stack, "stacks/web/compose.yaml", ApiVersion.V1_41))
+                .isInstanceOf(BerthException.class)
+                .hasMessage("stacks/web/compose.yaml: service \"web\": networks.front.mac_address needs Docker Engine"
+                        + " API 1.44; service \"web\": networks.front.gw_priority needs Docker Engine API 1.48; service"
+                        + " \"web\": networks.front.interface_name needs Docker Engine API 1.49; this engine speaks API"
+                        + " 1.41: upgrade the engine, or remove the keys");
+        assertThatThrownBy(() -> EngineRequirements.check(stack, "c.yaml", ApiVersion.parse("1.48")))
+                .hasMessage("c.yaml: service \"web\": networks.front.interface_name needs Docker Engine API 1.49; this"
+                        + " engine speaks API 1.48: upgrade the engine, or remove the key");
+        EngineRequirements.check(stack, "c.yaml", ApiVersion.parse("1.49"));
+    }
+
+    @Test
     void versionsCompareByMajorThenMinor() {
         assertThat(ApiVersion.parse("1.41").atLeast(ApiVersion.parse("1.9"))).isTrue();
         assertThat(ApiVersion.parse("1.41").atLeast(ApiVersion.parse("1.43"))).isFalse();

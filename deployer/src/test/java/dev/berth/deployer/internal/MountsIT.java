@@ -97,6 +97,36 @@ class MountsIT extends EngineSupport {
     }
 
     @Test
+    void relabelledBindsGoInBindsWithTheirSelinuxOption() throws Exception {
+        Path hostDir = Files.createDirectories(work.resolve("host-relabel"));
+        Files.writeString(hostDir.resolve("note.txt"), "relabelled");
+        Draft web = new Draft("web");
+        web.volumes.addAll(List.of(
+                new Mount(Mount.Type.BIND, "stacks/web/html", "/www", true, false, null, null, "z"),
+                new Mount(Mount.Type.BIND, hostDir.toString(), "/host", false, false, null, null, "Z"),
+                new Mount(Mount.Type.BIND, "stacks/web/missing", "/made", false, false, null, null, "z")));
+        ServiceSpec service = web.spec();
+        ComposeStack compose = stackOf(List.of(service), Map.of(), Map.of(), Map.of(), Map.of());
+        StackResources resources = resources(compose, Map.of("stacks/web/html/index.html", "hello"));
+        resources.createNetworksAndVolumes();
+        String id = run(resources, service);
+
+        Path html = work.resolve("eit").resolve(stack.name()).resolve("files/stacks/web/html");
+        List<String> binds = new java.util.ArrayList<>();
+        inspect(id).at("/HostConfig/Binds").forEach(b -> binds.add(b.asText()));
+        assertThat(binds)
+                .contains(html + ":/www:ro,z", hostDir + ":/host:rw,Z")
+                .anyMatch(b -> b.endsWith("/files/stacks/web/missing:/made:rw,z"));
+        Map<String, JsonNode> mounts = new HashMap<>();
+        inspect(id).get("Mounts").forEach(m -> mounts.put(m.get("Destination").asText(), m));
+        assertMount(mounts.get("/www"), "bind", "ro,z", false);
+        assertMount(mounts.get("/host"), "bind", "rw,Z", true);
+        assertThat(exec(id, "cat", "/www/index.html")).isEqualTo("hello");
+        assertThat(exec(id, "cat", "/host/note.txt")).isEqualTo("relabelled");
+        assertThat(exec(id, "sh", "-c", "test -d /made && echo dir")).isEqualTo("dir");
+    }
+
+    @Test
     void anonymousVolumesOutliveAReplacement() {
         Draft web = new Draft("web");
         web.volumes.add(new Mount(Mount.Type.VOLUME, null, "/anon", false, false, null, null));

@@ -241,6 +241,75 @@ class PolicyIT extends EngineSupport {
     }
 
     @Test
+    void aFailingPostStartHookFailsTheGateAndTheOldContainerRunsOn() throws Exception {
+        String v1 = """
+                services:
+                  web:
+                    image: busybox:1.35
+                    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
+                    environment: {VERSION: "1"}
+                """;
+        succeeded(apply(v1));
+        Map<String, String> before = containers();
+        DeploymentFailed failure = failed(apply(v1.replace("VERSION: \"1\"", "VERSION: \"2\"") + """
+                    post_start:
+                      - command: ["sh", "-c", "echo no migration for $$VERSION >&2; exit 3"]
+                """));
+        assertThat(failure.reason())
+                .contains("service \"web\": post_start[0] [sh, -c, echo no migration for $VERSION >&2; exit 3]"
+                        + " failed with exit code 3; the container counts as failing its gate");
+        assertThat(failure.evidence()).contains("post_start[0] exit code: 3").contains("no migration for 2");
+        assertThat(containers()).isEqualTo(before);
+        assertThat(inspect(before.get(name("web", 1))).at("/State/Running").asBoolean())
+                .isTrue();
+    }
+
+    @Test
+    void aPreStopHookRunsBeforeTheStopAndItsFailureDoesNotBlockIt() throws Exception {
+        // The old container is gone afterwards; the engine's event log keeps what happened to it: the
+        // hook's exec ended (exec_die) before the stop signal (kill), and the replacement went on.
+        String v1 = """
+                services:
+                  web:
+                    image: busybox:1.35
+                    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
+                    stop_grace_period: 2s
+                    environment: {VERSION: "1"}
+                    pre_stop:
+                      - command: ["sh", "-c", "exit 7"]
+                """;
+        succeeded(apply(v1));
+        String old = containers().get(name("web", 1));
+        Instant since = Instant.now();
+        succeeded(apply(v1.replace("VERSION: \"1\"", "VERSION: \"2\"")));
+        assertThat(containers().get(name("web", 1))).isNotEqualTo(old);
+        String events = cli(
+                "events",
+                "--since",
+                String.valueOf(since.getEpochSecond() - 1),
+                "--until",
+                String.valueOf(Instant.now().getEpochSecond() + 1),
+                "--filter",
+                "container=" + old,
+                "--format",
+                "{{.Action}}");
+        List<String> actions = events.lines().map(String::strip).toList();
+        assertThat(actions).as("%s", actions).anyMatch(a -> a.startsWith("exec_die"));
+        int hookEnded = indexOf(actions, "exec_die");
+        int killed = indexOf(actions, "kill");
+        assertThat(hookEnded).as("%s", actions).isLessThan(killed);
+    }
+
+    private static int indexOf(List<String> actions, String prefix) {
+        for (int i = 0; i < actions.size(); i++) {
+            if (actions.get(i).startsWith(prefix)) {
+                return i;
+            }
+        }
+        return Integer.MAX_VALUE;
+    }
+
+    @Test
     void anHttpProbeAnswered404FailsTheGateWithTheAnswerAsEvidence() throws Exception {
         DeploymentFailed failure = failed(apply("""
                 services:

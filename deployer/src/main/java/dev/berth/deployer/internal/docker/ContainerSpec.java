@@ -16,7 +16,8 @@ import org.jspecify.annotations.Nullable;
  * @param service the service, its {@link ServiceSpec#image()} set (a built service carries its built tag)
  * @param labels the service's labels and Berth's
  * @param networks the networks the container joins: the first when it is created, the others before it
- *     starts; empty when {@link #networkMode()} is set
+ *     starts (each with its endpoint settings: aliases, addresses, MAC address, link-local addresses,
+ *     driver options, gateway priority); empty when {@link #networkMode()} is set
  * @param networkMode {@code none}, {@code host} or {@code container:<id or name>}, or null to join
  *     {@link #networks()}
  * @param mounts bind mounts, named, anonymous and tmpfs volumes, secrets and configs, in this order
@@ -76,14 +77,30 @@ public record ContainerSpec(
             String network,
             List<String> aliases,
             @Nullable String ipv4Address,
-            @Nullable String ipv6Address) {
+            @Nullable String ipv6Address,
+            @Nullable String macAddress,
+            List<String> linkLocalIps,
+            Map<String, String> driverOpts,
+            @Nullable Integer gwPriority) {
         public NetworkAttachment {
             Objects.requireNonNull(network, "network");
             aliases = List.copyOf(aliases);
+            linkLocalIps = List.copyOf(linkLocalIps);
+            driverOpts = Map.copyOf(driverOpts);
+        }
+
+        public NetworkAttachment(
+                String network, List<String> aliases, @Nullable String ipv4Address, @Nullable String ipv6Address) {
+            this(network, aliases, ipv4Address, ipv6Address, null, List.of(), Map.of(), null);
         }
 
         public NetworkAttachment(String network, List<String> aliases) {
             this(network, aliases, null, null);
+        }
+
+        /** True when it sets what only a network connect (not a create's first network) passes. */
+        boolean extended() {
+            return macAddress != null || !linkLocalIps.isEmpty() || !driverOpts.isEmpty() || gwPriority != null;
         }
     }
 
@@ -95,6 +112,8 @@ public record ContainerSpec(
      *     {@link Kind#TMPFS}
      * @param tmpfsSize bytes, or null for Docker's default
      * @param tmpfsMode file mode of the tmpfs root, or null for Docker's default
+     * @param selinux for a bind mount, {@code z} or {@code Z} to have the engine relabel its source for
+     *     SELinux (passed in {@code HostConfig.Binds}, as Compose passes it), or null
      */
     public record MountSpec(
             Kind kind,
@@ -103,7 +122,8 @@ public record ContainerSpec(
             boolean readOnly,
             boolean noCopy,
             @Nullable Long tmpfsSize,
-            @Nullable Integer tmpfsMode) {
+            @Nullable Integer tmpfsMode,
+            @Nullable String selinux) {
         /** How Docker mounts it. */
         public enum Kind {
             /** A host directory or file ({@code volumes:} bind mount). */
@@ -123,10 +143,32 @@ public record ContainerSpec(
             if ((kind == Kind.BIND || kind == Kind.VOLUME || kind == Kind.FILE) && source == null) {
                 throw new IllegalArgumentException(kind + " mount at " + target + " needs a source");
             }
+            if (selinux != null && kind != Kind.BIND) {
+                throw new IllegalArgumentException("SELinux relabelling of the " + kind + " mount at " + target);
+            }
+        }
+
+        public MountSpec(
+                Kind kind,
+                @Nullable String source,
+                String target,
+                boolean readOnly,
+                boolean noCopy,
+                @Nullable Long tmpfsSize,
+                @Nullable Integer tmpfsMode) {
+            this(kind, source, target, readOnly, noCopy, tmpfsSize, tmpfsMode, null);
         }
 
         public static MountSpec bind(String hostPath, String target, boolean readOnly) {
             return new MountSpec(Kind.BIND, hostPath, target, readOnly, false, null, null);
+        }
+
+        /**
+         * A bind mount whose source the engine relabels for SELinux: {@code z} (shared), {@code Z} (private),
+         * or null for none.
+         */
+        public static MountSpec bind(String hostPath, String target, boolean readOnly, @Nullable String selinux) {
+            return new MountSpec(Kind.BIND, hostPath, target, readOnly, false, null, null, selinux);
         }
 
         public static MountSpec volume(String name, String target, boolean readOnly, boolean noCopy) {

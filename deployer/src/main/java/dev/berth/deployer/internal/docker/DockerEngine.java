@@ -33,6 +33,7 @@ import com.github.dockerjava.api.model.Network;
 import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.PullResponseItem;
 import com.github.dockerjava.api.model.RestartPolicy;
+import com.github.dockerjava.api.model.SELContext;
 import com.github.dockerjava.api.model.TmpfsOptions;
 import com.github.dockerjava.api.model.Ulimit;
 import com.github.dockerjava.api.model.Volume;
@@ -676,8 +677,21 @@ public final class DockerEngine implements AutoCloseable {
         }
         List<ContainerSpec.NetworkAttachment> networks = spec.networks();
         try {
+            // The create call passes only aliases and addresses for the first network: one with more
+            // endpoint settings is left and joined again with them all, before the container ever starts.
+            if (!networks.isEmpty() && networks.get(0).extended()) {
+                String first = networks.get(0).network();
+                call("disconnect container " + spec.name() + " from network " + first, () -> {
+                    client.disconnectFromNetworkCmd()
+                            .withNetworkId(first)
+                            .withContainerId(id)
+                            .exec();
+                    return null;
+                });
+            }
+            int connected = !networks.isEmpty() && networks.get(0).extended() ? 0 : 1;
             for (ContainerSpec.NetworkAttachment attachment :
-                    networks.subList(Math.min(1, networks.size()), networks.size())) {
+                    networks.subList(Math.min(connected, networks.size()), networks.size())) {
                 call("connect container " + spec.name() + " to network " + attachment.network(), () -> {
                     client.connectToNetworkCmd()
                             .withNetworkId(attachment.network())
@@ -694,20 +708,63 @@ public final class DockerEngine implements AutoCloseable {
         return id;
     }
 
-    /** A network attachment as the engine takes it on connect: aliases and fixed addresses. */
+    /**
+     * A network attachment as the engine takes it on connect: aliases, fixed and link-local addresses,
+     * MAC address, driver options and gateway priority.
+     */
     private static ContainerNetwork endpoint(ContainerSpec.NetworkAttachment attachment) {
-        ContainerNetwork endpoint = new ContainerNetwork().withAliases(attachment.aliases());
-        if (attachment.ipv4Address() != null || attachment.ipv6Address() != null) {
-            ContainerNetwork.Ipam addresses = new ContainerNetwork.Ipam();
+        Endpoint endpoint = new Endpoint();
+        endpoint.withAliases(attachment.aliases());
+        if (attachment.ipv4Address() != null
+                || attachment.ipv6Address() != null
+                || !attachment.linkLocalIps().isEmpty()) {
+            EndpointIpam addresses = new EndpointIpam();
             if (attachment.ipv4Address() != null) {
                 addresses.withIpv4Address(attachment.ipv4Address());
             }
             if (attachment.ipv6Address() != null) {
                 addresses.withIpv6Address(attachment.ipv6Address());
             }
+            if (!attachment.linkLocalIps().isEmpty()) {
+                addresses.linkLocalIps = attachment.linkLocalIps();
+            }
             endpoint.withIpamConfig(addresses);
         }
+        if (attachment.macAddress() != null) {
+            endpoint.withMacAddress(attachment.macAddress());
+        }
+        if (!attachment.driverOpts().isEmpty()) {
+            endpoint.driverOpts = attachment.driverOpts();
+        }
+        endpoint.gwPriority = attachment.gwPriority();
         return endpoint;
+    }
+
+    /**
+     * docker-java's endpoint settings with the fields it lacks ({@code DriverOpts}, {@code GwPriority}),
+     * serialised by the same mapper; unset fields are left out, so an older engine sees what it knew.
+     */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    private static final class Endpoint extends ContainerNetwork {
+        private static final long serialVersionUID = 1L;
+
+        @com.fasterxml.jackson.annotation.JsonProperty("DriverOpts")
+        @Nullable
+        Map<String, String> driverOpts;
+
+        @com.fasterxml.jackson.annotation.JsonProperty("GwPriority")
+        @Nullable
+        Integer gwPriority;
+    }
+
+    /** docker-java's endpoint IPAM settings with {@code LinkLocalIPs}, which it lacks. */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    private static final class EndpointIpam extends ContainerNetwork.Ipam {
+        private static final long serialVersionUID = 1L;
+
+        @com.fasterxml.jackson.annotation.JsonProperty("LinkLocalIPs")
+        @Nullable
+        List<String> linkLocalIps;
     }
 
     private CreateContainerCmd createCmd(ContainerSpec spec) {
@@ -902,6 +959,8 @@ public final class DockerEngine implements AutoCloseable {
                 .withCpuShares(limits.cpuShares())
                 .withCpuQuota(limits.cpuQuota())
                 .withCpuPeriod(limits.cpuPeriod())
+                .withCpuRealtimeRuntime(limits.cpuRtRuntime())
+                .withCpuRealtimePeriod(limits.cpuRtPeriod())
                 .withCpusetCpus(limits.cpuset())
                 .withCpuCount(limits.cpuCount())
                 .withCpuPercent(limits.cpuPercent())
@@ -993,7 +1052,12 @@ public final class DockerEngine implements AutoCloseable {
         for (ContainerSpec.MountSpec m : mounts) {
             switch (m.kind()) {
                 case BIND ->
-                    binds.add(new Bind(m.source(), new Volume(m.target()), AccessMode.fromBoolean(!m.readOnly())));
+                    // source:target:rw|ro[,z|Z], as Compose writes a relabelled bind.
+                    binds.add(new Bind(
+                            m.source(),
+                            new Volume(m.target()),
+                            AccessMode.fromBoolean(!m.readOnly()),
+                            m.selinux() == null ? SELContext.none : SELContext.fromString(m.selinux())));
                 case VOLUME -> {
                     if (m.noCopy()) {
                         apiMounts.add(new Mount()
@@ -1268,6 +1332,81 @@ public final class DockerEngine implements AutoCloseable {
         synchronized (out) {
             return out.toString().strip();
         }
+    }
+
+    /**
+     * What a hook run in a container did.
+     *
+     * @param exitCode the command's exit code, or null when it did not finish within its time
+     * @param output its standard output and error, interleaved, cut to the last {@value #HOOK_OUTPUT} characters
+     */
+    public record ExecResult(@Nullable Long exitCode, String output) {
+        public boolean succeeded() {
+            return exitCode != null && exitCode == 0;
+        }
+    }
+
+    /** How much of a hook's output is kept for the failure's evidence. */
+    static final int HOOK_OUTPUT = 4_000;
+
+    /**
+     * Runs a {@code post_start} or {@code pre_stop} hook in a running container through the engine's
+     * exec, as Compose does, and waits at most {@code within} for it to end. A hook still running then is
+     * left to the container (the engine cannot kill an exec) and reported without an exit code.
+     */
+    public ExecResult exec(String id, ServiceSpec.Hook hook, Duration within) throws InterruptedException {
+        List<String> env = hook.environment().entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue())
+                .toList();
+        String execId = call("create a hook's exec in container " + id, () -> {
+            var cmd = client.execCreateCmd(id)
+                    .withCmd(hook.command().toArray(String[]::new))
+                    .withAttachStdout(true)
+                    .withAttachStderr(true)
+                    .withPrivileged(hook.privileged());
+            if (hook.user() != null) {
+                cmd.withUser(hook.user());
+            }
+            if (hook.workingDir() != null) {
+                cmd.withWorkingDir(hook.workingDir());
+            }
+            if (!env.isEmpty()) {
+                cmd.withEnv(env);
+            }
+            return cmd.exec().getId();
+        });
+        StringBuilder out = new StringBuilder();
+        QuietCallback<Frame> reading = new QuietCallback<>() {
+            @Override
+            public void onNext(Frame frame) {
+                synchronized (out) {
+                    out.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+                    if (out.length() > 2 * HOOK_OUTPUT) {
+                        out.delete(0, out.length() - HOOK_OUTPUT);
+                    }
+                }
+            }
+        };
+        boolean finished;
+        try {
+            streams.execStartCmd(execId).exec(reading);
+            finished = reading.awaitCompletion(Math.max(1, within.toMillis()), TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+            throw translate("run a hook in container " + id, e);
+        } finally {
+            reading.close();
+        }
+        String output;
+        synchronized (out) {
+            output = out.length() > HOOK_OUTPUT ? out.substring(out.length() - HOOK_OUTPUT) : out.toString();
+        }
+        if (!finished) {
+            return new ExecResult(null, output.strip());
+        }
+        Long exitCode = call(
+                "inspect a hook's exec in container " + id,
+                () -> client.inspectExecCmd(execId).exec().getExitCodeLong());
+        return new ExecResult(exitCode, output.strip());
     }
 
     /**
