@@ -235,9 +235,11 @@ class PolicyIT extends EngineSupport {
         Duration between = Duration.ofNanos(starts.get(2) - starts.get(1));
         Duration inBatch2 = Duration.ofNanos(starts.get(3) - starts.get(2));
         // A batch starts together; the next waits for the batch's gate (monitor 1 s) and the 2 s delay.
-        assertThat(inBatch1).as("%s", starts).isLessThan(Duration.ofSeconds(1));
-        assertThat(inBatch2).as("%s", starts).isLessThan(Duration.ofSeconds(1));
+        // Compared with each other, not with a fixed bound: on a loaded machine two starts of one batch
+        // measured 1.1 to 1.3 s apart. One at a time would put all three gaps at 3 s or more.
         assertThat(between).as("%s", starts).isGreaterThanOrEqualTo(Duration.ofSeconds(3));
+        assertThat(inBatch1).as("%s", starts).isLessThan(between.minusSeconds(1));
+        assertThat(inBatch2).as("%s", starts).isLessThan(between.minusSeconds(1));
     }
 
     @Test
