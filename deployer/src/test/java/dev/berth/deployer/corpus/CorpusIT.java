@@ -32,7 +32,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class CorpusIT {
     static final String ENVIRONMENT = "cit";
-    private static final Set<String> BASE_IMAGES = Set.of("busybox:1.35", "eclipse-temurin:17-jre");
+    private static final Set<String> BASE_IMAGES =
+            Set.of("busybox:1.35", "eclipse-temurin:17-jre", "apache/kafka:4.3.1");
 
     static Stream<CorpusStack> stacks() {
         return Corpus.selected().stream();

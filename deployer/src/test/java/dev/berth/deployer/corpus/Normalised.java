@@ -30,7 +30,8 @@ import java.util.TreeSet;
 final class Normalised {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> BASE_IMAGES = Set.of("busybox:1.35", "eclipse-temurin:17-jre");
+    private static final Set<String> BASE_IMAGES =
+            Set.of("busybox:1.35", "eclipse-temurin:17-jre", "apache/kafka:4.3.1");
 
     /** Pointer into {@code docker inspect}, by the field name the comparison reports. */
     private static final Map<String, String> FIELDS = new LinkedHashMap<>();
