@@ -18,7 +18,8 @@ import java.util.TreeSet;
  * remove everything it left, whether Berth or Compose created it.
  */
 final class CorpusProjects {
-    private static final Set<String> BASE_IMAGES = Set.of("busybox:1.35", "eclipse-temurin:17-jre");
+    /** The images the corpus runs as they are on the machine: never removed, and not built ones. */
+    static final Set<String> BASE_IMAGES = Set.of("busybox:1.35", "eclipse-temurin:17-jre", "apache/kafka:4.3.1");
 
     private CorpusProjects() {}
 

@@ -12,7 +12,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -30,7 +29,6 @@ import java.util.TreeSet;
 final class Normalised {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> BASE_IMAGES = Set.of("busybox:1.35", "eclipse-temurin:17-jre");
 
     /** Pointer into {@code docker inspect}, by the field name the comparison reports. */
     private static final Map<String, String> FIELDS = new LinkedHashMap<>();
@@ -134,7 +132,7 @@ final class Normalised {
         FIELDS.forEach(
                 (name, pointer) -> fields.put(name, empty(c.at(pointer)) ? NullNode.getInstance() : c.at(pointer)));
         String image = fields.get("Image").asText();
-        if (!BASE_IMAGES.contains(image)) {
+        if (!CorpusProjects.BASE_IMAGES.contains(image)) {
             fields.put("Image", TextNode.valueOf("<built>"));
         }
         fields.put("Name", TextNode.valueOf(fields.get("Name").asText().replaceFirst("^/", "")));

@@ -1,0 +1,3 @@
+#!/bin/sh
+set -e
+echo "creating user ${POSTGRES_NON_ROOT_USER} in ${POSTGRES_DB}"
