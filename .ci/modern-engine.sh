@@ -8,7 +8,8 @@
 # /usr/local/lib/berth-modern-engine/<version>, off PATH: the machine's own dockerd stays bookworm's.
 # The daemon is started by ../shared/env/extra-engine.sh with that directory first on its PATH: its own
 # socket, data root, exec root, pid file, bridge and address pool, no iptables rules, and busybox:1.35
-# loaded from the main engine. containerd and runc are the system's (bookworm's 1.6 and 1.1 serve it).
+# loaded from the main engine, eclipse-temurin:17-jre and apache/kafka:4.3.1 copied from it.
+# containerd and runc are the system's (bookworm's 1.6 and 1.1 serve it).
 # The main engine's iptables rules drop forwarded traffic on bridges it does not know (FORWARD policy
 # DROP, and bridged packets pass through iptables here), so containers of this engine could not reach
 # each other on its networks: one rule in DOCKER-USER, the chain Docker leaves to users, accepts
@@ -111,6 +112,12 @@ fi
 PATH=$dir:$PATH bash "$extra" start "$name" >/dev/null || fail "extra-engine.sh could not start $dir/dockerd"
 running=$(server) && [[ $running == "$series"* ]] || fail "$sock answers with version '${running:-nothing}', not $series*"
 docker -H "$sock" image inspect busybox:1.35 >/dev/null 2>&1 || fail "busybox:1.35 was not loaded into $sock"
+# The other images corpus stacks run (no registry can be reached): copied from the main engine.
+for image in eclipse-temurin:17-jre apache/kafka:4.3.1; do
+  if ! docker -H "$sock" image inspect "$image" >/dev/null 2>&1 && docker image inspect "$image" >/dev/null 2>&1; then
+    docker save "$image" | docker -H "$sock" load >/dev/null || fail "cannot copy $image into $sock"
+  fi
+done
 if iptables -S DOCKER-USER >/dev/null 2>&1; then
   rule=$(forward_rule) || fail "cannot read the address of bx-$name"
   # shellcheck disable=SC2086

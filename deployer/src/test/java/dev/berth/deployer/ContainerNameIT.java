@@ -38,6 +38,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * {@code container_name} on a real broker and engine: the exact name through updates and a rollback,
@@ -45,6 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code docker compose} made. Two deployers: environment {@code cnit} refuses adoption, {@code cnadopt}
  * allows it ({@code --adopt}); both deploy to the local engine.
  */
+@Isolated
 class ContainerNameIT {
     private static final Clock CLOCK = Clock.systemUTC();
     private static final EventCodec CODEC = new EventCodec();

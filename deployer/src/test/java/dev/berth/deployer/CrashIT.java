@@ -52,6 +52,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +65,7 @@ import org.slf4j.LoggerFactory;
  * stack on the new or the previous good revision, nothing kept aside or orphaned, and exactly one
  * terminal event for every deployment that started.
  */
+@Isolated
 class CrashIT {
     private static final Logger log = LoggerFactory.getLogger(CrashIT.class);
     private static final Clock CLOCK = Clock.systemUTC();

@@ -41,8 +41,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /** The deployer on a real broker and the local Docker Engine. */
+@Isolated
 class DeployerIT {
     private static final Clock CLOCK = Clock.systemUTC();
     private static final EventCodec CODEC = new EventCodec();

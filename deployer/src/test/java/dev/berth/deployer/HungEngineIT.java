@@ -47,6 +47,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * A hung engine, gates that need a container to stay up, and static membership, on a real broker and
@@ -55,6 +56,7 @@ import org.junit.jupiter.api.Test;
  * container); a container that passes its first health check and exits; a static member that comes
  * back within the dead member's session.
  */
+@Isolated
 class HungEngineIT {
     private static final Clock CLOCK = Clock.systemUTC();
     private static final EventCodec CODEC = new EventCodec();

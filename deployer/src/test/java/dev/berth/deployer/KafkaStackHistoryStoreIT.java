@@ -29,8 +29,10 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /** Histories in berth.state, as two deployers see them when a stack moves from one to the other. */
+@Isolated
 class KafkaStackHistoryStoreIT {
     private static final EventCodec CODEC = new EventCodec();
     private static KafkaFixture kafka;

@@ -39,8 +39,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /** Whole-stack rollback, quarantine, history and the operators' commands, on a real broker and engine. */
+@Isolated
 class RollbackIT {
     private static final Clock CLOCK = Clock.systemUTC();
     private static final EventCodec CODEC = new EventCodec();

@@ -3,11 +3,16 @@ package dev.berth.deployer.corpus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.common.compose.PortMapping;
+import dev.berth.common.compose.ServiceSpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
@@ -49,6 +54,39 @@ class CorpusTest {
                 assertThat(expect.path("compose").path("reason").asText())
                         .as("why not, for %s", stack)
                         .isNotBlank();
+            }
+        }
+    }
+
+    /**
+     * Two corpus stacks may run at once (the two engines' passes of DifferentialIT do), so no two may
+     * publish the same host port, in any revision.
+     */
+    @Test
+    void noTwoStacksPublishTheSameHostPort() {
+        Map<Integer, String> owners = new TreeMap<>();
+        for (CorpusStack stack : Corpus.stacks()) {
+            List<String> files = new ArrayList<>(List.of(CorpusStack.COMPOSE));
+            JsonNode next = stack.expect().path("next").path("file");
+            if (!next.isMissingNode()) {
+                files.add(next.asText());
+            }
+            for (String file : files) {
+                for (ServiceSpec service :
+                        Parsing.parse(stack, stack.policy(), file).services()) {
+                    for (PortMapping port : service.ports()) {
+                        if (port.hostPort() == null) {
+                            continue;
+                        }
+                        int end = port.hostPortEnd() == null ? port.hostPort() : port.hostPortEnd();
+                        for (int p = port.hostPort(); p <= end; p++) {
+                            String owner = owners.putIfAbsent(p, stack.name());
+                            assertThat(owner == null || owner.equals(stack.name()))
+                                    .as("host port %d is published by %s and %s", p, owner, stack)
+                                    .isTrue();
+                        }
+                    }
+                }
             }
         }
     }

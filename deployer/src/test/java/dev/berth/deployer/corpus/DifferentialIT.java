@@ -25,6 +25,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -43,13 +45,17 @@ import org.junit.jupiter.params.provider.MethodSource;
  *       fixed or listed with its reason in corpus/known-differences.txt; an unlisted difference fails.
  * </ol>
  * Everything is removed, even on failure. {@link ModernEngineDifferentialIT} runs the same on a second,
- * newer engine. One Berth deployment per stack serves both the expectations and the comparison.
+ * newer engine, at the same time as this class (the deployer's failsafe runs JUnit in parallel; every
+ * other integration test there is {@code @Isolated}), stack after stack in each, a {@link CorpusLock}
+ * keeping one stack from running on both engines at once. One Berth deployment per stack serves both the
+ * expectations and the comparison.
  *
  * <p>docker-compose 1.29.2 was the reference before; it is no longer compared with. Compose v1 has been
  * out of support since 2023 and Docker 24 to 28 ship v2, so v2 is what users' files are written for and
  * what Berth must match; every stack 1.29.2 ran, v2 runs too, and where the two differed (the network a
  * multi-network container is created on, configs) 1.29.2 was the odd one out.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class DifferentialIT {
     static final String ENVIRONMENT = "dif";
     private static final String COMPOSE_PREFIX = "dcc-";
@@ -72,6 +78,7 @@ class DifferentialIT {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("stacks")
+    @Execution(ExecutionMode.SAME_THREAD)
     void behavesAsCompose(CorpusStack stack, @TempDir Path repo, @TempDir Path workDir) throws Exception {
         Optional<String> pending = Corpus.pending(stack);
         assumeThat(pending).as("%s", pending.orElse("")).isEmpty();
@@ -88,7 +95,7 @@ class DifferentialIT {
         Optional<String> skip = stack.deploySkip();
         assumeThat(skip).as("%s is parsed only: %s", stack, skip.orElse("")).isEmpty();
 
-        try (CorpusLock lock = CorpusLock.acquire()) {
+        try (CorpusLock lock = CorpusLock.acquire(stack)) {
             run(stack, repo, workDir);
         }
     }

@@ -13,12 +13,14 @@ import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * The keys an engine is too old for are refused by the deployer before it touches anything, naming the
  * key and the API version it needs: on this engine (API 1.41), annotations (1.43) and
  * healthcheck.start_interval (1.44).
  */
+@Isolated
 class EngineApiIT {
     @Test
     void keysTheEngineIsTooOldForFailTheDeploymentBeforeAnythingIsCreated(@TempDir Path workDir) throws Exception {

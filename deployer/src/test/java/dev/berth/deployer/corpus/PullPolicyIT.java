@@ -10,11 +10,13 @@ import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * pull_policy on the real engine, which reaches no registry here: never does not pull an image the engine
  * lacks; always pulls even an image the engine has (and fails here, where no registry answers).
  */
+@Isolated
 class PullPolicyIT {
     @Test
     void neverAndAlwaysPullAsComposeSays(@TempDir Path workDir) throws Exception {

@@ -10,12 +10,14 @@ import dev.berth.common.compose.ServiceSpec;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * {@code build}: images built from the revision's files with their Dockerfile, args, target and
  * labels, tagged by content hash, not built again when the tag exists, and a failed build reported
  * with its last output lines.
  */
+@Isolated
 class BuildsIT extends EngineSupport {
     private static final String DOCKERFILE = """
             FROM busybox:1.35 AS base

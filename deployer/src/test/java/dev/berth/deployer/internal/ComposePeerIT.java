@@ -21,6 +21,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * The same service brought up by docker-compose 1.29.2 and by Berth's engine side, compared field by
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * network the container was created on, and port bindings. Skipped where docker-compose is not
  * installed.
  */
+@Isolated
 class ComposePeerIT extends EngineSupport {
     private static final String FILE = """
             version: "3.8"

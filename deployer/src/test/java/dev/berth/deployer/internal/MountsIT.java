@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * Bind mounts from the stack's files and the host, named, anonymous and tmpfs volumes, checked through
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * Engine 20.10: short-syntax binds and volumes as {@code Binds} with mode rw/ro, nocopy volumes and
  * tmpfs through the mounts API, anonymous volumes as container volumes).
  */
+@Isolated
 class MountsIT extends EngineSupport {
     @Test
     void mountsAsComposeDoes() throws Exception {

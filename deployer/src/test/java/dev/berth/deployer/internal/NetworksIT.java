@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * Stack networks (driver options, internal, labels), aliases on each network, external networks,
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * container joins its first network by name at create time, the others before it starts; each
  * network's aliases are the service name, the declared aliases and the container's short id).
  */
+@Isolated
 class NetworksIT extends EngineSupport {
     /** A /24 of 10.231.0.0/16 for this run, so parallel runs do not collide. */
     private static final int OCTET = 1 + new java.util.Random().nextInt(250);

@@ -32,6 +32,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -43,6 +44,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * applied for real (a named volume bound to a host directory that the container writes, a
  * capability the container uses, a foreign container's network joined, the namespace keys set).
  */
+@Isolated
 class PolicyBypassIT extends EngineSupport {
     private static final URI SOURCE = URI.create("/berth/policy-bypass-it");
     private static final String SLEEP = "    command: [\"sh\", \"-c\", \"trap 'exit 0' TERM; sleep 3600 & wait\"]\n";

@@ -30,12 +30,14 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * {@code deploy.update_config} and the {@code x-berth} gate on the real engine: the order in which old
  * and new containers run (read from the engine's own event log), batches and their delay, probes that
  * fail with their evidence or pass, and what pause and continue leave behind.
  */
+@Isolated
 class PolicyIT extends EngineSupport {
     private static final URI SOURCE = URI.create("/berth/policy-it");
 

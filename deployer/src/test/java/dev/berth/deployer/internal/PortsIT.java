@@ -8,12 +8,14 @@ import dev.berth.testkit.Stacks;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * Published ports as docker-compose 1.29.2 binds them (a host range as one binding
  * {@code "8000-8010"}, an ephemeral port as an empty host port, udp and sctp), {@code privileged} and
  * {@code pid}.
  */
+@Isolated
 class PortsIT extends EngineSupport {
     @Test
     void portRangesProtocolsAndHostAddresses() {

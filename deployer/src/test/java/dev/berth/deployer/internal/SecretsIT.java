@@ -16,12 +16,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * File-based secrets and configs: a repository file, a config's inline content, and a secret read
  * from a variable (the stack's or the deployer host's), each mounted read-only at its target as
  * docker-compose 1.29.2 mounts file secrets (a read-only bind, {@code /run/secrets/<name>} by default).
  */
+@Isolated
 class SecretsIT extends EngineSupport {
     private static final String HOST_TOKEN = "host-token-value-0123";
 
