@@ -346,41 +346,6 @@ public record ContainerOptions(
         public Limits {
             storageOpt = Collections.unmodifiableMap(new TreeMap<>(storageOpt));
         }
-
-        /** Limits without the real-time scheduler's keys. */
-        public Limits(
-                @Nullable Long memorySwap,
-                @Nullable Integer memorySwappiness,
-                @Nullable Long shmSize,
-                @Nullable Integer cpuShares,
-                @Nullable Long cpuQuota,
-                @Nullable Long cpuPeriod,
-                @Nullable String cpuset,
-                @Nullable Long cpuCount,
-                @Nullable Long cpuPercent,
-                @Nullable Integer oomScoreAdj,
-                boolean oomKillDisable,
-                @Nullable Blkio blkio,
-                Map<String, String> storageOpt,
-                @Nullable String cgroupParent) {
-            this(
-                    memorySwap,
-                    memorySwappiness,
-                    shmSize,
-                    cpuShares,
-                    cpuQuota,
-                    cpuPeriod,
-                    cpuset,
-                    cpuCount,
-                    cpuPercent,
-                    oomScoreAdj,
-                    oomKillDisable,
-                    blkio,
-                    storageOpt,
-                    cgroupParent,
-                    null,
-                    null);
-        }
     }
 
     /**
