@@ -97,7 +97,8 @@ final class OptionsReader {
 
     /**
      * {@code restart}, or {@code deploy.restart_policy} mapped as Compose maps it to the engine's
-     * policy (none to no, on-failure[:max_attempts], any to always), which then wins over
+     * policy (none to no, on-failure[:max_attempts], any to always; the engine's own no, always and
+     * unless-stopped as they are, as Compose v2 passes them), which then wins over
      * {@code restart}; its {@code delay} and {@code window} are Swarm's and only warned about.
      */
     private static @Nullable String restart(
@@ -117,14 +118,17 @@ final class OptionsReader {
                 ? LimitsReader.range(
                         keys.get("max_attempts").getValueNode(), what + ".max_attempts", 0, Integer.MAX_VALUE)
                 : null;
+        // Compose v2 also passes the engine's own names through (no, always, unless-stopped): files use them.
         String mapped = switch (condition) {
-            case "none" -> "no";
-            case "any" -> "always";
+            case "none", "no" -> "no";
+            case "any", "always" -> "always";
+            case "unless-stopped" -> "unless-stopped";
             case "on-failure" -> "on-failure" + (attempts == null || attempts == 0 ? "" : ":" + attempts);
             default ->
                 throw error(
                         keys.get("condition").getValueNode(),
-                        what + ".condition \"" + condition + "\" is not valid: use none, on-failure or any");
+                        what + ".condition \"" + condition + "\" is not valid: use none, on-failure or any (or the"
+                                + " engine's no, always, unless-stopped)");
         };
         if (attempts != null && attempts != 0 && !condition.equals("on-failure")) {
             throw error(

@@ -491,7 +491,7 @@ class ComposeBadInputsTest {
         assertThat(e.line()).isEqualTo(5);
         assertThat(e.detail())
                 .isEqualTo("service \"web\": deploy.restart_policy.condition \"sometimes\" is not valid: use none,"
-                        + " on-failure or any");
+                        + " on-failure or any (or the engine's no, always, unless-stopped)");
         assertThat(failure("services:\n  web:\n    image: a\n    deploy: {restart_policy: {max_attempts: 3}}\n")
                         .detail())
                 .contains("max_attempts applies only to condition on-failure");

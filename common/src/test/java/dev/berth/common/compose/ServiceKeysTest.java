@@ -160,6 +160,16 @@ class ServiceKeysTest {
         assertThat(options("    deploy: {restart_policy: {condition: none}}\n").restart())
                 .isEqualTo("no");
         assertThat(options("    deploy: {restart_policy: {}}\n").restart()).isEqualTo("always");
+        // The engine's names, as Compose v2 2.26.1 passes them (checked with docker compose up and inspect).
+        assertThat(options("    deploy: {restart_policy: {condition: unless-stopped}}\n")
+                        .restart())
+                .isEqualTo("unless-stopped");
+        assertThat(options("    deploy: {restart_policy: {condition: always}}\n")
+                        .restart())
+                .isEqualTo("always");
+        assertThat(options("    deploy: {restart_policy: {condition: \"no\"}}\n")
+                        .restart())
+                .isEqualTo("no");
         assertThat(warnings).isEmpty();
         assertThat(options("    restart: unless-stopped\n    deploy: {restart_policy: {condition: any, delay: 5s}}\n")
                         .restart())
