@@ -12,9 +12,9 @@
 # containerd and runc are the system's (bookworm's 1.6 and 1.1 serve it).
 # The main engine's iptables rules drop forwarded traffic on bridges it does not know (FORWARD policy
 # DROP, and bridged packets pass through iptables here), so containers of this engine could not reach
-# each other on its networks: one rule in DOCKER-USER, the chain Docker leaves to users, accepts
-# traffic between this engine's own addresses (its pool, 10.<k>.0.0/16) and nothing else; stop
-# deletes it.
+# each other on its networks: two rules in DOCKER-USER, the chain Docker leaves to users, accept
+# traffic between this engine's own addresses (its pool, 10.<k>.0.0/16) and bridged traffic within
+# 10.0.0.0/8 (networks of a fixed subnet), and nothing else; stop deletes them.
 #
 #   .ci/modern-engine.sh start   -> prints the engine's URL, unix:///run/berth-engines/modern/docker.sock
 #   .ci/modern-engine.sh stop    -> stops it and removes its data root and bridge
@@ -37,26 +37,34 @@ sock=unix:///run/berth-engines/$name/docker.sock
 say() { echo "modern-engine: $*" >&2; }
 fail() { say "$*"; exit 1; }
 
-# The rule that lets this engine's containers reach each other, for its bridge bx-<name>'s 10.<k>.255.1.
-forward_rule() {
+# The rules that let this engine's containers reach each other, one a line: within its address pool
+# (bridge bx-<name>'s 10.<k>.255.1 names it), and between two containers of one network of a fixed
+# subnet outside the pool (ipam.config.subnet, e.g. corpus 84's 10.184.84.0/24): bridged traffic within
+# 10.0.0.0/8, which the main engine's default pools (172.17.0.0/12, 192.168.0.0/16) never use.
+forward_rules() {
   local k
   k=$(ip -4 -o addr show "bx-$name" 2>/dev/null | sed -n 's/.* inet 10\.\([0-9]*\)\.255\.1\/.*/\1/p' | head -n 1)
   [[ -n $k ]] || return 1
   echo "DOCKER-USER -s 10.$k.0.0/16 -d 10.$k.0.0/16 -m comment --comment berth-modern-engine -j ACCEPT"
+  echo "DOCKER-USER -s 10.0.0.0/8 -d 10.0.0.0/8 -m physdev --physdev-is-bridged -m comment --comment berth-modern-engine -j ACCEPT"
 }
 
 case ${1:-} in
   start) ;;
   stop)
     # shellcheck disable=SC2086
-    if rule=$(forward_rule); then
-      while iptables -C $rule 2>/dev/null; do iptables -D $rule; done
+    if rules=$(forward_rules); then
+      while read -r rule; do
+        while iptables -C $rule 2>/dev/null; do iptables -D $rule; done
+      done <<<"$rules"
     fi
-    # dockerd mounts its data root on itself and can leave that mount behind when stopped, which
-    # purge's rm -rf cannot remove ("Device or resource busy"): stopped, then unmounted, then purged.
+    # dockerd mounts its data root on itself and its default network namespace under its exec root,
+    # and can leave those mounts behind when stopped, which purge's rm -rf cannot remove ("Device or
+    # resource busy"): stopped, then unmounted (deepest first), then purged.
     bash "$extra" stop "$name" >&2
-    data=/var/lib/berth-engines/$name
-    if mountpoint -q "$data" 2>/dev/null; then umount "$data"; fi
+    awk -v a="/var/lib/berth-engines/$name" -v b="/run/berth-engines/$name" \
+      'index($2, a) == 1 || index($2, b) == 1 { print $2 }' /proc/mounts | sort -r |
+      while read -r mount; do umount "$mount" 2>/dev/null || umount -l "$mount"; done
     exec bash "$extra" purge "$name" >&2 ;;
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;
 esac
@@ -119,9 +127,11 @@ for image in eclipse-temurin:17-jre apache/kafka:4.3.1; do
   fi
 done
 if iptables -S DOCKER-USER >/dev/null 2>&1; then
-  rule=$(forward_rule) || fail "cannot read the address of bx-$name"
-  # shellcheck disable=SC2086
-  iptables -C $rule 2>/dev/null || iptables -I $rule || fail "cannot add the iptables rule $rule"
+  rules=$(forward_rules) || fail "cannot read the address of bx-$name"
+  while read -r rule; do
+    # shellcheck disable=SC2086
+    iptables -C $rule 2>/dev/null || iptables -I $rule || fail "cannot add the iptables rule $rule"
+  done <<<"$rules"
 fi
 say "Docker $running (API $(docker -H "$sock" version --format '{{.Server.APIVersion}}')) on $sock"
 echo "$sock"
