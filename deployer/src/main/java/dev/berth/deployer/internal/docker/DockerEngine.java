@@ -1305,15 +1305,7 @@ public final class DockerEngine implements AutoCloseable {
 
     /** The last {@code lines} lines of a container's output, best effort. */
     public String logTail(String id, int lines) throws InterruptedException {
-        StringBuilder out = new StringBuilder();
-        QuietCallback<Frame> reading = new QuietCallback<>() {
-            @Override
-            public void onNext(Frame frame) {
-                synchronized (out) {
-                    out.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
-                }
-            }
-        };
+        FrameText reading = new FrameText(Integer.MAX_VALUE);
         try {
             streams.logContainerCmd(id)
                     .withStdOut(true)
@@ -1329,9 +1321,7 @@ public final class DockerEngine implements AutoCloseable {
         if (reading.error() != null) {
             return "(logs not available: " + firstLine(reading.error().getMessage()) + ")";
         }
-        synchronized (out) {
-            return out.toString().strip();
-        }
+        return reading.text().strip();
     }
 
     /**
@@ -1375,18 +1365,7 @@ public final class DockerEngine implements AutoCloseable {
             }
             return cmd.exec().getId();
         });
-        StringBuilder out = new StringBuilder();
-        QuietCallback<Frame> reading = new QuietCallback<>() {
-            @Override
-            public void onNext(Frame frame) {
-                synchronized (out) {
-                    out.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
-                    if (out.length() > 2 * HOOK_OUTPUT) {
-                        out.delete(0, out.length() - HOOK_OUTPUT);
-                    }
-                }
-            }
-        };
+        FrameText reading = new FrameText(HOOK_OUTPUT);
         boolean finished;
         try {
             streams.execStartCmd(execId).exec(reading);
@@ -1396,10 +1375,7 @@ public final class DockerEngine implements AutoCloseable {
         } finally {
             reading.close();
         }
-        String output;
-        synchronized (out) {
-            output = out.length() > HOOK_OUTPUT ? out.substring(out.length() - HOOK_OUTPUT) : out.toString();
-        }
+        String output = reading.text();
         if (!finished) {
             return new ExecResult(null, output.strip());
         }
@@ -1407,6 +1383,32 @@ public final class DockerEngine implements AutoCloseable {
                 "inspect a hook's exec in container " + id,
                 () -> client.inspectExecCmd(execId).exec().getExitCodeLong());
         return new ExecResult(exitCode, output.strip());
+    }
+
+    /** A container's output as text, its last {@code keep} characters when there is more. */
+    private static final class FrameText extends QuietCallback<Frame> {
+        private final int keep;
+        private final StringBuilder out = new StringBuilder();
+
+        FrameText(int keep) {
+            this.keep = keep;
+        }
+
+        @Override
+        public void onNext(Frame frame) {
+            synchronized (out) {
+                out.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+                if (out.length() > 2L * keep) {
+                    out.delete(0, out.length() - keep);
+                }
+            }
+        }
+
+        String text() {
+            synchronized (out) {
+                return out.length() > keep ? out.substring(out.length() - keep) : out.toString();
+            }
+        }
     }
 
     /**
