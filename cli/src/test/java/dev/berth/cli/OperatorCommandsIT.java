@@ -139,7 +139,9 @@ class OperatorCommandsIT {
                     stack,
                     new Commit(GOOD, "Erin", "good one", t),
                     "stacks/x/compose.yaml",
-                    "services:\n  web:\n    image: busybox:1.35\n    deploy:\n      replicas: 3\n",
+                    // Under restart: unless-stopped, a container that exited 0 should run (under "no": a done job).
+                    "services:\n  web:\n    image: busybox:1.35\n    restart: unless-stopped\n    deploy:\n"
+                            + "      replicas: 3\n",
                     List.of()));
             store.put(StackHistory.empty(stack)
                     .record(new Revision(GOOD, "good one", Status.GOOD, "d1", t, ""))

@@ -163,7 +163,11 @@ public final class StackCheck {
                 + " but service \"" + c.service() + "\" should run");
     }
 
-    /** The services others wait for with {@code service_completed_successfully}: they may have exited with 0. */
+    /**
+     * The services that may have exited with 0: those others wait for with
+     * {@code service_completed_successfully} (from the containers' labels) and the desired revision's
+     * {@link ComposeStack#oneShotServices}.
+     */
     private static Set<String> oneShot(List<Container> containers, @Nullable ComposeStack desired) {
         Set<String> targets = new HashSet<>();
         for (Container c : containers) {
@@ -175,13 +179,7 @@ public final class StackCheck {
             }
         }
         if (desired != null) {
-            for (ServiceSpec service : desired.services()) {
-                service.dependsOn().forEach((name, d) -> {
-                    if (d.condition().equals(ServiceSpec.Dependency.COMPLETED)) {
-                        targets.add(name);
-                    }
-                });
-            }
+            targets.addAll(desired.oneShotServices());
         }
         return targets;
     }

@@ -537,6 +537,48 @@ class DeployerIT {
     }
 
     @Test
+    void aJobNothingWaitsForPassesByExitingZeroWhenItsRestartPolicyLetsItEnd() throws Exception {
+        String stackWithJob = """
+                services:
+                  app:
+                    image: busybox:1.35
+                    restart: unless-stopped
+                    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"]
+                  createbuckets:
+                    image: busybox:1.35
+                    %s
+                    command: ["sh", "-c", "sleep 1; echo bucket made; %s"]
+                """;
+        // No restart key (Compose's default "no"): docker compose up -d leaves it exited 0, and so does Berth.
+        Envelope good = change(stackWithJob.formatted("", "true"));
+        assertThat(outcome(good).ceType()).contains("succeeded");
+        var job = docker.inspect(idOf(stack.project() + "-createbuckets-1")).getState();
+        assertThat(job.getStatus()).isEqualTo("exited");
+        assertThat(job.getExitCodeLong()).isZero();
+
+        // Converged: a re-apply neither recreates nor starts the job again.
+        assertThat(outcome(change(stackWithJob.formatted("", "true"))).ceType()).contains("succeeded");
+        var again = docker.inspect(idOf(stack.project() + "-createbuckets-1")).getState();
+        assertThat(again.getStartedAt()).isEqualTo(job.getStartedAt());
+
+        // on-failure lets a clean exit end too (a new revision: the job runs again, once).
+        assertThat(outcome(change(stackWithJob.formatted("restart: on-failure", "true")))
+                        .ceType())
+                .contains("succeeded");
+        KafkaFixture.Record failed = outcome(change(stackWithJob.formatted("restart: \"no\"", "exit 2")));
+        assertThat(failed.ceType()).contains("failed");
+        assertThat(json(failed).at("/subject/content/reason").asText())
+                .contains("\"createbuckets\" exited with code 2 instead of turning healthy");
+
+        // Under a policy that starts it again after a clean exit, exiting is not completing.
+        KafkaFixture.Record restarted = outcome(change(stackWithJob.formatted("restart: always", "true")));
+        assertThat(restarted.ceType()).contains("failed");
+        assertThat(json(restarted).at("/subject/content/reason").asText())
+                .containsPattern("\"createbuckets\" (restarted while starting|exited with code 0 instead of turning"
+                        + " healthy)");
+    }
+
+    @Test
     void refusesAHostPortAnotherStackOfTheEnvironmentPublishes() throws Exception {
         StackRef blog = new StackRef(stack.environment(), stack.name() + "b");
         USED_STACKS.add(blog.key());

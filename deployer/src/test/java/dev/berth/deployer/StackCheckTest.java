@@ -14,6 +14,7 @@ class StackCheckTest {
                     services:
                       web:
                         image: busybox:1.35
+                        restart: unless-stopped
                         deploy:
                           replicas: 3
                         depends_on:
@@ -59,6 +60,35 @@ class StackCheckTest {
                         "stray container x-cron-1: service \"cron\" is not in the revision that should run",
                         "stray container x-intruder-1: service \"intruder\" is not in the revision that should run",
                         "stray container x-web-4: service \"web\" has 3 replicas, not a number 4");
+    }
+
+    @Test
+    void aServiceWhoseRestartPolicyLetsItEndIsDoneOnceItExitedZero() {
+        ComposeStack jobs = new ComposeParser(ComposePolicy.DEFAULT).parse("stacks/x/compose.yaml", """
+                services:
+                  createbuckets:
+                    image: busybox:1.35
+                  fix:
+                    image: busybox:1.35
+                    restart: "no"
+                  seed:
+                    image: busybox:1.35
+                    deploy:
+                      restart_policy: {condition: on-failure}
+                  web:
+                    image: busybox:1.35
+                    restart: always
+                """);
+        assertThat(StackCheck.problems(
+                        List.of(
+                                new StackCheck.Container("x-createbuckets-1", "createbuckets", 1, "exited", 0, ""),
+                                new StackCheck.Container("x-fix-1", "fix", 1, "exited", 0, ""),
+                                new StackCheck.Container("x-seed-1", "seed", 1, "exited", 2, ""),
+                                new StackCheck.Container("x-web-1", "web", 1, "exited", 0, "")),
+                        jobs))
+                .containsExactly(
+                        "container x-seed-1 is exited (exit code 2) but service \"seed\" should run",
+                        "container x-web-1 is exited (exit code 0) but service \"web\" should run");
     }
 
     @Test

@@ -59,6 +59,27 @@ public record ComposeStack(
     }
 
     /**
+     * The services whose containers are done, not down, once they exited with code 0: the ones others
+     * wait for with {@code service_completed_successfully}, and every service whose restart policy
+     * does not start it again after a clean exit ({@code no}, Compose's default, or {@code on-failure}),
+     * which {@code docker compose up -d} also leaves exited: a bucket-creating or migration job.
+     */
+    public Set<String> oneShotServices() {
+        Set<String> result = new TreeSet<>();
+        for (ServiceSpec service : services) {
+            if (!service.options().restartsAfterSuccess()) {
+                result.add(service.name());
+            }
+            service.dependsOn().forEach((name, d) -> {
+                if (d.condition().equals(ServiceSpec.Dependency.COMPLETED)) {
+                    result.add(name);
+                }
+            });
+        }
+        return Collections.unmodifiableSet(result);
+    }
+
+    /**
      * A top-level network.
      *
      * @param name the engine's name for it: set for external networks and for networks with a

@@ -243,6 +243,15 @@ public record ContainerOptions(
     }
 
     /**
+     * True when the engine starts the container again after it exits with code 0 ({@code always},
+     * {@code unless-stopped}); false for {@code no} (Compose's default) and {@code on-failure}, under
+     * which a container that exited 0 is done, as {@code docker compose up -d} leaves it.
+     */
+    public boolean restartsAfterSuccess() {
+        return "always".equals(restart) || "unless-stopped".equals(restart);
+    }
+
+    /**
      * {@code deploy.resources}: limits and reservations; null for none.
      *
      * @param memoryLimit bytes

@@ -18,7 +18,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * Waits until a started container passes: {@code healthy} when it has a health check, otherwise
  * running without a restart for the monitor period; or, for a one-shot service others wait for with
- * {@code service_completed_successfully}, exited with code 0. A service's {@code x-berth} probe must
+ * {@code service_completed_successfully}, exited with code 0. A service whose restart policy does not
+ * start it again after a clean exit ({@code no}, Compose's default, or {@code on-failure}) also passes
+ * by exiting with code 0, as {@code docker compose up -d} accepts a job nothing waits for (a
+ * bucket-creating or migration job); exiting with any other code fails. A service's {@code x-berth} probe must
  * pass too. A container with a health check must then stay up for its stability window (the service's
  * {@code update_config.monitor}, else the deployer's monitor period) after it turned healthy: the gate
  * returns at once so dependants start, and leaves a {@link ContainerWatch.Stay} that
@@ -55,8 +58,15 @@ final class Gate {
      * @param stability how long a container with a health check must stay up after it turned healthy
      *     (zero for not at all)
      * @param probe the {@code x-berth} probe, or null
+     * @param mayComplete true when exiting with code 0 passes too: the restart policy will not start the
+     *     container again ({@link dev.berth.common.compose.ContainerOptions#restartsAfterSuccess})
      */
-    record Rule(Duration timeout, Duration monitor, Duration stability, GateSpec.@Nullable Probe probe) {
+    record Rule(
+            Duration timeout,
+            Duration monitor,
+            Duration stability,
+            GateSpec.@Nullable Probe probe,
+            boolean mayComplete) {
         Rule {
             Objects.requireNonNull(timeout, "timeout");
             Objects.requireNonNull(monitor, "monitor");
@@ -78,39 +88,40 @@ final class Gate {
         this.monitor = monitorPeriod.compareTo(timeout) > 0 ? timeout : monitorPeriod;
     }
 
-    /** The deployer's own rule: its health timeout and monitor period (also the stability window), no probe. */
-    Rule defaultRule() {
-        return new Rule(timeout, monitor, monitor, null);
-    }
-
     /**
      * A service's rule: its {@code x-berth} gate timeout over the deployer's, its {@code update_config}
      * monitor over the deployer's monitor period (both for running without a health check and for
-     * staying up after turning healthy), its probe.
+     * staying up after turning healthy), its probe, whether its restart policy lets it complete.
      */
     Rule rule(ServiceSpec service) {
         Duration timeout = service.gate().timeout() != null ? service.gate().timeout() : this.timeout;
         Duration ownMonitor = service.update().monitor();
         Duration stability = ownMonitor != null ? ownMonitor : this.monitor;
         Duration monitor = stability.compareTo(timeout) > 0 ? timeout : stability;
-        return new Rule(timeout, monitor, stability, service.gate().probe());
-    }
-
-    /** {@link #await(String, String, Kind, Instant, ContainerWatch, BlockingQueue, Rule)} with the default rule. */
-    Duration await(
-            String service, String id, Kind kind, Instant since, ContainerWatch watch, BlockingQueue<String> events)
-            throws StepFailure, InterruptedException {
-        return await(service, id, kind, since, watch, events, defaultRule());
+        return new Rule(
+                timeout,
+                monitor,
+                stability,
+                service.gate().probe(),
+                !service.options().restartsAfterSuccess());
     }
 
     /**
-     * Waits for container {@code id} of {@code service}; returns how long it took to pass. A container
+     * How a container passed.
+     *
+     * @param took from its start to its pass
+     * @param completed true when it passed by exiting with code 0
+     */
+    record Pass(Duration took, boolean completed) {}
+
+    /**
+     * Waits for container {@code id} of {@code service}; returns how it passed. A container
      * with a health check that passed leaves a {@link ContainerWatch.Stay} in {@code watch}.
      *
      * @param since when the container was started: the monitor period and the timeout count from then
      * @param events the container's events, from {@link ContainerWatch#follow}
      */
-    Duration await(
+    Pass await(
             String service,
             String id,
             Kind kind,
@@ -134,7 +145,7 @@ final class Gate {
             if (kind == Kind.COMPLETED) {
                 if (!state.running() && !state.restarting()) {
                     if (state.exitCode() == 0 && !late) {
-                        return took;
+                        return new Pass(took, true);
                     }
                     if (state.exitCode() != 0) {
                         throw new StepFailure(
@@ -151,6 +162,10 @@ final class Gate {
                             "service \"" + service + "\" restarted instead of completing; a one-shot service"
                                     + " needs restart: \"no\"",
                             evidence(id, state, ""));
+                }
+            } else if (completed(kind, rule, state)) {
+                if (!late) {
+                    return new Pass(took, true);
                 }
             } else {
                 failIfDown(service, id, state, probeEvidence);
@@ -175,7 +190,7 @@ final class Gate {
                             watch.mustStayUp(new ContainerWatch.Stay(
                                     service, id, now.plus(rule.stability()), rule.stability(), state.restartCount()));
                         }
-                        return took;
+                        return new Pass(took, false);
                     }
                 }
             }
@@ -206,6 +221,16 @@ final class Gate {
                 events.clear();
             }
         }
+    }
+
+    /** A new container that exited with code 0, never restarted, and whose restart policy lets it end there. */
+    private static boolean completed(Kind kind, Rule rule, ContainerState state) {
+        return kind == Kind.READY
+                && rule.mayComplete()
+                && !state.running()
+                && !state.restarting()
+                && state.restartCount() == 0
+                && state.exitCode() == 0;
     }
 
     /** A container that exited, restarts or turned unhealthy fails, with what the gate saw. */

@@ -570,11 +570,11 @@ public final class StackApplier {
     }
 
     /**
-     * The stopped containers of one-shot services (those others wait for with
-     * {@code service_completed_successfully}) that exited 0: they are done, not to be run again.
+     * The stopped containers of one-shot services ({@link ComposeStack#oneShotServices}) that exited 0:
+     * they are done, not to be run again.
      */
     private Set<String> completed(ComposeStack desired, List<ContainerInfo> current) {
-        Set<String> oneShot = Planner.completionTargets(desired);
+        Set<String> oneShot = desired.oneShotServices();
         Set<String> done = new HashSet<>();
         for (ContainerInfo c : current) {
             if (!c.running() && oneShot.contains(c.label(Labels.SERVICE))) {
@@ -942,10 +942,10 @@ public final class StackApplier {
             if (!service.postStart().isEmpty()) {
                 hooks.postStart(step.service(), id, service.postStart(), rule.timeout());
             }
-            Duration took = gate.await(step.service(), id, kind, since, watch, watch.follow(id), rule);
+            Gate.Pass pass = gate.await(step.service(), id, kind, since, watch, watch.follow(id), rule);
             String replica = step.replicas() > 1 ? step.service() + "-" + number : step.service();
-            info((kind == Gate.Kind.COMPLETED ? "completed " : "healthy ") + d.stack() + " " + replica + " ("
-                    + seconds(took) + " s)");
+            info((pass.completed() ? "completed " : "healthy ") + d.stack() + " " + replica + " ("
+                    + seconds(pass.took()) + " s)");
         } finally {
             watch.unfollow(id);
         }
