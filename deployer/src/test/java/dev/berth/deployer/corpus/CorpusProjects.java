@@ -34,15 +34,15 @@ final class CorpusProjects {
         }
     }
 
-    /** Container id by {@code <service>#<number>}. */
-    static Map<String, String> ids(DockerCli docker, String project) {
+    /** Container id by {@code <service>#<number>}, of {@link #inspectAll}'s containers. */
+    static Map<String, String> ids(List<JsonNode> containers) {
         Map<String, String> ids = new HashMap<>();
-        for (String id : docker.containers(Map.of(Expectations.PROJECT_LABEL, project))) {
-            JsonNode labels = docker.inspect("container", id).at("/Config/Labels");
+        for (JsonNode c : containers) {
+            JsonNode labels = c.at("/Config/Labels");
             ids.put(
                     labels.path(Expectations.SERVICE_LABEL).asText() + "#"
                             + labels.path("com.docker.compose.container-number").asText(),
-                    id);
+                    c.path("Id").asText());
         }
         return ids;
     }
@@ -58,20 +58,16 @@ final class CorpusProjects {
         return result;
     }
 
-    /** Every container of the project, inspected. */
+    /** Every container of the project, inspected: two {@code docker} processes, however many there are. */
     static List<JsonNode> inspectAll(DockerCli docker, String project) {
-        List<JsonNode> containers = new ArrayList<>();
-        for (String id : docker.containers(Map.of(Expectations.PROJECT_LABEL, project))) {
-            containers.add(docker.inspect("container", id));
-        }
-        return containers;
+        return docker.inspect("container", docker.containers(Map.of(Expectations.PROJECT_LABEL, project)));
     }
 
-    /** The images the project's containers run that the corpus built (not the machine's base images). */
-    static Set<String> images(DockerCli docker, String project) {
+    /** The images {@link #inspectAll}'s containers run that the corpus built (not the machine's base images). */
+    static Set<String> images(List<JsonNode> containers) {
         Set<String> images = new TreeSet<>();
-        for (String id : docker.containers(Map.of(Expectations.PROJECT_LABEL, project))) {
-            String image = docker.inspect("container", id).at("/Config/Image").asText();
+        for (JsonNode c : containers) {
+            String image = c.at("/Config/Image").asText();
             if (!BASE_IMAGES.contains(image)) {
                 images.add(image);
             }
@@ -79,11 +75,11 @@ final class CorpusProjects {
         return images;
     }
 
-    /** The volumes mounted into the project's containers, anonymous ones included. */
-    static Set<String> volumes(DockerCli docker, String project) {
+    /** The volumes mounted into {@link #inspectAll}'s containers, anonymous ones included. */
+    static Set<String> volumes(List<JsonNode> containers) {
         Set<String> volumes = new TreeSet<>();
-        for (String id : docker.containers(Map.of(Expectations.PROJECT_LABEL, project))) {
-            for (JsonNode mount : docker.inspect("container", id).path("Mounts")) {
+        for (JsonNode c : containers) {
+            for (JsonNode mount : c.path("Mounts")) {
                 if (mount.path("Type").asText().equals("volume")) {
                     volumes.add(mount.path("Name").asText());
                 }
@@ -105,24 +101,14 @@ final class CorpusProjects {
                 .forEachRemaining(n -> networks.add(n.replace("${PROJECT}", project)));
         networks.add(project + "_default");
         networks.removeAll(stack.preparedNetworks());
-        docker.removeQuietly(
-                "network",
-                networks.stream()
-                        .distinct()
-                        .filter(n -> docker.exists("network", n))
-                        .toList());
+        docker.removeQuietly("network", networks.stream().distinct().toList());
         List<String> volumes = new ArrayList<>(docker.labelled("volume", project));
         volumes.addAll(mounted);
         stack.expect()
                 .path("volumes")
                 .fieldNames()
                 .forEachRemaining(v -> volumes.add(v.replace("${PROJECT}", project)));
-        docker.removeQuietly(
-                "volume",
-                volumes.stream()
-                        .distinct()
-                        .filter(v -> docker.exists("volume", v))
-                        .toList());
+        docker.removeQuietly("volume", volumes.stream().distinct().toList());
         docker.removeQuietly("image", new ArrayList<>(images));
     }
 }

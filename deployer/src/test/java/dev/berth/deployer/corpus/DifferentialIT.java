@@ -131,6 +131,9 @@ class DifferentialIT {
         KnownDifferences known = KnownDifferences.load(Corpus.root());
         List<Difference> unlisted =
                 differences.stream().filter(d -> !known.known(d)).toList();
+        if (!differences.isEmpty() && unlisted.isEmpty()) {
+            System.out.printf("%s on %s: known differences from Compose v2: %s%n", stack, docker, differences);
+        }
         assertThat(unlisted)
                 .as(
                         "differences from Compose v2 on %s not listed in %s (all: %s)",
@@ -150,13 +153,14 @@ class DifferentialIT {
         env.putAll(stack.hostVariableValues());
         try {
             DockerCli.Result up = docker.run(stackDir, env, compose(project, "up", "-d"));
+            List<JsonNode> containers = CorpusProjects.inspectAll(docker, project);
+            images.addAll(CorpusProjects.images(containers));
+            volumes.addAll(CorpusProjects.volumes(containers));
             assertThat(up.ok())
                     .as("docker compose up of %s on %s: %s", stack, docker, up.err())
                     .isTrue();
-            return Normalised.of(project, CorpusProjects.inspectAll(docker, project));
+            return Normalised.of(project, containers);
         } finally {
-            images.addAll(CorpusProjects.images(docker, project));
-            volumes.addAll(CorpusProjects.volumes(docker, project));
             docker.run(stackDir, env, compose(project, "down", "-v", "-t", "1"));
             CorpusProjects.cleanUp(docker, project, stack, images, volumes);
         }
@@ -174,18 +178,18 @@ class DifferentialIT {
                 .withPolicy(stack.policy())
                 .withHostVariables(stack.hostVariables()))) {
             BerthHarness.Outcome first = apply(berth, ref, stack, CorpusStack.COMPOSE);
-            images.addAll(CorpusProjects.images(docker, ref.project()));
-            volumes.addAll(CorpusProjects.volumes(docker, ref.project()));
+            List<JsonNode> containers = CorpusProjects.inspectAll(docker, ref.project());
+            images.addAll(CorpusProjects.images(containers));
+            volumes.addAll(CorpusProjects.volumes(containers));
             assertThat(first.succeeded())
                     .as("Berth deployed %s on %s: %s", stack, docker, first.failure())
                     .isTrue();
-            Map<String, Map<String, JsonNode>> deployed =
-                    Normalised.of(ref.project(), CorpusProjects.inspectAll(docker, ref.project()));
+            Map<String, Map<String, JsonNode>> deployed = Normalised.of(ref.project(), containers);
             assertThat(Expectations.check(docker, ref.project(), stack.expect()))
                     .as("%s on %s, as docker inspect shows it", stack, docker)
                     .isEmpty();
 
-            Map<String, String> before = CorpusProjects.ids(docker, ref.project());
+            Map<String, String> before = CorpusProjects.ids(containers);
             BerthHarness.Outcome again = apply(berth, ref, stack, CorpusStack.COMPOSE);
             assertThat(again.succeeded())
                     .as("%s re-applied on %s: %s", stack, docker, again.failure())
@@ -194,7 +198,7 @@ class DifferentialIT {
             assertThat(again.started())
                     .as("a no-op publishes no deployment.started")
                     .isFalse();
-            assertThat(CorpusProjects.ids(docker, ref.project()))
+            assertThat(CorpusProjects.ids(CorpusProjects.inspectAll(docker, ref.project())))
                     .as("containers of %s after a no-op", stack)
                     .isEqualTo(before);
 
@@ -240,11 +244,12 @@ class DifferentialIT {
             throws InterruptedException {
         BerthHarness.Outcome advanced =
                 apply(berth, ref, stack, next.path("file").asText());
-        images.addAll(CorpusProjects.images(docker, ref.project()));
+        List<JsonNode> containers = CorpusProjects.inspectAll(docker, ref.project());
+        images.addAll(CorpusProjects.images(containers));
         assertThat(advanced.succeeded())
                 .as("%s next: %s", stack, advanced.failure())
                 .isTrue();
-        Map<String, String> after = CorpusProjects.ids(docker, ref.project());
+        Map<String, String> after = CorpusProjects.ids(containers);
         for (JsonNode kept : next.path("kept")) {
             assertThat(CorpusProjects.ofService(after, kept.asText()))
                     .as("%s kept", kept)

@@ -4,12 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Checks what {@code docker inspect} shows of a running stack against the expectations of expect.json.
@@ -35,7 +38,7 @@ final class Expectations {
     private final String project;
     private final JsonNode expect;
     private final List<String> errors = new ArrayList<>();
-    private final Map<String, List<JsonNode>> containers = new HashMap<>();
+    private @Nullable Map<String, List<JsonNode>> containers;
 
     private Expectations(DockerCli docker, String project, JsonNode expect) {
         this.docker = docker;
@@ -53,25 +56,24 @@ final class Expectations {
         return check.errors;
     }
 
-    /** The inspected containers of one service of a project on this engine, by container number. */
-    static List<JsonNode> containersOf(DockerCli docker, String project, String service) {
-        List<String> ids = docker.containers(Map.of(PROJECT_LABEL, project, SERVICE_LABEL, service));
-        List<JsonNode> result = new ArrayList<>();
-        for (String id : ids) {
-            result.add(docker.inspect("container", id));
-        }
-        result.sort((a, b) -> Integer.compare(number(a), number(b)));
-        return result;
-    }
-
     private static int number(JsonNode container) {
         return container
                 .at("/Config/Labels/com.docker.compose.container-number")
                 .asInt(0);
     }
 
+    /** The inspected containers of one service, by container number; the project is inspected once. */
     private List<JsonNode> service(String name) {
-        return containers.computeIfAbsent(name, n -> containersOf(docker, project, n));
+        if (containers == null) {
+            containers = new HashMap<>();
+            for (JsonNode c : CorpusProjects.inspectAll(docker, project)) {
+                containers
+                        .computeIfAbsent(c.at("/Config/Labels/" + SERVICE_LABEL).asText(), k -> new ArrayList<>())
+                        .add(c);
+            }
+            containers.values().forEach(list -> list.sort(Comparator.comparingInt(Expectations::number)));
+        }
+        return containers.getOrDefault(name, List.of());
     }
 
     private void run() {
@@ -92,11 +94,12 @@ final class Expectations {
 
     private void checkObjects(String kind, JsonNode objects) {
         objects.fields().forEachRemaining(entry -> {
-            if (!docker.exists(kind, entry.getKey())) {
+            Optional<JsonNode> found = docker.find(kind, entry.getKey());
+            if (found.isEmpty()) {
                 errors.add(kind + " " + entry.getKey() + " does not exist");
                 return;
             }
-            JsonNode inspected = docker.inspect(kind, entry.getKey());
+            JsonNode inspected = found.get();
             entry.getValue()
                     .fields()
                     .forEachRemaining(p -> match(

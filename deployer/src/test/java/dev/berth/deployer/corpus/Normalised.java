@@ -157,11 +157,7 @@ final class Normalised {
         fields.put("Mounts", mounts(fields.get("Mounts")));
         fields.put(
                 "Networks",
-                networks(
-                        fields.get("Networks"),
-                        id,
-                        container.at("/Config/Hostname").asText(),
-                        fields.get("Name").asText()));
+                networks(fields.get("Networks"), id, fields.get("Name").asText()));
         String mode = fields.get("NetworkMode").asText();
         if (mode.startsWith("container:")) {
             String other = mode.substring("container:".length());
@@ -248,17 +244,18 @@ final class Normalised {
     }
 
     /**
-     * Network name to its sorted aliases, without the container's id, generated hostname and own name;
+     * Network name to its sorted aliases, without the container's short id and own name;
      * with its link-local addresses and driver options too when the endpoint has any.
      */
-    private static JsonNode networks(JsonNode networks, String id, String hostname, String name) {
+    private static JsonNode networks(JsonNode networks, String id, String name) {
         ObjectNode result = NODES.objectNode();
         TreeMap<String, JsonNode> sorted = new TreeMap<>();
         networks.fields().forEachRemaining(n -> {
             TreeSet<String> aliases = new TreeSet<>();
             n.getValue().path("Aliases").forEach(a -> aliases.add(a.asText()));
-            aliases.removeIf(
-                    a -> id.startsWith(a) || (a.equals(hostname) && id.startsWith(hostname)) || a.equals(name));
+            // The id alias (also the generated hostname) is the short id, 12 characters: a shorter alias,
+            // such as a service called "db", may begin an id too.
+            aliases.removeIf(a -> (a.length() >= 12 && id.startsWith(a)) || a.equals(name));
             ArrayNode array = NODES.arrayNode();
             aliases.forEach(array::add);
             // The endpoint's link-local addresses and driver options, when it has any, beside its aliases.
