@@ -15,6 +15,7 @@ import dev.berth.common.kafka.Topics;
 import dev.berth.testkit.DockerFixture;
 import dev.berth.testkit.GitRepos;
 import dev.berth.testkit.KafkaFixture;
+import dev.berth.testkit.SharedKafka;
 import dev.berth.testkit.Stacks;
 import dev.berth.testkit.WebhookReceiver;
 import dev.berth.watcher.Watcher;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Environment files end to end, on real parts: git repositories on disk in both layouts (a directory
@@ -39,6 +41,7 @@ import org.junit.jupiter.api.Test;
  * of the files on a Kafka broker in a container, and the whole pipeline deploying two environments to
  * the local Docker Engine.
  */
+@ExtendWith(SharedKafka.class)
 class EnvironmentsIT {
     private static final String SUBJECT = "ce_subject";
     private static KafkaFixture kafka;
@@ -55,17 +58,14 @@ class EnvironmentsIT {
     private WebhookReceiver receiver;
 
     @BeforeAll
-    static void startKafka() throws InterruptedException {
-        kafka = KafkaFixture.start();
+    static void startKafka(KafkaFixture broker) throws InterruptedException {
+        kafka = broker;
         docker = new DockerFixture();
         new TopicAdmin(kafka.settings(), Clock.systemUTC()).awaitBrokerAndCreateTopics(line -> {});
     }
 
     @AfterAll
     static void stopKafka() {
-        if (kafka != null) {
-            kafka.close();
-        }
         if (docker != null) {
             docker.close();
         }

@@ -19,6 +19,7 @@ import dev.berth.deployer.StackHistory.Revision;
 import dev.berth.deployer.StackHistory.Status;
 import dev.berth.testkit.DockerFixture;
 import dev.berth.testkit.KafkaFixture;
+import dev.berth.testkit.SharedKafka;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -29,12 +30,13 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The operator commands against a real broker: they read berth.state and publish to berth.changes. */
+@ExtendWith(SharedKafka.class)
 class OperatorCommandsIT {
     private static final EventCodec CODEC = new EventCodec();
     private static final String GOOD = "1111111111111111111111111111111111111111";
@@ -53,16 +55,9 @@ class OperatorCommandsIT {
     private final StringWriter err = new StringWriter();
 
     @BeforeAll
-    static void start() throws InterruptedException {
-        kafka = KafkaFixture.start();
+    static void start(KafkaFixture broker) throws InterruptedException {
+        kafka = broker;
         new TopicAdmin(kafka.settings(), Clock.systemUTC()).awaitBrokerAndCreateTopics(line -> {});
-    }
-
-    @AfterAll
-    static void stop() {
-        if (kafka != null) {
-            kafka.close();
-        }
     }
 
     private int run(String... args) {

@@ -16,6 +16,7 @@ import dev.berth.testkit.CdEventsSchemas;
 import dev.berth.testkit.DockerFixture;
 import dev.berth.testkit.GitRepos;
 import dev.berth.testkit.KafkaFixture;
+import dev.berth.testkit.SharedKafka;
 import dev.berth.testkit.Stacks;
 import dev.berth.testkit.WebhookReceiver;
 import java.io.IOException;
@@ -30,12 +31,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The whole pipeline, as {@code berth run --bootstrap-servers} wires it, on real parts: a Kafka
  * broker in a container, the local Docker Engine, a git repository on disk and webhook receivers
  * on 127.0.0.1.
  */
+@ExtendWith(SharedKafka.class)
 class PipelineIT {
     private static final String ENV = "it";
     private static KafkaFixture kafka;
@@ -50,16 +53,13 @@ class PipelineIT {
     private Path dataDir;
 
     @BeforeAll
-    static void startKafka() {
-        kafka = KafkaFixture.start();
+    static void startKafka(KafkaFixture broker) {
+        kafka = broker;
         docker = new DockerFixture();
     }
 
     @AfterAll
     static void stopKafka() {
-        if (kafka != null) {
-            kafka.close();
-        }
         if (docker != null) {
             docker.close();
         }

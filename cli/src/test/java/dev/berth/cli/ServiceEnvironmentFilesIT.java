@@ -9,6 +9,7 @@ import dev.berth.common.kafka.TopicAdmin;
 import dev.berth.testkit.DockerFixture;
 import dev.berth.testkit.GitRepos;
 import dev.berth.testkit.KafkaFixture;
+import dev.berth.testkit.SharedKafka;
 import dev.berth.testkit.Stacks;
 import dev.berth.testkit.WebhookReceiver;
 import java.io.IOException;
@@ -26,6 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The distributed pipeline driven by one set of environment files, as an operator runs it: {@code berth
@@ -33,6 +35,7 @@ import org.junit.jupiter.api.Test;
  * this JVM) on a Kafka broker in a container, deploying two environments of a real git repository to the
  * local Docker Engine.
  */
+@ExtendWith(SharedKafka.class)
 class ServiceEnvironmentFilesIT {
     private final String suffix = UUID.randomUUID().toString().substring(0, 8);
     private final String blue = "blue-" + suffix;
@@ -48,10 +51,10 @@ class ServiceEnvironmentFilesIT {
     private Path dir;
 
     @BeforeEach
-    void setUp() throws Exception {
+    void setUp(KafkaFixture broker) throws Exception {
         dir = Files.createTempDirectory("berth-service-environments-");
         docker = new DockerFixture();
-        kafka = KafkaFixture.start();
+        kafka = broker;
         new TopicAdmin(kafka.settings(), Clock.systemUTC()).awaitBrokerAndCreateTopics(line -> {});
         repo = GitRepos.create();
         receiver = WebhookReceiver.start();
@@ -74,9 +77,6 @@ class ServiceEnvironmentFilesIT {
         }
         if (repo != null) {
             repo.close();
-        }
-        if (kafka != null) {
-            kafka.close();
         }
         try (var files = Files.walk(dir)) {
             files.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());

@@ -13,6 +13,7 @@ import dev.berth.common.kafka.KafkaEventPublisher;
 import dev.berth.common.kafka.TopicAdmin;
 import dev.berth.testkit.DockerFixture;
 import dev.berth.testkit.KafkaFixture;
+import dev.berth.testkit.SharedKafka;
 import dev.berth.testkit.Stacks;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.Isolated;
 
@@ -47,6 +49,7 @@ import org.junit.jupiter.api.parallel.Isolated;
  * allows it ({@code --adopt}); both deploy to the local engine.
  */
 @Isolated
+@ExtendWith(SharedKafka.class)
 class ContainerNameIT {
     private static final Clock CLOCK = Clock.systemUTC();
     private static final EventCodec CODEC = new EventCodec();
@@ -70,8 +73,8 @@ class ContainerNameIT {
     Path work;
 
     @BeforeAll
-    static void start() throws InterruptedException {
-        kafka = KafkaFixture.start();
+    static void start(KafkaFixture broker) throws InterruptedException {
+        kafka = broker;
         new TopicAdmin(kafka.settings(), CLOCK).awaitBrokerAndCreateTopics(line -> {});
         publisher = new KafkaEventPublisher(kafka.settings(), "container-name-it", CODEC);
         docker = new DockerFixture();
@@ -98,9 +101,6 @@ class ContainerNameIT {
         }
         if (docker != null) {
             docker.close();
-        }
-        if (kafka != null) {
-            kafka.close();
         }
     }
 

@@ -19,6 +19,7 @@ import dev.berth.common.kafka.TopicAdmin;
 import dev.berth.common.kafka.Topics;
 import dev.berth.testkit.DockerFixture;
 import dev.berth.testkit.KafkaFixture;
+import dev.berth.testkit.SharedKafka;
 import dev.berth.testkit.Stacks;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -52,6 +53,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.parallel.Isolated;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,6 +68,7 @@ import org.slf4j.LoggerFactory;
  * terminal event for every deployment that started.
  */
 @Isolated
+@ExtendWith(SharedKafka.class)
 class CrashIT {
     private static final Logger log = LoggerFactory.getLogger(CrashIT.class);
     private static final Clock CLOCK = Clock.systemUTC();
@@ -83,8 +86,8 @@ class CrashIT {
     private int revision;
 
     @BeforeAll
-    static void start() throws IOException, InterruptedException {
-        kafka = KafkaFixture.start();
+    static void start(KafkaFixture broker) throws IOException, InterruptedException {
+        kafka = broker;
         new TopicAdmin(kafka.settings(), CLOCK).awaitBrokerAndCreateTopics(line -> {});
         publisher = new KafkaEventPublisher(kafka.settings(), "crash-it", CODEC);
         docker = new DockerFixture();
@@ -101,9 +104,6 @@ class CrashIT {
         if (docker != null) {
             USED_STACKS.forEach(docker::removeStack);
             docker.close();
-        }
-        if (kafka != null) {
-            kafka.close();
         }
     }
 

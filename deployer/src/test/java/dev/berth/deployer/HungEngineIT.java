@@ -18,6 +18,7 @@ import dev.berth.common.kafka.TopicAdmin;
 import dev.berth.common.kafka.Topics;
 import dev.berth.testkit.DockerFixture;
 import dev.berth.testkit.KafkaFixture;
+import dev.berth.testkit.SharedKafka;
 import dev.berth.testkit.Stacks;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -47,6 +48,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.parallel.Isolated;
 
 /**
@@ -57,6 +59,7 @@ import org.junit.jupiter.api.parallel.Isolated;
  * back within the dead member's session.
  */
 @Isolated
+@ExtendWith(SharedKafka.class)
 class HungEngineIT {
     private static final Clock CLOCK = Clock.systemUTC();
     private static final EventCodec CODEC = new EventCodec();
@@ -70,8 +73,8 @@ class HungEngineIT {
     private int revision;
 
     @BeforeAll
-    static void start() throws InterruptedException {
-        kafka = KafkaFixture.start();
+    static void start(KafkaFixture broker) throws InterruptedException {
+        kafka = broker;
         new TopicAdmin(kafka.settings(), CLOCK).awaitBrokerAndCreateTopics(line -> {});
         publisher = new KafkaEventPublisher(kafka.settings(), "hung-engine-it", CODEC);
         docker = new DockerFixture();
@@ -85,9 +88,6 @@ class HungEngineIT {
         if (docker != null) {
             USED_STACKS.forEach(docker::removeStack);
             docker.close();
-        }
-        if (kafka != null) {
-            kafka.close();
         }
     }
 

@@ -18,6 +18,7 @@ import dev.berth.common.kafka.Topics;
 import dev.berth.deployer.StackHistory.Revision;
 import dev.berth.deployer.StackHistory.Status;
 import dev.berth.testkit.KafkaFixture;
+import dev.berth.testkit.SharedKafka;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -26,28 +27,22 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.parallel.Isolated;
 
 /** Histories in berth.state, as two deployers see them when a stack moves from one to the other. */
 @Isolated
+@ExtendWith(SharedKafka.class)
 class KafkaStackHistoryStoreIT {
     private static final EventCodec CODEC = new EventCodec();
     private static KafkaFixture kafka;
 
     @BeforeAll
-    static void start() throws InterruptedException {
-        kafka = KafkaFixture.start();
+    static void start(KafkaFixture broker) throws InterruptedException {
+        kafka = broker;
         new TopicAdmin(kafka.settings(), Clock.systemUTC()).awaitBrokerAndCreateTopics(line -> {});
-    }
-
-    @AfterAll
-    static void stop() {
-        if (kafka != null) {
-            kafka.close();
-        }
     }
 
     private static KafkaStackHistoryStore store() {

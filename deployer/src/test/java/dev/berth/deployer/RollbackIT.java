@@ -20,6 +20,7 @@ import dev.berth.common.kafka.TopicAdmin;
 import dev.berth.common.kafka.Topics;
 import dev.berth.testkit.DockerFixture;
 import dev.berth.testkit.KafkaFixture;
+import dev.berth.testkit.SharedKafka;
 import dev.berth.testkit.Stacks;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -39,10 +40,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.parallel.Isolated;
 
 /** Whole-stack rollback, quarantine, history and the operators' commands, on a real broker and engine. */
 @Isolated
+@ExtendWith(SharedKafka.class)
 class RollbackIT {
     private static final Clock CLOCK = Clock.systemUTC();
     private static final EventCodec CODEC = new EventCodec();
@@ -64,8 +67,8 @@ class RollbackIT {
     }
 
     @BeforeAll
-    static void start() throws InterruptedException {
-        kafka = KafkaFixture.start();
+    static void start(KafkaFixture broker) throws InterruptedException {
+        kafka = broker;
         new TopicAdmin(kafka.settings(), CLOCK).awaitBrokerAndCreateTopics(line -> {});
         publisher = new KafkaEventPublisher(kafka.settings(), "rollback-it", CODEC);
         docker = new DockerFixture();
@@ -89,9 +92,6 @@ class RollbackIT {
         if (docker != null) {
             USED_STACKS.forEach(docker::removeStack);
             docker.close();
-        }
-        if (kafka != null) {
-            kafka.close();
         }
     }
 

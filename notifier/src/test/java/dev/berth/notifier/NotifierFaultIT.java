@@ -14,6 +14,7 @@ import dev.berth.common.kafka.TopicAdmin;
 import dev.berth.common.kafka.Topics;
 import dev.berth.testkit.KafkaFixture;
 import dev.berth.testkit.ProviderServer;
+import dev.berth.testkit.SharedKafka;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.time.Clock;
@@ -27,6 +28,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +38,7 @@ import org.slf4j.LoggerFactory;
  * order per stack, and {@code berth.audit} holds all 1,000, each once. Bounded: 1,000 events, six
  * runs, at most 3 minutes in all.
  */
+@ExtendWith(SharedKafka.class)
 class NotifierFaultIT {
     private static final Logger log = LoggerFactory.getLogger(NotifierFaultIT.class);
     private static final int EVENTS = 1000;
@@ -43,12 +46,11 @@ class NotifierFaultIT {
     private static final int RESTARTS = 5;
 
     @Test
-    void everyEventOnceInOrderPerStackThroughFailuresAndRestarts() throws Exception {
+    void everyEventOnceInOrderPerStackThroughFailuresAndRestarts(KafkaFixture kafka) throws Exception {
         EventCodec codec = new EventCodec();
         Clock clock = Clock.systemUTC();
         String env = "fault" + UUID.randomUUID().toString().substring(0, 8);
-        try (KafkaFixture kafka = KafkaFixture.start();
-                ProviderServer receiver = ProviderServer.start(ProviderServer.Provider.WEBHOOK)) {
+        try (ProviderServer receiver = ProviderServer.start(ProviderServer.Provider.WEBHOOK)) {
             new TopicAdmin(kafka.settings(), clock).awaitBrokerAndCreateTopics(line -> {});
             receiver.failEvery(3);
             NotifierConfig config = NotifierConfig.defaults()

@@ -20,6 +20,7 @@ import dev.berth.common.kafka.TopicAdmin;
 import dev.berth.common.kafka.Topics;
 import dev.berth.testkit.KafkaFixture;
 import dev.berth.testkit.ProviderServer;
+import dev.berth.testkit.SharedKafka;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -38,8 +39,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The notifier on a real broker, delivering to provider-like servers on 127.0.0.1. */
+@ExtendWith(SharedKafka.class)
 class NotifierIT {
     private static final EventCodec CODEC = new EventCodec();
     private static final Clock CLOCK = Clock.systemUTC();
@@ -56,8 +59,8 @@ class NotifierIT {
     private SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
     @BeforeAll
-    static void startKafka() throws InterruptedException {
-        kafka = KafkaFixture.start();
+    static void startKafka(KafkaFixture broker) throws InterruptedException {
+        kafka = broker;
         new TopicAdmin(kafka.settings(), CLOCK).awaitBrokerAndCreateTopics(line -> {});
         publisher = new KafkaEventPublisher(kafka.settings(), "notifier-it", CODEC);
     }
@@ -65,7 +68,6 @@ class NotifierIT {
     @AfterAll
     static void stopKafka() {
         publisher.close();
-        kafka.close();
     }
 
     @AfterEach

@@ -15,6 +15,7 @@ import dev.berth.common.kafka.TopicAdmin;
 import dev.berth.common.kafka.Topics;
 import dev.berth.testkit.GitRepos;
 import dev.berth.testkit.KafkaFixture;
+import dev.berth.testkit.SharedKafka;
 import dev.berth.watcher.fixtures.GitHttpServer;
 import dev.berth.watcher.fixtures.GitSshServer;
 import dev.berth.watcher.fixtures.LogCapture;
@@ -25,11 +26,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * auth, file://) and a real broker: force-push, refused credentials, a server down then up, a
  * deleted branch. A canary password must appear in no log line and no record.
  */
+@ExtendWith(SharedKafka.class)
 class SourceIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final String CANARY = "canary-" + UUID.randomUUID();
@@ -58,16 +60,9 @@ class SourceIT {
     private LogCapture logs;
 
     @BeforeAll
-    static void startKafka() throws InterruptedException {
-        kafka = KafkaFixture.start();
+    static void startKafka(KafkaFixture broker) throws InterruptedException {
+        kafka = broker;
         new TopicAdmin(kafka.settings(), Clock.systemUTC()).awaitBrokerAndCreateTopics(line -> {});
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        if (kafka != null) {
-            kafka.close();
-        }
     }
 
     @BeforeEach

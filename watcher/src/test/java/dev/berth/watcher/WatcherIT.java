@@ -23,6 +23,7 @@ import dev.berth.common.kafka.TopicAdmin;
 import dev.berth.common.kafka.Topics;
 import dev.berth.testkit.GitRepos;
 import dev.berth.testkit.KafkaFixture;
+import dev.berth.testkit.SharedKafka;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -41,9 +42,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The watcher against a real broker and real repositories on disk. */
+@ExtendWith(SharedKafka.class)
 class WatcherIT {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final String WEB = "services:\n  web:\n    image: busybox:1.35\n    command: sleep 3600\n";
@@ -76,8 +79,8 @@ class WatcherIT {
     private GitRepos repo;
 
     @BeforeAll
-    static void startKafka() throws InterruptedException {
-        kafka = KafkaFixture.start();
+    static void startKafka(KafkaFixture broker) throws InterruptedException {
+        kafka = broker;
         new TopicAdmin(kafka.settings(), Clock.systemUTC()).awaitBrokerAndCreateTopics(line -> {});
         publisher = new KafkaEventPublisher(kafka.settings(), "watcher-it", codec);
     }
@@ -86,9 +89,6 @@ class WatcherIT {
     static void stopKafka() {
         if (publisher != null) {
             publisher.close();
-        }
-        if (kafka != null) {
-            kafka.close();
         }
     }
 

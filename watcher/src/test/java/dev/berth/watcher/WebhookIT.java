@@ -13,6 +13,7 @@ import dev.berth.common.kafka.TopicAdmin;
 import dev.berth.common.kafka.Topics;
 import dev.berth.testkit.GitRepos;
 import dev.berth.testkit.KafkaFixture;
+import dev.berth.testkit.SharedKafka;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,12 +34,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Push webhooks against a real broker and a real repository: with an hour between polls, a signed
  * push makes the change appear within seconds, a wrongly signed one does not.
  */
+@ExtendWith(SharedKafka.class)
 class WebhookIT {
     private static final String SECRET = "webhook-it-" + UUID.randomUUID();
     private static final String WEB = "services:\n  web:\n    image: busybox:1.35\n    command: sleep 3600\n";
@@ -58,8 +61,8 @@ class WebhookIT {
     private KafkaStateStore store;
 
     @BeforeAll
-    static void startKafka() throws InterruptedException {
-        kafka = KafkaFixture.start();
+    static void startKafka(KafkaFixture broker) throws InterruptedException {
+        kafka = broker;
         new TopicAdmin(kafka.settings(), Clock.systemUTC()).awaitBrokerAndCreateTopics(line -> {});
         publisher = new KafkaEventPublisher(kafka.settings(), "webhook-it", codec);
     }
@@ -68,9 +71,6 @@ class WebhookIT {
     static void stopKafka() {
         if (publisher != null) {
             publisher.close();
-        }
-        if (kafka != null) {
-            kafka.close();
         }
     }
 
