@@ -3,11 +3,13 @@ package dev.berth.deployer.corpus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.common.StackRef;
 import dev.berth.common.compose.StackFiles;
 import dev.berth.deployer.internal.docker.ApiVersion;
 import dev.berth.deployer.internal.docker.DockerEngine;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -18,7 +20,8 @@ import org.junit.jupiter.api.parallel.Isolated;
 /**
  * The keys an engine is too old for are refused by the deployer before it touches anything, naming the
  * key and the API version it needs: on this engine (API 1.41), annotations (1.43) and
- * healthcheck.start_interval (1.44).
+ * healthcheck.start_interval (1.44). On the modern engine (API 1.45, when one is named), the same keys
+ * are applied, and only the per-network keys newer than it are refused.
  */
 @Isolated
 class EngineApiIT {
@@ -62,6 +65,58 @@ class EngineApiIT {
         assertThat(DockerCli.LOCAL.containers(Map.of(Expectations.PROJECT_LABEL, stack.project())))
                 .isEmpty();
         assertThat(DockerCli.lines(DockerCli.LOCAL.must("network", "ls", "-q", "--filter", "name=" + stack.project())))
+                .isEmpty();
+    }
+
+    @Test
+    void aModernEngineGetsTheKeysItSpeaksAndRefusesOnlyNewerOnes(@TempDir Path workDir) throws Exception {
+        ModernEngine.assumeAnswers();
+        DockerCli modern = ModernEngine.docker();
+        StackRef stack =
+                new StackRef("api", "new-engine-" + UUID.randomUUID().toString().substring(0, 8));
+        String compose = """
+                services:
+                  web:
+                    image: busybox:1.35
+                    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
+                    annotations: {com.example.owner: web}
+                    healthcheck: {test: "true", interval: 1s, start_period: 30s, start_interval: 1s}
+                    networks:
+                      default: {mac_address: "02:42:ac:11:00:42"%s}
+                """;
+        try (BerthHarness harness =
+                new BerthHarness(BerthHarness.config(workDir).withDockerHost(modern.host()))) {
+            BerthHarness.Outcome refused = harness.apply(
+                    stack,
+                    "stacks/web/compose.yaml",
+                    compose.formatted(", gw_priority: 1"),
+                    Map.of(),
+                    StackFiles.EMPTY);
+            assertThat(refused.succeeded()).isFalse();
+            assertThat(refused.failure())
+                    .contains("service \"web\": networks.default.gw_priority needs Docker Engine API 1.48")
+                    .doesNotContain("mac_address needs")
+                    .doesNotContain("annotations")
+                    .doesNotContain("start_interval");
+            assertThat(modern.containers(Map.of(Expectations.PROJECT_LABEL, stack.project())))
+                    .isEmpty();
+
+            BerthHarness.Outcome applied =
+                    harness.apply(stack, "stacks/web/compose.yaml", compose.formatted(""), Map.of(), StackFiles.EMPTY);
+            assertThat(applied.succeeded()).as(applied.failure()).isTrue();
+            List<JsonNode> containers = CorpusProjects.inspectAll(modern, stack.project());
+            assertThat(containers).hasSize(1);
+            JsonNode web = containers.get(0);
+            assertThat(web.at("/HostConfig/Annotations/com.example.owner").asText())
+                    .isEqualTo("web");
+            assertThat(web.at("/Config/Healthcheck/StartInterval").asLong()).isEqualTo(1_000_000_000L);
+            assertThat(web.at("/NetworkSettings/Networks/" + stack.project() + "_default/MacAddress")
+                            .asText())
+                    .isEqualTo("02:42:ac:11:00:42");
+        } finally {
+            CorpusProjects.cleanUp(modern, stack.project(), Corpus.stack("01-image-command"), Set.of(), Set.of());
+        }
+        assertThat(modern.containers(Map.of(Expectations.PROJECT_LABEL, stack.project())))
                 .isEmpty();
     }
 }

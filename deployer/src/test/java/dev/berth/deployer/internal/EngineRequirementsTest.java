@@ -42,22 +42,57 @@ class EngineRequirementsTest {
                   web:
                     image: busybox:1.35
                     networks:
-                      front: {mac_address: 02:42:ac:11:00:42, gw_priority: 1, interface_name: front0}
-                      back: {link_local_ips: [169.254.10.10], driver_opts: {com.example.tag: web}}
+                      front: {priority: 10, mac_address: 02:42:ac:11:00:42}
+                      back:
+                        gw_priority: 1
+                        interface_name: back0
+                        link_local_ips: [169.254.10.10]
+                        driver_opts: {com.example.tag: web}
                 networks:
                   front: {}
                   back: {}
                 """);
         assertThatThrownBy(() -> EngineRequirements.check(stack, "stacks/web/compose.yaml", ApiVersion.V1_41))
                 .isInstanceOf(BerthException.class)
-                .hasMessage("stacks/web/compose.yaml: service \"web\": networks.front.mac_address needs Docker Engine"
-                        + " API 1.44; service \"web\": networks.front.gw_priority needs Docker Engine API 1.48; service"
-                        + " \"web\": networks.front.interface_name needs Docker Engine API 1.49; this engine speaks API"
+                .hasMessage("stacks/web/compose.yaml: service \"web\": networks.back.gw_priority needs Docker Engine"
+                        + " API 1.48; service \"web\": networks.back.interface_name needs Docker Engine API 1.49;"
+                        + " service \"web\": networks.front.mac_address needs Docker Engine API 1.44; this engine speaks API"
                         + " 1.41: upgrade the engine, or remove the keys");
         assertThatThrownBy(() -> EngineRequirements.check(stack, "c.yaml", ApiVersion.parse("1.48")))
-                .hasMessage("c.yaml: service \"web\": networks.front.interface_name needs Docker Engine API 1.49; this"
+                .hasMessage("c.yaml: service \"web\": networks.back.interface_name needs Docker Engine API 1.49; this"
                         + " engine speaks API 1.48: upgrade the engine, or remove the key");
         EngineRequirements.check(stack, "c.yaml", ApiVersion.parse("1.49"));
+    }
+
+    @Test
+    void aMacAddressIsRefusedWhereTheEngineWouldIgnoreIt() {
+        // The engine takes a MAC address only for the network it creates the container on: the first.
+        ComposeStack second = new ComposeParser().parse("compose.yaml", """
+                services:
+                  web:
+                    image: busybox:1.35
+                    networks:
+                      front: {priority: 10}
+                      back: {mac_address: 02:42:ac:11:00:42}
+                networks:
+                  front: {}
+                  back: {}
+                """);
+        assertThatThrownBy(() -> EngineRequirements.check(second, ApiVersion.parse("1.49")))
+                .hasMessageStartingWith("service \"web\": networks.back.mac_address cannot be applied: Berth gives a"
+                        + " MAC address only on the network the container is created on, its first by priority"
+                        + " (front); set it there, or give back the highest priority");
+        // On the first network, with keys Berth passes by joining it again, which drops the address.
+        ComposeStack rejoined = new ComposeParser().parse("compose.yaml", """
+                services:
+                  web:
+                    image: busybox:1.35
+                    networks:
+                      default: {mac_address: 02:42:ac:11:00:42, link_local_ips: [169.254.10.10]}
+                """);
+        assertThatThrownBy(() -> EngineRequirements.check(rejoined, ApiVersion.parse("1.49")))
+                .hasMessageStartingWith("service \"web\": networks.default.mac_address cannot be applied together"
+                        + " with link_local_ips");
     }
 
     @Test

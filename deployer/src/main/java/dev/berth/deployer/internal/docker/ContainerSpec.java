@@ -98,9 +98,13 @@ public record ContainerSpec(
             this(network, aliases, null, null);
         }
 
-        /** True when it sets what only a network connect (not a create's first network) passes. */
+        /**
+         * True when it sets what only a network connect (not a create's first network) passes. Not the MAC
+         * address: the engine takes it only at create (the container-wide field, for the first network)
+         * and ignores it on a connect.
+         */
         boolean extended() {
-            return macAddress != null || !linkLocalIps.isEmpty() || !driverOpts.isEmpty() || gwPriority != null;
+            return !linkLocalIps.isEmpty() || !driverOpts.isEmpty() || gwPriority != null;
         }
     }
 

@@ -710,7 +710,7 @@ public final class DockerEngine implements AutoCloseable {
 
     /**
      * A network attachment as the engine takes it on connect: aliases, fixed and link-local addresses,
-     * MAC address, driver options and gateway priority.
+     * driver options and gateway priority (a MAC address given here is ignored: see create).
      */
     private static ContainerNetwork endpoint(ContainerSpec.NetworkAttachment attachment) {
         Endpoint endpoint = new Endpoint();
@@ -729,9 +729,6 @@ public final class DockerEngine implements AutoCloseable {
                 addresses.linkLocalIps = attachment.linkLocalIps();
             }
             endpoint.withIpamConfig(addresses);
-        }
-        if (attachment.macAddress() != null) {
-            endpoint.withMacAddress(attachment.macAddress());
         }
         if (!attachment.driverOpts().isEmpty()) {
             endpoint.driverOpts = attachment.driverOpts();
@@ -870,6 +867,10 @@ public final class DockerEngine implements AutoCloseable {
         if (spec.networkMode() == null && !spec.networks().isEmpty()) {
             ContainerSpec.NetworkAttachment first = spec.networks().get(0);
             cmd.withAliases(first.aliases());
+            // The engine (API 1.44+) puts the container-wide MAC address on the network it creates it on.
+            if (first.macAddress() != null && options.macAddress() == null) {
+                cmd.withMacAddress(first.macAddress());
+            }
             if (first.ipv4Address() != null) {
                 cmd.withIpv4Address(first.ipv4Address());
             }
