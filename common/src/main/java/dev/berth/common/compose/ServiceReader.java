@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
@@ -192,6 +193,7 @@ final class ServiceReader {
                 hooks.read(keys, "post_start", where),
                 hooks.read(keys, "pre_stop", where));
         agreeingMacAddress(spec, keys, where);
+        macAddressesOnTheFirstNetwork(spec, keys, where);
         return new Read(spec, tuple, keys, ports, volumes, secrets, configs);
     }
 
@@ -607,11 +609,8 @@ final class ServiceReader {
         if (service == null || spec.networks().isEmpty()) {
             return;
         }
-        Map.Entry<String, ServiceSpec.ServiceNetwork> first = spec.networks().entrySet().stream()
-                .sorted(java.util.Comparator.comparingInt((Map.Entry<String, ServiceSpec.ServiceNetwork> e) ->
-                        -e.getValue().priority()))
-                .findFirst()
-                .orElseThrow();
+        Map.Entry<String, ServiceSpec.ServiceNetwork> first =
+                spec.networkOrder().get(0);
         String endpoint = first.getValue().macAddress();
         if (endpoint != null && !endpoint.equalsIgnoreCase(service)) {
             throw error(
@@ -620,6 +619,59 @@ final class ServiceReader {
                             + first.getKey() + "\", the one it joins first: Compose requires them to be equal; keep"
                             + " one of them");
         }
+    }
+
+    /**
+     * A network's {@code mac_address} only where Berth can give it: the engine takes a MAC address for the
+     * network it creates a container on and ignores one given when the container joins another (checked on
+     * Docker 26.1). Berth creates a container on its first network (by priority) and joins the others, and
+     * joins the first again when it has link-local addresses, driver options, a gateway priority or an
+     * interface name, which drops the address. Compose v2 creates it on all its networks at once (API
+     * 1.44 and later), which docker-java, Berth's client, cannot ask for.
+     */
+    private static void macAddressesOnTheFirstNetwork(ServiceSpec spec, Map<String, NodeTuple> keys, String where) {
+        List<Map.Entry<String, ServiceSpec.ServiceNetwork>> order = spec.networkOrder();
+        String first = order.get(0).getKey();
+        for (Map.Entry<String, ServiceSpec.ServiceNetwork> e : order) {
+            ServiceSpec.ServiceNetwork n = e.getValue();
+            if (n.macAddress() == null) {
+                continue;
+            }
+            String reason;
+            if (!e.getKey().equals(first)) {
+                reason = "Berth gives a MAC address only on the network a container is created on, its first by"
+                        + " priority (\"" + first + "\"): set it there, or give \"" + e.getKey()
+                        + "\" the highest priority";
+            } else if (!n.linkLocalIps().isEmpty()
+                    || !n.driverOpts().isEmpty()
+                    || n.gwPriority() != null
+                    || n.interfaceName() != null) {
+                reason = "cannot go with link_local_ips, driver_opts, gw_priority or interface_name on the same"
+                        + " network: Berth passes those by joining the network again, which drops the address";
+            } else {
+                continue;
+            }
+            throw error(
+                    macAddressNode(keys, e.getKey(), where),
+                    where + ": networks." + e.getKey() + ".mac_address " + reason);
+        }
+    }
+
+    /** Where a network's {@code mac_address} is written in this service, else its {@code networks} key. */
+    private static Node macAddressNode(Map<String, NodeTuple> keys, String network, String where) {
+        NodeTuple networks = keys.get("networks");
+        if (networks == null) {
+            return keys.values().iterator().next().getKeyNode(); // inherited through extends
+        }
+        NodeTuple joined = networks.getValueNode() instanceof MappingNode
+                ? Nodes.mapping(networks.getValueNode(), where + ": networks").get(network)
+                : null;
+        if (joined == null || !(joined.getValueNode() instanceof MappingNode)) {
+            return networks.getKeyNode();
+        }
+        NodeTuple mac = Nodes.mapping(joined.getValueNode(), where + ": networks." + network)
+                .get("mac_address");
+        return mac == null ? joined.getKeyNode() : mac.getValueNode();
     }
 
     private static int priority(Node node, String what) {

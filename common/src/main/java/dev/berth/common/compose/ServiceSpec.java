@@ -1,6 +1,8 @@
 package dev.berth.common.compose;
 
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -325,6 +327,19 @@ public record ServiceSpec(
      * @param interfaceName {@code interface_name}: the interface's name in the container (engine API 1.49),
      *     or null
      */
+    /**
+     * The networks the service joins, in the order it joins them: highest priority first, by name
+     * otherwise, as Compose joins them ({@code default} when it names none). Its container is created on
+     * the first, which also gives it its default route.
+     */
+    public List<Map.Entry<String, ServiceNetwork>> networkOrder() {
+        Map<String, ServiceNetwork> joined = networks.isEmpty() ? Map.of("default", ServiceNetwork.PLAIN) : networks;
+        List<Map.Entry<String, ServiceNetwork>> ordered = new ArrayList<>(joined.entrySet());
+        ordered.sort(Comparator.comparingInt(
+                (Map.Entry<String, ServiceNetwork> e) -> -e.getValue().priority()));
+        return ordered;
+    }
+
     public record ServiceNetwork(
             List<String> aliases,
             @Nullable String ipv4Address,

@@ -51,6 +51,40 @@ class ComposeBadInputsTest {
     }
 
     @Test
+    void aNetworkMacAddressWhereTheEngineWouldIgnoreIt() {
+        // The engine takes a MAC address only for the network it creates the container on: the first.
+        ComposeException second = failure("""
+                services:
+                  web:
+                    image: busybox:1.35
+                    networks:
+                      front: {priority: 10}
+                      back: {mac_address: 02:42:ac:11:00:42}
+                networks:
+                  front: {}
+                  back: {}
+                """);
+        assertThat(second.line()).isEqualTo(6);
+        assertThat(second.detail())
+                .isEqualTo("service \"web\": networks.back.mac_address Berth gives a MAC address only on the network a"
+                        + " container is created on, its first by priority (\"front\"): set it there, or give"
+                        + " \"back\" the highest priority");
+        // On the first network, with keys Berth passes by joining it again, which drops the address.
+        ComposeException rejoined = failure("""
+                services:
+                  web:
+                    image: busybox:1.35
+                    networks:
+                      default:
+                        link_local_ips: [169.254.10.10]
+                        mac_address: 02:42:ac:11:00:42
+                """);
+        assertThat(rejoined.line()).isEqualTo(7);
+        assertThat(rejoined.detail())
+                .startsWith("service \"web\": networks.default.mac_address cannot go with" + " link_local_ips");
+    }
+
+    @Test
     void dependencyOnAnUnknownService() {
         ComposeException e = failure("services:\n  web:\n    image: a\n    depends_on: [db]\n  api:\n    image: a\n");
         assertThat(e.line()).isEqualTo(4);

@@ -363,11 +363,11 @@ class ServiceKeysTest {
                   front:
                     priority: 5
                     mac_address: 02:42:ac:11:00:42
+                  back:
                     link_local_ips: [169.254.10.10, "fe80::10"]
                     driver_opts: {com.example.tag: web}
                     gw_priority: 10
-                    interface_name: front0
-                  back:
+                    interface_name: back0
             networks:
               front: {}
               back: {}
@@ -378,16 +378,18 @@ class ServiceKeysTest {
         ServiceSpec web = parse(ComposePolicy.DEFAULT, NETWORKED).service("web").orElseThrow();
         assertThat(web.networks().get("front"))
                 .isEqualTo(new ServiceSpec.ServiceNetwork(
+                        List.of(), null, null, 5, "02:42:ac:11:00:42", List.of(), Map.of(), null, null));
+        assertThat(web.networks().get("back"))
+                .isEqualTo(new ServiceSpec.ServiceNetwork(
                         List.of(),
                         null,
                         null,
-                        5,
-                        "02:42:ac:11:00:42",
+                        0,
+                        null,
                         List.of("169.254.10.10", "fe80::10"),
                         Map.of("com.example.tag", "web"),
                         10,
-                        "front0"));
-        assertThat(web.networks().get("back")).isEqualTo(ServiceSpec.ServiceNetwork.PLAIN);
+                        "back0"));
     }
 
     @Test
@@ -404,7 +406,7 @@ class ServiceKeysTest {
                 ComposePolicy.DEFAULT,
                 NETWORKED.replace("{com.example.tag: web}", "{com.docker.network.endpoint.ifname: eth9}"));
         assertThat(ifname.detail())
-                .contains("interface_name \"front0\" and driver_opts com.docker.network.endpoint.ifname \"eth9\" name"
+                .contains("interface_name \"back0\" and driver_opts com.docker.network.endpoint.ifname \"eth9\" name"
                         + " the interface twice: keep interface_name");
     }
 

@@ -37,39 +37,6 @@ final class EngineRequirements {
     private EngineRequirements() {}
 
     /**
-     * Why a per-network {@code mac_address} cannot be applied, if it cannot: the engine takes a MAC
-     * address for the network a container is created on, and ignores one given when the container joins
-     * another network (checked on Docker 26.1). Compose v2 creates a container on all its networks at once
-     * on API 1.44 and later; Berth creates it on its first and joins the others, and refuses rather than
-     * give a container another address than the file says.
-     */
-    private static java.util.Optional<String> macAddressBeyondTheFirstNetwork(ServiceSpec service) {
-        List<java.util.Map.Entry<String, ServiceSpec.ServiceNetwork>> order = StackResources.networkOrder(service);
-        String first = order.get(0).getKey();
-        ServiceSpec.ServiceNetwork created = order.get(0).getValue();
-        for (java.util.Map.Entry<String, ServiceSpec.ServiceNetwork> e : order) {
-            ServiceSpec.ServiceNetwork n = e.getValue();
-            if (n.macAddress() == null) {
-                continue;
-            }
-            if (!e.getKey().equals(first)) {
-                return java.util.Optional.of("networks." + e.getKey() + ".mac_address cannot be applied: Berth"
-                        + " gives a MAC address only on the network the container is created on, its first by"
-                        + " priority (" + first + "); set it there, or give " + e.getKey() + " the highest priority");
-            }
-            if (!created.linkLocalIps().isEmpty()
-                    || !created.driverOpts().isEmpty()
-                    || created.gwPriority() != null
-                    || created.interfaceName() != null) {
-                return java.util.Optional.of("networks." + first + ".mac_address cannot be applied together with"
-                        + " link_local_ips, driver_opts, gw_priority or interface_name on that network: Berth"
-                        + " passes those by joining the network again, which drops the address");
-            }
-        }
-        return java.util.Optional.empty();
-    }
-
-    /**
      * Throws {@link BerthException} naming every service key of {@code stack} that {@code engine} is too
      * old to apply, with the API version each needs.
      */
@@ -98,7 +65,6 @@ final class EngineRequirements {
                     }
                 }
             });
-            macAddressBeyondTheFirstNetwork(service).ifPresent(reason -> refused.add(where + reason));
         }
         if (!refused.isEmpty()) {
             throw new BerthException((composeFile.isEmpty() ? "" : composeFile + ": ") + String.join("; ", refused)

@@ -373,7 +373,7 @@ final class StackResources {
                     name, service, labels, List.of(), networkMode(service, mode), mounts, links, volumesFrom);
         }
         List<ContainerSpec.NetworkAttachment> networks = new ArrayList<>();
-        for (Map.Entry<String, ServiceSpec.ServiceNetwork> entry : networkOrder(service)) {
+        for (Map.Entry<String, ServiceSpec.ServiceNetwork> entry : service.networkOrder()) {
             Set<String> aliases = new LinkedHashSet<>();
             aliases.add(service.name());
             aliases.addAll(entry.getValue().aliases());
@@ -394,20 +394,6 @@ final class StackResources {
                     attachment.gwPriority()));
         }
         return new ContainerSpec(name, service, labels, networks, null, mounts, links, volumesFrom);
-    }
-
-    /**
-     * The networks a service joins (its {@code networks}, else {@code default}), in the order it joins
-     * them: highest priority first, as Compose joins them, stable otherwise. The container is created on
-     * the first, which also gives it its default route.
-     */
-    static List<Map.Entry<String, ServiceSpec.ServiceNetwork>> networkOrder(ServiceSpec service) {
-        Map<String, ServiceSpec.ServiceNetwork> joined =
-                service.networks().isEmpty() ? Map.of("default", ServiceSpec.ServiceNetwork.PLAIN) : service.networks();
-        List<Map.Entry<String, ServiceSpec.ServiceNetwork>> ordered = new ArrayList<>(joined.entrySet());
-        ordered.sort(Comparator.comparingInt((Map.Entry<String, ServiceSpec.ServiceNetwork> e) ->
-                -e.getValue().priority()));
-        return ordered;
     }
 
     /**

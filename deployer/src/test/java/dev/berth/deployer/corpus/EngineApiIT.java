@@ -44,7 +44,10 @@ class EngineApiIT {
                     annotations: {com.example.owner: web}
                     healthcheck: {test: "true", start_period: 30s, start_interval: 2s}
                     networks:
-                      default: {mac_address: 02:42:ac:11:00:42, gw_priority: 1, interface_name: eth7}
+                      default: {priority: 10, mac_address: 02:42:ac:11:00:42}
+                      back: {gw_priority: 1, interface_name: eth7}
+                networks:
+                  back: {}
                 """;
         try (BerthHarness harness = new BerthHarness(BerthHarness.config(workDir))) {
             BerthHarness.Outcome outcome =
@@ -55,8 +58,8 @@ class EngineApiIT {
                     .contains("stacks/web/compose.yaml: service \"web\": annotations needs")
                     .contains("service \"web\": healthcheck.start_interval needs Docker Engine API 1.44")
                     .contains("service \"web\": networks.default.mac_address needs Docker Engine API 1.44")
-                    .contains("service \"web\": networks.default.gw_priority needs Docker Engine API 1.48")
-                    .contains("service \"web\": networks.default.interface_name needs Docker Engine API 1.49")
+                    .contains("service \"web\": networks.back.gw_priority needs Docker Engine API 1.48")
+                    .contains("service \"web\": networks.back.interface_name needs Docker Engine API 1.49")
                     .contains("this engine speaks API " + engine);
         } finally {
             CorpusProjects.cleanUp(
@@ -82,20 +85,21 @@ class EngineApiIT {
                     annotations: {com.example.owner: web}
                     healthcheck: {test: "true", interval: 1s, start_period: 30s, start_interval: 1s}
                     networks:
-                      default: {mac_address: "02:42:ac:11:00:42"%s}
+                      default: {priority: 10, mac_address: "02:42:ac:11:00:42"}
+                %s
                 """;
         try (BerthHarness harness =
                 new BerthHarness(BerthHarness.config(workDir).withDockerHost(modern.host()))) {
             BerthHarness.Outcome refused = harness.apply(
                     stack,
                     "stacks/web/compose.yaml",
-                    compose.formatted(", gw_priority: 1"),
+                    compose.formatted("      back: {gw_priority: 1}\nnetworks:\n  back: {}"),
                     Map.of(),
                     StackFiles.EMPTY);
             assertThat(refused.succeeded()).isFalse();
             assertThat(refused.failure())
-                    .contains("service \"web\": networks.default.gw_priority needs Docker Engine API 1.48")
-                    .doesNotContain("mac_address needs")
+                    .contains("service \"web\": networks.back.gw_priority needs Docker Engine API 1.48")
+                    .doesNotContain("mac_address")
                     .doesNotContain("annotations")
                     .doesNotContain("start_interval");
             assertThat(modern.containers(Map.of(Expectations.PROJECT_LABEL, stack.project())))

@@ -65,37 +65,6 @@ class EngineRequirementsTest {
     }
 
     @Test
-    void aMacAddressIsRefusedWhereTheEngineWouldIgnoreIt() {
-        // The engine takes a MAC address only for the network it creates the container on: the first.
-        ComposeStack second = new ComposeParser().parse("compose.yaml", """
-                services:
-                  web:
-                    image: busybox:1.35
-                    networks:
-                      front: {priority: 10}
-                      back: {mac_address: 02:42:ac:11:00:42}
-                networks:
-                  front: {}
-                  back: {}
-                """);
-        assertThatThrownBy(() -> EngineRequirements.check(second, ApiVersion.parse("1.49")))
-                .hasMessageStartingWith("service \"web\": networks.back.mac_address cannot be applied: Berth gives a"
-                        + " MAC address only on the network the container is created on, its first by priority"
-                        + " (front); set it there, or give back the highest priority");
-        // On the first network, with keys Berth passes by joining it again, which drops the address.
-        ComposeStack rejoined = new ComposeParser().parse("compose.yaml", """
-                services:
-                  web:
-                    image: busybox:1.35
-                    networks:
-                      default: {mac_address: 02:42:ac:11:00:42, link_local_ips: [169.254.10.10]}
-                """);
-        assertThatThrownBy(() -> EngineRequirements.check(rejoined, ApiVersion.parse("1.49")))
-                .hasMessageStartingWith("service \"web\": networks.default.mac_address cannot be applied together"
-                        + " with link_local_ips");
-    }
-
-    @Test
     void versionsCompareByMajorThenMinor() {
         assertThat(ApiVersion.parse("1.41").atLeast(ApiVersion.parse("1.9"))).isTrue();
         assertThat(ApiVersion.parse("1.41").atLeast(ApiVersion.parse("1.43"))).isFalse();
