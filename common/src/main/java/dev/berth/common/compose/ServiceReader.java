@@ -639,7 +639,8 @@ final class ServiceReader {
             }
             String reason;
             if (!e.getKey().equals(first)) {
-                reason = "Berth gives a MAC address only on the network a container is created on, its first by"
+                reason = "cannot be applied: Berth gives a MAC address only on the network a container is"
+                        + " created on, its first by"
                         + " priority (\"" + first + "\"): set it there, or give \"" + e.getKey()
                         + "\" the highest priority";
             } else if (!n.linkLocalIps().isEmpty()

@@ -66,9 +66,9 @@ class ComposeBadInputsTest {
                 """);
         assertThat(second.line()).isEqualTo(6);
         assertThat(second.detail())
-                .isEqualTo("service \"web\": networks.back.mac_address Berth gives a MAC address only on the network a"
-                        + " container is created on, its first by priority (\"front\"): set it there, or give"
-                        + " \"back\" the highest priority");
+                .isEqualTo("service \"web\": networks.back.mac_address cannot be applied: Berth gives a MAC address"
+                        + " only on the network a container is created on, its first by priority (\"front\"): set it"
+                        + " there, or give \"back\" the highest priority");
         // On the first network, with keys Berth passes by joining it again, which drops the address.
         ComposeException rejoined = failure("""
                 services:
